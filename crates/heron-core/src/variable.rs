@@ -1,0 +1,200 @@
+//! `Variable`: a shared, thread-safe, mutable array handle, with a kind
+//! (`Variable`, `TrainVar`, `Parameter`, `RandomState` or a user's own).
+//!
+//! Outside `jit` a Variable holds a concrete value. Inside a trace, reading it
+//! gives a traced node (a graph parameter bound to the variable) and `set`
+//! records a write that the compiled function performs on every call.
+
+use crate::array::{Array, Repr};
+use crate::trace;
+use heron_ir::{DType, Error, Result, Shape, Value};
+use parking_lot::Mutex;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The identity of a Variable (unique in the process; clones share it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VarId(pub u64);
+
+impl fmt::Display for VarId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "var#{}", self.0)
+    }
+}
+
+/// What a Variable is for, as in BrainPy: collections filter on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VarKind {
+    /// A plain state variable.
+    Variable,
+    /// A trainable variable.
+    TrainVar,
+    /// A parameter (not trained by default).
+    Parameter,
+    /// The key of a random generator.
+    RandomState,
+    /// A user-defined kind.
+    Custom(&'static str),
+}
+
+impl VarKind {
+    /// A user-defined kind with the given name.
+    pub fn custom(name: &'static str) -> VarKind {
+        VarKind::Custom(name)
+    }
+}
+
+impl fmt::Display for VarKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VarKind::Variable => f.write_str("Variable"),
+            VarKind::TrainVar => f.write_str("TrainVar"),
+            VarKind::Parameter => f.write_str("Parameter"),
+            VarKind::RandomState => f.write_str("RandomState"),
+            VarKind::Custom(name) => f.write_str(name),
+        }
+    }
+}
+
+struct VarInner {
+    id: VarId,
+    kind: VarKind,
+    value: Mutex<Value>,
+}
+
+/// A shared, thread-safe, mutable array handle. `clone()` gives another
+/// handle to the same variable.
+#[derive(Clone)]
+pub struct Variable {
+    inner: Arc<VarInner>,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+impl Variable {
+    /// A new variable of kind `VarKind::Variable` holding `value`.
+    /// Panics if `value` is traced (create Variables outside `jit`).
+    pub fn new(value: Array) -> Variable {
+        Variable::with_kind(value, VarKind::Variable)
+    }
+
+    /// A new variable of the given kind holding `value`.
+    pub fn with_kind(value: Array, kind: VarKind) -> Variable {
+        let value = match value.repr {
+            Repr::Concrete(v) => v,
+            Repr::Traced(_) => panic!("Variable::new: the initial value must be concrete, not traced"),
+        };
+        Variable {
+            inner: Arc::new(VarInner {
+                id: VarId(NEXT_ID.fetch_add(1, Ordering::Relaxed)),
+                kind,
+                value: Mutex::new(value),
+            }),
+        }
+    }
+
+    /// The variable's identity.
+    pub fn id(&self) -> VarId {
+        self.inner.id
+    }
+
+    /// The variable's kind.
+    pub fn kind(&self) -> VarKind {
+        self.inner.kind
+    }
+
+    /// The current value (inside `jit`: a traced read).
+    pub fn value(&self) -> Array {
+        if trace::is_active() {
+            return trace::read_var(self);
+        }
+        Array::from_value(self.inner.value.lock().clone())
+    }
+
+    /// The shape of the variable (fixed for its life).
+    pub fn shape(&self) -> Shape {
+        self.inner.value.lock().shape.clone()
+    }
+
+    /// The dtype of the variable (fixed for its life).
+    pub fn dtype(&self) -> DType {
+        self.inner.value.lock().dtype()
+    }
+
+    /// Replaces the value; panics if the shape or dtype differs.
+    pub fn set(&self, value: impl Into<Array>) {
+        self.try_set(value).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Replaces the value; an error if the shape or dtype differs.
+    pub fn try_set(&self, value: impl Into<Array>) -> Result<()> {
+        let value: Array = value.into();
+        let (shape, dtype) = (self.shape(), self.dtype());
+        if value.shape_ref() != &shape || value.dtype() != dtype {
+            return Err(Error::Variable(format!(
+                "set: {} holds {dtype}{shape}; cannot set it to {}{}",
+                self.id(),
+                value.dtype(),
+                value.shape_ref()
+            )));
+        }
+        if trace::is_active() {
+            return trace::write_var(self, value);
+        }
+        match value.repr {
+            Repr::Concrete(v) => {
+                *self.inner.value.lock() = v;
+                Ok(())
+            }
+            Repr::Traced(_) => Err(Error::Trace(
+                "set: a traced value escaped its jit function".into(),
+            )),
+        }
+    }
+
+    /// Locks the variable's storage for the duration of a compiled call.
+    pub(crate) fn lock(&self) -> parking_lot::MutexGuard<'_, Value> {
+        self.inner.value.lock()
+    }
+}
+
+impl From<&Variable> for Array {
+    fn from(v: &Variable) -> Array {
+        v.value()
+    }
+}
+
+impl From<&Array> for Array {
+    fn from(a: &Array) -> Array {
+        a.clone()
+    }
+}
+
+impl fmt::Debug for Variable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({}, {:?})", self.kind(), self.id(), self.value())
+    }
+}
+
+/// Creates Variables of kind `TrainVar`.
+pub struct TrainVar;
+
+impl TrainVar {
+    /// A new trainable variable holding `value`.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(value: Array) -> Variable {
+        Variable::with_kind(value, VarKind::TrainVar)
+    }
+}
+
+/// Creates Variables of kind `Parameter`.
+pub struct Parameter;
+
+impl Parameter {
+    /// A new parameter holding `value`.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(value: Array) -> Variable {
+        Variable::with_kind(value, VarKind::Parameter)
+    }
+}

@@ -1,0 +1,234 @@
+//! Host storage: 64-byte aligned, typed by a `DType`; and `Value`, a buffer with a shape.
+
+use crate::{DType, Element, Scalar, Shape};
+use std::sync::Arc;
+
+/// One cache line: the unit a buffer is allocated in, so data starts 64-byte aligned.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Line([u8; 64]);
+
+const LINE: usize = std::mem::size_of::<Line>();
+
+/// A contiguous, 64-byte aligned block of elements of one dtype.
+///
+/// Bool elements are stored as one byte holding exactly 0 or 1, so the bytes
+/// are always a valid `[bool]`.
+#[derive(Clone)]
+pub struct Buffer {
+    dtype: DType,
+    len: usize,
+    lines: Vec<Line>,
+}
+
+impl Buffer {
+    /// A buffer of `len` zero elements (false, 0, 0.0).
+    pub fn zeroed(dtype: DType, len: usize) -> Buffer {
+        let bytes = len * dtype.size();
+        Buffer {
+            dtype,
+            len,
+            lines: vec![Line([0; LINE]); bytes.div_ceil(LINE)],
+        }
+    }
+
+    /// A buffer holding a copy of `data`.
+    pub fn from_slice<T: Element>(data: &[T]) -> Buffer {
+        let mut buf = Buffer::zeroed(T::DTYPE, data.len());
+        buf.as_mut_slice::<T>().copy_from_slice(data);
+        buf
+    }
+
+    /// A buffer of `len` copies of `value` (cast to `dtype`).
+    pub fn filled(dtype: DType, len: usize, value: Scalar) -> Buffer {
+        let mut buf = Buffer::zeroed(dtype, len);
+        buf.fill(value);
+        buf
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when the buffer holds no element.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Size of the data in bytes.
+    pub fn nbytes(&self) -> usize {
+        self.len * self.dtype.size()
+    }
+
+    /// The bytes of the data.
+    pub fn bytes(&self) -> &[u8] {
+        let ptr = self.lines.as_ptr() as *const u8;
+        // SAFETY: `lines` owns at least `nbytes()` initialised bytes (zeroed at
+        // allocation), and a dangling-but-aligned pointer is valid for length 0.
+        unsafe { std::slice::from_raw_parts(ptr, self.nbytes()) }
+    }
+
+    /// The mutable bytes of the data. Callers writing a Bool buffer must write 0 or 1.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        let n = self.nbytes();
+        let ptr = self.lines.as_mut_ptr() as *mut u8;
+        // SAFETY: as in `bytes`, and `&mut self` gives exclusive access.
+        unsafe { std::slice::from_raw_parts_mut(ptr, n) }
+    }
+
+    /// The elements as a typed slice. Panics when `T` does not match the dtype.
+    pub fn as_slice<T: Element>(&self) -> &[T] {
+        self.check::<T>();
+        let ptr = self.lines.as_ptr() as *const T;
+        // SAFETY: the dtype matches `T`, the data is 64-byte aligned (enough for
+        // every element type), initialised, and holds `len` elements; bool
+        // buffers only ever hold 0 or 1.
+        unsafe { std::slice::from_raw_parts(ptr, self.len) }
+    }
+
+    /// The elements as a mutable typed slice. Panics when `T` does not match the dtype.
+    pub fn as_mut_slice<T: Element>(&mut self) -> &mut [T] {
+        self.check::<T>();
+        let ptr = self.lines.as_mut_ptr() as *mut T;
+        // SAFETY: as in `as_slice`; `&mut self` gives exclusive access, and a
+        // `&mut [bool]` can only store valid bools.
+        unsafe { std::slice::from_raw_parts_mut(ptr, self.len) }
+    }
+
+    /// A raw pointer to the first element, for compiled code.
+    pub fn as_ptr(&self) -> *const u8 {
+        self.lines.as_ptr() as *const u8
+    }
+
+    /// A raw mutable pointer to the first element, for compiled code.
+    pub fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.lines.as_mut_ptr() as *mut u8
+    }
+
+    /// The element at `index` as a `Scalar`.
+    pub fn get(&self, index: usize) -> Scalar {
+        match self.dtype {
+            DType::Bool => Scalar::Bool(self.as_slice::<bool>()[index]),
+            DType::I32 => Scalar::I32(self.as_slice::<i32>()[index]),
+            DType::I64 => Scalar::I64(self.as_slice::<i64>()[index]),
+            DType::U32 => Scalar::U32(self.as_slice::<u32>()[index]),
+            DType::F32 => Scalar::F32(self.as_slice::<f32>()[index]),
+            DType::F64 => Scalar::F64(self.as_slice::<f64>()[index]),
+        }
+    }
+
+    /// Sets the element at `index` (the value is cast to the buffer's dtype).
+    pub fn set(&mut self, index: usize, value: Scalar) {
+        match value.cast(self.dtype) {
+            Scalar::Bool(x) => self.as_mut_slice::<bool>()[index] = x,
+            Scalar::I32(x) => self.as_mut_slice::<i32>()[index] = x,
+            Scalar::I64(x) => self.as_mut_slice::<i64>()[index] = x,
+            Scalar::U32(x) => self.as_mut_slice::<u32>()[index] = x,
+            Scalar::F32(x) => self.as_mut_slice::<f32>()[index] = x,
+            Scalar::F64(x) => self.as_mut_slice::<f64>()[index] = x,
+        }
+    }
+
+    /// Sets every element to `value` (cast to the buffer's dtype).
+    pub fn fill(&mut self, value: Scalar) {
+        match value.cast(self.dtype) {
+            Scalar::Bool(x) => self.as_mut_slice::<bool>().fill(x),
+            Scalar::I32(x) => self.as_mut_slice::<i32>().fill(x),
+            Scalar::I64(x) => self.as_mut_slice::<i64>().fill(x),
+            Scalar::U32(x) => self.as_mut_slice::<u32>().fill(x),
+            Scalar::F32(x) => self.as_mut_slice::<f32>().fill(x),
+            Scalar::F64(x) => self.as_mut_slice::<f64>().fill(x),
+        }
+    }
+
+    fn check<T: Element>(&self) {
+        assert!(
+            T::DTYPE == self.dtype,
+            "buffer holds {} elements, not {}",
+            self.dtype,
+            T::DTYPE
+        );
+    }
+}
+
+impl std::fmt::Debug for Buffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Buffer<{}>[{}]", self.dtype, self.len)
+    }
+}
+
+/// A concrete array value: a shared buffer and the shape it is viewed with
+/// (row-major, contiguous; `buf.len() == shape.size()`).
+#[derive(Clone, Debug)]
+pub struct Value {
+    /// The extents.
+    pub shape: Shape,
+    /// The elements, shared; copy-on-write through `Arc::make_mut`.
+    pub buf: Arc<Buffer>,
+}
+
+impl Value {
+    /// Wraps a buffer; panics when its length does not match the shape.
+    pub fn new(shape: Shape, buf: Buffer) -> Value {
+        assert_eq!(shape.size(), buf.len(), "value: shape {shape} does not fit {} elements", buf.len());
+        Value { shape, buf: Arc::new(buf) }
+    }
+
+    /// A value from a typed vector.
+    pub fn from_slice<T: Element>(shape: Shape, data: &[T]) -> Value {
+        Value::new(shape, Buffer::from_slice(data))
+    }
+
+    /// A 0-d value.
+    pub fn scalar(s: Scalar) -> Value {
+        Value::new(Shape::scalar(), Buffer::filled(s.dtype(), 1, s))
+    }
+
+    /// A value of `shape` filled with `value` cast to `dtype`.
+    pub fn full(shape: Shape, dtype: DType, value: Scalar) -> Value {
+        let n = shape.size();
+        Value::new(shape, Buffer::filled(dtype, n, value))
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.buf.dtype()
+    }
+
+    /// The elements as a typed slice.
+    pub fn as_slice<T: Element>(&self) -> &[T] {
+        self.buf.as_slice()
+    }
+
+    /// The buffer, copied first if it is shared.
+    pub fn make_mut(&mut self) -> &mut Buffer {
+        Arc::make_mut(&mut self.buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_are_aligned_and_typed() {
+        let b = Buffer::from_slice(&[1.0f32, 2.0, 3.0]);
+        assert_eq!(b.as_ptr() as usize % 64, 0);
+        assert_eq!(b.as_slice::<f32>(), &[1.0, 2.0, 3.0]);
+        assert_eq!(b.get(1), Scalar::F32(2.0));
+        let e = Buffer::zeroed(DType::F64, 0);
+        assert!(e.as_slice::<f64>().is_empty());
+    }
+
+    #[test]
+    #[should_panic(expected = "buffer holds f32 elements, not i32")]
+    fn wrong_type_panics() {
+        Buffer::from_slice(&[1.0f32]).as_slice::<i32>();
+    }
+}

@@ -1,0 +1,29 @@
+//! heron's intermediate representation: element types, shapes, the closed op
+//! set, graphs (an arena of typed nodes), shape/dtype inference, the text
+//! printer, `eval` (the reference interpreter) and the optimisation passes.
+//!
+//! This crate knows nothing of Cranelift, Variables or tracing: it is the
+//! vocabulary the other crates share.
+
+mod buffer;
+mod dtype;
+mod error;
+pub mod eval;
+mod graph;
+pub mod infer;
+mod op;
+pub mod passes;
+mod print;
+mod scalar;
+mod shape;
+
+pub use buffer::{Buffer, Value};
+pub use dtype::{DType, WeakKind};
+pub use error::{Error, Result};
+pub use eval::{eval, eval_op};
+pub use graph::{Graph, Inputs, Node, NodeId, OutputRole, ParamRole};
+pub use infer::infer;
+pub use op::{ArgOp, AxisSlice, Axes, BinaryOp, ConstId, Op, ReduceOp, SliceSpec, UnaryOp};
+pub use print::type_text;
+pub use scalar::{Element, Scalar};
+pub use shape::{Shape, normalize_axis};

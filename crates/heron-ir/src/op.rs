@@ -1,0 +1,451 @@
+//! The closed set of operations a graph node can perform.
+//!
+//! Operands are the node's inputs (`Node::inputs`); the attributes of an op
+//! (an axis, a target shape, a dtype) live in the `Op` value itself. The
+//! meaning of every op is defined by `eval`; its shape and dtype rule by `infer`.
+
+use crate::{DType, Shape};
+use smallvec::SmallVec;
+use std::fmt;
+
+/// Axes of an array, as a small list.
+pub type Axes = SmallVec<[usize; 4]>;
+
+cranelift_entity::entity_impl!(ConstId, "c");
+/// A constant in a graph's constant table.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConstId(u32);
+
+/// Element-wise operations of one operand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    /// `-x` (wrapping for integers).
+    Neg,
+    /// `|x|`.
+    Abs,
+    /// -1, 0 or 1 (NaN stays NaN).
+    Sign,
+    /// Square root (floats only).
+    Sqrt,
+    /// `1 / sqrt(x)` (floats only).
+    Rsqrt,
+    /// `e^x` (floats only).
+    Exp,
+    /// `2^x` (floats only).
+    Exp2,
+    /// `e^x - 1` (floats only).
+    Expm1,
+    /// Natural logarithm (floats only).
+    Log,
+    /// Base-2 logarithm (floats only).
+    Log2,
+    /// `ln(1 + x)` (floats only).
+    Log1p,
+    /// Sine (floats only).
+    Sin,
+    /// Cosine (floats only).
+    Cos,
+    /// Tangent (floats only).
+    Tan,
+    /// Hyperbolic tangent (floats only).
+    Tanh,
+    /// Hyperbolic sine (floats only).
+    Sinh,
+    /// Hyperbolic cosine (floats only).
+    Cosh,
+    /// Inverse sine (floats only).
+    Arcsin,
+    /// Inverse cosine (floats only).
+    Arccos,
+    /// Inverse tangent (floats only).
+    Arctan,
+    /// `1 / (1 + e^-x)` (floats only).
+    Sigmoid,
+    /// Round toward -inf (identity on integers).
+    Floor,
+    /// Round toward +inf (identity on integers).
+    Ceil,
+    /// Round half to even, as NumPy (identity on integers).
+    Round,
+    /// Round toward zero (identity on integers).
+    Trunc,
+    /// `x * x`.
+    Square,
+    /// `1 / x` (floats only).
+    Reciprocal,
+    /// True where x is NaN (bool result; false for integers).
+    IsNan,
+    /// True where x is ±inf (bool result; false for integers).
+    IsInf,
+    /// True where x is neither NaN nor ±inf (bool result; true for integers).
+    IsFinite,
+    /// Logical not on bool, bitwise not on integers.
+    Not,
+}
+
+/// Element-wise operations of two operands, with NumPy broadcasting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    /// `a + b` (wrapping for integers).
+    Add,
+    /// `a - b` (wrapping for integers).
+    Sub,
+    /// `a * b` (wrapping for integers).
+    Mul,
+    /// Floats: IEEE division. Integers: floor division (`//`), `x // 0 == 0`.
+    Div,
+    /// NumPy's remainder: the sign follows the divisor; `x % 0` is 0 for
+    /// integers and NaN for floats.
+    Rem,
+    /// `a ** b`; for integers a negative exponent gives 0 (except for bases ±1).
+    Pow,
+    /// Element-wise maximum, NaN-propagating (NumPy's `maximum`).
+    Max,
+    /// Element-wise minimum, NaN-propagating (NumPy's `minimum`).
+    Min,
+    /// `atan2(a, b)` (floats only).
+    Atan2,
+    /// Logical and on bool, bitwise on integers.
+    And,
+    /// Logical or on bool, bitwise on integers.
+    Or,
+    /// Logical xor on bool, bitwise on integers.
+    Xor,
+    /// `a == b` (bool result; NaN compares unequal).
+    Eq,
+    /// `a != b` (bool result; NaN compares unequal, so `NaN != NaN` is true).
+    Ne,
+    /// `a < b` (bool result).
+    Lt,
+    /// `a <= b` (bool result).
+    Le,
+    /// `a > b` (bool result).
+    Gt,
+    /// `a >= b` (bool result).
+    Ge,
+}
+
+/// Reductions over a set of axes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReduceOp {
+    /// Sum (0 for empty); bool sums as i32.
+    Sum,
+    /// Product (1 for empty); bool multiplies as i32.
+    Prod,
+    /// Maximum, NaN-propagating; an error on an empty reduction.
+    Max,
+    /// Minimum, NaN-propagating; an error on an empty reduction.
+    Min,
+    /// True if any element is non-zero (bool result).
+    Any,
+    /// True if every element is non-zero (bool result).
+    All,
+}
+
+/// Index-of-extremum reductions along one axis (i32 result; the first index
+/// wins ties; the first NaN wins, as in NumPy).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArgOp {
+    /// Index of the maximum.
+    ArgMax,
+    /// Index of the minimum.
+    ArgMin,
+}
+
+/// One axis of a strided slice, normalised: element `i` of the result reads
+/// element `start + i * step` of the operand, for `i < len`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AxisSlice {
+    /// First element read.
+    pub start: usize,
+    /// Distance between elements read (non-zero; negative walks backwards).
+    pub step: isize,
+    /// Number of elements read.
+    pub len: usize,
+}
+
+/// A strided slice over every axis of an operand (one `AxisSlice` per axis).
+pub type SliceSpec = SmallVec<[AxisSlice; 4]>;
+
+/// An operation. See each variant for its operands (`inputs` of the node).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// Graph input number `index` (no operands). What it is bound to, an
+    /// argument or a Variable, is told by `Graph::params`.
+    Param(u32),
+    /// A constant from the graph's constant table (no operands).
+    Const(ConstId),
+    /// An element-wise op of one operand.
+    Unary(UnaryOp),
+    /// An element-wise op of two operands, broadcast together.
+    Binary(BinaryOp),
+    /// `where(cond, a, b)`: operands cond (bool), a, b, broadcast together.
+    Select,
+    /// Converts the operand to a dtype with `astype` semantics.
+    Cast(DType),
+    /// Broadcasts the operand to a shape (NumPy rules).
+    BroadcastTo(Shape),
+    /// Same elements in row-major order, another shape of the same size.
+    Reshape(Shape),
+    /// Reorders the axes: axis `i` of the result is axis `perm[i]` of the operand.
+    Permute(Axes),
+    /// A strided slice (one `AxisSlice` per axis of the operand).
+    Slice(SliceSpec),
+    /// Operands `x, value`: a copy of `x` whose sliced region is replaced by
+    /// `value` broadcast to the region's shape (cast to `x`'s dtype).
+    SetSlice(SliceSpec),
+    /// Operands `x, indices`: gathers along `axis`; the result's shape is
+    /// `x.shape[..axis] + indices.shape + x.shape[axis+1..]`. Negative indices
+    /// count from the end; out-of-range indices are an error in `eval`.
+    Take {
+        /// The axis gathered along.
+        axis: usize,
+    },
+    /// Joins its operands (same dtype, same shape but along `axis`) along `axis`.
+    Concat {
+        /// The axis joined along.
+        axis: usize,
+    },
+    /// Reduces over `axes` (removed from the shape; all axes gives a 0-d result).
+    Reduce {
+        /// Which reduction.
+        op: ReduceOp,
+        /// The reduced axes, ascending, without repeats.
+        axes: Axes,
+    },
+    /// Index of the extremum along `axis` (removed from the shape).
+    ArgReduce {
+        /// Which extremum.
+        op: ArgOp,
+        /// The reduced axis.
+        axis: usize,
+    },
+    /// Cumulative sum along `axis` (same shape; bool and i32 accumulate as i32).
+    Cumsum {
+        /// The accumulated axis.
+        axis: usize,
+    },
+    /// Sorts along `axis`, ascending, NaN last (stable).
+    Sort {
+        /// The sorted axis.
+        axis: usize,
+    },
+    /// The indices (i32) that sort along `axis` (stable: ties keep their order).
+    Argsort {
+        /// The sorted axis.
+        axis: usize,
+    },
+    /// Matrix product of two operands of rank 1 or 2 (NumPy's `matmul`/`dot`).
+    MatMul,
+    /// Operand: a u32 key of shape [2]. Threefry-2x32 random bits of `shape`
+    /// and `dtype` (U32, or I64 bits for 64-bit draws), as `jax.random.bits`
+    /// with `jax_threefry_partitionable=True`.
+    RandomBits {
+        /// Shape of the result.
+        shape: Shape,
+        /// U32 for 32-bit words.
+        dtype: DType,
+    },
+}
+
+impl Op {
+    /// True for ops that compute each output element from the operand elements
+    /// at the same (broadcast) index: the ops that fuse into one loop freely.
+    pub fn is_elementwise(&self) -> bool {
+        matches!(self, Op::Unary(_) | Op::Binary(_) | Op::Select | Op::Cast(_))
+    }
+
+    /// True for ops that only move or repeat elements (their index maps are affine).
+    pub fn is_movement(&self) -> bool {
+        matches!(
+            self,
+            Op::BroadcastTo(_) | Op::Reshape(_) | Op::Permute(_) | Op::Slice(_)
+        )
+    }
+
+    /// True for graph leaves (no operands).
+    pub fn is_leaf(&self) -> bool {
+        matches!(self, Op::Param(_) | Op::Const(_))
+    }
+}
+
+impl UnaryOp {
+    /// The op's name in printed graphs.
+    pub fn name(self) -> &'static str {
+        use UnaryOp::*;
+        match self {
+            Neg => "neg",
+            Abs => "abs",
+            Sign => "sign",
+            Sqrt => "sqrt",
+            Rsqrt => "rsqrt",
+            Exp => "exp",
+            Exp2 => "exp2",
+            Expm1 => "expm1",
+            Log => "log",
+            Log2 => "log2",
+            Log1p => "log1p",
+            Sin => "sin",
+            Cos => "cos",
+            Tan => "tan",
+            Tanh => "tanh",
+            Sinh => "sinh",
+            Cosh => "cosh",
+            Arcsin => "arcsin",
+            Arccos => "arccos",
+            Arctan => "arctan",
+            Sigmoid => "sigmoid",
+            Floor => "floor",
+            Ceil => "ceil",
+            Round => "round",
+            Trunc => "trunc",
+            Square => "square",
+            Reciprocal => "reciprocal",
+            IsNan => "isnan",
+            IsInf => "isinf",
+            IsFinite => "isfinite",
+            Not => "not",
+        }
+    }
+
+    /// True for ops defined on floats only (integer operands are cast to a
+    /// float type by the array layer first).
+    pub fn float_only(self) -> bool {
+        use UnaryOp::*;
+        matches!(
+            self,
+            Sqrt | Rsqrt
+                | Exp
+                | Exp2
+                | Expm1
+                | Log
+                | Log2
+                | Log1p
+                | Sin
+                | Cos
+                | Tan
+                | Tanh
+                | Sinh
+                | Cosh
+                | Arcsin
+                | Arccos
+                | Arctan
+                | Sigmoid
+                | Reciprocal
+        )
+    }
+
+    /// True for ops whose result is bool whatever the operand's dtype.
+    pub fn is_predicate(self) -> bool {
+        matches!(self, UnaryOp::IsNan | UnaryOp::IsInf | UnaryOp::IsFinite)
+    }
+}
+
+impl BinaryOp {
+    /// The op's name in printed graphs.
+    pub fn name(self) -> &'static str {
+        use BinaryOp::*;
+        match self {
+            Add => "add",
+            Sub => "sub",
+            Mul => "mul",
+            Div => "div",
+            Rem => "rem",
+            Pow => "pow",
+            Max => "max",
+            Min => "min",
+            Atan2 => "atan2",
+            And => "and",
+            Or => "or",
+            Xor => "xor",
+            Eq => "eq",
+            Ne => "ne",
+            Lt => "lt",
+            Le => "le",
+            Gt => "gt",
+            Ge => "ge",
+        }
+    }
+
+    /// True for comparisons (bool result).
+    pub fn is_comparison(self) -> bool {
+        use BinaryOp::*;
+        matches!(self, Eq | Ne | Lt | Le | Gt | Ge)
+    }
+
+    /// True for logical/bitwise ops (bool or integer operands).
+    pub fn is_bitwise(self) -> bool {
+        matches!(self, BinaryOp::And | BinaryOp::Or | BinaryOp::Xor)
+    }
+}
+
+impl ReduceOp {
+    /// The op's name in printed graphs.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReduceOp::Sum => "reduce_sum",
+            ReduceOp::Prod => "reduce_prod",
+            ReduceOp::Max => "reduce_max",
+            ReduceOp::Min => "reduce_min",
+            ReduceOp::Any => "reduce_any",
+            ReduceOp::All => "reduce_all",
+        }
+    }
+}
+
+impl ArgOp {
+    /// The op's name in printed graphs.
+    pub fn name(self) -> &'static str {
+        match self {
+            ArgOp::ArgMax => "argmax",
+            ArgOp::ArgMin => "argmin",
+        }
+    }
+}
+
+fn list<T: fmt::Display>(items: &[T]) -> String {
+    let parts: Vec<String> = items.iter().map(|x| x.to_string()).collect();
+    if parts.len() == 1 {
+        format!("({},)", parts[0])
+    } else {
+        format!("({})", parts.join(","))
+    }
+}
+
+fn slice_text(spec: &[AxisSlice]) -> String {
+    let parts: Vec<String> = spec
+        .iter()
+        .map(|s| format!("{}:{}:{}", s.start, s.len, s.step))
+        .collect();
+    format!("({})", parts.join(","))
+}
+
+impl fmt::Display for Op {
+    /// The op as printed in graph text: a name and its attributes in brackets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::Param(i) => write!(f, "param[{i}]"),
+            Op::Const(c) => write!(f, "const[{c}]"),
+            Op::Unary(u) => f.write_str(u.name()),
+            Op::Binary(b) => f.write_str(b.name()),
+            Op::Select => f.write_str("select"),
+            Op::Cast(d) => write!(f, "convert[{d}]"),
+            Op::BroadcastTo(s) => write!(f, "broadcast_to[shape={}]", list(s)),
+            Op::Reshape(s) => write!(f, "reshape[shape={}]", list(s)),
+            Op::Permute(p) => write!(f, "transpose[perm={}]", list(p)),
+            Op::Slice(s) => write!(f, "slice[start:len:step={}]", slice_text(s)),
+            Op::SetSlice(s) => write!(f, "set_slice[start:len:step={}]", slice_text(s)),
+            Op::Take { axis } => write!(f, "take[axis={axis}]"),
+            Op::Concat { axis } => write!(f, "concatenate[axis={axis}]"),
+            Op::Reduce { op, axes } => write!(f, "{}[axes={}]", op.name(), list(axes)),
+            Op::ArgReduce { op, axis } => write!(f, "{}[axis={axis}]", op.name()),
+            Op::Cumsum { axis } => write!(f, "cumsum[axis={axis}]"),
+            Op::Sort { axis } => write!(f, "sort[axis={axis}]"),
+            Op::Argsort { axis } => write!(f, "argsort[axis={axis}]"),
+            Op::MatMul => f.write_str("matmul"),
+            Op::RandomBits { shape, dtype } => {
+                write!(f, "random_bits[shape={},dtype={dtype}]", list(shape))
+            }
+        }
+    }
+}
