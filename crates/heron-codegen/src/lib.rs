@@ -1,1 +1,82 @@
-//! Cranelift backend
+//! heron's backend: a graph is fused into a `KernelPlan` (`heron_ir::passes::fuse`),
+//! each fused kernel is lowered to a Cranelift function over a linear range
+//! of its iteration space, and the result is an `Executable` that runs the
+//! plan on raw buffers.
+//!
+//! - `lower/`: Cranelift emission, split by concern (loop nests, element-wise
+//!   ops, casts, reductions).
+//! - `helpers.rs`: runtime helper functions, reached through a table.
+//! - `module.rs`: the JIT module wrapper.
+//! - `executable.rs`: `Executable` and its `run` driver.
+
+mod executable;
+mod helpers;
+mod lower;
+mod module;
+
+pub use executable::{Executable, KernelInfo};
+
+use heron_ir::plan::Step;
+use heron_ir::{Graph, Result};
+
+/// Fuses `graph` and compiles every kernel to native code. A failure is an
+/// `Error::Compile` (never undefined behaviour).
+pub fn compile(graph: &Graph) -> Result<Executable> {
+    let plan = heron_ir::passes::fuse::fuse(graph);
+    let mut jit = module::Jit::new()?;
+    let call_conv = jit.call_conv();
+    let config = jit.frontend_config();
+    let mut step_fns = Vec::with_capacity(plan.steps.len());
+    for step in &plan.steps {
+        let f = match step {
+            Step::Kernel(k) if k.launch_shape().size() > 0 => {
+                let dtype_of = |b: heron_ir::plan::BufId| plan.buffers[b.index()].dtype;
+                Some(jit.define(&k.name, |func, fctx| {
+                    lower::lower_kernel(k, &dtype_of, func, fctx, call_conv, config)
+                })?)
+            }
+            _ => None,
+        };
+        step_fns.push(f);
+    }
+    let code = jit.finish()?;
+    let consts = plan
+        .buffers
+        .iter()
+        .map(|b| match b.kind {
+            heron_ir::plan::BufferKind::Const(c) => Some(graph.consts[c].clone()),
+            _ => None,
+        })
+        .collect();
+    let types = |ids: &[(heron_ir::NodeId, _)]| -> Vec<_> {
+        ids.iter()
+            .map(|(n, _)| (graph.nodes[*n].shape.clone(), graph.nodes[*n].dtype))
+            .collect()
+    };
+    let param_types = graph
+        .params
+        .iter()
+        .map(|(n, _)| (graph.nodes[*n].shape.clone(), graph.nodes[*n].dtype))
+        .collect();
+    let output_types = types(&graph.outputs);
+    Ok(Executable {
+        plan,
+        consts,
+        step_fns,
+        code,
+        param_types,
+        output_types,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn executable_is_send_and_sync() {
+        assert_send_sync::<Executable>();
+    }
+}

@@ -3,10 +3,22 @@
 //! control flow and random numbers.
 
 pub mod array;
+pub mod creation;
 mod display;
+pub mod jit;
+pub mod module;
+pub mod ops;
+pub mod random;
 pub mod trace;
 pub mod variable;
 
 pub use array::{Array, apply};
+pub use creation::{
+    ArrayData, arange, arange_i, array, eye, full, full_like, linspace, ones, ones_like, scalar,
+    try_arange, try_array, zeros, zeros_like,
+};
 pub use heron_ir::{DType, Error, Result, Scalar, Shape};
+pub use jit::{Backend, CacheStats, Compiled, Jit, Lowered, backend, jit, jit_named, use_backend};
+pub use module::{Collector, Module};
+pub use ops::*;
 pub use variable::{Parameter, TrainVar, VarId, VarKind, Variable};

@@ -100,7 +100,9 @@ fn tracer(frame: &Frame, node: NodeId) -> Array {
 /// A new argument of the current trace, of the given type.
 pub(crate) fn arg(shape: Shape, dtype: DType) -> Array {
     with_frame(|frame| {
-        let node = frame.graph.param(shape, dtype, ParamRole::Arg(frame.n_args));
+        let node = frame
+            .graph
+            .param(shape, dtype, ParamRole::Arg(frame.n_args));
         frame.n_args += 1;
         tracer(frame, node)
     })
@@ -189,9 +191,8 @@ pub(crate) fn write_var(var: &Variable, value: Array) -> Result<()> {
 
 /// Closes the current trace with the function's results.
 pub(crate) fn finish(results: &[Array]) -> Result<TracedFn> {
-    let outputs: Result<Vec<NodeId>> = with_frame(|frame| {
-        results.iter().map(|a| node_of(frame, a)).collect()
-    });
+    let outputs: Result<Vec<NodeId>> =
+        with_frame(|frame| results.iter().map(|a| node_of(frame, a)).collect());
     let mut frame = FRAMES.with(|f| f.borrow_mut().pop().expect("a trace is active"));
     let outputs = outputs?;
     for (i, node) in outputs.into_iter().enumerate() {

@@ -83,7 +83,9 @@ impl Variable {
     pub fn with_kind(value: Array, kind: VarKind) -> Variable {
         let value = match value.repr {
             Repr::Concrete(v) => v,
-            Repr::Traced(_) => panic!("Variable::new: the initial value must be concrete, not traced"),
+            Repr::Traced(_) => {
+                panic!("Variable::new: the initial value must be concrete, not traced")
+            }
         };
         Variable {
             inner: Arc::new(VarInner {

@@ -176,8 +176,16 @@ pub struct Value {
 impl Value {
     /// Wraps a buffer; panics when its length does not match the shape.
     pub fn new(shape: Shape, buf: Buffer) -> Value {
-        assert_eq!(shape.size(), buf.len(), "value: shape {shape} does not fit {} elements", buf.len());
-        Value { shape, buf: Arc::new(buf) }
+        assert_eq!(
+            shape.size(),
+            buf.len(),
+            "value: shape {shape} does not fit {} elements",
+            buf.len()
+        );
+        Value {
+            shape,
+            buf: Arc::new(buf),
+        }
     }
 
     /// A value from a typed vector.

@@ -30,8 +30,10 @@ pub fn infer(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
             if *u == UnaryOp::Not && dtype.is_float() {
                 return Err(Error::dtype(u.name(), dtype));
             }
-            if matches!(u, UnaryOp::Neg | UnaryOp::Sign | UnaryOp::Abs | UnaryOp::Square)
-                && dtype.is_bool()
+            if matches!(
+                u,
+                UnaryOp::Neg | UnaryOp::Sign | UnaryOp::Abs | UnaryOp::Square
+            ) && dtype.is_bool()
             {
                 return Err(Error::dtype(u.name(), dtype));
             }
@@ -76,7 +78,10 @@ pub fn infer(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
             let (xs, xd) = inputs[1];
             let (ys, yd) = inputs[2];
             if cd != DType::Bool {
-                return Err(Error::invalid("where", format!("condition must be bool, not {cd}")));
+                return Err(Error::invalid(
+                    "where",
+                    format!("condition must be bool, not {cd}"),
+                ));
             }
             if xd != yd {
                 return Err(Error::invalid(
@@ -117,14 +122,19 @@ pub fn infer(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
             let shape = inputs[0].0;
             let mut seen = vec![false; shape.rank()];
             let valid = perm.len() == shape.rank()
-                && perm.iter().all(|&p| p < seen.len() && !std::mem::replace(&mut seen[p], true));
+                && perm
+                    .iter()
+                    .all(|&p| p < seen.len() && !std::mem::replace(&mut seen[p], true));
             if !valid {
                 return Err(Error::invalid(
                     "transpose",
                     format!("{perm:?} is not a permutation of the axes of {shape}"),
                 ));
             }
-            Ok((perm.iter().map(|&p| shape[p]).collect::<Vec<_>>().into(), inputs[0].1))
+            Ok((
+                perm.iter().map(|&p| shape[p]).collect::<Vec<_>>().into(),
+                inputs[0].1,
+            ))
         }
         Op::Slice(spec) | Op::SetSlice(spec) => {
             let name = op_name(op);
@@ -168,7 +178,10 @@ pub fn infer(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
             let (is, id) = inputs[1];
             check_axis("take", *axis, xs)?;
             if !id.is_int() {
-                return Err(Error::invalid("take", format!("indices must be integers, not {id}")));
+                return Err(Error::invalid(
+                    "take",
+                    format!("indices must be integers, not {id}"),
+                ));
             }
             let mut dims: Vec<usize> = xs[..*axis].to_vec();
             dims.extend_from_slice(is);
@@ -236,7 +249,10 @@ pub fn infer(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
             if shape[*axis] == 0 {
                 return Err(Error::invalid(
                     a.name(),
-                    format!("attempt to get {} of an empty sequence (axis {axis} of {shape})", a.name()),
+                    format!(
+                        "attempt to get {} of an empty sequence (axis {axis} of {shape})",
+                        a.name()
+                    ),
                 ));
             }
             let mut dims = shape.to_vec();
@@ -254,7 +270,11 @@ pub fn infer(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
             arity(1)?;
             let (shape, dtype) = inputs[0];
             check_axis(op_name(op), *axis, shape)?;
-            let out = if matches!(op, Op::Argsort { .. }) { DType::I32 } else { dtype };
+            let out = if matches!(op, Op::Argsort { .. }) {
+                DType::I32
+            } else {
+                dtype
+            };
             Ok((shape.clone(), out))
         }
         Op::MatMul => {
@@ -267,9 +287,8 @@ pub fn infer(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
                     format!("operand dtypes differ: {ad} and {bd} (promote first)"),
                 ));
             }
-            let mismatch = || {
-                Error::invalid("matmul", format!("shapes {a} and {b} are not aligned"))
-            };
+            let mismatch =
+                || Error::invalid("matmul", format!("shapes {a} and {b} are not aligned"));
             let dims: Vec<usize> = match (a.rank(), b.rank()) {
                 (1, 1) if a[0] == b[0] => vec![],
                 (2, 1) if a[1] == b[0] => vec![a[0]],
@@ -359,12 +378,18 @@ mod tests {
     #[test]
     fn binary_broadcasts_and_names_the_op_on_error() {
         let (a, b) = (ty(&[2, 3]), ty(&[4]));
-        let err = infer(&Op::Binary(BinaryOp::Add), &[(&a, DType::F32), (&b, DType::F32)])
-            .unwrap_err();
+        let err = infer(
+            &Op::Binary(BinaryOp::Add),
+            &[(&a, DType::F32), (&b, DType::F32)],
+        )
+        .unwrap_err();
         assert_eq!(err.to_string(), "add: cannot broadcast [2, 3] with [4]");
         let c = ty(&[3]);
-        let (s, d) =
-            infer(&Op::Binary(BinaryOp::Lt), &[(&a, DType::I32), (&c, DType::I32)]).unwrap();
+        let (s, d) = infer(
+            &Op::Binary(BinaryOp::Lt),
+            &[(&a, DType::I32), (&c, DType::I32)],
+        )
+        .unwrap();
         assert_eq!((s, d), (ty(&[2, 3]), DType::Bool));
     }
 
@@ -372,16 +397,44 @@ mod tests {
     fn slices_and_reductions() {
         let x = ty(&[5, 4]);
         let spec = [
-            AxisSlice { start: 4, step: -2, len: 3 },
-            AxisSlice { start: 1, step: 1, len: 2 },
+            AxisSlice {
+                start: 4,
+                step: -2,
+                len: 3,
+            },
+            AxisSlice {
+                start: 1,
+                step: 1,
+                len: 2,
+            },
         ];
         let (s, _) = infer(&Op::Slice(spec.into_iter().collect()), &[(&x, DType::F32)]).unwrap();
         assert_eq!(s, ty(&[3, 2]));
-        let bad = [AxisSlice { start: 4, step: 1, len: 2 }, AxisSlice { start: 0, step: 1, len: 4 }];
+        let bad = [
+            AxisSlice {
+                start: 4,
+                step: 1,
+                len: 2,
+            },
+            AxisSlice {
+                start: 0,
+                step: 1,
+                len: 4,
+            },
+        ];
         assert!(infer(&Op::Slice(bad.into_iter().collect()), &[(&x, DType::F32)]).is_err());
-        let r = Op::Reduce { op: ReduceOp::Sum, axes: [1].into_iter().collect() };
-        assert_eq!(infer(&r, &[(&x, DType::Bool)]).unwrap(), (ty(&[5]), DType::I32));
-        let m = Op::Reduce { op: ReduceOp::Max, axes: [0].into_iter().collect() };
+        let r = Op::Reduce {
+            op: ReduceOp::Sum,
+            axes: [1].into_iter().collect(),
+        };
+        assert_eq!(
+            infer(&r, &[(&x, DType::Bool)]).unwrap(),
+            (ty(&[5]), DType::I32)
+        );
+        let m = Op::Reduce {
+            op: ReduceOp::Max,
+            axes: [0].into_iter().collect(),
+        };
         assert!(infer(&m, &[(&ty(&[0, 2]), DType::F32)]).is_err());
     }
 }

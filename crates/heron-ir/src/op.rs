@@ -252,7 +252,10 @@ impl Op {
     /// True for ops that compute each output element from the operand elements
     /// at the same (broadcast) index: the ops that fuse into one loop freely.
     pub fn is_elementwise(&self) -> bool {
-        matches!(self, Op::Unary(_) | Op::Binary(_) | Op::Select | Op::Cast(_))
+        matches!(
+            self,
+            Op::Unary(_) | Op::Binary(_) | Op::Select | Op::Cast(_)
+        )
     }
 
     /// True for ops that only move or repeat elements (their index maps are affine).

@@ -73,8 +73,9 @@ impl Graph {
                 Op::Const(c) => {
                     let value = &self.consts[c];
                     if value.shape.size() <= 4 {
-                        let items: Vec<String> =
-                            (0..value.buf.len()).map(|i| value.buf.get(i).to_string()).collect();
+                        let items: Vec<String> = (0..value.buf.len())
+                            .map(|i| value.buf.get(i).to_string())
+                            .collect();
                         write!(out, "const [{}]", items.join(", ")).unwrap();
                     } else {
                         write!(out, "const {c}").unwrap();
@@ -125,7 +126,13 @@ mod tests {
         let c = g.add(Op::Binary(BinaryOp::Add), &[a, b]).unwrap();
         let d = g.add(Op::Binary(BinaryOp::Mul), &[c, two]).unwrap();
         let e = g
-            .add(Op::Reduce { op: ReduceOp::Sum, axes: [0, 1].into_iter().collect() }, &[d])
+            .add(
+                Op::Reduce {
+                    op: ReduceOp::Sum,
+                    axes: [0, 1].into_iter().collect(),
+                },
+                &[d],
+            )
             .unwrap();
         let w = g.add(Op::Binary(BinaryOp::Add), &[v, b]).unwrap();
         g.output(e, OutputRole::Result(0));

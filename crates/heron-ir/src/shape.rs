@@ -45,8 +45,16 @@ impl Shape {
         let rank = a.rank().max(b.rank());
         let mut out = SmallVec::from_elem(0, rank);
         for i in 0..rank {
-            let da = if i < rank - a.rank() { 1 } else { a.0[i - (rank - a.rank())] };
-            let db = if i < rank - b.rank() { 1 } else { b.0[i - (rank - b.rank())] };
+            let da = if i < rank - a.rank() {
+                1
+            } else {
+                a.0[i - (rank - a.rank())]
+            };
+            let db = if i < rank - b.rank() {
+                1
+            } else {
+                b.0[i - (rank - b.rank())]
+            };
             out[i] = match (da, db) {
                 (x, y) if x == y => x,
                 (1, y) => y,

@@ -1,1 +1,44 @@
-//! Graph-to-graph passes, one file each, and the pipeline that runs them.
+//! Graph-to-graph passes, one file each, and `optimize`, the pipeline that
+//! runs them. Every pass takes a graph and builds a fresh one that computes
+//! the same outputs; in debug builds the verifier checks each result.
+
+pub mod cse;
+pub mod dce;
+pub mod fold;
+pub mod fuse;
+mod rewrite;
+pub mod simplify;
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
+
+use crate::verify::verify;
+use crate::{Graph, Result};
+
+/// Optimises a traced graph: algebraic simplification, constant folding,
+/// common-subexpression elimination, simplification of what folding and
+/// merging exposed, then removal of dead code.
+pub fn optimize(graph: &Graph) -> Result<Graph> {
+    debug_verify(graph)?;
+    let graph = checked(simplify::simplify(graph)?)?;
+    let graph = checked(fold::fold(&graph))?;
+    let graph = checked(cse::cse(&graph))?;
+    let graph = checked(simplify::simplify(&graph)?)?;
+    checked(dce::dce(&graph))
+}
+
+/// A pass's result, verified in debug builds.
+fn checked(graph: Graph) -> Result<Graph> {
+    debug_verify(&graph)?;
+    Ok(graph)
+}
+
+/// Runs the verifier in debug builds (a failure is a compiler bug).
+fn debug_verify(graph: &Graph) -> Result<()> {
+    if cfg!(debug_assertions) {
+        verify(graph)
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,216 @@
+//! `Executable`: a compiled graph (the plan, its constants and its machine
+//! code) and `run`, the driver that executes the plan's steps over caller
+//! buffers.
+
+use crate::helpers;
+use crate::module::Compiled;
+use heron_ir::plan::{BufferKind, KernelPlan, Step};
+use heron_ir::{Buffer, DType, Error, Result, Shape, Value, eval_op};
+
+/// What `Executable::kernels` reports about one step that computes values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KernelInfo {
+    /// `k0`, `k1`, ... for native kernels; `host:<op>` for host steps.
+    pub name: String,
+    /// The iteration space (for a host step: the result's shape).
+    pub shape: Shape,
+    /// How many graph nodes the step computes.
+    pub fused_nodes: usize,
+    /// The buffers read (`p0`, `c1`, `t0`, ...).
+    pub inputs: Vec<String>,
+    /// The buffers written.
+    pub outputs: Vec<String>,
+    /// True for native code, false for an op run through `eval_op`.
+    pub native: bool,
+}
+
+/// A compiled graph: run it with `run` on raw buffers.
+pub struct Executable {
+    pub(crate) plan: KernelPlan,
+    /// The value of each buffer that is a graph constant.
+    pub(crate) consts: Vec<Option<Value>>,
+    /// For each step, the index of its native function (kernels only).
+    pub(crate) step_fns: Vec<Option<usize>>,
+    pub(crate) code: Compiled,
+    pub(crate) param_types: Vec<(Shape, DType)>,
+    pub(crate) output_types: Vec<(Shape, DType)>,
+}
+
+impl Executable {
+    /// The parameters' types, in `graph.params` order.
+    pub fn param_types(&self) -> &[(Shape, DType)] {
+        &self.param_types
+    }
+
+    /// The outputs' types, in `graph.outputs` order.
+    pub fn output_types(&self) -> &[(Shape, DType)] {
+        &self.output_types
+    }
+
+    /// `(output index, param index)` pairs that may share a buffer.
+    pub fn aliasable(&self) -> &[(usize, usize)] {
+        &self.plan.aliasable
+    }
+
+    /// The fused plan, printed.
+    pub fn plan_text(&self) -> String {
+        self.plan.to_text()
+    }
+
+    /// The plan itself.
+    pub fn plan(&self) -> &KernelPlan {
+        &self.plan
+    }
+
+    /// The Cranelift IR of every kernel, as it was defined.
+    pub fn clif_text(&self) -> String {
+        self.code.clif.clone()
+    }
+
+    /// Bytes of machine code.
+    pub fn code_size(&self) -> usize {
+        self.code.code_size
+    }
+
+    /// The steps that compute values (kernels and host steps), in order.
+    pub fn kernels(&self) -> Vec<KernelInfo> {
+        let names = |bufs: Vec<heron_ir::plan::BufId>| {
+            bufs.into_iter().map(|b| self.plan.buf_name(b)).collect()
+        };
+        self.plan
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Kernel(k) => Some(KernelInfo {
+                    name: k.name.clone(),
+                    shape: k.shape.clone(),
+                    fused_nodes: k.nodes.len(),
+                    inputs: names(k.inputs()),
+                    outputs: names(k.outputs()),
+                    native: true,
+                }),
+                Step::Host(h) => Some(KernelInfo {
+                    name: format!("host:{}", heron_ir::infer::op_name(&h.op)),
+                    shape: self.plan.buffers[h.output.index()].shape.clone(),
+                    fused_nodes: 1,
+                    inputs: names(h.inputs.clone()),
+                    outputs: names(vec![h.output]),
+                    native: false,
+                }),
+                Step::Copy { .. } => None,
+            })
+            .collect()
+    }
+
+    /// Runs the plan.
+    ///
+    /// # Safety
+    /// `params[i]` points to a buffer of `param_types()[i]` (64-byte aligned,
+    /// row-major); `outputs[j]` to a writable buffer of `output_types()[j]`;
+    /// output buffers are distinct from each other, and an output may equal a
+    /// param pointer only for a pair in `aliasable()`.
+    pub unsafe fn run(&self, params: &[*const u8], outputs: &[*mut u8]) -> Result<()> {
+        if params.len() != self.param_types.len() || outputs.len() != self.output_types.len() {
+            return Err(Error::invalid(
+                "run",
+                format!(
+                    "expects {} parameters and {} outputs, got {} and {}",
+                    self.param_types.len(),
+                    self.output_types.len(),
+                    params.len(),
+                    outputs.len()
+                ),
+            ));
+        }
+        let plan = &self.plan;
+        let mut temps: Vec<Buffer> = Vec::new();
+        let mut ptrs: Vec<*mut u8> = Vec::with_capacity(plan.buffers.len());
+        for (i, info) in plan.buffers.iter().enumerate() {
+            let p = match info.kind {
+                BufferKind::Param(n) => params[n as usize] as *mut u8,
+                BufferKind::Output(n) => outputs[n as usize],
+                BufferKind::Const(_) => self.consts[i]
+                    .as_ref()
+                    .expect("constant buffers hold their value")
+                    .buf
+                    .as_ptr() as *mut u8,
+                BufferKind::Temp(_) => {
+                    temps.push(Buffer::zeroed(info.dtype, info.shape.size()));
+                    temps.last_mut().expect("just pushed").as_mut_ptr()
+                }
+            };
+            ptrs.push(p);
+        }
+        let table = helpers::table();
+        let mut args: Vec<*const u8> = Vec::new();
+        for (step, f) in plan.steps.iter().zip(&self.step_fns) {
+            match step {
+                Step::Kernel(k) => {
+                    let n = k.launch_shape().size();
+                    if n == 0 {
+                        continue;
+                    }
+                    let f = self
+                        .code
+                        .function(f.expect("kernels with a non-empty launch are compiled"));
+                    args.clear();
+                    args.extend(k.args().iter().map(|b| ptrs[b.index()] as *const u8));
+                    args.push(table.as_ptr() as *const u8);
+                    // SAFETY: the argument table holds a valid pointer to every
+                    // buffer the kernel reads or writes, each of the type the
+                    // kernel was compiled for (checked by the caller for params
+                    // and outputs, allocated here for temporaries), then the
+                    // helper table; the range covers the launch shape.
+                    unsafe { f(args.as_ptr(), 0, n as u64) };
+                }
+                Step::Host(h) => {
+                    let inputs: Vec<Value> = h
+                        .inputs
+                        .iter()
+                        .map(|b| {
+                            let info = &plan.buffers[b.index()];
+                            // SAFETY: `ptrs[b]` points to a live buffer of this type.
+                            unsafe { read_value(ptrs[b.index()], &info.shape, info.dtype) }
+                        })
+                        .collect();
+                    let refs: Vec<&Value> = inputs.iter().collect();
+                    let out = &plan.buffers[h.output.index()];
+                    let v = eval_op(&h.op, &refs, &out.shape, out.dtype)?;
+                    let bytes = v.buf.bytes();
+                    // SAFETY: the output buffer holds `out.shape.size()` elements of
+                    // `out.dtype`, exactly `bytes.len()` bytes, and does not overlap
+                    // the freshly allocated result.
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(
+                            bytes.as_ptr(),
+                            ptrs[h.output.index()],
+                            bytes.len(),
+                        )
+                    };
+                }
+                Step::Copy { src, dst } => {
+                    let info = &plan.buffers[dst.index()];
+                    let n = info.shape.size() * info.dtype.size();
+                    // SAFETY: both buffers hold `n` bytes of the same type; they
+                    // are either the same memory (an aliased output) or distinct,
+                    // and `copy` allows overlap.
+                    unsafe { std::ptr::copy(ptrs[src.index()], ptrs[dst.index()], n) };
+                }
+            }
+        }
+        drop(temps);
+        Ok(())
+    }
+}
+
+/// Copies a raw buffer into a `Value`.
+///
+/// # Safety
+/// `ptr` points to `shape.size()` initialised elements of `dtype`.
+unsafe fn read_value(ptr: *const u8, shape: &Shape, dtype: DType) -> Value {
+    let mut buf = Buffer::zeroed(dtype, shape.size());
+    let n = buf.nbytes();
+    // SAFETY: guaranteed by the caller; `buf` is a fresh allocation of `n` bytes.
+    unsafe { std::ptr::copy_nonoverlapping(ptr, buf.bytes_mut().as_mut_ptr(), n) };
+    Value::new(shape.clone(), buf)
+}

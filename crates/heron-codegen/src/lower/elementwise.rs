@@ -1,0 +1,231 @@
+//! Element-wise ops: immediates, unary and binary ops, with `eval`'s exact
+//! semantics for every dtype.
+//!
+//! Notable choices: `maximum`/`minimum` are `a > b || isnan(a) ? a : b`
+//! (as `eval`), not Cranelift's `fmax`/`fmin`, whose WebAssembly rules order
+//! -0 below +0 and do not keep the NaN operand's payload. Integer division is
+//! floor division with `x // 0 == 0` and wrapping `MIN // -1`, guarded so
+//! that no instruction can trap. Transcendentals, `pow`, `atan2` and float
+//! remainder call helpers (see `helpers.rs`).
+
+use super::{Emitter, clif_type};
+use crate::helpers;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{InstBuilder, Value, types};
+use heron_ir::{BinaryOp, DType, Scalar, UnaryOp};
+
+/// A constant.
+pub fn immediate(e: &mut Emitter<'_>, s: Scalar) -> Value {
+    let ins = e.b.ins();
+    match s {
+        Scalar::Bool(x) => ins.iconst(types::I8, x as i64),
+        Scalar::I32(x) => ins.iconst(types::I32, x as u32 as i64),
+        Scalar::U32(x) => ins.iconst(types::I32, x as i64),
+        Scalar::I64(x) => ins.iconst(types::I64, x),
+        Scalar::F32(x) => ins.f32const(x),
+        Scalar::F64(x) => ins.f64const(x),
+    }
+}
+
+fn fconst(e: &mut Emitter<'_>, dtype: DType, x: f64) -> Value {
+    if dtype == DType::F32 {
+        e.b.ins().f32const(x as f32)
+    } else {
+        e.b.ins().f64const(x)
+    }
+}
+
+/// `op x`, `x` of dtype `from`, result of dtype `to`.
+pub fn unary(e: &mut Emitter<'_>, op: UnaryOp, x: Value, from: DType, to: DType) -> Value {
+    use UnaryOp::*;
+    let ty = clif_type(from);
+    if let Some(i) = helpers::unary_index(op, from) {
+        return e.call_helper(i, &[x], ty);
+    }
+    let float = from.is_float();
+    match op {
+        Neg if float => e.b.ins().fneg(x),
+        Neg => e.b.ins().ineg(x),
+        Abs if float => e.b.ins().fabs(x),
+        Abs if from == DType::U32 => x,
+        Abs => e.b.ins().iabs(x),
+        Sign if float => {
+            // x > 0 → 1; x < 0 → -1; ±0 → +0; NaN → NaN.
+            let one = fconst(e, from, 1.0);
+            let minus = fconst(e, from, -1.0);
+            let zero = fconst(e, from, 0.0);
+            let gt = e.b.ins().fcmp(FloatCC::GreaterThan, x, zero);
+            let lt = e.b.ins().fcmp(FloatCC::LessThan, x, zero);
+            let eq = e.b.ins().fcmp(FloatCC::Equal, x, zero);
+            let r = e.b.ins().select(eq, zero, x);
+            let r = e.b.ins().select(lt, minus, r);
+            e.b.ins().select(gt, one, r)
+        }
+        Sign => {
+            let zero = e.b.ins().iconst(ty, 0);
+            let gt = e.b.ins().icmp(IntCC::UnsignedGreaterThan, x, zero);
+            let gt = e.b.ins().uextend(ty, gt);
+            if from == DType::U32 {
+                return gt;
+            }
+            let gt = e.b.ins().icmp(IntCC::SignedGreaterThan, x, zero);
+            let lt = e.b.ins().icmp(IntCC::SignedLessThan, x, zero);
+            let gt = e.b.ins().uextend(ty, gt);
+            let lt = e.b.ins().uextend(ty, lt);
+            e.b.ins().isub(gt, lt)
+        }
+        Sqrt => e.b.ins().sqrt(x),
+        Rsqrt => {
+            let s = e.b.ins().sqrt(x);
+            let one = fconst(e, from, 1.0);
+            e.b.ins().fdiv(one, s)
+        }
+        Reciprocal => {
+            let one = fconst(e, from, 1.0);
+            e.b.ins().fdiv(one, x)
+        }
+        Floor if float => e.b.ins().floor(x),
+        Ceil if float => e.b.ins().ceil(x),
+        Round if float => e.b.ins().nearest(x),
+        Trunc if float => e.b.ins().trunc(x),
+        Floor | Ceil | Round | Trunc => x,
+        Square if float => e.b.ins().fmul(x, x),
+        Square => e.b.ins().imul(x, x),
+        IsNan if float => e.b.ins().fcmp(FloatCC::Unordered, x, x),
+        IsInf if float => {
+            let a = e.b.ins().fabs(x);
+            let inf = fconst(e, from, f64::INFINITY);
+            e.b.ins().fcmp(FloatCC::Equal, a, inf)
+        }
+        IsFinite if float => {
+            let a = e.b.ins().fabs(x);
+            let inf = fconst(e, from, f64::INFINITY);
+            e.b.ins().fcmp(FloatCC::LessThan, a, inf)
+        }
+        IsNan | IsInf => e.b.ins().iconst(types::I8, 0),
+        IsFinite => e.b.ins().iconst(types::I8, 1),
+        Not if from == DType::Bool => e.b.ins().bxor_imm_s(x, 1),
+        Not => e.b.ins().bnot(x),
+        _ => unreachable!(
+            "{} on {from} -> {to} has a helper or is rejected by infer",
+            op.name()
+        ),
+    }
+}
+
+/// `a op b`, both of dtype `dtype` (the result is bool for comparisons).
+pub fn binary(e: &mut Emitter<'_>, op: BinaryOp, a: Value, b: Value, dtype: DType) -> Value {
+    use BinaryOp::*;
+    let ty = clif_type(dtype);
+    if let Some(i) = helpers::binary_index(op, dtype) {
+        return e.call_helper(i, &[a, b], ty);
+    }
+    let float = dtype.is_float();
+    let signed = matches!(dtype, DType::I32 | DType::I64);
+    match op {
+        Add if float => e.ins().fadd(a, b),
+        Sub if float => e.ins().fsub(a, b),
+        Mul if float => e.ins().fmul(a, b),
+        Div if float => e.ins().fdiv(a, b),
+        Add => e.ins().iadd(a, b),
+        Sub => e.ins().isub(a, b),
+        Mul => e.ins().imul(a, b),
+        Div => int_div(e, a, b, ty, signed, false),
+        Rem => int_div(e, a, b, ty, signed, true),
+        Max | Min => {
+            let (fcc, icc) = match (op, signed) {
+                (Max, true) => (FloatCC::GreaterThan, IntCC::SignedGreaterThan),
+                (Max, false) => (FloatCC::GreaterThan, IntCC::UnsignedGreaterThan),
+                (_, true) => (FloatCC::LessThan, IntCC::SignedLessThan),
+                (_, false) => (FloatCC::LessThan, IntCC::UnsignedLessThan),
+            };
+            let pick_a = if float {
+                let better = e.ins().fcmp(fcc, a, b);
+                let nan = e.ins().fcmp(FloatCC::Unordered, a, a);
+                e.ins().bor(better, nan)
+            } else {
+                e.ins().icmp(icc, a, b)
+            };
+            e.ins().select(pick_a, a, b)
+        }
+        And => e.ins().band(a, b),
+        Or => e.ins().bor(a, b),
+        Xor => e.ins().bxor(a, b),
+        Eq | Ne | Lt | Le | Gt | Ge if float => {
+            let cc = match op {
+                Eq => FloatCC::Equal,
+                Ne => FloatCC::NotEqual,
+                Lt => FloatCC::LessThan,
+                Le => FloatCC::LessThanOrEqual,
+                Gt => FloatCC::GreaterThan,
+                _ => FloatCC::GreaterThanOrEqual,
+            };
+            e.ins().fcmp(cc, a, b)
+        }
+        Eq | Ne | Lt | Le | Gt | Ge => {
+            let cc = match (op, signed) {
+                (Eq, _) => IntCC::Equal,
+                (Ne, _) => IntCC::NotEqual,
+                (Lt, true) => IntCC::SignedLessThan,
+                (Le, true) => IntCC::SignedLessThanOrEqual,
+                (Gt, true) => IntCC::SignedGreaterThan,
+                (_, true) => IntCC::SignedGreaterThanOrEqual,
+                (Lt, false) => IntCC::UnsignedLessThan,
+                (Le, false) => IntCC::UnsignedLessThanOrEqual,
+                (Gt, false) => IntCC::UnsignedGreaterThan,
+                (_, false) => IntCC::UnsignedGreaterThanOrEqual,
+            };
+            e.ins().icmp(cc, a, b)
+        }
+        Pow | Atan2 => unreachable!(
+            "{} on {dtype} has a helper or is rejected by infer",
+            op.name()
+        ),
+    }
+}
+
+/// Integer floor division or NumPy remainder, without traps: a zero divisor
+/// gives 0, and `MIN // -1` wraps (the divisor -1 is replaced by 1 and the
+/// quotient negated).
+fn int_div(
+    e: &mut Emitter<'_>,
+    a: Value,
+    b: Value,
+    ty: cranelift_codegen::ir::Type,
+    signed: bool,
+    remainder: bool,
+) -> Value {
+    let zero = e.ins().iconst(ty, 0);
+    let one = e.ins().iconst(ty, 1);
+    let is_zero = e.ins().icmp_imm_s(IntCC::Equal, b, 0);
+    if !signed {
+        let safe = e.ins().select(is_zero, one, b);
+        let r = if remainder {
+            e.ins().urem(a, safe)
+        } else {
+            e.ins().udiv(a, safe)
+        };
+        return e.ins().select(is_zero, zero, r);
+    }
+    let is_m1 = e.ins().icmp_imm_s(IntCC::Equal, b, -1);
+    let bad = e.ins().bor(is_zero, is_m1);
+    let safe = e.ins().select(bad, one, b);
+    // Truncated quotient and remainder (b == -1: q = -a, r = 0).
+    let q = e.ins().sdiv(a, safe);
+    let neg = e.ins().ineg(a);
+    let q = e.ins().select(is_m1, neg, q);
+    let r = e.ins().srem(a, safe);
+    // Floor: when r != 0 and r, b have opposite signs, q -= 1 and r += b.
+    let r_nz = e.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+    let x = e.ins().bxor(r, b);
+    let opposite = e.ins().icmp_imm_s(IntCC::SignedLessThan, x, 0);
+    let adjust = e.ins().band(r_nz, opposite);
+    let out = if remainder {
+        let rb = e.ins().iadd(r, b);
+        e.ins().select(adjust, rb, r)
+    } else {
+        let q1 = e.ins().iadd_imm_s(q, -1);
+        e.ins().select(adjust, q1, q)
+    };
+    e.ins().select(is_zero, zero, out)
+}

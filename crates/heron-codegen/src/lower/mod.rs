@@ -1,0 +1,256 @@
+//! Lowering of one fused kernel of a `KernelPlan` to a Cranelift function
+//! `fn(args: *const *const u8, start: u64, end: u64)`.
+//!
+//! `args` is the argument table: the kernel's buffers (`Kernel::args` order),
+//! then the helper table. Buffers, constants and helpers are only reached
+//! through it; shapes and strides are immediates. The function covers the
+//! linear range `[start, end)` of the kernel's launch shape (for a reduction,
+//! the shape of its result), so a launch can be split into chunks.
+
+mod cast;
+mod elementwise;
+pub mod loops;
+mod reduce;
+
+use cranelift_codegen::ir::{
+    AbiParam, Function, InstBuilder, MemFlagsData, SigRef, Signature, Type, Value, types,
+};
+use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use heron_ir::plan::{Expr, Kernel, StoreValue};
+use heron_ir::{DType, Result};
+use loops::{Nest, collapse};
+use std::collections::HashMap;
+
+/// The Cranelift type holding an element of `dtype` (bool is an i8 0/1).
+pub fn clif_type(dtype: DType) -> Type {
+    match dtype {
+        DType::Bool => types::I8,
+        DType::I32 | DType::U32 => types::I32,
+        DType::I64 => types::I64,
+        DType::F32 => types::F32,
+        DType::F64 => types::F64,
+    }
+}
+
+/// Function-building state shared by the lowering files.
+pub struct Emitter<'a> {
+    /// The builder of the function being lowered.
+    pub b: FunctionBuilder<'a>,
+    helpers: Value,
+    call_conv: CallConv,
+    sigs: HashMap<(Vec<Type>, Type), SigRef>,
+}
+
+impl<'a> Emitter<'a> {
+    /// An instruction builder at the current position.
+    pub fn ins(&mut self) -> cranelift_frontend::FuncInstBuilder<'_, 'a> {
+        self.b.ins()
+    }
+
+    /// Calls helper `index` of the helper table with `args`, returning a `ret`.
+    pub fn call_helper(&mut self, index: usize, args: &[Value], ret: Type) -> Value {
+        let params: Vec<Type> = args
+            .iter()
+            .map(|&a| self.b.func.dfg.value_type(a))
+            .collect();
+        let key = (params.clone(), ret);
+        let sig = match self.sigs.get(&key) {
+            Some(&s) => s,
+            None => {
+                let mut sig = Signature::new(self.call_conv);
+                sig.params.extend(params.iter().map(|&t| AbiParam::new(t)));
+                sig.returns.push(AbiParam::new(ret));
+                let s = self.b.import_signature(sig);
+                self.sigs.insert(key, s);
+                s
+            }
+        };
+        let f = self.b.ins().load(
+            types::I64,
+            MemFlagsData::trusted().with_readonly(),
+            self.helpers,
+            (index * 8) as i32,
+        );
+        let call = self.b.ins().call_indirect(sig, f, args);
+        self.b.inst_results(call)[0]
+    }
+}
+
+/// One memory access of a kernel: a buffer pointer, the element size, and
+/// the coefficients of its index over the iteration axes.
+struct Access {
+    ptr: Value,
+    size: usize,
+    offset: i64,
+    coefs: Vec<i64>,
+}
+
+/// Lowers `kernel` into `func` (which has the kernel signature).
+pub fn lower_kernel(
+    kernel: &Kernel,
+    buffer_dtype: &dyn Fn(heron_ir::plan::BufId) -> DType,
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+    call_conv: CallConv,
+    config: cranelift_codegen::isa::TargetFrontendConfig,
+) -> Result<()> {
+    let mut b = FunctionBuilder::new(func, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let (args, start, end) = (params[0], params[1], params[2]);
+    let arg_bufs = kernel.args();
+    let flags = MemFlagsData::trusted().with_readonly();
+    let ptrs: Vec<Value> = arg_bufs
+        .iter()
+        .enumerate()
+        .map(|(i, _)| b.ins().load(types::I64, flags, args, (i * 8) as i32))
+        .collect();
+    let helpers = b
+        .ins()
+        .load(types::I64, flags, args, (arg_bufs.len() * 8) as i32);
+    let ptr_of = |buf| {
+        ptrs[arg_bufs
+            .iter()
+            .position(|&x| x == buf)
+            .expect("kernel argument")]
+    };
+
+    // Accesses: the loads in body order, then the stores.
+    let mut accesses = Vec::new();
+    let mut access_of = vec![usize::MAX; kernel.body.len()];
+    for (i, instr) in kernel.body.iter().enumerate() {
+        if let Expr::Load { buf, map } = &instr.expr {
+            access_of[i] = accesses.len();
+            accesses.push(Access {
+                ptr: ptr_of(*buf),
+                size: instr.dtype.size(),
+                offset: map.offset,
+                coefs: map.coefs.to_vec(),
+            });
+        }
+    }
+    let first_store = accesses.len();
+    for s in &kernel.stores {
+        accesses.push(Access {
+            ptr: ptr_of(s.buf),
+            size: buffer_dtype(s.buf).size(),
+            offset: s.map.offset,
+            coefs: s.map.coefs.to_vec(),
+        });
+    }
+
+    let mut e = Emitter {
+        b,
+        helpers,
+        call_conv,
+        sigs: HashMap::new(),
+    };
+    let rank = kernel.shape.rank();
+    let reduced: Vec<usize> = kernel
+        .reduce
+        .as_ref()
+        .map(|r| r.axes.to_vec())
+        .unwrap_or_default();
+    let outer_axes: Vec<usize> = (0..rank).filter(|a| !reduced.contains(a)).collect();
+    let all_coefs: Vec<&[i64]> = accesses.iter().map(|a| a.coefs.as_slice()).collect();
+    let outer = collapse(&kernel.shape, &outer_axes, &all_coefs);
+    let base: Vec<Value> = accesses
+        .iter()
+        .map(|a| e.b.ins().iconst(types::I64, a.offset))
+        .collect();
+
+    match &kernel.reduce {
+        None => {
+            outer.emit(&mut e, &base, Some(start), end, &mut |e, offs| {
+                let values = eval_body(e, kernel, &accesses, &access_of, offs);
+                for (k, s) in kernel.stores.iter().enumerate() {
+                    let StoreValue::Expr(v) = s.value else {
+                        unreachable!("element-wise store")
+                    };
+                    store(
+                        e,
+                        &accesses[first_store + k],
+                        offs[first_store + k],
+                        values[v],
+                    );
+                }
+            });
+        }
+        Some(red) => {
+            let load_coefs: Vec<&[i64]> = accesses[..first_store]
+                .iter()
+                .map(|a| a.coefs.as_slice())
+                .collect();
+            let inner: Nest = collapse(&kernel.shape, &red.axes, &load_coefs);
+            let in_dtype = kernel.body[red.value].dtype;
+            outer.emit(&mut e, &base, Some(start), end, &mut |e, offs| {
+                let mut acc = reduce::Acc::new(e, red.op, in_dtype, red.dtype);
+                if inner.size() > 0 {
+                    let n = e.b.ins().iconst(types::I64, inner.size() as i64);
+                    inner.emit(e, &offs[..first_store], None, n, &mut |e, inner_offs| {
+                        let values = eval_body(e, kernel, &accesses, &access_of, inner_offs);
+                        acc.add(e, values[red.value]);
+                    });
+                }
+                let result = acc.finish(e);
+                for k in 0..kernel.stores.len() {
+                    store(e, &accesses[first_store + k], offs[first_store + k], result);
+                }
+            });
+        }
+    }
+    e.b.ins().return_(&[]);
+    e.b.seal_all_blocks();
+    e.b.finalize(config);
+    Ok(())
+}
+
+/// The address of element `off` of an access.
+fn address(e: &mut Emitter<'_>, a: &Access, off: Value) -> Value {
+    let shift = a.size.trailing_zeros() as i64;
+    let bytes = if shift == 0 {
+        off
+    } else {
+        e.b.ins().ishl_imm_u(off, shift)
+    };
+    e.b.ins().iadd(a.ptr, bytes)
+}
+
+fn store(e: &mut Emitter<'_>, a: &Access, off: Value, value: Value) {
+    let addr = address(e, a, off);
+    e.b.ins().store(MemFlagsData::trusted(), value, addr, 0);
+}
+
+/// Emits the body of `kernel` for the current element; returns every
+/// instruction's value.
+fn eval_body(
+    e: &mut Emitter<'_>,
+    kernel: &Kernel,
+    accesses: &[Access],
+    access_of: &[usize],
+    offs: &[Value],
+) -> Vec<Value> {
+    let mut values: Vec<Value> = Vec::with_capacity(kernel.body.len());
+    for (i, instr) in kernel.body.iter().enumerate() {
+        let ty = clif_type(instr.dtype);
+        let dt = |k: usize| kernel.body[k].dtype;
+        let v = match &instr.expr {
+            Expr::Load { .. } => {
+                let a = &accesses[access_of[i]];
+                let addr = address(e, a, offs[access_of[i]]);
+                // Not `readonly`: an aliased output may be this very memory.
+                e.b.ins().load(ty, MemFlagsData::trusted(), addr, 0)
+            }
+            Expr::Imm(s) => elementwise::immediate(e, *s),
+            Expr::Unary(op, x) => elementwise::unary(e, *op, values[*x], dt(*x), instr.dtype),
+            Expr::Binary(op, x, y) => elementwise::binary(e, *op, values[*x], values[*y], dt(*x)),
+            Expr::Select(c, x, y) => e.b.ins().select(values[*c], values[*x], values[*y]),
+            Expr::Cast(to, x) => cast::cast(e, values[*x], dt(*x), *to),
+        };
+        values.push(v);
+    }
+    values
+}

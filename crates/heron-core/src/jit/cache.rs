@@ -1,0 +1,124 @@
+//! The per-function compile cache: entries keyed by the signature (the shapes
+//! and dtypes of the arguments), found without allocating.
+//!
+//! The Variables a function touches are discovered by tracing; their shapes
+//! and dtypes are fixed for their life (`Variable::set` rejects a change), so
+//! for a given function they are determined by the argument signature and
+//! need not be part of the lookup. Each entry still records them, and `run`
+//! checks them under the variables' locks.
+
+use crate::Variable;
+use heron_codegen::Executable;
+use heron_ir::{DType, Graph, Shape};
+use parking_lot::RwLock;
+use smallvec::SmallVec;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Shapes and dtypes of a call's arguments.
+pub type Signature = SmallVec<[(Shape, DType); 4]>;
+
+/// One traced and compiled specialisation of a jitted function.
+pub(crate) struct Entry {
+    /// The argument types this entry was traced for.
+    pub(crate) signature: Signature,
+    /// The Variables touched, by slot.
+    pub(crate) vars: Vec<Variable>,
+    /// Their types when traced.
+    pub(crate) var_types: Vec<(Shape, DType)>,
+    /// Slots in ascending variable id: the order locks are taken in.
+    pub(crate) lock_order: Vec<usize>,
+    /// The traced graph.
+    pub(crate) traced: Graph,
+    /// The graph after the optimisation passes (what runs).
+    pub(crate) optimized: Graph,
+    /// Native code; `None` when the interpreter backend traced this entry.
+    pub(crate) exe: Option<Executable>,
+    /// How many results the function returns.
+    pub(crate) n_results: usize,
+    /// Time spent tracing, optimising and compiling.
+    pub(crate) compile_time: Duration,
+}
+
+impl Entry {
+    /// True when `arrays` have exactly this entry's signature (no allocation).
+    pub(crate) fn matches<'a>(
+        &self,
+        mut types: impl ExactSizeIterator<Item = (&'a [usize], DType)>,
+    ) -> bool {
+        types.len() == self.signature.len()
+            && self.signature.iter().all(|(shape, dtype)| {
+                types
+                    .next()
+                    .is_some_and(|(s, d)| &shape[..] == s && *dtype == d)
+            })
+    }
+}
+
+/// Counters of a jitted function's cache.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Calls that found a compiled entry.
+    pub hits: u64,
+    /// Calls that traced and compiled a new entry.
+    pub misses: u64,
+    /// Total time spent tracing, optimising and compiling.
+    pub compile_time: Duration,
+    /// Number of entries held.
+    pub entries: usize,
+}
+
+/// The entries of one jitted function and its counters.
+#[derive(Default)]
+pub(crate) struct Cache {
+    pub(crate) entries: RwLock<Vec<Arc<Entry>>>,
+    /// Serialises tracing so one signature is never compiled twice.
+    pub(crate) compiling: parking_lot::Mutex<()>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    compile_nanos: AtomicU64,
+}
+
+impl Cache {
+    /// The entry for argument types `types`, if compiled.
+    pub(crate) fn find<'a, I>(&self, types: impl Fn() -> I) -> Option<Arc<Entry>>
+    where
+        I: ExactSizeIterator<Item = (&'a [usize], DType)>,
+    {
+        self.entries
+            .read()
+            .iter()
+            .find(|e| e.matches(types()))
+            .cloned()
+    }
+
+    pub(crate) fn record_hit(&self) {
+        self.hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn insert(&self, entry: Arc<Entry>) {
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        self.compile_nanos
+            .fetch_add(entry.compile_time.as_nanos() as u64, Ordering::Relaxed);
+        self.entries.write().push(entry);
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.read().len()
+    }
+
+    pub(crate) fn stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            compile_time: Duration::from_nanos(self.compile_nanos.load(Ordering::Relaxed)),
+            entries: self.len(),
+        }
+    }
+
+    /// The most recently compiled entry (to explain the next miss).
+    pub(crate) fn last(&self) -> Option<Arc<Entry>> {
+        self.entries.read().last().cloned()
+    }
+}

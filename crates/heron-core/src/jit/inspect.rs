@@ -1,0 +1,105 @@
+//! Inspection of what `jit` produces: the traced and optimised graphs
+//! (`Lowered`), and the compiled code (`Compiled`).
+
+use super::cache::Entry;
+use heron_ir::Graph;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A function traced and optimised for one signature, not compiled.
+pub struct Lowered {
+    traced: Graph,
+    optimized: Graph,
+}
+
+impl Lowered {
+    pub(crate) fn new(traced: Graph, optimized: Graph) -> Lowered {
+        Lowered { traced, optimized }
+    }
+
+    /// The traced graph as jaxpr-like text.
+    pub fn ir_text(&self) -> String {
+        self.traced.to_text()
+    }
+
+    /// The graph after folding, CSE, DCE and simplification, followed by its
+    /// fused kernel plan.
+    pub fn optimized_text(&self) -> String {
+        optimized_text(&self.optimized)
+    }
+
+    /// The traced graph.
+    pub fn graph(&self) -> &Graph {
+        &self.traced
+    }
+
+    /// The optimised graph.
+    pub fn optimized_graph(&self) -> &Graph {
+        &self.optimized
+    }
+}
+
+fn optimized_text(graph: &Graph) -> String {
+    format!(
+        "{}\n{}",
+        graph.to_text(),
+        heron_ir::passes::fuse::fuse(graph).to_text()
+    )
+}
+
+/// One compiled specialisation of a jitted function.
+pub struct Compiled {
+    entry: Arc<Entry>,
+}
+
+/// A fused loop of a compiled function.
+pub use heron_codegen::KernelInfo;
+
+impl Compiled {
+    pub(crate) fn new(entry: Arc<Entry>) -> Compiled {
+        Compiled { entry }
+    }
+
+    /// The traced graph as text.
+    pub fn ir_text(&self) -> String {
+        self.entry.traced.to_text()
+    }
+
+    /// The optimised graph and its kernel plan as text.
+    pub fn optimized_text(&self) -> String {
+        optimized_text(&self.entry.optimized)
+    }
+
+    /// The Cranelift IR of every kernel (empty under the interpreter backend).
+    pub fn clif_text(&self) -> String {
+        self.entry
+            .exe
+            .as_ref()
+            .map(|e| e.clif_text())
+            .unwrap_or_default()
+    }
+
+    /// The fused loops with their shapes.
+    pub fn kernels(&self) -> Vec<KernelInfo> {
+        self.entry
+            .exe
+            .as_ref()
+            .map(|e| e.kernels())
+            .unwrap_or_default()
+    }
+
+    /// Bytes of machine code.
+    pub fn code_size(&self) -> usize {
+        self.entry.exe.as_ref().map_or(0, |e| e.code_size())
+    }
+
+    /// Time spent tracing, optimising and compiling this specialisation.
+    pub fn compile_time(&self) -> Duration {
+        self.entry.compile_time
+    }
+
+    /// Number of results the function returns.
+    pub fn n_results(&self) -> usize {
+        self.entry.n_results
+    }
+}

@@ -1,0 +1,246 @@
+//! `jit`: trace a function once per signature into a graph, optimise it,
+//! compile it with Cranelift, cache it, and run the native code on every call.
+
+mod args;
+mod backend;
+mod cache;
+mod catch;
+mod inspect;
+mod run;
+
+pub use args::{ArgList, IntoArgs, JitValue};
+pub use backend::{Backend, backend, use_backend};
+pub use cache::{CacheStats, Signature};
+pub use inspect::{Compiled, Lowered};
+
+use crate::trace::{self, TracedFn};
+use crate::{Array, array::Repr};
+use cache::{Cache, Entry};
+use heron_ir::{Result, Value};
+use smallvec::SmallVec;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Instant;
+
+type BoxedFn<A, R> = Box<dyn Fn(A) -> R + Send + Sync>;
+
+/// A jitted function: traced and compiled once per argument signature,
+/// cached, and run as native code. `Send + Sync`: many threads may call it.
+pub struct Jit<A, R> {
+    name: String,
+    f: BoxedFn<A, R>,
+    cache: Cache,
+    _types: PhantomData<fn(A) -> R>,
+}
+
+/// Compiles `f` just in time: see [`Jit`].
+pub fn jit<A, R, F>(f: F) -> Jit<A, R>
+where
+    A: JitValue,
+    R: JitValue,
+    F: Fn(A) -> R + Send + Sync + 'static,
+{
+    jit_named(short_type_name::<F>(), f)
+}
+
+/// `jit` with a name shown in compile logs and the on-disk cache.
+pub fn jit_named<A, R, F>(name: impl Into<String>, f: F) -> Jit<A, R>
+where
+    A: JitValue,
+    R: JitValue,
+    F: Fn(A) -> R + Send + Sync + 'static,
+{
+    Jit {
+        name: name.into(),
+        f: Box::new(f),
+        cache: Cache::default(),
+        _types: PhantomData,
+    }
+}
+
+fn short_type_name<F>() -> String {
+    let full = std::any::type_name::<F>();
+    full.split('<').next().unwrap_or(full).to_string()
+}
+
+impl<A: JitValue, R: JitValue> Jit<A, R> {
+    /// Calls the function; panics with the error's message on failure.
+    pub fn call(&self, args: impl IntoArgs<A>) -> R {
+        self.try_call(args)
+            .unwrap_or_else(|e| panic!("{}: {e}", self.name))
+    }
+
+    /// Calls the function. On error, no Variable has changed.
+    pub fn try_call(&self, args: impl IntoArgs<A>) -> Result<R> {
+        let args = args.into_arg_list();
+        if args.iter().any(Array::is_traced) {
+            // Called while tracing another function: inline, as JAX does.
+            return catch::catching(|| (self.f)(A::from_arrays(args)));
+        }
+        let entry = self.entry_for(&args)?;
+        let values: SmallVec<[&Value; 6]> = args.iter().map(concrete).collect();
+        let results = run::run(&entry, &values)?;
+        Ok(R::from_arrays(results))
+    }
+
+    /// Number of compiled specialisations held.
+    pub fn cache_len(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// Hits, misses and compile time of this function's cache.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.stats()
+    }
+
+    /// The function's name (from `jit_named`, or the closure's type).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Traces and optimises the function for these arguments, without compiling.
+    pub fn lower(&self, args: impl IntoArgs<A>) -> Lowered {
+        self.try_lower(args)
+            .unwrap_or_else(|e| panic!("{}: {e}", self.name))
+    }
+
+    /// `lower` returning an error instead of panicking.
+    pub fn try_lower(&self, args: impl IntoArgs<A>) -> Result<Lowered> {
+        let args = args.into_arg_list();
+        let traced = self.trace(&args)?;
+        let optimized = heron_ir::passes::optimize(&traced.graph)?;
+        Ok(Lowered::new(traced.graph, optimized))
+    }
+
+    /// The compiled specialisation for these arguments (compiling it if needed).
+    pub fn compile(&self, args: impl IntoArgs<A>) -> Compiled {
+        self.try_compile(args)
+            .unwrap_or_else(|e| panic!("{}: {e}", self.name))
+    }
+
+    /// `compile` returning an error instead of panicking.
+    pub fn try_compile(&self, args: impl IntoArgs<A>) -> Result<Compiled> {
+        let args = args.into_arg_list();
+        Ok(Compiled::new(self.entry_for(&args)?))
+    }
+
+    /// Finds or builds the cache entry for the arguments' signature.
+    fn entry_for(&self, args: &[Array]) -> Result<Arc<Entry>> {
+        let types = || args.iter().map(|a| (a.shape(), a.dtype()));
+        if let Some(entry) = self.cache.find(types) {
+            self.cache.record_hit();
+            return Ok(entry);
+        }
+        let _compiling = self.cache.compiling.lock();
+        if let Some(entry) = self.cache.find(types) {
+            self.cache.record_hit();
+            return Ok(entry);
+        }
+        let start = Instant::now();
+        let traced = self.trace(args)?;
+        let optimized = heron_ir::passes::optimize(&traced.graph)?;
+        let exe = match backend() {
+            Backend::Cranelift => Some(heron_codegen::compile(&optimized)?),
+            Backend::Interpreter => None,
+        };
+        let vars = traced.vars;
+        let var_types = vars.iter().map(|v| (v.shape(), v.dtype())).collect();
+        let mut lock_order: Vec<usize> = (0..vars.len()).collect();
+        lock_order.sort_by_key(|&s| vars[s].id());
+        let n_results = traced
+            .graph
+            .outputs
+            .iter()
+            .filter(|(_, r)| matches!(r, heron_ir::OutputRole::Result(_)))
+            .count();
+        let entry = Arc::new(Entry {
+            signature: args
+                .iter()
+                .map(|a| (a.shape_ref().clone(), a.dtype()))
+                .collect(),
+            vars,
+            var_types,
+            lock_order,
+            traced: traced.graph,
+            optimized,
+            exe,
+            n_results,
+            compile_time: start.elapsed(),
+        });
+        if backend::env_flag("HERON_LOG_COMPILES") {
+            eprintln!("{}", self.compile_log(&entry));
+        }
+        self.cache.insert(entry.clone());
+        Ok(entry)
+    }
+
+    /// Traces the function on arguments of the types of `args`.
+    fn trace(&self, args: &[Array]) -> Result<TracedFn> {
+        trace::begin();
+        let traced_args: ArgList = args
+            .iter()
+            .map(|a| trace::arg(a.shape_ref().clone(), a.dtype()))
+            .collect();
+        match catch::catching(|| (self.f)(A::from_arrays(traced_args)).into_arrays()) {
+            Ok(results) => trace::finish(&results),
+            Err(e) => {
+                trace::abandon();
+                Err(e)
+            }
+        }
+    }
+
+    /// The line printed for a compilation under `HERON_LOG_COMPILES=1`.
+    fn compile_log(&self, entry: &Entry) -> String {
+        let sig = |e: &Entry| -> Vec<String> {
+            e.signature
+                .iter()
+                .map(|(s, d)| heron_ir::type_text(s, *d))
+                .collect()
+        };
+        let reason = match self.cache.last() {
+            None => "first call".to_string(),
+            Some(prev) if prev.signature.len() != entry.signature.len() => format!(
+                "called with {} arguments instead of {}",
+                entry.signature.len(),
+                prev.signature.len()
+            ),
+            Some(prev) => {
+                let (old, new) = (sig(&prev), sig(entry));
+                let changed: Vec<String> = old
+                    .iter()
+                    .zip(&new)
+                    .enumerate()
+                    .filter(|(_, (o, n))| o != n)
+                    .map(|(i, (o, n))| format!("argument {i} changed from {o} to {n}"))
+                    .collect();
+                changed.join(", ")
+            }
+        };
+        format!(
+            "heron: compiled {} for ({}) in {:.2?}: {reason}",
+            self.name,
+            sig(entry).join(", "),
+            entry.compile_time
+        )
+    }
+}
+
+fn concrete(a: &Array) -> &Value {
+    match &a.repr {
+        Repr::Concrete(v) => v,
+        Repr::Traced(_) => unreachable!("traced arguments are inlined before this point"),
+    }
+}
+
+impl<A, R> std::fmt::Debug for Jit<A, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Jit({}, {} entries)", self.name, self.cache.len())
+    }
+}
+
+/// A jitted function can be shared between threads.
+const _: fn() = || {
+    fn check<T: Send + Sync>() {}
+    check::<Jit<Array, Array>>();
+};

@@ -1,0 +1,124 @@
+//! Movement ops: they only copy, repeat or reorder elements (`broadcast_to`,
+//! `reshape`, `transpose`, strided `slice`, `set`, `take`, `concatenate`).
+
+use super::elem::{Elem, with_elem};
+use super::elementwise::cast;
+use super::strided::{Strides, broadcast_strides, for_each_offset, gather, split_at_axis, strides};
+use crate::{Buffer, DType, Error, Result, Shape, SliceSpec, Value};
+
+/// `x` broadcast to `target` (NumPy rules, checked by `infer`).
+pub(super) fn broadcast_to(x: &Value, target: &Shape) -> Value {
+    if x.shape == *target {
+        return x.clone();
+    }
+    let st = broadcast_strides(&x.shape, target);
+    with_elem!(x.dtype(), T => gather(x.as_slice::<T>(), target, &st, 0))
+}
+
+/// The same elements viewed with another shape of the same size.
+pub(super) fn reshape(x: &Value, target: &Shape) -> Value {
+    Value {
+        shape: target.clone(),
+        buf: x.buf.clone(),
+    }
+}
+
+/// Axis `i` of the result is axis `perm[i]` of `x`.
+pub(super) fn permute(x: &Value, perm: &[usize]) -> Value {
+    let own = strides(&x.shape);
+    let shape: Shape = perm.iter().map(|&p| x.shape[p]).collect::<Vec<_>>().into();
+    let st: Strides = perm.iter().map(|&p| own[p]).collect();
+    with_elem!(x.dtype(), T => gather(x.as_slice::<T>(), &shape, &st, 0))
+}
+
+/// The region a slice reads: its shape, strides into the operand and first offset.
+fn region(x: &Shape, spec: &SliceSpec) -> (Shape, Strides, usize) {
+    let own = x.strides();
+    let shape: Shape = spec.iter().map(|s| s.len).collect::<Vec<_>>().into();
+    let st: Strides = spec
+        .iter()
+        .zip(&own)
+        .map(|(s, &o)| s.step * o as isize)
+        .collect();
+    // An empty region reads nothing, whatever its start.
+    let base = if shape.size() == 0 {
+        0
+    } else {
+        spec.iter().zip(&own).map(|(s, &o)| s.start * o).sum()
+    };
+    (shape, st, base)
+}
+
+/// The strided slice `spec` of `x`.
+pub(super) fn slice(x: &Value, spec: &SliceSpec) -> Value {
+    let (shape, st, base) = region(&x.shape, spec);
+    with_elem!(x.dtype(), T => gather(x.as_slice::<T>(), &shape, &st, base))
+}
+
+/// A copy of `x` whose region `spec` holds `value` broadcast to the region's
+/// shape and cast to `x`'s dtype.
+pub(super) fn set_slice(x: &Value, value: &Value, spec: &SliceSpec) -> Value {
+    let (shape, st, base) = region(&x.shape, spec);
+    let value = cast(value, x.dtype());
+    let vst = broadcast_strides(&value.shape, &shape);
+    let mut out = x.clone();
+    with_elem!(x.dtype(), T => {
+        let src = value.as_slice::<T>();
+        let dst = out.make_mut().as_mut_slice::<T>();
+        for_each_offset(&shape, [&st, &vst], [base, 0], |[d, s]| dst[d] = src[s]);
+    });
+    out
+}
+
+/// Gathers `x` along `axis` at `indices` (negative indices count from the end).
+pub(super) fn take(x: &Value, indices: &Value, axis: usize, shape: &Shape) -> Result<Value> {
+    let (outer, n, inner) = split_at_axis(&x.shape, axis);
+    let resolve = |i: i64| -> Result<usize> {
+        let j = if i < 0 { i + n as i64 } else { i };
+        if j < 0 || j >= n as i64 {
+            return Err(Error::invalid(
+                "take",
+                format!("index {i} is out of bounds for axis {axis} with size {n}"),
+            ));
+        }
+        Ok(j as usize)
+    };
+    let idx: Vec<usize> = with_elem!(indices.dtype(), I => indices
+        .as_slice::<I>()
+        .iter()
+        .map(|&i| resolve(i.to_i64()))
+        .collect::<Result<_>>()?);
+    let mut buf = Buffer::zeroed(x.dtype(), shape.size());
+    with_elem!(x.dtype(), T => {
+        let (src, dst) = (x.as_slice::<T>(), buf.as_mut_slice::<T>());
+        let mut rows = dst.chunks_exact_mut(inner.max(1));
+        for o in 0..outer {
+            for &j in &idx {
+                let from = (o * n + j) * inner;
+                if let Some(row) = rows.next() {
+                    row.copy_from_slice(&src[from..from + inner]);
+                }
+            }
+        }
+    });
+    Ok(Value::new(shape.clone(), buf))
+}
+
+/// Joins `parts` (same dtype, same shape but along `axis`) along `axis`.
+pub(super) fn concat(parts: &[&Value], axis: usize, shape: &Shape, dtype: DType) -> Value {
+    let outer: usize = shape[..axis].iter().product();
+    let mut buf = Buffer::zeroed(dtype, shape.size());
+    with_elem!(dtype, T => {
+        let dst = buf.as_mut_slice::<T>();
+        let mut at = 0;
+        for o in 0..outer {
+            for part in parts {
+                let run = part.shape[axis..].iter().product::<usize>();
+                let src = &part.as_slice::<T>()[o * run..(o + 1) * run];
+                dst[at..at + run].copy_from_slice(src);
+                at += run;
+            }
+        }
+    });
+    Value::new(shape.clone(), buf)
+}

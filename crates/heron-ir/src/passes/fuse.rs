@@ -1,0 +1,890 @@
+//! Fusion: partitions a graph into a `KernelPlan`.
+//!
+//! Rules:
+//! - Element-wise ops, casts, comparisons, `select` and the affine movement
+//!   ops (broadcast, permute, strided slice, reshape of a contiguous value)
+//!   are inlined into the kernel of their user: each becomes a few body
+//!   instructions evaluated at an affine index map of the iteration index.
+//! - A node is *materialised* (gets a buffer and roots a kernel) when it is a
+//!   graph output, a reduction, a `set_slice`, an op lowered on the host
+//!   (sort, argsort, matmul, take, concat, cumsum, arg-reduce, random_bits),
+//!   an operand of a host op, the operand of a reshape that merges axes, or
+//!   when its users fall in more than one kernel.
+//! - A reduction kernel evaluates its element-wise producers inside the
+//!   reduction loop (iteration space = the operand's shape).
+//! - `set_slice(x, v)` becomes two kernels writing the node's buffer: one
+//!   over `x`'s shape computing `x`, then one over the sliced region
+//!   computing `v` and storing at the region's affine index map. Every index
+//!   stays affine, whatever the slice steps.
+//! - Element-wise kernels of one shape merge when one reads the other's
+//!   result only at the element it computes and nothing else reads it: the
+//!   result becomes a second store of the merged kernel (or disappears when
+//!   it was a temporary), so `v' = f(v); s = v' > t; v'' = where(s, 0, v')`
+//!   is one loop with two stores.
+//!
+//! `aliasable` lists the (output, param) pairs whose buffers may be the same
+//! memory: the output's producing kernel reads the param only at the linear
+//! index it writes, with the same type, and no later step reads the param.
+
+use crate::plan::{
+    Affine, BufId, BufferInfo, BufferKind, Expr, HostStep, Instr, Kernel, KernelPlan, Reduction,
+    Step, Store, StoreValue,
+};
+use crate::{Graph, NodeId, Op, Shape};
+use cranelift_entity::SecondaryMap;
+use rustc_hash::FxHashMap;
+
+/// A kernel of the plan being built: the node rooting it and the part (0,
+/// or 1 for the region kernel of a `set_slice`).
+type GroupKey = (NodeId, u8);
+
+/// Partitions `graph` into fused kernels, host steps and copies.
+pub fn fuse(graph: &Graph) -> KernelPlan {
+    let live = liveness(graph);
+    let mut users: SecondaryMap<NodeId, Vec<(NodeId, usize)>> = SecondaryMap::new();
+    for (id, node) in graph.nodes.iter() {
+        if live[id] {
+            for (k, &i) in node.inputs.iter().enumerate() {
+                users[i].push((id, k));
+            }
+        }
+    }
+    let mut first_output: SecondaryMap<NodeId, Option<u32>> = SecondaryMap::new();
+    for (j, &(n, _)) in graph.outputs.iter().enumerate() {
+        if first_output[n].is_none() {
+            first_output[n] = Some(j as u32);
+        }
+    }
+
+    // Assign every live non-leaf node to a kernel, users before operands.
+    let mut realised: SecondaryMap<NodeId, bool> = SecondaryMap::new();
+    let mut group_of: SecondaryMap<NodeId, Option<GroupKey>> = SecondaryMap::new();
+    for (id, node) in graph.nodes.iter().rev() {
+        if !live[id] || node.op.is_leaf() {
+            continue;
+        }
+        let forced = first_output[id].is_some()
+            || is_host(&node.op)
+            || matches!(node.op, Op::Reduce { .. } | Op::SetSlice(_));
+        let mut target: Option<GroupKey> = None;
+        let mut fusable = !forced;
+        for &(u, k) in &users[id] {
+            if !fusable {
+                break;
+            }
+            let user = &graph.nodes[u];
+            if is_host(&user.op) {
+                fusable = false;
+                break;
+            }
+            if let Op::Reshape(out) = &user.op
+                && reshape_blocks(&node.shape, out).is_none()
+            {
+                fusable = false;
+                break;
+            }
+            let t = if realised[u] {
+                user_key(&user.op, u, k)
+            } else {
+                group_of[u].expect("users are assigned first")
+            };
+            match target {
+                None => target = Some(t),
+                Some(t0) if t0 == t => {}
+                Some(_) => fusable = false,
+            }
+        }
+        match (fusable, target) {
+            (true, Some(t)) => group_of[id] = Some(t),
+            _ => realised[id] = true,
+        }
+    }
+
+    let mut b = PlanBuilder::new(graph);
+    // Buffers of parameters, outputs, and materialised nodes.
+    for (i, &(n, _)) in graph.params.iter().enumerate() {
+        let node = &graph.nodes[n];
+        let id = b.buffer(BufferKind::Param(i as u32), node.shape.clone(), node.dtype);
+        b.params.push(id);
+        b.node_buf[n] = Some(id);
+    }
+    for (j, &(n, _)) in graph.outputs.iter().enumerate() {
+        let node = &graph.nodes[n];
+        let id = b.buffer(BufferKind::Output(j as u32), node.shape.clone(), node.dtype);
+        b.outputs.push(id);
+        if first_output[n] == Some(j as u32) && realised[n] {
+            b.node_buf[n] = Some(id);
+        }
+    }
+    let mut temps = 0;
+    for (id, node) in graph.nodes.iter() {
+        if realised[id] && b.node_buf[id].is_none() {
+            b.node_buf[id] =
+                Some(b.buffer(BufferKind::Temp(temps), node.shape.clone(), node.dtype));
+            temps += 1;
+        }
+    }
+
+    // Members of each kernel, in graph order.
+    let mut members: FxHashMap<GroupKey, Vec<NodeId>> = FxHashMap::default();
+    for (id, _) in graph.nodes.iter() {
+        if let Some(k) = group_of[id] {
+            members.entry(k).or_default().push(id);
+        }
+    }
+
+    // Outputs that are leaves are copied first, before anything may write a
+    // parameter's memory in place.
+    let mut steps: Vec<(GroupKey, Step)> = Vec::new();
+    let mut pre = Vec::new();
+    for (j, &(n, _)) in graph.outputs.iter().enumerate() {
+        if graph.nodes[n].op.is_leaf() {
+            let src = b.leaf_buffer(n);
+            pre.push(Step::Copy {
+                src,
+                dst: b.outputs[j],
+            });
+        }
+    }
+    for (id, node) in graph.nodes.iter() {
+        if !realised[id] {
+            continue;
+        }
+        let own = |k: u8| {
+            let mut nodes = members.get(&(id, k)).cloned().unwrap_or_default();
+            nodes.push(id);
+            nodes.sort();
+            nodes
+        };
+        let dst = b.node_buf[id].expect("materialised nodes have buffers");
+        if is_host(&node.op) {
+            let inputs = node.inputs.iter().map(|&i| b.operand_buffer(i)).collect();
+            let step = HostStep {
+                node: id,
+                op: node.op.clone(),
+                inputs,
+                output: dst,
+            };
+            steps.push(((id, 0), Step::Host(step)));
+            continue;
+        }
+        match &node.op {
+            Op::Reduce { op, axes } => {
+                let operand = node.inputs[0];
+                let shape = graph.nodes[operand].shape.clone();
+                let mut kb = KernelBuilder::new(&mut b, &realised, id, shape.rank());
+                let ident = identity(shape.rank());
+                let value = kb.value(operand, &ident);
+                let mut out_map = Affine::constant(shape.rank(), 0);
+                let kept: Vec<usize> = (0..shape.rank()).filter(|a| !axes.contains(a)).collect();
+                for (&a, &s) in kept.iter().zip(node.shape.strides().iter()) {
+                    out_map.coefs[a] = s as i64;
+                }
+                let body = kb.body;
+                let kernel = Kernel {
+                    name: String::new(),
+                    nodes: own(0),
+                    shape,
+                    reduce: Some(Reduction {
+                        op: *op,
+                        axes: axes.clone(),
+                        value,
+                        dtype: node.dtype,
+                    }),
+                    body,
+                    stores: vec![Store {
+                        buf: dst,
+                        value: StoreValue::Reduced,
+                        map: out_map,
+                    }],
+                };
+                steps.push(((id, 0), Step::Kernel(kernel)));
+            }
+            Op::SetSlice(spec) => {
+                let (x, v) = (node.inputs[0], node.inputs[1]);
+                let shape = node.shape.clone();
+                let mut kb = KernelBuilder::new(&mut b, &realised, id, shape.rank());
+                let value = kb.value(x, &identity(shape.rank()));
+                let body = kb.body;
+                let mut nodes = members.get(&(id, 0)).cloned().unwrap_or_default();
+                nodes.sort();
+                let copy = Kernel {
+                    name: String::new(),
+                    nodes,
+                    shape: shape.clone(),
+                    reduce: None,
+                    body,
+                    stores: vec![Store {
+                        buf: dst,
+                        value: StoreValue::Expr(value),
+                        map: Affine::row_major(&shape),
+                    }],
+                };
+                steps.push(((id, 0), Step::Kernel(copy)));
+                let region: Shape = spec.iter().map(|s| s.len).collect::<Vec<_>>().into();
+                let rank = region.rank();
+                let ident = identity(rank);
+                let vshape = graph.nodes[v].shape.clone();
+                let mut kb = KernelBuilder::new(&mut b, &realised, id, rank);
+                let value = kb.value(v, &broadcast_map(&vshape, &region, &ident));
+                let cast = kb.cast(value, node.dtype);
+                let body = kb.body;
+                let index: Vec<Affine> = spec
+                    .iter()
+                    .enumerate()
+                    .map(|(d, s)| ident[d].scale_add(s.step as i64, s.start as i64))
+                    .collect();
+                let map = Affine::linearize(&index, &shape, rank);
+                let write = Kernel {
+                    name: String::new(),
+                    nodes: own(1),
+                    shape: region,
+                    reduce: None,
+                    body,
+                    stores: vec![Store {
+                        buf: dst,
+                        value: StoreValue::Expr(cast),
+                        map,
+                    }],
+                };
+                steps.push(((id, 1), Step::Kernel(write)));
+            }
+            _ => {
+                let shape = node.shape.clone();
+                let mut kb = KernelBuilder::new(&mut b, &realised, id, shape.rank());
+                let value = kb.value(id, &identity(shape.rank()));
+                let body = kb.body;
+                let kernel = Kernel {
+                    name: String::new(),
+                    nodes: own(0),
+                    shape: shape.clone(),
+                    reduce: None,
+                    body,
+                    stores: vec![Store {
+                        buf: dst,
+                        value: StoreValue::Expr(value),
+                        map: Affine::row_major(&shape),
+                    }],
+                };
+                steps.push(((id, 0), Step::Kernel(kernel)));
+            }
+        }
+    }
+
+    let steps = merge_kernels(graph, &users, &realised, &group_of, &b, steps);
+
+    let mut all: Vec<Step> = pre;
+    all.extend(steps);
+    for (j, &(n, _)) in graph.outputs.iter().enumerate() {
+        if !graph.nodes[n].op.is_leaf() && first_output[n] != Some(j as u32) {
+            let src = b.outputs[first_output[n].expect("first occurrence") as usize];
+            all.push(Step::Copy {
+                src,
+                dst: b.outputs[j],
+            });
+        }
+    }
+    let mut plan = KernelPlan {
+        buffers: b.buffers,
+        steps: all,
+        params: b.params,
+        outputs: b.outputs,
+        aliasable: Vec::new(),
+    };
+    drop_unused_temps(&mut plan);
+    let mut count = 0;
+    for step in &mut plan.steps {
+        if let Step::Kernel(k) = step {
+            k.name = format!("k{count}");
+            count += 1;
+        }
+    }
+    plan.aliasable = aliasable(graph, &plan);
+    plan
+}
+
+/// True for ops that run on the host through `eval_op`.
+fn is_host(op: &Op) -> bool {
+    !(op.is_leaf()
+        || op.is_elementwise()
+        || op.is_movement()
+        || matches!(op, Op::Reduce { .. } | Op::SetSlice(_)))
+}
+
+/// The kernel in which a materialised node `u` evaluates its operand `k`.
+fn user_key(op: &Op, u: NodeId, k: usize) -> GroupKey {
+    match op {
+        Op::SetSlice(_) => (u, k as u8),
+        _ => (u, 0),
+    }
+}
+
+/// Nodes that reach an output.
+fn liveness(graph: &Graph) -> SecondaryMap<NodeId, bool> {
+    let mut live: SecondaryMap<NodeId, bool> = SecondaryMap::new();
+    for &(n, _) in &graph.outputs {
+        live[n] = true;
+    }
+    for (id, node) in graph.nodes.iter().rev() {
+        if live[id] {
+            for &i in &node.inputs {
+                live[i] = true;
+            }
+        }
+    }
+    live
+}
+
+/// The identity index map over `rank` iteration axes.
+fn identity(rank: usize) -> Vec<Affine> {
+    (0..rank).map(|d| Affine::axis(rank, d)).collect()
+}
+
+/// The index map of an operand of shape `from` broadcast to `to`, given the
+/// map `index` of the broadcast result.
+fn broadcast_map(from: &Shape, to: &Shape, index: &[Affine]) -> Vec<Affine> {
+    let rank = index.first().map_or(0, |a| a.coefs.len());
+    let offset = to.rank() - from.rank();
+    (0..from.rank())
+        .map(|d| {
+            if from[d] == 1 {
+                Affine::constant(rank, 0)
+            } else {
+                index[d + offset].clone()
+            }
+        })
+        .collect()
+}
+
+/// For a reshape of `from` into `to` that only splits axes: for each axis of
+/// `from`, the axes of `to` it becomes (none for extent 1). `None` when the
+/// reshape merges axes (its operand must then be read as a flat buffer).
+pub fn reshape_blocks(from: &Shape, to: &Shape) -> Option<Vec<Vec<usize>>> {
+    if from.size() == 0 {
+        return Some(vec![Vec::new(); from.rank()]);
+    }
+    let mut j = 0;
+    let mut out = Vec::with_capacity(from.rank());
+    for &e in from.iter() {
+        let mut block = Vec::new();
+        if e != 1 {
+            let mut prod = 1;
+            while prod < e {
+                if j >= to.rank() {
+                    return None;
+                }
+                if to[j] != 1 {
+                    block.push(j);
+                    prod *= to[j];
+                }
+                j += 1;
+            }
+            if prod != e {
+                return None;
+            }
+        }
+        out.push(block);
+    }
+    Some(out)
+}
+
+/// Builds buffers and the parameter/output tables.
+struct PlanBuilder<'g> {
+    graph: &'g Graph,
+    buffers: Vec<BufferInfo>,
+    params: Vec<BufId>,
+    outputs: Vec<BufId>,
+    node_buf: SecondaryMap<NodeId, Option<BufId>>,
+}
+
+impl<'g> PlanBuilder<'g> {
+    fn new(graph: &'g Graph) -> Self {
+        PlanBuilder {
+            graph,
+            buffers: Vec::new(),
+            params: Vec::new(),
+            outputs: Vec::new(),
+            node_buf: SecondaryMap::new(),
+        }
+    }
+
+    fn buffer(&mut self, kind: BufferKind, shape: Shape, dtype: crate::DType) -> BufId {
+        self.buffers.push(BufferInfo { kind, shape, dtype });
+        BufId(self.buffers.len() as u32 - 1)
+    }
+
+    /// The buffer of a leaf (its constant buffer is created on first use).
+    fn leaf_buffer(&mut self, n: NodeId) -> BufId {
+        if let Some(b) = self.node_buf[n] {
+            return b;
+        }
+        let node = &self.graph.nodes[n];
+        let Op::Const(c) = node.op else {
+            unreachable!("parameters have buffers")
+        };
+        let id = self.buffer(BufferKind::Const(c), node.shape.clone(), node.dtype);
+        self.node_buf[n] = Some(id);
+        id
+    }
+
+    /// The buffer of a leaf or materialised node.
+    fn operand_buffer(&mut self, n: NodeId) -> BufId {
+        match self.node_buf[n] {
+            Some(b) => b,
+            None => self.leaf_buffer(n),
+        }
+    }
+}
+
+/// Builds one kernel body, memoising (node, index map) pairs.
+struct KernelBuilder<'a, 'g> {
+    plan: &'a mut PlanBuilder<'g>,
+    realised: &'a SecondaryMap<NodeId, bool>,
+    root: NodeId,
+    rank: usize,
+    body: Vec<Instr>,
+    memo: FxHashMap<(NodeId, Vec<Affine>), usize>,
+    exprs: FxHashMap<String, usize>,
+}
+
+impl<'a, 'g> KernelBuilder<'a, 'g> {
+    fn new(
+        plan: &'a mut PlanBuilder<'g>,
+        realised: &'a SecondaryMap<NodeId, bool>,
+        root: NodeId,
+        rank: usize,
+    ) -> Self {
+        KernelBuilder {
+            plan,
+            realised,
+            root,
+            rank,
+            body: Vec::new(),
+            memo: FxHashMap::default(),
+            exprs: FxHashMap::default(),
+        }
+    }
+
+    fn push(&mut self, expr: Expr, dtype: crate::DType) -> usize {
+        // Identical instructions (same loads, same ops on the same operands) are shared.
+        let key = format!("{expr:?}:{dtype}");
+        if let Some(&i) = self.exprs.get(&key) {
+            return i;
+        }
+        self.body.push(Instr { expr, dtype });
+        self.exprs.insert(key, self.body.len() - 1);
+        self.body.len() - 1
+    }
+
+    fn cast(&mut self, value: usize, to: crate::DType) -> usize {
+        if self.body[value].dtype == to {
+            value
+        } else {
+            self.push(Expr::Cast(to, value), to)
+        }
+    }
+
+    fn is_buffer(&self, n: NodeId) -> bool {
+        n != self.root && (self.plan.graph.nodes[n].op.is_leaf() || self.realised[n])
+    }
+
+    /// Loads node `n`'s buffer at the linear index `map`, or its value as an
+    /// immediate for a one-element constant.
+    fn load(&mut self, n: NodeId, map: Affine) -> usize {
+        let graph = self.plan.graph;
+        let node = &graph.nodes[n];
+        if let Some(v) = graph.const_value(n)
+            && v.buf.len() == 1
+        {
+            return self.push(Expr::Imm(v.buf.get(0)), node.dtype);
+        }
+        let buf = self.plan.operand_buffer(n);
+        self.push(Expr::Load { buf, map }, node.dtype)
+    }
+
+    /// The value of node `n` at multi-index `index` (affine in the iteration index).
+    fn value(&mut self, n: NodeId, index: &[Affine]) -> usize {
+        let key = (n, index.to_vec());
+        if let Some(&v) = self.memo.get(&key) {
+            return v;
+        }
+        let v = self.compute(n, index);
+        self.memo.insert(key, v);
+        v
+    }
+
+    fn compute(&mut self, n: NodeId, index: &[Affine]) -> usize {
+        let graph = self.plan.graph;
+        let node = &graph.nodes[n];
+        if self.is_buffer(n) {
+            return self.load(n, Affine::linearize(index, &node.shape, self.rank));
+        }
+        let operand = |k: usize| node.inputs[k];
+        let bcast =
+            |k: usize| broadcast_map(&graph.nodes[node.inputs[k]].shape, &node.shape, index);
+        match &node.op {
+            Op::Unary(u) => {
+                let a = self.value(operand(0), &bcast(0));
+                self.push(Expr::Unary(*u, a), node.dtype)
+            }
+            Op::Binary(op) => {
+                let a = self.value(operand(0), &bcast(0));
+                let b = self.value(operand(1), &bcast(1));
+                self.push(Expr::Binary(*op, a, b), node.dtype)
+            }
+            Op::Select => {
+                let c = self.value(operand(0), &bcast(0));
+                let a = self.value(operand(1), &bcast(1));
+                let b = self.value(operand(2), &bcast(2));
+                self.push(Expr::Select(c, a, b), node.dtype)
+            }
+            Op::Cast(to) => {
+                let a = self.value(operand(0), &bcast(0));
+                self.cast(a, *to)
+            }
+            Op::BroadcastTo(_) => self.value(operand(0), &bcast(0)),
+            Op::Permute(perm) => {
+                let mut inner = vec![Affine::constant(self.rank, 0); perm.len()];
+                for (i, &p) in perm.iter().enumerate() {
+                    inner[p] = index[i].clone();
+                }
+                self.value(operand(0), &inner)
+            }
+            Op::Slice(spec) => {
+                let inner: Vec<Affine> = spec
+                    .iter()
+                    .zip(index)
+                    .map(|(s, a)| a.scale_add(s.step as i64, s.start as i64))
+                    .collect();
+                self.value(operand(0), &inner)
+            }
+            Op::Reshape(to) => {
+                let src = operand(0);
+                if self.is_buffer(src) {
+                    // Both sides are row-major: the linear index carries over.
+                    return self.load(src, Affine::linearize(index, to, self.rank));
+                }
+                let from = &graph.nodes[src].shape;
+                let blocks =
+                    reshape_blocks(from, to).expect("merging reshapes read a materialised operand");
+                let inner: Vec<Affine> = blocks
+                    .iter()
+                    .map(|block| {
+                        let mut acc = Affine::constant(self.rank, 0);
+                        let mut scale = 1i64;
+                        for &j in block.iter().rev() {
+                            acc = acc.add_scaled(&index[j], scale);
+                            scale *= to[j] as i64;
+                        }
+                        acc
+                    })
+                    .collect();
+                self.value(src, &inner)
+            }
+            op => unreachable!("{op} is not fused into loops"),
+        }
+    }
+}
+
+/// Merges element-wise kernels into the kernel that alone reads their result
+/// at the element it computes (see the module documentation).
+fn merge_kernels(
+    graph: &Graph,
+    users: &SecondaryMap<NodeId, Vec<(NodeId, usize)>>,
+    realised: &SecondaryMap<NodeId, bool>,
+    group_of: &SecondaryMap<NodeId, Option<GroupKey>>,
+    plan: &PlanBuilder<'_>,
+    mut steps: Vec<(GroupKey, Step)>,
+) -> Vec<Step> {
+    let mut merged_into: FxHashMap<GroupKey, GroupKey> = FxHashMap::default();
+    let resolve = |merged: &FxHashMap<GroupKey, GroupKey>, mut k: GroupKey| {
+        while let Some(&n) = merged.get(&k) {
+            k = n;
+        }
+        k
+    };
+    let merges_into = |k: &Kernel, key: GroupKey| {
+        k.reduce.is_none() && !matches!(graph.nodes[key.0].op, Op::SetSlice(_))
+    };
+    for a in (0..steps.len()).rev() {
+        let key_a = steps[a].0;
+        let Step::Kernel(ka) = &steps[a].1 else {
+            continue;
+        };
+        if !merges_into(ka, key_a) || ka.stores.len() != 1 {
+            continue;
+        }
+        let root = key_a.0;
+        let mut target: Option<GroupKey> = None;
+        let mut ok = !users[root].is_empty();
+        for &(u, k) in &users[root] {
+            let key = if realised[u] {
+                user_key(&graph.nodes[u].op, u, k)
+            } else {
+                group_of[u].expect("assigned")
+            };
+            let key = resolve(&merged_into, key);
+            match target {
+                None => target = Some(key),
+                Some(t) if t == key => {}
+                Some(_) => ok = false,
+            }
+        }
+        let Some(target) = target.filter(|_| ok) else {
+            continue;
+        };
+        let Some(bi) = steps.iter().position(|(k, _)| *k == target) else {
+            continue;
+        };
+        let Step::Kernel(kb) = &steps[bi].1 else {
+            continue;
+        };
+        if !merges_into(kb, target) || kb.shape != ka.shape {
+            continue;
+        }
+        let store = &ka.stores[0];
+        let reads_same = kb.body.iter().all(|i| match &i.expr {
+            Expr::Load { buf, map } => *buf != store.buf || *map == store.map,
+            _ => true,
+        });
+        if !reads_same {
+            continue;
+        }
+        let merged = merge_two(ka, kb, plan);
+        steps[bi].1 = Step::Kernel(merged);
+        merged_into.insert(key_a, target);
+    }
+    steps
+        .into_iter()
+        .filter(|(k, _)| !merged_into.contains_key(k))
+        .map(|(_, s)| s)
+        .collect()
+}
+
+/// `a` followed by `b`, where `b`'s loads of `a`'s result use the value directly.
+fn merge_two(a: &Kernel, b: &Kernel, plan: &PlanBuilder<'_>) -> Kernel {
+    let store = &a.stores[0];
+    let StoreValue::Expr(a_value) = store.value else {
+        unreachable!("element-wise kernels store values")
+    };
+    let mut body = a.body.clone();
+    let mut remap = Vec::with_capacity(b.body.len());
+    for instr in &b.body {
+        let m = |i: usize| remap[i];
+        let expr = match &instr.expr {
+            Expr::Load { buf, .. } if *buf == store.buf => {
+                remap.push(a_value);
+                continue;
+            }
+            Expr::Load { buf, map } => {
+                let same = body.iter().position(|i| matches!(&i.expr, Expr::Load { buf: b2, map: m2 } if b2 == buf && m2 == map));
+                if let Some(p) = same {
+                    remap.push(p);
+                    continue;
+                }
+                Expr::Load {
+                    buf: *buf,
+                    map: map.clone(),
+                }
+            }
+            Expr::Imm(s) => Expr::Imm(*s),
+            Expr::Unary(op, x) => Expr::Unary(*op, m(*x)),
+            Expr::Binary(op, x, y) => Expr::Binary(*op, m(*x), m(*y)),
+            Expr::Select(c, x, y) => Expr::Select(m(*c), m(*x), m(*y)),
+            Expr::Cast(d, x) => Expr::Cast(*d, m(*x)),
+        };
+        body.push(Instr {
+            expr,
+            dtype: instr.dtype,
+        });
+        remap.push(body.len() - 1);
+    }
+    let mut stores = Vec::new();
+    if !matches!(plan.buffers[store.buf.index()].kind, BufferKind::Temp(_)) {
+        stores.push(store.clone());
+    }
+    for s in &b.stores {
+        let value = match s.value {
+            StoreValue::Expr(i) => StoreValue::Expr(remap[i]),
+            StoreValue::Reduced => StoreValue::Reduced,
+        };
+        stores.push(Store {
+            buf: s.buf,
+            value,
+            map: s.map.clone(),
+        });
+    }
+    let mut nodes: Vec<NodeId> = a.nodes.iter().chain(&b.nodes).copied().collect();
+    nodes.sort();
+    Kernel {
+        name: String::new(),
+        nodes,
+        shape: b.shape.clone(),
+        reduce: None,
+        body,
+        stores,
+    }
+}
+
+/// Removes temporaries no step reads or writes and renumbers the rest.
+fn drop_unused_temps(plan: &mut KernelPlan) {
+    let mut used = vec![false; plan.buffers.len()];
+    for s in &plan.steps {
+        for b in s.reads().into_iter().chain(s.writes()) {
+            used[b.index()] = true;
+        }
+    }
+    let mut remap = vec![BufId(0); plan.buffers.len()];
+    let mut kept = Vec::new();
+    let mut temps = 0;
+    for (i, info) in plan.buffers.iter().enumerate() {
+        let keep = used[i] || !matches!(info.kind, BufferKind::Temp(_));
+        if keep {
+            let mut info = info.clone();
+            if let BufferKind::Temp(_) = info.kind {
+                info.kind = BufferKind::Temp(temps);
+                temps += 1;
+            }
+            remap[i] = BufId(kept.len() as u32);
+            kept.push(info);
+        }
+    }
+    let m = |b: BufId| remap[b.index()];
+    for s in &mut plan.steps {
+        match s {
+            Step::Kernel(k) => {
+                for i in &mut k.body {
+                    if let Expr::Load { buf, .. } = &mut i.expr {
+                        *buf = m(*buf);
+                    }
+                }
+                for st in &mut k.stores {
+                    st.buf = m(st.buf);
+                }
+            }
+            Step::Host(h) => {
+                for b in &mut h.inputs {
+                    *b = m(*b);
+                }
+                h.output = m(h.output);
+            }
+            Step::Copy { src, dst } => {
+                *src = m(*src);
+                *dst = m(*dst);
+            }
+        }
+    }
+    for b in plan.params.iter_mut().chain(plan.outputs.iter_mut()) {
+        *b = m(*b);
+    }
+    plan.buffers = kept;
+}
+
+/// The (output, param) pairs that may share memory (see the module documentation).
+fn aliasable(graph: &Graph, plan: &KernelPlan) -> Vec<(usize, usize)> {
+    let mut pairs = Vec::new();
+    for (j, &ob) in plan.outputs.iter().enumerate() {
+        let out_node = graph.outputs[j].0;
+        let oinfo = &plan.buffers[ob.index()];
+        for (p, &pb) in plan.params.iter().enumerate() {
+            let pinfo = &plan.buffers[pb.index()];
+            if pinfo.shape != oinfo.shape || pinfo.dtype != oinfo.dtype {
+                continue;
+            }
+            if out_node == graph.params[p].0 {
+                // The output is the parameter unchanged: copying it onto itself is harmless.
+                pairs.push((j, p));
+                continue;
+            }
+            let Some(first) = plan.steps.iter().position(|s| s.writes().contains(&ob)) else {
+                continue;
+            };
+            let ok = plan.steps[first..].iter().all(|s| {
+                if !s.reads().contains(&pb) {
+                    return true;
+                }
+                match s {
+                    Step::Kernel(k) if k.reduce.is_none() => {
+                        let Some(store) = k.stores.iter().find(|st| st.buf == ob) else {
+                            return false;
+                        };
+                        k.body.iter().all(|i| match &i.expr {
+                            Expr::Load { buf, map } => *buf != pb || *map == store.map,
+                            _ => true,
+                        })
+                    }
+                    Step::Host(h) => h.output == ob,
+                    _ => false,
+                }
+            });
+            if ok {
+                pairs.push((j, p));
+            }
+        }
+    }
+    pairs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Step;
+    use crate::{BinaryOp, DType, OutputRole, ParamRole, UnaryOp};
+
+    #[test]
+    fn reshape_blocks_split_but_never_merge() {
+        let s = |d: &[usize]| Shape::new(d);
+        assert_eq!(
+            reshape_blocks(&s(&[6, 4]), &s(&[2, 3, 1, 4])),
+            Some(vec![vec![0, 1], vec![3]])
+        );
+        assert_eq!(
+            reshape_blocks(&s(&[1, 6]), &s(&[6, 1])),
+            Some(vec![vec![], vec![0]])
+        );
+        assert_eq!(reshape_blocks(&s(&[2, 3]), &s(&[6])), None);
+        assert_eq!(reshape_blocks(&s(&[4, 3]), &s(&[6, 2])), None);
+    }
+
+    #[test]
+    fn shared_value_is_materialised_once_and_chains_merge() {
+        // e = exp(x) feeds a reduction and an element-wise use: materialised.
+        let mut g = Graph::new();
+        let x = g.param(Shape::new(&[4, 3]), DType::F32, ParamRole::Arg(0));
+        let e = g.add(Op::Unary(UnaryOp::Exp), &[x]).unwrap();
+        let s = g
+            .add(
+                Op::Reduce {
+                    op: crate::ReduceOp::Sum,
+                    axes: [0].into_iter().collect(),
+                },
+                &[e],
+            )
+            .unwrap();
+        let y = g.add(Op::Binary(BinaryOp::Mul), &[e, s]).unwrap();
+        g.output(y, OutputRole::Result(0));
+        let plan = fuse(&g);
+        let kernels: Vec<_> = plan.kernels().collect();
+        assert_eq!(kernels.len(), 3, "{plan}");
+        assert_eq!(
+            plan.buffers
+                .iter()
+                .filter(|b| matches!(b.kind, BufferKind::Temp(_)))
+                .count(),
+            2
+        );
+        // An output read only at its own index by a later kernel merges into it.
+        let mut g = Graph::new();
+        let x = g.param(Shape::new(&[5]), DType::F32, ParamRole::Arg(0));
+        let a = g.add(Op::Unary(UnaryOp::Neg), &[x]).unwrap();
+        let b = g.add(Op::Unary(UnaryOp::Abs), &[a]).unwrap();
+        g.output(a, OutputRole::Result(0));
+        g.output(b, OutputRole::Result(1));
+        let plan = fuse(&g);
+        assert_eq!(plan.steps.len(), 1, "{plan}");
+        let Step::Kernel(k) = &plan.steps[0] else {
+            panic!("{plan}")
+        };
+        assert_eq!(k.stores.len(), 2);
+    }
+}

@@ -1,0 +1,481 @@
+//! `KernelPlan`: what `passes::fuse` makes of a graph and what the backend
+//! lowers. A plan is a list of buffers (parameters, constants, outputs and
+//! materialised temporaries) and an ordered list of steps: fused kernels
+//! (one loop nest each, with affine loads and stores), host steps (one op run
+//! through `eval_op` on materialised operands) and copies.
+//!
+//! The printed form (`to_text`) is stable and used by snapshot tests:
+//!
+//! ```text
+//! buffers: p0:f32[4,3] p1:f32[3] o0:f32[4,3]
+//! k0 loop[4,3] fuses v2 v3
+//!   %0:f32 = load p0[3*i0 + i1]
+//!   %1:f32 = load p1[i1]
+//!   %2:f32 = add %0 %1
+//!   store o0[3*i0 + i1] <- %2
+//! aliasable: o0=p0
+//! ```
+//!
+//! An index map `p1[i1]` is affine in the iteration index `i`:
+//! `offset + Σ coef[k]·i[k]`, coefficients in elements, possibly 0 (a
+//! broadcast) or negative (a reversed slice).
+
+use crate::{Axes, BinaryOp, ConstId, DType, NodeId, Op, ReduceOp, Scalar, Shape, UnaryOp};
+use smallvec::SmallVec;
+use std::fmt::{self, Write};
+
+/// A buffer of a plan: an index into `KernelPlan::buffers`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BufId(pub u32);
+
+impl BufId {
+    /// The index into `KernelPlan::buffers`.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Where a buffer's memory comes from when the plan runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BufferKind {
+    /// Graph parameter `n` (read only, unless an output aliases it).
+    Param(u32),
+    /// Constant `c` of the graph's constant table.
+    Const(ConstId),
+    /// Graph output `n` (written by the plan).
+    Output(u32),
+    /// Temporary `n`: a value materialised between steps.
+    Temp(u32),
+}
+
+/// One buffer of a plan: its kind and type (row-major, contiguous).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BufferInfo {
+    /// Where the memory comes from.
+    pub kind: BufferKind,
+    /// The extents.
+    pub shape: Shape,
+    /// The element type.
+    pub dtype: DType,
+}
+
+/// An affine function of the iteration index: `offset + Σ coefs[k]·i[k]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Affine {
+    /// The constant term.
+    pub offset: i64,
+    /// One coefficient per iteration axis.
+    pub coefs: SmallVec<[i64; 4]>,
+}
+
+impl Affine {
+    /// The constant `offset` over `rank` iteration axes.
+    pub fn constant(rank: usize, offset: i64) -> Affine {
+        Affine {
+            offset,
+            coefs: SmallVec::from_elem(0, rank),
+        }
+    }
+
+    /// The iteration index along `axis`.
+    pub fn axis(rank: usize, axis: usize) -> Affine {
+        let mut a = Affine::constant(rank, 0);
+        a.coefs[axis] = 1;
+        a
+    }
+
+    /// `self * k + c`.
+    pub fn scale_add(&self, k: i64, c: i64) -> Affine {
+        Affine {
+            offset: self.offset * k + c,
+            coefs: self.coefs.iter().map(|x| x * k).collect(),
+        }
+    }
+
+    /// `self + other * k`.
+    pub fn add_scaled(&self, other: &Affine, k: i64) -> Affine {
+        Affine {
+            offset: self.offset + other.offset * k,
+            coefs: self
+                .coefs
+                .iter()
+                .zip(&other.coefs)
+                .map(|(a, b)| a + b * k)
+                .collect(),
+        }
+    }
+
+    /// The linear (row-major) index into an array of `shape` whose multi-index
+    /// along each axis is given by `index`.
+    pub fn linearize(index: &[Affine], shape: &Shape, rank: usize) -> Affine {
+        let strides = shape.strides();
+        index
+            .iter()
+            .zip(strides.iter())
+            .fold(Affine::constant(rank, 0), |acc, (a, &s)| {
+                acc.add_scaled(a, s as i64)
+            })
+    }
+
+    /// The row-major identity map over an iteration space of `shape`.
+    pub fn row_major(shape: &Shape) -> Affine {
+        let strides = shape.strides();
+        Affine {
+            offset: 0,
+            coefs: strides.iter().map(|&s| s as i64).collect(),
+        }
+    }
+}
+
+impl fmt::Display for Affine {
+    /// `3*i0 + i1 - 2*i2 + 5`, or `0`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        for (k, &c) in self.coefs.iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            let sign = if c < 0 { "-" } else { "+" };
+            if out.is_empty() {
+                if c < 0 {
+                    out.push('-');
+                }
+            } else {
+                write!(out, " {sign} ")?;
+            }
+            if c.abs() != 1 {
+                write!(out, "{}*", c.abs())?;
+            }
+            write!(out, "i{k}")?;
+        }
+        if out.is_empty() {
+            write!(out, "{}", self.offset)?;
+        } else if self.offset != 0 {
+            let sign = if self.offset < 0 { "-" } else { "+" };
+            write!(out, " {sign} {}", self.offset.abs())?;
+        }
+        f.write_str(&out)
+    }
+}
+
+/// An operation of a kernel body, computed once per iteration index.
+/// Operands are indices of earlier instructions of the same body.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    /// The element of `buf` at the linear index `map`.
+    Load {
+        /// The buffer read.
+        buf: BufId,
+        /// Its linear index.
+        map: Affine,
+    },
+    /// A constant.
+    Imm(Scalar),
+    /// An element-wise op of one operand.
+    Unary(UnaryOp, usize),
+    /// An element-wise op of two operands (same dtype).
+    Binary(BinaryOp, usize, usize),
+    /// `where(cond, a, b)`.
+    Select(usize, usize, usize),
+    /// A conversion with `astype` semantics.
+    Cast(DType, usize),
+}
+
+/// One instruction of a kernel body: an expression and its result dtype.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Instr {
+    /// What is computed.
+    pub expr: Expr,
+    /// The result's dtype.
+    pub dtype: DType,
+}
+
+/// The reduction of a reduction kernel: `value` accumulated over `axes` of
+/// the iteration space.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reduction {
+    /// Which reduction.
+    pub op: ReduceOp,
+    /// The reduced axes of the iteration space.
+    pub axes: Axes,
+    /// The body instruction accumulated.
+    pub value: usize,
+    /// The result dtype.
+    pub dtype: DType,
+}
+
+/// What a store writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreValue {
+    /// A body instruction.
+    Expr(usize),
+    /// The accumulated reduction (reduction kernels only).
+    Reduced,
+}
+
+/// A store of a kernel: `buf[map] <- value`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Store {
+    /// The buffer written.
+    pub buf: BufId,
+    /// The value written.
+    pub value: StoreValue,
+    /// The linear index written; in a reduction kernel the coefficients of
+    /// the reduced axes are 0.
+    pub map: Affine,
+}
+
+/// A fused loop nest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Kernel {
+    /// `k0`, `k1`, ... in step order.
+    pub name: String,
+    /// The graph nodes computed by this kernel, in graph order.
+    pub nodes: Vec<NodeId>,
+    /// The iteration space (for a reduction: the reduced operand's shape).
+    pub shape: Shape,
+    /// The reduction, for a reduction kernel.
+    pub reduce: Option<Reduction>,
+    /// The per-element computation.
+    pub body: Vec<Instr>,
+    /// What the kernel writes.
+    pub stores: Vec<Store>,
+}
+
+impl Kernel {
+    /// The buffers the kernel reads, in order of first use.
+    pub fn inputs(&self) -> Vec<BufId> {
+        let mut out = Vec::new();
+        for i in &self.body {
+            if let Expr::Load { buf, .. } = i.expr
+                && !out.contains(&buf)
+            {
+                out.push(buf);
+            }
+        }
+        out
+    }
+
+    /// The buffers the kernel writes, in store order.
+    pub fn outputs(&self) -> Vec<BufId> {
+        let mut out = Vec::new();
+        for s in &self.stores {
+            if !out.contains(&s.buf) {
+                out.push(s.buf);
+            }
+        }
+        out
+    }
+
+    /// The kernel's argument table: the buffers it reads, then those it writes
+    /// (each once).
+    pub fn args(&self) -> Vec<BufId> {
+        let mut out = self.inputs();
+        for b in self.outputs() {
+            if !out.contains(&b) {
+                out.push(b);
+            }
+        }
+        out
+    }
+
+    /// The shape of the kernel's outer loop: the iteration space without the
+    /// reduced axes. A launch covers a linear range of it.
+    pub fn launch_shape(&self) -> Shape {
+        match &self.reduce {
+            None => self.shape.clone(),
+            Some(r) => (0..self.shape.rank())
+                .filter(|a| !r.axes.contains(a))
+                .map(|a| self.shape[a])
+                .collect::<Vec<_>>()
+                .into(),
+        }
+    }
+}
+
+/// An op the backend does not lower: run through `eval_op` on materialised operands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostStep {
+    /// The graph node.
+    pub node: NodeId,
+    /// Its op.
+    pub op: Op,
+    /// The operand buffers, in operand order.
+    pub inputs: Vec<BufId>,
+    /// The buffer the result is written to.
+    pub output: BufId,
+}
+
+/// One step of a plan.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    /// A fused loop nest.
+    Kernel(Kernel),
+    /// An op run on the host through `eval_op`.
+    Host(HostStep),
+    /// A copy of a whole buffer (an output that is a parameter, a constant,
+    /// or the same node as an earlier output).
+    Copy {
+        /// The buffer read.
+        src: BufId,
+        /// The buffer written (same type).
+        dst: BufId,
+    },
+}
+
+impl Step {
+    /// The buffers the step reads.
+    pub fn reads(&self) -> Vec<BufId> {
+        match self {
+            Step::Kernel(k) => k.inputs(),
+            Step::Host(h) => h.inputs.clone(),
+            Step::Copy { src, .. } => vec![*src],
+        }
+    }
+
+    /// The buffers the step writes.
+    pub fn writes(&self) -> Vec<BufId> {
+        match self {
+            Step::Kernel(k) => k.outputs(),
+            Step::Host(h) => vec![h.output],
+            Step::Copy { dst, .. } => vec![*dst],
+        }
+    }
+}
+
+/// A graph partitioned into steps over buffers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KernelPlan {
+    /// Every buffer the steps use.
+    pub buffers: Vec<BufferInfo>,
+    /// The steps, in execution order.
+    pub steps: Vec<Step>,
+    /// The buffer of each graph parameter, in `graph.params` order.
+    pub params: Vec<BufId>,
+    /// The buffer of each graph output, in `graph.outputs` order.
+    pub outputs: Vec<BufId>,
+    /// `(output index, param index)` pairs whose buffers may be the same memory.
+    pub aliasable: Vec<(usize, usize)>,
+}
+
+impl KernelPlan {
+    /// The printed name of a buffer: `p0`, `c1`, `o0`, `t2`.
+    pub fn buf_name(&self, b: BufId) -> String {
+        match self.buffers[b.index()].kind {
+            BufferKind::Param(n) => format!("p{n}"),
+            BufferKind::Const(c) => format!("c{}", c.as_u32()),
+            BufferKind::Output(n) => format!("o{n}"),
+            BufferKind::Temp(n) => format!("t{n}"),
+        }
+    }
+
+    /// The kernels of the plan, in step order.
+    pub fn kernels(&self) -> impl Iterator<Item = &Kernel> {
+        self.steps.iter().filter_map(|s| match s {
+            Step::Kernel(k) => Some(k),
+            _ => None,
+        })
+    }
+
+    /// The plan as text (see the module documentation).
+    pub fn to_text(&self) -> String {
+        self.to_string()
+    }
+
+    fn write_kernel(&self, f: &mut fmt::Formatter<'_>, k: &Kernel) -> fmt::Result {
+        let nodes: Vec<String> = k.nodes.iter().map(|n| n.to_string()).collect();
+        let kind = match &k.reduce {
+            Some(r) => {
+                let axes: Vec<String> = r.axes.iter().map(|a| a.to_string()).collect();
+                format!("{}[axes=({})]", r.op.name(), axes.join(","))
+            }
+            None => "loop".to_string(),
+        };
+        writeln!(
+            f,
+            "{} {kind}{} fuses {}",
+            k.name,
+            dims(&k.shape),
+            nodes.join(" ")
+        )?;
+        for (i, instr) in k.body.iter().enumerate() {
+            write!(f, "  %{i}:{} = ", instr.dtype)?;
+            match &instr.expr {
+                Expr::Load { buf, map } => writeln!(f, "load {}[{map}]", self.buf_name(*buf))?,
+                Expr::Imm(s) => writeln!(f, "imm {s}")?,
+                Expr::Unary(op, a) => writeln!(f, "{} %{a}", op.name())?,
+                Expr::Binary(op, a, b) => writeln!(f, "{} %{a} %{b}", op.name())?,
+                Expr::Select(c, a, b) => writeln!(f, "select %{c} %{a} %{b}")?,
+                Expr::Cast(d, a) => writeln!(f, "convert[{d}] %{a}")?,
+            }
+        }
+        if let Some(r) = &k.reduce {
+            writeln!(f, "  acc:{} = {} %{}", r.dtype, r.op.name(), r.value)?;
+        }
+        for s in &k.stores {
+            let value = match s.value {
+                StoreValue::Expr(i) => format!("%{i}"),
+                StoreValue::Reduced => "acc".to_string(),
+            };
+            writeln!(f, "  store {}[{}] <- {value}", self.buf_name(s.buf), s.map)?;
+        }
+        Ok(())
+    }
+}
+
+fn dims(shape: &Shape) -> String {
+    let d: Vec<String> = shape.iter().map(|x| x.to_string()).collect();
+    format!("[{}]", d.join(","))
+}
+
+impl fmt::Display for KernelPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bufs: Vec<String> = (0..self.buffers.len())
+            .map(|i| {
+                let b = &self.buffers[i];
+                format!(
+                    "{}:{}{}",
+                    self.buf_name(BufId(i as u32)),
+                    b.dtype,
+                    dims(&b.shape)
+                )
+            })
+            .collect();
+        writeln!(f, "buffers: {}", bufs.join(" "))?;
+        let mut hosts = 0;
+        for step in &self.steps {
+            match step {
+                Step::Kernel(k) => self.write_kernel(f, k)?,
+                Step::Host(h) => {
+                    let ins: Vec<String> = h.inputs.iter().map(|&b| self.buf_name(b)).collect();
+                    writeln!(
+                        f,
+                        "h{hosts} host {} <- {} {} (node {})",
+                        self.buf_name(h.output),
+                        h.op,
+                        ins.join(" "),
+                        h.node
+                    )?;
+                    hosts += 1;
+                }
+                Step::Copy { src, dst } => {
+                    writeln!(f, "copy {} <- {}", self.buf_name(*dst), self.buf_name(*src))?
+                }
+            }
+        }
+        let pairs: Vec<String> = self
+            .aliasable
+            .iter()
+            .map(|(o, p)| format!("o{o}=p{p}"))
+            .collect();
+        write!(
+            f,
+            "aliasable: {}",
+            if pairs.is_empty() {
+                "-".to_string()
+            } else {
+                pairs.join(" ")
+            }
+        )
+    }
+}

@@ -1,0 +1,133 @@
+//! Threefry-2x32, the counter-based generator behind heron's random numbers,
+//! bit-compatible with `jax.random` under `jax_threefry_partitionable=True`.
+//!
+//! A key is two `u32` words. Element `i` (row-major) of a draw of any shape
+//! hashes the 64-bit counter `i` split into `[i >> 32, i & 0xffff_ffff]`
+//! with the key, giving two words `(b1, b2)`: 32-bit draws are `b1 ^ b2`,
+//! 64-bit draws are `(b1 << 32) | b2`. `split(key, n)` gives key `i` as the
+//! pair `(b1, b2)` of counter `i`; `fold_in(key, d)` is the pair of counter `d`.
+//! These are pure functions on plain values: the interpreter's
+//! `Op::RandomBits` and constant folding call them.
+
+use crate::{Buffer, DType, Shape};
+
+/// The rotation distances of the even (`ROT[0]`) and odd (`ROT[1]`) groups of
+/// four rounds.
+const ROT: [[u32; 4]; 2] = [[13, 15, 26, 6], [17, 29, 16, 24]];
+
+/// The key-schedule parity constant of Threefish/Threefry.
+const PARITY: u32 = 0x1BD1_1BDA;
+
+/// Applies the Threefry-2x32 block function (20 rounds) to the counter pair
+/// `x` under `key`.
+pub fn threefry2x32(key: [u32; 2], x: [u32; 2]) -> [u32; 2] {
+    let ks = [key[0], key[1], key[0] ^ key[1] ^ PARITY];
+    let mut x0 = x[0].wrapping_add(ks[0]);
+    let mut x1 = x[1].wrapping_add(ks[1]);
+    for group in 0..5u32 {
+        for &r in &ROT[(group % 2) as usize] {
+            x0 = x0.wrapping_add(x1);
+            x1 = x1.rotate_left(r) ^ x0;
+        }
+        let g = group as usize;
+        x0 = x0.wrapping_add(ks[(g + 1) % 3]);
+        x1 = x1.wrapping_add(ks[(g + 2) % 3]).wrapping_add(group + 1);
+    }
+    [x0, x1]
+}
+
+/// The two hashed words of the 64-bit counter `i`.
+fn block(key: [u32; 2], i: u64) -> [u32; 2] {
+    threefry2x32(key, [(i >> 32) as u32, i as u32])
+}
+
+/// The key `jax.random.PRNGKey(seed)` gives (with 64-bit integers enabled):
+/// the high and low words of the seed. A negative `i64` seed `s` is `s as u64`.
+pub fn key_from_seed(seed: u64) -> [u32; 2] {
+    [(seed >> 32) as u32, seed as u32]
+}
+
+/// `n` new keys derived from `key`, as `jax.random.split(key, n)`.
+pub fn split(key: [u32; 2], n: usize) -> Vec<[u32; 2]> {
+    (0..n as u64).map(|i| block(key, i)).collect()
+}
+
+/// A new key derived from `key` and `data`, as `jax.random.fold_in(key, data)`.
+pub fn fold_in(key: [u32; 2], data: u32) -> [u32; 2] {
+    threefry2x32(key, [0, data])
+}
+
+/// Random bits of `shape`, as `jax.random.bits(key, shape, dtype)`: `U32`
+/// gives 32-bit words; `I64` gives the 64-bit words of a `uint64` draw, with
+/// the same bit pattern. Panics on any other dtype.
+pub fn random_bits(key: [u32; 2], shape: &Shape, dtype: DType) -> Buffer {
+    let n = shape.size();
+    match dtype {
+        DType::U32 => {
+            let mut buf = Buffer::zeroed(DType::U32, n);
+            for (i, out) in buf.as_mut_slice::<u32>().iter_mut().enumerate() {
+                let [b1, b2] = block(key, i as u64);
+                *out = b1 ^ b2;
+            }
+            buf
+        }
+        DType::I64 => {
+            let mut buf = Buffer::zeroed(DType::I64, n);
+            for (i, out) in buf.as_mut_slice::<i64>().iter_mut().enumerate() {
+                let [b1, b2] = block(key, i as u64);
+                *out = (((b1 as u64) << 32) | b2 as u64) as i64;
+            }
+            buf
+        }
+        other => panic!("random_bits: bits are drawn as u32 or i64, not {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_the_threefry_known_answer_vectors() {
+        // Known-answer tests of Salmon et al., "Parallel random numbers: as
+        // easy as 1, 2, 3" (Random123), 20 rounds.
+        assert_eq!(threefry2x32([0, 0], [0, 0]), [0x6b200159, 0x99ba4efe]);
+        assert_eq!(
+            threefry2x32([u32::MAX, u32::MAX], [u32::MAX, u32::MAX]),
+            [0x1cb996fc, 0xbb002be7]
+        );
+        assert_eq!(
+            threefry2x32([0x13198a2e, 0x03707344], [0x243f6a88, 0x85a308d3]),
+            [0xc4923a9c, 0x483df7a0]
+        );
+    }
+
+    #[test]
+    fn seeds_split_and_fold_like_jax() {
+        assert_eq!(key_from_seed(1234), [0, 1234]);
+        assert_eq!(key_from_seed((1 << 32) + 5), [1, 5]);
+        assert_eq!(key_from_seed(-1i64 as u64), [u32::MAX, u32::MAX]);
+        let key = key_from_seed(0);
+        let keys = split(key, 3);
+        assert_eq!(keys[2], fold_in(key, 2));
+        assert_eq!(keys[0], threefry2x32(key, [0, 0]));
+    }
+
+    #[test]
+    fn bits_combine_the_two_words() {
+        let key = key_from_seed(7);
+        let shape = Shape::new(&[2, 3]);
+        let u = random_bits(key, &shape, DType::U32);
+        let w = random_bits(key, &shape, DType::I64);
+        for i in 0..6 {
+            let [b1, b2] = threefry2x32(key, [0, i as u32]);
+            assert_eq!(u.as_slice::<u32>()[i], b1 ^ b2);
+            assert_eq!(
+                w.as_slice::<i64>()[i] as u64,
+                ((b1 as u64) << 32) | b2 as u64
+            );
+        }
+        let scalar = random_bits(key, &Shape::scalar(), DType::U32);
+        assert_eq!(scalar.as_slice::<u32>(), &u.as_slice::<u32>()[..1]);
+    }
+}
