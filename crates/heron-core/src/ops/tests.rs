@@ -144,3 +144,62 @@ fn traced_arrays_print_their_type() {
     assert_eq!(format!("{:?}", x.sum_axis(0)), "Traced<f32[4]>");
     trace::abandon();
 }
+
+mod slicing_properties {
+    use super::check_traced;
+    use crate::creation::arange_i;
+    use crate::ops::SliceElem;
+    use proptest::prelude::*;
+
+    fn elem(n: usize) -> impl Strategy<Value = SliceElem> {
+        let n = n as isize;
+        let bound = proptest::option::of(-n - 2..n + 3);
+        let step = prop_oneof![-3isize..0, 1isize..4];
+        let range = (bound.clone(), bound, any::<bool>(), step).prop_map(
+            |(start, end, inclusive, step)| SliceElem::Range {
+                start,
+                end,
+                inclusive,
+                step,
+            },
+        );
+        if n == 0 {
+            range.boxed()
+        } else {
+            prop_oneof![range, (-n..n).prop_map(SliceElem::Index)].boxed()
+        }
+    }
+
+    fn case() -> impl Strategy<Value = (Vec<usize>, Vec<SliceElem>)> {
+        proptest::collection::vec(0usize..5, 1..4).prop_flat_map(|shape| {
+            let elems: Vec<_> = shape.iter().map(|&n| elem(n)).collect();
+            let shape2 = shape.clone();
+            (Just(shape), elems, 0..=shape2.len())
+                .prop_map(|(shape, elems, keep)| (shape, elems[..keep].to_vec()))
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn set_then_slice_round_trips((shape, index) in case()) {
+            let size: usize = shape.iter().product();
+            let dims: Vec<isize> = shape.iter().map(|&d| d as isize).collect();
+            let a = arange_i(0, size as i32, 1).reshape(&dims);
+            let region = a.slice(&index);
+            let rdims: Vec<isize> = region.shape().iter().map(|&d| d as isize).collect();
+            let v = -(arange_i(0, region.size() as i32, 1).reshape(&rdims) + 1);
+            let mut b = a.clone();
+            b.set(&index, &v);
+            prop_assert_eq!(b.slice(&index).to_vec::<i32>(), v.to_vec::<i32>());
+            // Slices select distinct elements: exactly the region changed.
+            let changed = b.to_vec::<i32>().iter().filter(|&&x| x < 0).count();
+            prop_assert_eq!(changed, region.size());
+            prop_assert_eq!(a.to_vec::<i32>(), (0..size as i32).collect::<Vec<_>>());
+            check_traced(&[a, v], |x| {
+                let mut b = x[0].clone();
+                b.set(&index, &x[1]);
+                vec![x[0].slice(&index) * 1, b]
+            });
+        }
+    }
+}
