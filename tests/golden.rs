@@ -702,7 +702,32 @@ enum Mode {
 fn run_case(case: &Case, mode: Mode) -> Array {
     match mode {
         Mode::Eager => run(&case.op, &case.args, &case.inputs),
-        Mode::Jit => run(&case.op, &case.args, &case.inputs),
+        Mode::Jit => {
+            // Array operands become arguments of the jitted function; weak
+            // scalars stay Rust values, static as in JAX.
+            let arrays: Vec<Array> = case
+                .inputs
+                .iter()
+                .filter_map(|x| match x {
+                    In::Arr(a) => Some(a.clone()),
+                    _ => None,
+                })
+                .collect();
+            let template = case.inputs.clone();
+            let (op, args) = (case.op.clone(), case.args.clone());
+            let f = hn::jit(move |xs: Vec<Array>| {
+                let mut xs = xs.into_iter();
+                let ins: Vec<In> = template
+                    .iter()
+                    .map(|t| match t {
+                        In::Arr(_) => In::Arr(xs.next().expect("one argument per array")),
+                        weak => weak.clone(),
+                    })
+                    .collect();
+                run(&op, &args, &ins)
+            });
+            f.call(arrays)
+        }
     }
 }
 

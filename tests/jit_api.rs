@@ -217,3 +217,19 @@ fn inspection_shows_graphs_and_code() {
             .starts_with("{ lambda a:f32[16] b:f32[16] .")
     );
 }
+
+#[test]
+fn a_failing_run_leaves_variables_unchanged() {
+    let v = Variable::new(hn::zeros(&[3], DType::F32));
+    let f = hn::jit({
+        let v = v.clone();
+        move |idx: Array| {
+            v.set(&v.value() + 1.0);
+            v.value().take(&idx, 0)
+        }
+    });
+    let ok = f.call(&hn::array(&[0, 2]));
+    assert_eq!(ok.to_vec::<f32>(), vec![1.0, 1.0]);
+    assert!(f.try_call(&hn::array(&[0, 7])).is_err());
+    assert_eq!(v.value().to_vec::<f32>(), vec![1.0; 3]);
+}

@@ -214,6 +214,39 @@ DOMAIN = {
 }
 
 
+def sweep(rng, fname, dtype):
+    """128 inputs spread over the useful domain of `fname`."""
+    wide = dtype == "f64"
+    def logu(lo, hi, n):
+        return np.exp(rng.uniform(np.log(lo), np.log(hi), n))
+    n = 128
+    if fname == "exp":
+        return rng.uniform(-700, 700, n) if wide else rng.uniform(-87, 88, n)
+    if fname == "exp2":
+        return rng.uniform(-1000, 1000, n) if wide else rng.uniform(-126, 127, n)
+    if fname == "expm1":
+        return np.concatenate([rng.uniform(-20, 20, n // 2), rng.uniform(-0.01, 0.01, n // 2)])
+    if fname in ("log", "log2", "sqrt", "rsqrt"):
+        hi_ = 1e300 if wide else 1e37
+        return np.concatenate([logu(1 / hi_, hi_, n // 2), rng.uniform(0.5, 2.0, n // 2)])
+    if fname == "log1p":
+        return np.concatenate([rng.uniform(-0.99, 10, n // 2), rng.uniform(-1e-3, 1e-3, n // 2)])
+    if fname in ("sin", "cos", "tan"):
+        return np.concatenate([rng.uniform(-10, 10, n // 2), rng.uniform(-1000, 1000, n // 2)])
+    if fname in ("sinh", "cosh"):
+        return rng.uniform(-700, 700, n) if wide else rng.uniform(-88, 88, n)
+    if fname in ("tanh", "sigmoid"):
+        return rng.uniform(-30, 30, n)
+    if fname in ("arcsin", "arccos"):
+        return rng.uniform(-1, 1, n)
+    if fname == "arctan":
+        return np.concatenate([rng.uniform(-3, 3, n // 2), logu(1e-3, 1e6, n // 2)])
+    if fname == "reciprocal":
+        hi_ = 1e300 if wide else 1e37
+        return logu(1 / hi_, hi_, n) * rng.choice([-1, 1], n)
+    raise ValueError(fname)
+
+
 def float_data(values, dtype):
     with np.errstate(all="ignore"):
         return np.array(values, dtype=np.float64).astype(NP[dtype])
@@ -235,6 +268,20 @@ def elementwise_math():
         for d in FLOATS:
             x = float_data(SPECIAL + DOMAIN[fname], d)
             cases.append(case(fname, [x], ref_unary(fn, x)))
+    # Dense sweeps over each function's domain: 128 values per function and
+    # dtype, enough to exercise vectorised code and its scalar tail.
+    rng = np.random.default_rng(6)
+    for fname, fn in MATH.items():
+        for d in FLOATS:
+            x = float_data(sweep(rng, fname, d), d)
+            cases.append(case(fname, [x], ref_unary(fn, x)))
+    for d in FLOATS:
+        x = float_data(rng.uniform(0.05, 10.0, 128), d)
+        y = float_data(rng.uniform(-12.0, 12.0, 128), d)
+        cases.append(case("pow", [x, y], ref_binary_hi(np.power, x, y)))
+        y = float_data(rng.uniform(-10.0, 10.0, 128), d)
+        x = float_data(rng.uniform(-10.0, 10.0, 128), d)
+        cases.append(case("arctan2", [y, x], ref_binary_hi(np.arctan2, y, x)))
     # Integer operands of float-only functions compute in f32 (as in JAX).
     xi = arr([0, 1, 2, 3, 7, -4], "i32")
     for fname in ["sqrt", "exp", "sin", "log1p", "sigmoid", "arctan"]:

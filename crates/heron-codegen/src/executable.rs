@@ -31,6 +31,8 @@ pub struct Executable {
     pub(crate) consts: Vec<Option<Value>>,
     /// For each step, the index of its native function (kernels only).
     pub(crate) step_fns: Vec<Option<usize>>,
+    /// For each step, the compiled sub-graphs of a control step.
+    pub(crate) controls: Vec<Option<crate::control::ControlExe>>,
     pub(crate) code: Compiled,
     pub(crate) param_types: Vec<(Shape, DType)>,
     pub(crate) output_types: Vec<(Shape, DType)>,
@@ -50,6 +52,15 @@ impl Executable {
     /// `(output index, param index)` pairs that may share a buffer.
     pub fn aliasable(&self) -> &[(usize, usize)] {
         &self.plan.aliasable
+    }
+
+    /// True when `run` can fail after it started writing outputs: a host
+    /// step that checks its data (a `take` with an index out of range).
+    /// Callers must not let outputs alias state they need to keep on failure.
+    pub fn can_fail_midway(&self) -> bool {
+        self.plan.steps.iter().any(|step| {
+            matches!(step, heron_ir::plan::Step::Host(h) if matches!(h.op, heron_ir::Op::Take { .. }))
+        })
     }
 
     /// The fused plan, printed.
@@ -97,6 +108,18 @@ impl Executable {
                     outputs: names(vec![h.output]),
                     native: false,
                 }),
+                Step::Control(c) => Some(KernelInfo {
+                    name: format!("control:{}", heron_ir::infer::op_name(&c.op)),
+                    shape: c
+                        .outputs
+                        .first()
+                        .map(|b| self.plan.buffers[b.index()].shape.clone())
+                        .unwrap_or_default(),
+                    fused_nodes: 1,
+                    inputs: names(c.inputs.clone()),
+                    outputs: names(c.outputs.clone()),
+                    native: true,
+                }),
                 Step::Copy { .. } => None,
             })
             .collect()
@@ -143,8 +166,15 @@ impl Executable {
         }
         let table = helpers::table();
         let mut args: Vec<*const u8> = Vec::new();
-        for (step, f) in plan.steps.iter().zip(&self.step_fns) {
+        for ((step, f), control) in plan.steps.iter().zip(&self.step_fns).zip(&self.controls) {
             match step {
+                Step::Control(c) => {
+                    let control = control.as_ref().expect("control steps are compiled");
+                    // SAFETY: `ptrs` holds a valid buffer for every buffer of
+                    // the plan, and the plan gives the step distinct result
+                    // buffers (or ones it declared aliasable).
+                    unsafe { control.run(plan, c, &ptrs)? };
+                }
                 Step::Kernel(k) => {
                     let n = k.launch_shape().size();
                     if n == 0 {

@@ -9,10 +9,12 @@
 //! - `module.rs`: the JIT module wrapper.
 //! - `executable.rs`: `Executable` and its `run` driver.
 
+mod control;
 mod executable;
 mod helpers;
 mod lower;
 mod module;
+pub mod vmath;
 
 pub use executable::{Executable, KernelInfo};
 
@@ -27,7 +29,12 @@ pub fn compile(graph: &Graph) -> Result<Executable> {
     let call_conv = jit.call_conv();
     let config = jit.frontend_config();
     let mut step_fns = Vec::with_capacity(plan.steps.len());
+    let mut controls = Vec::with_capacity(plan.steps.len());
     for step in &plan.steps {
+        controls.push(match step {
+            Step::Control(c) => Some(control::compile_control(&c.op)?),
+            _ => None,
+        });
         let f = match step {
             Step::Kernel(k) if k.launch_shape().size() > 0 => {
                 let dtype_of = |b: heron_ir::plan::BufId| plan.buffers[b.index()].dtype;
@@ -63,6 +70,7 @@ pub fn compile(graph: &Graph) -> Result<Executable> {
         plan,
         consts,
         step_fns,
+        controls,
         code,
         param_types,
         output_types,

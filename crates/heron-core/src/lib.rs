@@ -3,6 +3,7 @@
 //! control flow and random numbers.
 
 pub mod array;
+pub mod control;
 pub mod creation;
 mod display;
 pub mod jit;
@@ -13,6 +14,10 @@ pub mod trace;
 pub mod variable;
 
 pub use array::{Array, apply};
+pub use control::{
+    ForOperands, LoopBound, cond, for_loop, fori_loop, try_cond, try_for_loop, try_fori_loop,
+    try_while_loop, while_loop,
+};
 pub use creation::{
     ArrayData, arange, arange_i, array, eye, full, full_like, linspace, ones, ones_like, scalar,
     try_arange, try_array, zeros, zeros_like,

@@ -32,6 +32,13 @@ struct Frame {
     /// Constants already in the graph, by buffer address (the `Arc` is kept
     /// alive by the graph's constant table, so an address is never reused).
     consts: FxHashMap<(usize, Shape), NodeId>,
+    /// True for the frame of a control-flow body, which may use arrays of
+    /// the frames around it (they become captured parameters).
+    sub: bool,
+    /// Arrays of the enclosing frame used here, with the parameter each
+    /// became, by (trace, node) of the outer array.
+    captures: Vec<(Array, NodeId)>,
+    capture_map: FxHashMap<(TraceId, NodeId), NodeId>,
 }
 
 /// The result of tracing a function: its graph and the Variables it touched,
@@ -67,6 +74,9 @@ pub(crate) fn begin() -> TraceId {
             vars: Vec::new(),
             var_slots: FxHashMap::default(),
             consts: FxHashMap::default(),
+            sub: false,
+            captures: Vec::new(),
+            capture_map: FxHashMap::default(),
         })
     });
     id
@@ -108,16 +118,37 @@ pub(crate) fn arg(shape: Shape, dtype: DType) -> Array {
     })
 }
 
-/// The node of `array` in `frame`: its own node if traced here, a constant if concrete.
-fn node_of(frame: &mut Frame, array: &Array) -> Result<NodeId> {
+/// The node of `array` in frame `d`: its own node if traced there, a
+/// constant if concrete, a captured parameter if it belongs to an enclosing
+/// frame of a control-flow body (captured through every frame in between).
+fn node_in(frames: &mut [Frame], d: usize, array: &Array) -> Result<NodeId> {
     match &array.repr {
-        Repr::Traced(t) if t.trace == frame.id => Ok(t.node),
-        Repr::Traced(_) => Err(Error::Trace(
-            "an array traced by another jit function (or an earlier call) was used here; \
-             pass it as an argument or keep it in a Variable"
-                .into(),
-        )),
+        Repr::Traced(t) if t.trace == frames[d].id => Ok(t.node),
+        Repr::Traced(t) => {
+            let enclosing = frames[..d].iter().any(|f| f.id == t.trace);
+            if !frames[d].sub || !enclosing {
+                return Err(Error::Trace(
+                    "an array traced by another jit function (or an earlier call) was used here; \
+                     pass it as an argument or keep it in a Variable"
+                        .into(),
+                ));
+            }
+            if let Some(&node) = frames[d].capture_map.get(&(t.trace, t.node)) {
+                return Ok(node);
+            }
+            let outer_node = node_in(frames, d - 1, array)?;
+            let outer = tracer(&frames[d - 1], outer_node);
+            let frame = &mut frames[d];
+            let node = frame
+                .graph
+                .param(t.shape.clone(), t.dtype, ParamRole::Arg(frame.n_args));
+            frame.n_args += 1;
+            frame.captures.push((outer, node));
+            frame.capture_map.insert((t.trace, t.node), node);
+            Ok(node)
+        }
         Repr::Concrete(v) => {
+            let frame = &mut frames[d];
             let key = (std::sync::Arc::as_ptr(&v.buf) as usize, v.shape.clone());
             if let Some(&node) = frame.consts.get(&key) {
                 return Ok(node);
@@ -129,6 +160,19 @@ fn node_of(frame: &mut Frame, array: &Array) -> Result<NodeId> {
     }
 }
 
+/// The node of `array` in the innermost frame.
+fn node_of(frames: &mut [Frame], array: &Array) -> Result<NodeId> {
+    node_in(frames, frames.len() - 1, array)
+}
+
+fn with_frames<T>(body: impl FnOnce(&mut [Frame]) -> T) -> T {
+    FRAMES.with(|f| {
+        let mut frames = f.borrow_mut();
+        assert!(!frames.is_empty(), "a trace is active");
+        body(&mut frames[..])
+    })
+}
+
 /// Records `op` applied to `inputs` (at least one traced) in the current trace.
 pub(crate) fn record(op: Op, inputs: &[&Array]) -> Result<Array> {
     if !is_active() {
@@ -137,11 +181,12 @@ pub(crate) fn record(op: Op, inputs: &[&Array]) -> Result<Array> {
             heron_ir::infer::op_name(&op)
         )));
     }
-    with_frame(|frame| {
+    with_frames(|frames| {
         let nodes: SmallVec<[NodeId; 4]> = inputs
             .iter()
-            .map(|a| node_of(frame, a))
+            .map(|a| node_of(frames, a))
             .collect::<Result<_>>()?;
+        let frame = frames.last_mut().expect("a trace is active");
         let node = frame.graph.add(op, &nodes)?;
         Ok(tracer(frame, node))
     })
@@ -181,8 +226,9 @@ pub(crate) fn read_var(var: &Variable) -> Array {
 
 /// A write of `value` to `var` inside the current trace (types already checked).
 pub(crate) fn write_var(var: &Variable, value: Array) -> Result<()> {
-    with_frame(|frame| {
-        let node = node_of(frame, &value)?;
+    with_frames(|frames| {
+        let node = node_of(frames, &value)?;
+        let frame = frames.last_mut().expect("a trace is active");
         let slot = slot_of(frame, var);
         frame.vars[slot].written = Some(node);
         Ok(())
@@ -192,7 +238,7 @@ pub(crate) fn write_var(var: &Variable, value: Array) -> Result<()> {
 /// Closes the current trace with the function's results.
 pub(crate) fn finish(results: &[Array]) -> Result<TracedFn> {
     let outputs: Result<Vec<NodeId>> =
-        with_frame(|frame| results.iter().map(|a| node_of(frame, a)).collect());
+        with_frames(|frames| results.iter().map(|a| node_of(frames, a)).collect());
     let mut frame = FRAMES.with(|f| f.borrow_mut().pop().expect("a trace is active"));
     let outputs = outputs?;
     for (i, node) in outputs.into_iter().enumerate() {
@@ -208,5 +254,59 @@ pub(crate) fn finish(results: &[Array]) -> Result<TracedFn> {
     Ok(TracedFn {
         graph: frame.graph,
         vars: frame.vars.into_iter().map(|s| s.var).collect(),
+    })
+}
+
+/// A control-flow body traced in an inner frame: its graph (outputs not yet
+/// bound), the parameters made by [`arg`] in order, the outer arrays it
+/// captured with their parameters, and the Variables it touched.
+pub struct SubTrace {
+    /// The recorded graph; its params are bound later by the control builder.
+    pub(crate) graph: Graph,
+    /// The nodes of the body's results.
+    pub(crate) results: Vec<NodeId>,
+    /// Captured arrays of the enclosing frame and their parameters.
+    pub(crate) captures: Vec<(Array, NodeId)>,
+    /// The Variables touched.
+    pub(crate) vars: Vec<VarSlot>,
+}
+
+/// Opens the frame of a control-flow body inside the current trace.
+pub(crate) fn begin_sub() -> TraceId {
+    let id = begin();
+    FRAMES.with(|f| f.borrow_mut().last_mut().expect("just pushed").sub = true);
+    id
+}
+
+/// Closes the frame of a control-flow body with its results.
+pub(crate) fn finish_sub(results: &[Array]) -> Result<SubTrace> {
+    let nodes: Result<Vec<NodeId>> =
+        with_frames(|frames| results.iter().map(|a| node_of(frames, a)).collect());
+    let frame = FRAMES.with(|f| f.borrow_mut().pop().expect("a trace is active"));
+    Ok(SubTrace {
+        graph: frame.graph,
+        results: nodes?,
+        captures: frame.captures,
+        vars: frame.vars,
+    })
+}
+
+/// Records a control op (several results) in the current trace; returns one
+/// traced array per result.
+pub(crate) fn record_control(op: Op, inputs: &[&Array]) -> Result<Vec<Array>> {
+    let n = heron_ir::control::result_types(&op).len();
+    with_frames(|frames| {
+        let nodes: SmallVec<[NodeId; 4]> = inputs
+            .iter()
+            .map(|a| node_of(frames, a))
+            .collect::<Result<_>>()?;
+        let frame = frames.last_mut().expect("a trace is active");
+        let node = frame.graph.add(op, &nodes)?;
+        (0..n as u32)
+            .map(|k| {
+                let p = frame.graph.add(Op::Project(k), &[node])?;
+                Ok(tracer(frame, p))
+            })
+            .collect()
     })
 }

@@ -91,6 +91,15 @@ impl Graph {
 
     /// Adds `op` applied to `inputs`, checking and inferring its type first.
     pub fn add(&mut self, op: Op, inputs: &[NodeId]) -> Result<NodeId> {
+        if let Op::Project(k) = op {
+            let (shape, dtype) = self.project_type(k, inputs)?;
+            return Ok(self.nodes.push(Node {
+                op,
+                inputs: Inputs::from_slice(inputs),
+                shape,
+                dtype,
+            }));
+        }
         let types: SmallVec<[(&Shape, DType); 3]> = inputs
             .iter()
             .map(|&i| (&self.nodes[i].shape, self.nodes[i].dtype))
@@ -103,6 +112,17 @@ impl Graph {
             shape,
             dtype,
         }))
+    }
+
+    /// The type of `Project(k)` applied to `inputs` (one control node).
+    pub fn project_type(&self, k: u32, inputs: &[NodeId]) -> Result<(Shape, DType)> {
+        match inputs {
+            [x] => crate::control::project_type(&self.nodes[*x].op, k),
+            _ => Err(crate::Error::invalid(
+                "get",
+                format!("expects 1 operand, got {}", inputs.len()),
+            )),
+        }
     }
 
     /// Appends an output.

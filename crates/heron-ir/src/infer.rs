@@ -304,6 +304,13 @@ pub fn infer(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
             };
             Ok((dims.into(), ad))
         }
+        Op::Loop { .. } | Op::While { .. } | Op::Cond { .. } => {
+            crate::control::infer_control(op, inputs)
+        }
+        Op::Project(k) => Err(Error::invalid(
+            "get",
+            format!("get[{k}] is typed by its control operand (Graph::add)"),
+        )),
         Op::RandomBits { shape, dtype } => {
             arity(1)?;
             let (ks, kd) = inputs[0];
@@ -363,6 +370,10 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::Argsort { .. } => "argsort",
         Op::MatMul => "matmul",
         Op::RandomBits { .. } => "random_bits",
+        Op::Loop { .. } => "loop",
+        Op::While { .. } => "while_loop",
+        Op::Cond { .. } => "cond",
+        Op::Project(_) => "get",
     }
 }
 

@@ -6,6 +6,7 @@
 //! vocabulary the other crates share.
 
 mod buffer;
+pub mod control;
 mod dtype;
 mod error;
 pub mod eval;
@@ -21,6 +22,7 @@ pub mod threefry;
 pub mod verify;
 
 pub use buffer::{Buffer, Value};
+pub use control::Body;
 pub use dtype::{DType, WeakKind};
 pub use error::{Error, Result};
 pub use eval::{eval, eval_op};

@@ -4,6 +4,7 @@
 //! (an axis, a target shape, a dtype) live in the `Op` value itself. The
 //! meaning of every op is defined by `eval`; its shape and dtype rule by `infer`.
 
+use crate::control::Body;
 use crate::{DType, Shape};
 use smallvec::SmallVec;
 use std::fmt;
@@ -246,6 +247,39 @@ pub enum Op {
         /// U32 for 32-bit words.
         dtype: DType,
     },
+    /// A counted loop (`fori_loop`, `for_loop`): runs `body` `trip` times with
+    /// index `start + t`; carried state, sliced operands and stacked
+    /// results as described in `control`. Results are read with `Project`.
+    Loop {
+        /// The loop body.
+        body: Body,
+        /// The index of the first iteration.
+        start: i64,
+        /// The number of iterations.
+        trip: u64,
+        /// How many leading operands (and body outputs) are carried state.
+        n_carry: u32,
+        /// How many operands after the carried ones are sliced along axis 0.
+        n_xs: u32,
+    },
+    /// A loop that runs `body` while `cond` holds on the carried state.
+    While {
+        /// The predicate, a `bool[]` of the carried state and captured values.
+        cond: Body,
+        /// The body: new carried state.
+        body: Body,
+        /// How many leading operands are carried state.
+        n_carry: u32,
+    },
+    /// Runs `then` or `else_` on the captured operands, by the `bool[]` first operand.
+    Cond {
+        /// The branch taken when the predicate is true.
+        then: Body,
+        /// The branch taken when it is false.
+        else_: Body,
+    },
+    /// Result `k` of the control node that is its only operand.
+    Project(u32),
 }
 
 impl Op {
@@ -449,6 +483,19 @@ impl fmt::Display for Op {
             Op::RandomBits { shape, dtype } => {
                 write!(f, "random_bits[shape={},dtype={dtype}]", list(shape))
             }
+            Op::Loop {
+                start,
+                trip,
+                n_carry,
+                n_xs,
+                ..
+            } => write!(
+                f,
+                "loop[start={start},trip={trip},carry={n_carry},xs={n_xs}]"
+            ),
+            Op::While { n_carry, .. } => write!(f, "while[carry={n_carry}]"),
+            Op::Cond { .. } => f.write_str("cond"),
+            Op::Project(k) => write!(f, "get[{k}]"),
         }
     }
 }

@@ -16,6 +16,10 @@
 //! aliasable: o0=p0
 //! ```
 //!
+//! Random bits are generated in the loop, from the key buffer and the
+//! counter (the linear index into the drawn shape):
+//! `%0:u32 = threefry_bits t0 [3*i0 + i1]`.
+//!
 //! An index map `p1[i1]` is affine in the iteration index `i`:
 //! `offset + Σ coef[k]·i[k]`, coefficients in elements, possibly 0 (a
 //! broadcast) or negative (a reversed slice).
@@ -179,6 +183,15 @@ pub enum Expr {
     Select(usize, usize, usize),
     /// A conversion with `astype` semantics.
     Cast(DType, usize),
+    /// Threefry-2x32 random bits (`U32`, or `I64` for 64-bit words) for the
+    /// 64-bit counter `index`, under the `u32[2]` key held in `key` (read
+    /// once per kernel): element `index` of `threefry::random_bits`.
+    ThreefryBits {
+        /// The buffer holding the key.
+        key: BufId,
+        /// The counter: the linear index into the drawn shape.
+        index: Affine,
+    },
 }
 
 /// One instruction of a kernel body: an expression and its result dtype.
@@ -243,11 +256,12 @@ pub struct Kernel {
 }
 
 impl Kernel {
-    /// The buffers the kernel reads, in order of first use.
+    /// The buffers the kernel reads (loaded or used as a key), in order of
+    /// first use.
     pub fn inputs(&self) -> Vec<BufId> {
         let mut out = Vec::new();
         for i in &self.body {
-            if let Expr::Load { buf, .. } = i.expr
+            if let Expr::Load { buf, .. } | Expr::ThreefryBits { key: buf, .. } = i.expr
                 && !out.contains(&buf)
             {
                 out.push(buf);
@@ -306,9 +320,25 @@ pub struct HostStep {
     pub output: BufId,
 }
 
+/// A control op (`loop`, `while_loop`, `cond`): the backend compiles its
+/// sub-graphs and drives them; see `heron_ir::control` for the layouts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ControlStep {
+    /// The graph node.
+    pub node: NodeId,
+    /// Its op (with the sub-graphs).
+    pub op: Op,
+    /// The operand buffers, in operand order.
+    pub inputs: Vec<BufId>,
+    /// The buffer of each result, in result order.
+    pub outputs: Vec<BufId>,
+}
+
 /// One step of a plan.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
+    /// A control op whose sub-graphs run as nested plans.
+    Control(ControlStep),
     /// A fused loop nest.
     Kernel(Kernel),
     /// An op run on the host through `eval_op`.
@@ -329,6 +359,7 @@ impl Step {
         match self {
             Step::Kernel(k) => k.inputs(),
             Step::Host(h) => h.inputs.clone(),
+            Step::Control(c) => c.inputs.clone(),
             Step::Copy { src, .. } => vec![*src],
         }
     }
@@ -338,6 +369,7 @@ impl Step {
         match self {
             Step::Kernel(k) => k.outputs(),
             Step::Host(h) => vec![h.output],
+            Step::Control(c) => c.outputs.clone(),
             Step::Copy { dst, .. } => vec![*dst],
         }
     }
@@ -407,6 +439,9 @@ impl KernelPlan {
                 Expr::Binary(op, a, b) => writeln!(f, "{} %{a} %{b}", op.name())?,
                 Expr::Select(c, a, b) => writeln!(f, "select %{c} %{a} %{b}")?,
                 Expr::Cast(d, a) => writeln!(f, "convert[{d}] %{a}")?,
+                Expr::ThreefryBits { key, index } => {
+                    writeln!(f, "threefry_bits {} [{index}]", self.buf_name(*key))?
+                }
             }
         }
         if let Some(r) = &k.reduce {
@@ -446,6 +481,18 @@ impl fmt::Display for KernelPlan {
         for step in &self.steps {
             match step {
                 Step::Kernel(k) => self.write_kernel(f, k)?,
+                Step::Control(c) => {
+                    let ins: Vec<String> = c.inputs.iter().map(|&b| self.buf_name(b)).collect();
+                    let outs: Vec<String> = c.outputs.iter().map(|&b| self.buf_name(b)).collect();
+                    writeln!(
+                        f,
+                        "control ({}) <- {} {} (node {})",
+                        outs.join(" "),
+                        c.op,
+                        ins.join(" "),
+                        c.node
+                    )?;
+                }
                 Step::Host(h) => {
                     let ins: Vec<String> = h.inputs.iter().map(|&b| self.buf_name(b)).collect();
                     writeln!(

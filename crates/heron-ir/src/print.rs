@@ -39,6 +39,13 @@ fn binder_name(mut n: usize) -> String {
 impl Graph {
     /// The graph as text (see the module documentation for the format).
     pub fn to_text(&self) -> String {
+        self.text_at(0)
+    }
+
+    /// The text form indented by `depth` levels (sub-graphs of control ops
+    /// print nested under their node, as `body={ lambda ... }`).
+    fn text_at(&self, depth: usize) -> String {
+        let indent = "  ".repeat(depth);
         let mut names: SecondaryMap<NodeId, String> = SecondaryMap::new();
         let mut next = 0;
         let mut fresh = || {
@@ -66,6 +73,7 @@ impl Graph {
                 continue;
             }
             let name = fresh();
+            out.push_str(&indent);
             out.push_str(if first { "  let " } else { "      " });
             first = false;
             write!(out, "{name}:{} = ", type_text(&node.shape, node.dtype)).unwrap();
@@ -86,6 +94,10 @@ impl Graph {
                     for &input in &node.inputs {
                         write!(out, " {}", names[input]).unwrap();
                     }
+                    for (label, g) in sub_graphs(op) {
+                        let pad = "  ".repeat(depth + 4);
+                        write!(out, "\n{pad}{label}={}", g.text_at(depth + 2)).unwrap();
+                    }
                 }
             }
             out.push('\n');
@@ -99,7 +111,7 @@ impl Graph {
                 OutputRole::VarWrite(slot) => format!("var{slot} <- {}", names[node]),
             })
             .collect();
-        write!(out, "  in ({}) }}", outs.join(", ")).unwrap();
+        write!(out, "{indent}  in ({}) }}", outs.join(", ")).unwrap();
         out
     }
 
@@ -107,6 +119,16 @@ impl Graph {
     fn inline_const(&self, id: NodeId) -> Option<String> {
         let value = self.const_value(id)?;
         (value.shape.rank() == 0).then(|| format!("{}:{}", value.buf.get(0), value.dtype()))
+    }
+}
+
+/// The sub-graphs of a control op, labelled as printed.
+fn sub_graphs(op: &Op) -> Vec<(&'static str, &Graph)> {
+    match op {
+        Op::Loop { body, .. } => vec![("body", &**body)],
+        Op::While { cond, body, .. } => vec![("cond", &**cond), ("body", &**body)],
+        Op::Cond { then, else_ } => vec![("then", &**then), ("else", &**else_)],
+        _ => Vec::new(),
     }
 }
 

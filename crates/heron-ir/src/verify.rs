@@ -20,6 +20,9 @@
 //! 6. Every output is a node of the graph; no two outputs share a role.
 //! 7. An output `VarWrite(n)` has the shape and dtype of the parameter bound
 //!    to `Var(n)`, when the graph has one (a Variable keeps its type).
+//! 8. Control nodes (`loop`, `while_loop`, `cond`) are used only by
+//!    `get[k]` nodes, never directly nor as outputs; a `get[k]` node's type
+//!    is result `k` of its control operand; every sub-graph verifies.
 
 use crate::{Error, Graph, NodeId, Op, OutputRole, ParamRole, Result, infer, type_text};
 use rustc_hash::FxHashSet;
@@ -135,6 +138,34 @@ fn check_nodes(graph: &Graph, errors: &mut Vec<(At, String)>) {
                     .map(|&i| (&graph.nodes[i].shape, graph.nodes[i].dtype))
                     .collect();
                 let operands: Vec<String> = types.iter().map(|(s, d)| type_text(s, *d)).collect();
+                if let Op::Project(k) = op {
+                    match graph.project_type(*k, &node.inputs) {
+                        Ok((s, d)) if s == node.shape && d == node.dtype => {}
+                        Ok((s, d)) => fail(format!(
+                            "recorded type {ty}, but {op} gives {}",
+                            type_text(&s, d)
+                        )),
+                        Err(e) => fail(format!("{op} does not type-check: {e}")),
+                    }
+                    continue;
+                }
+                for &i in &node.inputs {
+                    if crate::control::is_control(&graph.nodes[i].op) {
+                        fail(format!("{i} is a control node used directly by {op}"));
+                    }
+                }
+                match op {
+                    Op::Loop { body, .. } => sub(body, "body", &mut fail),
+                    Op::While { cond, body, .. } => {
+                        sub(cond, "cond", &mut fail);
+                        sub(body, "body", &mut fail);
+                    }
+                    Op::Cond { then, else_ } => {
+                        sub(then, "then", &mut fail);
+                        sub(else_, "else", &mut fail);
+                    }
+                    _ => {}
+                }
                 match infer(op, &types) {
                     Ok((s, d)) if s == node.shape && d == node.dtype => {}
                     Ok((s, d)) => fail(format!(
@@ -152,6 +183,13 @@ fn check_nodes(graph: &Graph, errors: &mut Vec<(At, String)>) {
     }
 }
 
+/// Invariant 8 for one sub-graph: it verifies on its own.
+fn sub(graph: &Graph, what: &str, fail: &mut impl FnMut(String)) {
+    if let Err(e) = verify(graph) {
+        fail(format!("the {what} sub-graph is malformed: {e}"));
+    }
+}
+
 /// Invariants 6 and 7.
 fn check_outputs(graph: &Graph, errors: &mut Vec<(At, String)>) {
     let mut roles = FxHashSet::default();
@@ -163,6 +201,9 @@ fn check_outputs(graph: &Graph, errors: &mut Vec<(At, String)>) {
         if !graph.nodes.is_valid(id) {
             fail(format!("{id} is not a node"));
             continue;
+        }
+        if crate::control::is_control(&graph.nodes[id].op) {
+            fail(format!("{id} is a control node; outputs read its results with get[k]"));
         }
         let OutputRole::VarWrite(slot) = role else {
             continue;

@@ -11,6 +11,7 @@ mod cast;
 mod elementwise;
 pub mod loops;
 mod reduce;
+mod threefry;
 
 use cranelift_codegen::ir::{
     AbiParam, Function, InstBuilder, MemFlagsData, SigRef, Signature, Type, Value, types,
@@ -122,7 +123,14 @@ pub fn lower_kernel(
     let mut accesses = Vec::new();
     let mut access_of = vec![usize::MAX; kernel.body.len()];
     for (i, instr) in kernel.body.iter().enumerate() {
-        if let Expr::Load { buf, map } = &instr.expr {
+        // A generator's counter is walked like an access: its "offset" is
+        // the counter itself.
+        if let Expr::Load { buf, map }
+        | Expr::ThreefryBits {
+            key: buf,
+            index: map,
+        } = &instr.expr
+        {
             access_of[i] = accesses.len();
             accesses.push(Access {
                 ptr: ptr_of(*buf),
@@ -148,6 +156,7 @@ pub fn lower_kernel(
         call_conv,
         sigs: HashMap::new(),
     };
+    let generators = threefry::Generators::load(&mut e, kernel, &ptr_of);
     let rank = kernel.shape.rank();
     let reduced: Vec<usize> = kernel
         .reduce
@@ -165,7 +174,7 @@ pub fn lower_kernel(
     match &kernel.reduce {
         None => {
             outer.emit(&mut e, &base, Some(start), end, &mut |e, offs| {
-                let values = eval_body(e, kernel, &accesses, &access_of, offs);
+                let values = eval_body(e, kernel, &generators, &accesses, &access_of, offs);
                 for (k, s) in kernel.stores.iter().enumerate() {
                     let StoreValue::Expr(v) = s.value else {
                         unreachable!("element-wise store")
@@ -191,7 +200,8 @@ pub fn lower_kernel(
                 if inner.size() > 0 {
                     let n = e.b.ins().iconst(types::I64, inner.size() as i64);
                     inner.emit(e, &offs[..first_store], None, n, &mut |e, inner_offs| {
-                        let values = eval_body(e, kernel, &accesses, &access_of, inner_offs);
+                        let values =
+                            eval_body(e, kernel, &generators, &accesses, &access_of, inner_offs);
                         acc.add(e, values[red.value]);
                     });
                 }
@@ -229,6 +239,7 @@ fn store(e: &mut Emitter<'_>, a: &Access, off: Value, value: Value) {
 fn eval_body(
     e: &mut Emitter<'_>,
     kernel: &Kernel,
+    generators: &threefry::Generators,
     accesses: &[Access],
     access_of: &[usize],
     offs: &[Value],
@@ -249,6 +260,10 @@ fn eval_body(
             Expr::Binary(op, x, y) => elementwise::binary(e, *op, values[*x], values[*y], dt(*x)),
             Expr::Select(c, x, y) => e.b.ins().select(values[*c], values[*x], values[*y]),
             Expr::Cast(to, x) => cast::cast(e, values[*x], dt(*x), *to),
+            Expr::ThreefryBits { key, .. } => {
+                let counter = offs[access_of[i]];
+                generators.emit(e, i, *key, counter, instr.dtype)
+            }
         };
         values.push(v);
     }

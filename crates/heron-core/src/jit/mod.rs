@@ -8,6 +8,13 @@ mod catch;
 mod inspect;
 mod run;
 
+// Used by control flow, which jits each construct called outside `jit`.
+pub(crate) use {catch::catching, run::run as run_entry};
+pub(crate) mod cache_entry {
+    //! The cache entry type, for control flow compiled outside `jit`.
+    pub(crate) use super::cache::Entry;
+}
+
 pub use args::{ArgList, IntoArgs, JitValue};
 pub use backend::{Backend, backend, use_backend};
 pub use cache::{CacheStats, Signature};
@@ -168,7 +175,7 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
             compile_time: start.elapsed(),
         });
         if backend::env_flag("HERON_LOG_COMPILES") {
-            eprintln!("{}", self.compile_log(&entry));
+            eprintln!("{}", self.compile_log(&entry, self.cache.last().as_deref()));
         }
         self.cache.insert(entry.clone());
         Ok(entry)
@@ -191,14 +198,14 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
     }
 
     /// The line printed for a compilation under `HERON_LOG_COMPILES=1`.
-    fn compile_log(&self, entry: &Entry) -> String {
+    fn compile_log(&self, entry: &Entry, previous: Option<&Entry>) -> String {
         let sig = |e: &Entry| -> Vec<String> {
             e.signature
                 .iter()
                 .map(|(s, d)| heron_ir::type_text(s, *d))
                 .collect()
         };
-        let reason = match self.cache.last() {
+        let reason = match previous {
             None => "first call".to_string(),
             Some(prev) if prev.signature.len() != entry.signature.len() => format!(
                 "called with {} arguments instead of {}",
@@ -206,7 +213,7 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
                 prev.signature.len()
             ),
             Some(prev) => {
-                let (old, new) = (sig(&prev), sig(entry));
+                let (old, new) = (sig(prev), sig(entry));
                 let changed: Vec<String> = old
                     .iter()
                     .zip(&new)
@@ -244,3 +251,29 @@ const _: fn() = || {
     fn check<T: Send + Sync>() {}
     check::<Jit<Array, Array>>();
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use heron_ir::{DType, Shape, Value};
+
+    fn ones(n: usize) -> Array {
+        Array::from_value(Value::full(Shape::new(&[n]), DType::F32, heron_ir::Scalar::F32(1.0)))
+    }
+
+    #[test]
+    fn compile_log_explains_each_miss() {
+        let f = jit_named("double", |x: Array| x);
+        let first = f.entry_for(&[ones(3)]).unwrap();
+        let log = f.compile_log(&first, None);
+        assert!(log.starts_with("heron: compiled double for (f32[3]) in "), "{log}");
+        assert!(log.ends_with(": first call"), "{log}");
+        let second = f.entry_for(&[ones(5)]).unwrap();
+        let log = f.compile_log(&second, Some(&first));
+        assert!(log.ends_with(": argument 0 changed from f32[3] to f32[5]"), "{log}");
+        let pair = jit_named("pair", |(a, _b): (Array, Array)| a);
+        let one = pair.entry_for(&[ones(2), ones(2)]).unwrap();
+        let log = f.compile_log(&one, Some(&first));
+        assert!(log.ends_with("called with 2 arguments instead of 1"), "{log}");
+    }
+}

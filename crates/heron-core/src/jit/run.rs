@@ -5,7 +5,8 @@
 //!
 //! A call that fails leaves every Variable as it was: new values are only
 //! stored after the code returned successfully, and in-place updates are only
-//! used by executables whose run cannot fail part-way.
+//! used by executables whose run cannot fail part-way
+//! (`Executable::can_fail_midway`).
 
 use super::cache::Entry;
 use crate::Array;
@@ -85,14 +86,15 @@ fn run_native(
         .collect();
     let mut fresh: SmallVec<[Option<Buffer>; 8]> = SmallVec::new();
     let mut out_ptrs: SmallVec<[*mut u8; 8]> = SmallVec::new();
+    let in_place_allowed = !exe.can_fail_midway();
     for (j, &(node, role)) in graph.outputs.iter().enumerate() {
         let in_place = match role {
-            OutputRole::VarWrite(s) => exe
+            OutputRole::VarWrite(s) if in_place_allowed => exe
                 .aliasable()
                 .iter()
                 .find(|&&(out, p)| out == j && graph.params[p].1 == ParamRole::Var(s))
                 .and_then(|_| Arc::get_mut(&mut guards[s as usize].buf)),
-            OutputRole::Result(_) => None,
+            _ => None,
         };
         match in_place {
             Some(buf) => {

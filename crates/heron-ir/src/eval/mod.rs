@@ -2,6 +2,7 @@
 //! means. Eager mode runs each op through `eval_op`; constant folding uses it;
 //! every test of the compiled path compares against it.
 
+mod control;
 mod elem;
 mod elementwise;
 mod linalg;
@@ -45,7 +46,38 @@ pub fn eval(graph: &Graph, params: &[Value]) -> Result<Vec<Value>> {
         uses[node] += 1;
     }
     let mut values: SecondaryMap<NodeId, Option<Value>> = SecondaryMap::new();
+    // The results of control nodes, read by their `Project` users.
+    let mut results: SecondaryMap<NodeId, Vec<Value>> = SecondaryMap::new();
     for (id, node) in graph.nodes.iter() {
+        if crate::control::is_control(&node.op) {
+            let inputs: Vec<&Value> = node
+                .inputs
+                .iter()
+                .map(|&i| values[i].as_ref().expect("operands precede their users"))
+                .collect();
+            results[id] = control::eval_control(&node.op, &inputs)?;
+            for &i in &node.inputs {
+                uses[i] -= 1;
+                if uses[i] == 0 {
+                    values[i] = None;
+                }
+            }
+            continue;
+        }
+        if let Op::Project(k) = node.op {
+            let src = node.inputs[0];
+            let value = results[src].get(k as usize).cloned().ok_or_else(|| {
+                Error::invalid("get", format!("{src} has no result {k}"))
+            })?;
+            uses[src] -= 1;
+            if uses[src] == 0 {
+                results[src] = Vec::new();
+            }
+            if uses[id] > 0 {
+                values[id] = Some(value);
+            }
+            continue;
+        }
         let value = match &node.op {
             Op::Param(i) => {
                 let v = &params[*i as usize];
@@ -130,6 +162,12 @@ pub fn eval_op(op: &Op, inputs: &[&Value], shape: &Shape, dtype: DType) -> Resul
         Op::Argsort { axis } => sort::argsort(x(), *axis),
         Op::MatMul => linalg::matmul(x(), inputs[1], shape),
         Op::RandomBits { shape, dtype } => random::random_bits(x(), shape, *dtype)?,
+        Op::Loop { .. } | Op::While { .. } | Op::Cond { .. } | Op::Project(_) => {
+            return Err(Error::invalid(
+                op_name(op),
+                "control ops have several results and are evaluated by eval",
+            ));
+        }
     };
     debug_assert!(
         out.shape == *shape && out.dtype() == dtype,

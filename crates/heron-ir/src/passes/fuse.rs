@@ -7,9 +7,13 @@
 //!   instructions evaluated at an affine index map of the iteration index.
 //! - A node is *materialised* (gets a buffer and roots a kernel) when it is a
 //!   graph output, a reduction, a `set_slice`, an op lowered on the host
-//!   (sort, argsort, matmul, take, concat, cumsum, arg-reduce, random_bits),
-//!   an operand of a host op, the operand of a reshape that merges axes, or
-//!   when its users fall in more than one kernel.
+//!   (sort, argsort, matmul, take, concat, cumsum, arg-reduce), an operand
+//!   of a host op, the key of a `random_bits`, the operand of a reshape that
+//!   merges axes, or when its users fall in more than one kernel.
+//! - `random_bits` is a generator: each element is Threefry of the key and
+//!   its linear index, so it fuses like an element-wise op with no operand
+//!   loads (`threefry_bits` reads the key buffer once per kernel; the
+//!   counter is the affine linear index into the drawn shape).
 //! - A reduction kernel evaluates its element-wise producers inside the
 //!   reduction loop (iteration space = the operand's shape).
 //! - `set_slice(x, v)` becomes two kernels writing the node's buffer: one
@@ -27,7 +31,7 @@
 //! index it writes, with the same type, and no later step reads the param.
 
 use crate::plan::{
-    Affine, BufId, BufferInfo, BufferKind, Expr, HostStep, Instr, Kernel, KernelPlan, Reduction,
+    Affine, BufId, BufferInfo, BufferKind, ControlStep, Expr, HostStep, Instr, Kernel, KernelPlan, Reduction,
     Step, Store, StoreValue,
 };
 use crate::{Graph, NodeId, Op, Shape};
@@ -73,7 +77,7 @@ pub fn fuse(graph: &Graph) -> KernelPlan {
                 break;
             }
             let user = &graph.nodes[u];
-            if is_host(&user.op) {
+            if is_host(&user.op) || matches!(user.op, Op::RandomBits { .. }) {
                 fusable = false;
                 break;
             }
@@ -156,6 +160,18 @@ pub fn fuse(graph: &Graph) -> KernelPlan {
             nodes.sort();
             nodes
         };
+        if let Op::Project(_) = node.op {
+            // Written by its control node's step.
+            continue;
+        }
+        if crate::control::is_control(&node.op) {
+            let step = control_step(graph, id, &users[id], &mut b, &mut temps, &mut steps);
+            steps.insert(
+                steps.len() - step.1,
+                ((id, 0), Step::Control(step.0)),
+            );
+            continue;
+        }
         let dst = b.node_buf[id].expect("materialised nodes have buffers");
         if is_host(&node.op) {
             let inputs = node.inputs.iter().map(|&i| b.operand_buffer(i)).collect();
@@ -303,12 +319,76 @@ pub fn fuse(graph: &Graph) -> KernelPlan {
     plan
 }
 
+/// The step of control node `id`: its results are written straight into
+/// the buffers of its `get[k]` users (a scratch temporary for a result no
+/// one reads). A second `get[k]` of the same result gets a copy, pushed onto
+/// `steps`; returns the step and the number of copies pushed (they must run
+/// after it).
+fn control_step(
+    graph: &Graph,
+    id: NodeId,
+    users: &[(NodeId, usize)],
+    b: &mut PlanBuilder<'_>,
+    temps: &mut u32,
+    steps: &mut Vec<(GroupKey, Step)>,
+) -> (ControlStep, usize) {
+    let node = &graph.nodes[id];
+    let inputs = node.inputs.iter().map(|&i| b.operand_buffer(i)).collect();
+    let types = crate::control::result_types(&node.op);
+    let mut outputs: Vec<Option<BufId>> = vec![None; types.len()];
+    let mut copies = 0;
+    for &(u, _) in users {
+        if let Op::Project(k) = graph.nodes[u].op {
+            let dst = b.node_buf[u].expect("get nodes are materialised");
+            match outputs[k as usize] {
+                None => outputs[k as usize] = Some(dst),
+                Some(src) => {
+                    steps.push(((u, 0), Step::Copy { src, dst }));
+                    copies += 1;
+                }
+            }
+        }
+    }
+    let outputs = outputs
+        .into_iter()
+        .zip(types)
+        .map(|(o, (shape, dtype))| {
+            o.unwrap_or_else(|| {
+                *temps += 1;
+                b.buffer(BufferKind::Temp(*temps - 1), shape, dtype)
+            })
+        })
+        .collect();
+    let step = ControlStep {
+        node: id,
+        op: node.op.clone(),
+        inputs,
+        outputs,
+    };
+    (step, copies)
+}
+
+/// True when a control step may write result buffer `ob` over operand
+/// buffer `pb`: `pb` is read once, as the initial value of the carried state
+/// that `ob` receives (the loop driver consumes it before writing).
+fn control_aliasable(c: &ControlStep, pb: BufId, ob: BufId) -> bool {
+    let n_carry = match &c.op {
+        Op::Loop { n_carry, .. } | Op::While { n_carry, .. } => *n_carry as usize,
+        _ => 0,
+    };
+    let reads: Vec<usize> = (0..c.inputs.len()).filter(|&i| c.inputs[i] == pb).collect();
+    matches!(reads[..], [k] if k < n_carry && c.outputs.get(k) == Some(&ob))
+}
+
 /// True for ops that run on the host through `eval_op`.
 fn is_host(op: &Op) -> bool {
     !(op.is_leaf()
         || op.is_elementwise()
         || op.is_movement()
-        || matches!(op, Op::Reduce { .. } | Op::SetSlice(_)))
+        || matches!(
+            op,
+            Op::Reduce { .. } | Op::SetSlice(_) | Op::RandomBits { .. }
+        ))
 }
 
 /// The kernel in which a materialised node `u` evaluates its operand `k`.
@@ -581,6 +661,11 @@ impl<'a, 'g> KernelBuilder<'a, 'g> {
                     .collect();
                 self.value(src, &inner)
             }
+            Op::RandomBits { .. } => {
+                let key = self.plan.operand_buffer(operand(0));
+                let index = Affine::linearize(index, &node.shape, self.rank);
+                self.push(Expr::ThreefryBits { key, index }, node.dtype)
+            }
             op => unreachable!("{op} is not fused into loops"),
         }
     }
@@ -645,6 +730,7 @@ fn merge_kernels(
         let store = &ka.stores[0];
         let reads_same = kb.body.iter().all(|i| match &i.expr {
             Expr::Load { buf, map } => *buf != store.buf || *map == store.map,
+            Expr::ThreefryBits { key, .. } => *key != store.buf,
             _ => true,
         });
         if !reads_same {
@@ -692,6 +778,10 @@ fn merge_two(a: &Kernel, b: &Kernel, plan: &PlanBuilder<'_>) -> Kernel {
             Expr::Binary(op, x, y) => Expr::Binary(*op, m(*x), m(*y)),
             Expr::Select(c, x, y) => Expr::Select(m(*c), m(*x), m(*y)),
             Expr::Cast(d, x) => Expr::Cast(*d, m(*x)),
+            Expr::ThreefryBits { key, index } => Expr::ThreefryBits {
+                key: *key,
+                index: index.clone(),
+            },
         };
         body.push(Instr {
             expr,
@@ -754,7 +844,9 @@ fn drop_unused_temps(plan: &mut KernelPlan) {
         match s {
             Step::Kernel(k) => {
                 for i in &mut k.body {
-                    if let Expr::Load { buf, .. } = &mut i.expr {
+                    if let Expr::Load { buf, .. } | Expr::ThreefryBits { key: buf, .. } =
+                        &mut i.expr
+                    {
                         *buf = m(*buf);
                     }
                 }
@@ -767,6 +859,11 @@ fn drop_unused_temps(plan: &mut KernelPlan) {
                     *b = m(*b);
                 }
                 h.output = m(h.output);
+            }
+            Step::Control(c) => {
+                for b in c.inputs.iter_mut().chain(c.outputs.iter_mut()) {
+                    *b = m(*b);
+                }
             }
             Step::Copy { src, dst } => {
                 *src = m(*src);
@@ -810,10 +907,12 @@ fn aliasable(graph: &Graph, plan: &KernelPlan) -> Vec<(usize, usize)> {
                         };
                         k.body.iter().all(|i| match &i.expr {
                             Expr::Load { buf, map } => *buf != pb || *map == store.map,
+                            Expr::ThreefryBits { key, .. } => *key != pb,
                             _ => true,
                         })
                     }
                     Step::Host(h) => h.output == ob,
+                    Step::Control(c) => control_aliasable(c, pb, ob),
                     _ => false,
                 }
             });

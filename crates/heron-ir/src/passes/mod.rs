@@ -2,6 +2,7 @@
 //! runs them. Every pass takes a graph and builds a fresh one that computes
 //! the same outputs; in debug builds the verifier checks each result.
 
+pub mod control;
 pub mod cse;
 pub mod dce;
 pub mod fold;
@@ -21,7 +22,8 @@ use crate::{Graph, Result};
 /// merging exposed, then removal of dead code.
 pub fn optimize(graph: &Graph) -> Result<Graph> {
     debug_verify(graph)?;
-    let graph = checked(simplify::simplify(graph)?)?;
+    let graph = checked(control::control(graph)?)?;
+    let graph = checked(simplify::simplify(&graph)?)?;
     let graph = checked(fold::fold(&graph))?;
     let graph = checked(cse::cse(&graph))?;
     let graph = checked(simplify::simplify(&graph)?)?;

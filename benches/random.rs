@@ -1,0 +1,185 @@
+//! W5: counter-based RNG throughput. 16,777,216 f32 uniforms on `[0, 1)`
+//! and 16,777,216 f32 standard normals, drawn by a jitted `RandomState`
+//! draw (bits generated inside the fused loop), by heron's eager mode, by a
+//! hand-written Threefry loop (`heron::ir::threefry`, single-threaded and
+//! with rayon) computing JAX's construction, and by the `rand` crate's
+//! `SmallRng` (xoshiro; `rand_distr`'s ziggurat for normals), the fastest
+//! non-counter-based reference. Every version is checked before it is timed.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use heron as hn;
+use heron::ir::threefry::threefry2x32;
+use heron::random::{Key, RandomState};
+use rand::rngs::SmallRng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
+use rayon::prelude::*;
+use std::hint::black_box;
+use std::time::Duration;
+
+const N: usize = 16_777_216;
+const SEED: u64 = 1234;
+
+/// The key a `RandomState::new(SEED)` draws its first sample with.
+fn draw_key() -> [u32; 2] {
+    Key::new(SEED).split()[1].data()
+}
+
+/// The 32-bit word of element `i` (`jax.random.bits`, partitionable).
+fn word(key: [u32; 2], i: usize) -> u32 {
+    let [b1, b2] = threefry2x32(key, [(i as u64 >> 32) as u32, i as u32]);
+    b1 ^ b2
+}
+
+/// JAX's uniform on `[0, 1)` from a word: the top 23 bits as the mantissa.
+fn unit(bits: u32) -> f32 {
+    (bits >> 9) as f32 * f32::EPSILON
+}
+
+/// Giles' single-precision `erfinv`, the polynomials XLA (and heron) use.
+fn erfinv(x: f32) -> f32 {
+    const LT_5: [f32; 9] = [
+        2.810_226_4e-8,
+        3.432_739_4e-7,
+        -3.523_387_7e-6,
+        -4.391_506_5e-6,
+        2.185_808_7e-4,
+        -1.253_725e-3,
+        -4.177_681_6e-3,
+        2.466_407_3e-1,
+        1.501_409_4,
+    ];
+    const GE_5: [f32; 9] = [
+        -2.002_142_6e-4,
+        1.009_505_6e-4,
+        1.349_343_2e-3,
+        -3.673_428_4e-3,
+        5.739_507_7e-3,
+        -7.622_461_3e-3,
+        9.438_870_5e-3,
+        1.001_674_1,
+        2.832_976_8,
+    ];
+    let w = -(-x * x).ln_1p();
+    let (c, t) = if w < 5.0 {
+        (&LT_5, w - 2.5)
+    } else {
+        (&GE_5, w.sqrt() - 3.0)
+    };
+    let p = c[1..].iter().fold(c[0], |p, &k| k + p * t);
+    if x.abs() == 1.0 { x * f32::INFINITY } else { p * x }
+}
+
+/// JAX's standard normal from a word: `sqrt(2) * erfinv(u)`, `u` uniform on
+/// `(-1, 1)` (as `jax.random.normal` computes it).
+fn normal(bits: u32) -> f32 {
+    let lo = (-1.0f32).next_up();
+    let span = 1.0f32 - lo;
+    let u = ((unit(bits) as f64 * span as f64 + lo as f64) as f32).max(lo);
+    std::f32::consts::SQRT_2 * erfinv(u)
+}
+
+fn hand_serial(key: [u32; 2], f: fn(u32) -> f32) -> Vec<f32> {
+    (0..N).map(|i| f(word(key, i))).collect()
+}
+
+fn hand_rayon(key: [u32; 2], f: fn(u32) -> f32) -> Vec<f32> {
+    (0..N).into_par_iter().map(|i| f(word(key, i))).collect()
+}
+
+fn small_rng_uniform(rng: &mut SmallRng) -> Vec<f32> {
+    (0..N).map(|_| rng.random::<f32>()).collect()
+}
+
+fn small_rng_normal(rng: &mut SmallRng) -> Vec<f32> {
+    (0..N).map(|_| rng.sample::<f32, _>(StandardNormal)).collect()
+}
+
+/// Checks every version against the eager draw before anything is timed.
+fn check(eager_uniform: &[f32], eager_normal: &[f32]) {
+    let key = draw_key();
+    let f = hn::jit({
+        let rng = RandomState::new(SEED);
+        move |()| rng.uniform(0.0, 1.0, &[N])
+    });
+    assert_eq!(f.call(()).to_vec::<f32>(), eager_uniform, "jit uniform");
+    let f = hn::jit({
+        let rng = RandomState::new(SEED);
+        move |()| rng.normal(0.0, 1.0, &[N])
+    });
+    let jit_normal = f.call(()).to_vec::<f32>();
+    assert_eq!(jit_normal, eager_normal, "jit normal");
+    assert_eq!(hand_serial(key, unit), eager_uniform, "hand-written uniform");
+    assert_eq!(hand_rayon(key, unit), eager_uniform, "rayon uniform");
+    let hand = hand_rayon(key, normal);
+    for (i, (h, e)) in hand.iter().zip(eager_normal).enumerate() {
+        assert!(
+            (h - e).abs() <= 1e-5 * e.abs().max(1.0),
+            "hand-written normal, element {i}: {h} vs {e}"
+        );
+    }
+    // The references draw their own numbers; check the distribution.
+    let mut rng = SmallRng::seed_from_u64(SEED);
+    let u = small_rng_uniform(&mut rng);
+    let z = small_rng_normal(&mut rng);
+    let mean = |x: &[f32]| x.iter().map(|&v| v as f64).sum::<f64>() / x.len() as f64;
+    assert!((mean(&u) - 0.5).abs() < 1e-3 && mean(&z).abs() < 1e-3);
+}
+
+fn w5(c: &mut Criterion) {
+    let key = draw_key();
+    let eager_uniform = RandomState::new(SEED)
+        .uniform(0.0, 1.0, &[N])
+        .to_vec::<f32>();
+    let eager_normal = RandomState::new(SEED)
+        .normal(0.0, 1.0, &[N])
+        .to_vec::<f32>();
+    check(&eager_uniform, &eager_normal);
+
+    let mut g = c.benchmark_group("W5");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+
+    let rng = RandomState::new(SEED);
+    let jit_uniform = hn::jit({
+        let rng = rng.clone();
+        move |()| rng.uniform(0.0, 1.0, &[N])
+    });
+    let jit_normal = hn::jit({
+        let rng = rng.clone();
+        move |()| rng.normal(0.0, 1.0, &[N])
+    });
+    g.bench_function("uniform/jit", |b| b.iter(|| black_box(jit_uniform.call(()))));
+    g.bench_function("uniform/eager", |b| {
+        b.iter(|| black_box(rng.uniform(0.0, 1.0, &[N])))
+    });
+    g.bench_function("uniform/hand-threefry", |b| {
+        b.iter(|| black_box(hand_serial(key, unit)))
+    });
+    g.bench_function("uniform/hand-threefry-rayon", |b| {
+        b.iter(|| black_box(hand_rayon(key, unit)))
+    });
+    let mut small = SmallRng::seed_from_u64(SEED);
+    g.bench_function("uniform/rand-smallrng", |b| {
+        b.iter(|| black_box(small_rng_uniform(&mut small)))
+    });
+
+    g.bench_function("normal/jit", |b| b.iter(|| black_box(jit_normal.call(()))));
+    g.bench_function("normal/eager", |b| {
+        b.iter(|| black_box(rng.normal(0.0, 1.0, &[N])))
+    });
+    g.bench_function("normal/hand-threefry", |b| {
+        b.iter(|| black_box(hand_serial(key, normal)))
+    });
+    g.bench_function("normal/hand-threefry-rayon", |b| {
+        b.iter(|| black_box(hand_rayon(key, normal)))
+    });
+    g.bench_function("normal/rand-smallrng", |b| {
+        b.iter(|| black_box(small_rng_normal(&mut small)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, w5);
+criterion_main!(benches);

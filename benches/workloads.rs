@@ -1,0 +1,3 @@
+//! Criterion benches of the workloads W1–W7, one group per workload.
+
+fn main() {}

@@ -1,0 +1,154 @@
+//! W5: 16,777,216 uniforms on [0, 1) and 16,777,216 standard normals, drawn
+//! with Threefry-2x32 exactly as `jax.random.uniform` / `jax.random.normal`
+//! (the normal is `√2·erfinv(u)`, `u` uniform on (-1, 1), with the Giles
+//! polynomial). The hand-written loops compute the same numbers element by
+//! element: one Threefry block per element, then the float construction.
+//! ndarray is left out: it has no counter-based generator (`ndarray-rand`
+//! draws from a sequential one, which gives other numbers).
+
+use crate::case::Case;
+use crate::check::{Out, Tol};
+use crate::config::Config;
+use crate::inputs::seeds;
+use crate::variant::{Kind, Variant};
+use heron::Array;
+use heron::random::Key;
+use rayon::prelude::*;
+
+/// Elements per rayon task.
+const CHUNK: usize = 1 << 15;
+
+/// The number of draws of each kind.
+pub fn len(cfg: &Config) -> usize {
+    cfg.size.pick(1 << 24, 1 << 20, 1000)
+}
+
+/// Threefry-2x32 (20 rounds) of the counter pair `x` under `key`.
+#[inline(always)]
+pub fn threefry2x32(key: [u32; 2], x: [u32; 2]) -> [u32; 2] {
+    const ROT: [[u32; 4]; 2] = [[13, 15, 26, 6], [17, 29, 16, 24]];
+    let ks = [key[0], key[1], key[0] ^ key[1] ^ 0x1BD1_1BDA];
+    let mut x0 = x[0].wrapping_add(ks[0]);
+    let mut x1 = x[1].wrapping_add(ks[1]);
+    for group in 0..5usize {
+        for &r in &ROT[group % 2] {
+            x0 = x0.wrapping_add(x1);
+            x1 = x1.rotate_left(r) ^ x0;
+        }
+        x0 = x0.wrapping_add(ks[(group + 1) % 3]);
+        x1 = x1.wrapping_add(ks[(group + 2) % 3]).wrapping_add(group as u32 + 1);
+    }
+    [x0, x1]
+}
+
+/// The 32 random bits of element `i`.
+#[inline(always)]
+pub fn bits(key: [u32; 2], i: u64) -> u32 {
+    let [a, b] = threefry2x32(key, [(i >> 32) as u32, i as u32]);
+    a ^ b
+}
+
+/// A uniform float on [0, 1) from 32 random bits (the top 23 become the mantissa).
+#[inline(always)]
+pub fn unit(bits: u32) -> f32 {
+    (bits >> 9) as f32 * f32::EPSILON
+}
+
+const ERFINV_LT_5: [f32; 9] = [
+    2.810_226_36e-08,
+    3.432_739_39e-07,
+    -3.523_387_7e-06,
+    -4.391_506_54e-06,
+    0.000_218_580_87,
+    -0.001_253_725_03,
+    -0.004_177_681_64,
+    0.246_640_727,
+    1.501_409_41,
+];
+
+const ERFINV_GE_5: [f32; 9] = [
+    -0.000_200_214_257,
+    0.000_100_950_558,
+    0.001_349_343_22,
+    -0.003_673_428_44,
+    0.005_739_507_73,
+    -0.007_622_461_3,
+    0.009_438_870_47,
+    1.001_674_06,
+    2.832_976_82,
+];
+
+/// A standard normal from 32 random bits: `u` uniform on (-1, 1) as JAX
+/// makes it (`max(lo, u01·2 + lo)` with `lo` the float after -1, in f64),
+/// then `√2·erfinv(u)` with Giles' single-precision polynomial.
+#[inline(always)]
+pub fn normal(bits: u32) -> f32 {
+    let lo = (-1.0f32).next_up();
+    let u = ((unit(bits) as f64 * 2.0 + lo as f64) as f32).max(lo);
+    let w = -(-u * u).ln_1p();
+    let (c, t) = if w < 5.0 {
+        (&ERFINV_LT_5, w - 2.5)
+    } else {
+        (&ERFINV_GE_5, w.sqrt() - 3.0)
+    };
+    let mut p = c[0];
+    for &k in &c[1..] {
+        p = k + p * t;
+    }
+    std::f32::consts::SQRT_2 * (p * u)
+}
+
+fn fill(out: &mut [f32], key: [u32; 2], offset: usize, f: impl Fn(u32) -> f32) {
+    for (j, o) in out.iter_mut().enumerate() {
+        *o = f(bits(key, (offset + j) as u64));
+    }
+}
+
+fn fill_par(out: &mut [f32], key: [u32; 2], f: impl Fn(u32) -> f32 + Sync + Copy) {
+    out.par_chunks_mut(CHUNK)
+        .enumerate()
+        .for_each(|(c, o)| fill(o, key, c * CHUNK, f));
+}
+
+fn draw_case(cfg: &Config, normals: bool) -> Case<'static> {
+    let n = len(cfg);
+    let (id, title, seed, tol) = if normals {
+        ("W5.normal", "standard normals (Threefry, erfinv)", seeds::W5_NORMAL, Tol::close(1e-5, 1e-6))
+    } else {
+        ("W5.uniform", "uniforms on [0, 1) (Threefry)", seeds::W5_UNIFORM, Tol::EXACT)
+    };
+    let key = Key::new(seed).data();
+    let sample: fn(u32) -> f32 = if normals { normal } else { unit };
+    let mut case = Case::new(id, title, format!("N = {n}, f32")).outputs(&[("draws", tol)]);
+    case = case.variant(Variant::pure("rust", Kind::Rust, move || {
+        let mut out = vec![0.0f32; n];
+        fill(&mut out, key, 0, sample);
+        Out::Vecs(vec![out])
+    }));
+    case = case.variant(Variant::pure("rayon", Kind::Rayon, move || {
+        let mut out = vec![0.0f32; n];
+        fill_par(&mut out, key, sample);
+        Out::Vecs(vec![out])
+    }));
+    let draw = move |k: Key| -> Array {
+        if normals {
+            k.normal(0.0, 1.0, &[n])
+        } else {
+            k.uniform(0.0, 1.0, &[n])
+        }
+    };
+    let f = heron::jit_named(id, move |k: Array| draw(Key::from_array(k)));
+    let k = Key::new(seed).into_array();
+    case = case.variant(Variant::pure("heron jit", Kind::HeronJit, move || {
+        Out::Heron(vec![f.call(&k)])
+    }));
+    case = case.variant(Variant::pure("heron eager", Kind::HeronEager, move || {
+        Out::Heron(vec![draw(Key::new(seed))])
+    }));
+    case.note("ndarray left out: it has no counter-based generator giving these numbers")
+}
+
+/// The W5 cases: uniforms, then normals.
+pub fn cases(cfg: &Config) -> Vec<Case<'static>> {
+    vec![draw_case(cfg, false), draw_case(cfg, true)]
+}

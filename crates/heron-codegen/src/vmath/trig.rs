@@ -1,0 +1,119 @@
+//! `sin`, `cos` and `tan`.
+//!
+//! Reduction: `j = round(x 2/pi)`, `r = x - j pi/2` with `pi/2` in four
+//! parts (the first three short, so that with FMA each step is exact while
+//! `r` is small), quadrant `q = j mod 4` computed in floats so it stays
+//! right for every finite `x`. Kernels on `|r| <= pi/4`:
+//! `sin r = r + r^3 S(r^2)`, `cos r = 1 - r^2/2 + r^4 C(r^2)` (the `1 - r^2/2`
+//! step compensated as in fdlibm), and `tan = sin / cos` per quadrant.
+//! Non-finite `x` gives NaN. The reduction is accurate while `j` times the
+//! last part's rounding error stays small: see `docs/VECTOR_MATH.md` for
+//! the measured range.
+
+use super::builder::Ctx;
+use super::consts::*;
+use cranelift_codegen::ir::Value;
+use cranelift_codegen::ir::condcodes::FloatCC;
+
+/// The reduced argument, its sine and cosine kernels, and the quadrant.
+struct Reduced {
+    sin: Value,
+    cos: Value,
+    q: Value,
+}
+
+fn reduce(c: &mut Ctx, x: Value) -> Reduced {
+    let (pio2, sp, cp) = if c.is_f64() {
+        (&PIO2_F64, &SIN_F64[..], &COS_F64[..])
+    } else {
+        (&PIO2_F32, &SIN_F32[..], &COS_F32[..])
+    };
+    let two_over_pi = c.c(std::f64::consts::FRAC_2_PI);
+    let j = c.mul(x, two_over_pi);
+    let j = c.nearest(j);
+    let nj = c.neg(j);
+    let mut r = x;
+    for &part in pio2 {
+        r = c.fma_c(nj, part, r);
+    }
+    // q = j - 4 floor(j / 4), exact for every integer-valued j.
+    let quarter = c.c(0.25);
+    let jq = c.mul(j, quarter);
+    let jq = c.floor(jq);
+    let four = c.c(4.0);
+    let q = c.fma(jq, four, nj);
+    let q = c.neg(q);
+    let z = c.mul(r, r);
+    // sin r = r + r z S(z)
+    let s = c.poly(z, sp);
+    let rz = c.mul(r, z);
+    let sin = c.fma(rz, s, r);
+    // cos r = w + (((1 - w) - z/2) + z^2 C(z)), w = 1 - z/2
+    let half = c.c(0.5);
+    let hz = c.mul(z, half);
+    let one = c.c(1.0);
+    let w = c.sub(one, hz);
+    let cpoly = c.poly(z, cp);
+    let z2 = c.mul(z, z);
+    let t = c.sub(one, w);
+    let t = c.sub(t, hz);
+    let t = c.fma(z2, cpoly, t);
+    let cos = c.add(w, t);
+    Reduced { sin, cos, q }
+}
+
+/// Picks `±sin r` or `±cos r` for quadrant `q` (+ `shift` for cos).
+fn by_quadrant(c: &mut Ctx, red: &Reduced, shift: f64) -> Value {
+    let q = if shift != 0.0 {
+        let s = c.c(shift);
+        let q = c.add(red.q, s);
+        let four = c.c(4.0);
+        let ge = c.cmp_c(FloatCC::GreaterThanOrEqual, q, 4.0);
+        let wrapped = c.sub(q, four);
+        c.sel(ge, wrapped, q)
+    } else {
+        red.q
+    };
+    let is1 = c.cmp_c(FloatCC::Equal, q, 1.0);
+    let is3 = c.cmp_c(FloatCC::Equal, q, 3.0);
+    let odd = c.or(is1, is3);
+    let v = c.sel(odd, red.cos, red.sin);
+    let neg = c.cmp_c(FloatCC::GreaterThanOrEqual, q, 2.0);
+    let nv = c.neg(v);
+    c.sel(neg, nv, v)
+}
+
+/// `x` itself where `|x|` is so small that `sin x` and `tan x` round to it
+/// (this keeps the sign of ±0, which the reduction's `fma` loses).
+fn tiny_identity(c: &mut Ctx, x: Value, y: Value) -> Value {
+    let tiny = if c.is_f64() { 2f64.powi(-30) } else { 2f64.powi(-14) };
+    let ax = c.abs(x);
+    let small = c.cmp_c(FloatCC::LessThan, ax, tiny);
+    c.sel(small, x, y)
+}
+
+/// Sine.
+pub fn sin(c: &mut Ctx, x: Value) -> Value {
+    let red = reduce(c, x);
+    let y = by_quadrant(c, &red, 0.0);
+    tiny_identity(c, x, y)
+}
+
+/// Cosine.
+pub fn cos(c: &mut Ctx, x: Value) -> Value {
+    let red = reduce(c, x);
+    by_quadrant(c, &red, 1.0)
+}
+
+/// Tangent: `sin r / cos r` in even quadrants, `-cos r / sin r` in odd ones.
+pub fn tan(c: &mut Ctx, x: Value) -> Value {
+    let red = reduce(c, x);
+    let is1 = c.cmp_c(FloatCC::Equal, red.q, 1.0);
+    let is3 = c.cmp_c(FloatCC::Equal, red.q, 3.0);
+    let odd = c.or(is1, is3);
+    let ncos = c.neg(red.cos);
+    let num = c.sel(odd, ncos, red.sin);
+    let den = c.sel(odd, red.sin, red.cos);
+    let y = c.div(num, den);
+    tiny_identity(c, x, y)
+}

@@ -1,0 +1,181 @@
+//! Control flow: `for_loop`, `fori_loop`, `while_loop` and `cond`, inside or
+//! outside `jit`, compiled to loops and branches of the graph.
+//!
+//! A body or branch is traced once per call in an inner trace frame
+//! (`trace::begin_sub`). Arrays of the enclosing frames it uses become
+//! captured operands (computed once, before the loop); Variables it reads
+//! become operands; Variables it writes become *carried state*: the loop
+//! node takes their current values, its body maps old state to new, and the
+//! enclosing frame writes the final state back to the Variables. The
+//! sub-graph layouts are documented in `heron_ir::control`.
+//!
+//! Outside `jit`, each construct is itself traced in a top-level frame and
+//! compiled; the compiled entry is cached by the structure of the traced
+//! graph (ops, types, constant contents) and the Variables it touches, so
+//! calling the same construct again, even with a new closure value, reuses
+//! the native code.
+
+mod cond;
+mod eager;
+mod loops;
+mod while_loop;
+
+pub use cond::{cond, try_cond};
+pub use eager::control_cache_len;
+pub use loops::{ForOperands, LoopBound, for_loop, fori_loop, try_for_loop, try_fori_loop};
+pub use while_loop::{try_while_loop, while_loop};
+
+use crate::array::Repr;
+use crate::trace::{SubTrace, VarSlot};
+use crate::{Array, Variable};
+use heron_ir::{Body, DType, Graph, Node, NodeId, Op, OutputRole, ParamRole, Shape};
+
+/// One parameter of an assembled sub-graph: a node of the traced graph, or
+/// a new (unused) parameter of the given type.
+pub(crate) enum Slot {
+    Node(NodeId),
+    New(Shape, DType),
+}
+
+/// The node of a traced array in the frame that traced it.
+pub(crate) fn node(a: &Array) -> NodeId {
+    match &a.repr {
+        Repr::Traced(t) => t.node,
+        Repr::Concrete(_) => unreachable!("parameters of a body are traced"),
+    }
+}
+
+/// The param slot of a Variable in a body: its read parameter, or a new one.
+pub(crate) fn var_slot(s: &VarSlot) -> Slot {
+    match s.read {
+        Some(n) => Slot::Node(n),
+        None => Slot::New(s.var.shape(), s.var.dtype()),
+    }
+}
+
+/// The parameter nodes for `slots` in `g`, adding the new ones.
+pub(crate) fn resolve(g: &mut Graph, slots: Vec<Slot>) -> Vec<NodeId> {
+    slots
+        .into_iter()
+        .map(|slot| match slot {
+            Slot::Node(n) => n,
+            Slot::New(shape, dtype) => g.nodes.push(Node {
+                op: Op::Param(0),
+                inputs: Default::default(),
+                shape,
+                dtype,
+            }),
+        })
+        .collect()
+}
+
+/// Binds the parameters of a traced sub-graph to `params` (positions are
+/// the op's operand layout; every parameter node of `g` must be listed) and
+/// its outputs to `outputs`.
+pub(crate) fn assemble(mut g: Graph, params: &[NodeId], outputs: &[NodeId]) -> Body {
+    for (i, &node) in params.iter().enumerate() {
+        g.nodes[node].op = Op::Param(i as u32);
+    }
+    g.params = params
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| (n, ParamRole::Arg(i as u32)))
+        .collect();
+    g.outputs = outputs
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| (n, OutputRole::Result(i as u32)))
+        .collect();
+    Body::new(g)
+}
+
+/// What flows into a sub-graph from outside besides its own parameters:
+/// captured arrays of the enclosing frame and Variables it only reads.
+#[derive(Default)]
+pub(crate) struct Externals {
+    /// Outer arrays, by their node in the enclosing frame.
+    pub(crate) arrays: Vec<Array>,
+    /// Variables read (their values at the start of the construct).
+    pub(crate) vars: Vec<Variable>,
+}
+
+impl Externals {
+    /// Adds what `sub` captures and reads, except the Variables in `skip`.
+    pub(crate) fn collect(&mut self, sub: &SubTrace, skip: &[Variable]) {
+        for (outer, _) in &sub.captures {
+            if !self.arrays.iter().any(|a| node(a) == node(outer)) {
+                self.arrays.push(outer.clone());
+            }
+        }
+        for s in &sub.vars {
+            let id = s.var.id();
+            if s.read.is_some()
+                && !skip.iter().any(|v| v.id() == id)
+                && !self.vars.iter().any(|v| v.id() == id)
+            {
+                self.vars.push(s.var.clone());
+            }
+        }
+    }
+
+    /// The parameter slots of `sub` for these externals, in order.
+    pub(crate) fn slots(&self, sub: &SubTrace) -> Vec<Slot> {
+        let mut slots = Vec::new();
+        for a in &self.arrays {
+            let found = sub.captures.iter().find(|(o, _)| node(o) == node(a));
+            slots.push(match found {
+                Some(&(_, p)) => Slot::Node(p),
+                None => Slot::New(a.shape_ref().clone(), a.dtype()),
+            });
+        }
+        for v in &self.vars {
+            let found = sub.vars.iter().find(|s| s.var.id() == v.id());
+            slots.push(match found {
+                Some(s) => var_slot(s),
+                None => Slot::New(v.shape(), v.dtype()),
+            });
+        }
+        slots
+    }
+
+    /// The operands of the construct in the enclosing frame.
+    pub(crate) fn operands(&self) -> Vec<Array> {
+        let mut out = self.arrays.clone();
+        out.extend(self.vars.iter().map(Variable::value));
+        out
+    }
+}
+
+/// The Variables `subs` write, each once, in order of first write.
+pub(crate) fn written(subs: &[&SubTrace]) -> Vec<Variable> {
+    let mut out: Vec<Variable> = Vec::new();
+    for sub in subs {
+        for s in &sub.vars {
+            if s.written.is_some() && !out.iter().any(|v| v.id() == s.var.id()) {
+                out.push(s.var.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The slot of Variable `v` in `sub`, if `sub` touched it.
+pub(crate) fn find_var<'a>(sub: &'a SubTrace, v: &Variable) -> Option<&'a VarSlot> {
+    sub.vars.iter().find(|s| s.var.id() == v.id())
+}
+
+/// Traces `f` in a body frame; the frame is dropped again if `f` fails.
+pub(crate) fn trace_body(
+    params: impl FnOnce() -> Vec<Array>,
+    f: impl FnOnce(Vec<Array>) -> heron_ir::Result<Vec<Array>>,
+) -> heron_ir::Result<(Vec<Array>, SubTrace)> {
+    crate::trace::begin_sub();
+    let params = params();
+    match crate::jit::catching(|| f(params.clone())) {
+        Ok(Ok(results)) => Ok((params, crate::trace::finish_sub(&results)?)),
+        Ok(Err(e)) | Err(e) => {
+            crate::trace::abandon();
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Random draws inside `jit`: a jitted draw from a `RandomState` gives
+//! exactly the numbers the same eager draw gives, advances the key on every
+//! call, and compiles to native loops in which the bits are generated where
+//! they are consumed (never materialised).
+
+use heron as hn;
+use heron::prelude::*;
+use heron::random::RandomState;
+
+/// The elements of `a` as raw bits, whatever its dtype, for exact comparison.
+fn bits_of(a: &Array) -> Vec<u64> {
+    match a.dtype() {
+        DType::F32 => a.to_vec::<f32>().iter().map(|x| x.to_bits() as u64).collect(),
+        DType::F64 => a.to_vec::<f64>().iter().map(|x| x.to_bits()).collect(),
+        DType::I32 => a.to_vec::<i32>().iter().map(|&x| x as u32 as u64).collect(),
+        DType::I64 => a.to_vec::<i64>().iter().map(|&x| x as u64).collect(),
+        DType::U32 => a.to_vec::<u32>().iter().map(|&x| x as u64).collect(),
+        DType::Bool => a.to_vec::<bool>().iter().map(|&x| x as u64).collect(),
+    }
+}
+
+type Sampler = fn(&RandomState) -> Array;
+
+/// Every sampler the task names, at odd, 2-d and larger shapes.
+const SAMPLERS: [(&str, Sampler); 9] = [
+    ("uniform", |r| r.uniform(-2.0, 3.0, &[1001])),
+    ("uniform 2-d", |r| r.uniform(0.0, 1.0, &[17, 5])),
+    ("uniform f64", |r| {
+        r.uniform_as(-1.0, 4.0, &[333], DType::F64)
+    }),
+    ("rand 0-d", |r| r.rand(&[])),
+    ("normal", |r| r.normal(0.5, 2.0, &[33, 7])),
+    ("normal large", |r| r.normal(0.0, 1.0, &[65_537])),
+    ("randint", |r| r.randint(-5, 17, &[257])),
+    ("bernoulli", |r| r.bernoulli(0.3, &[100, 3])),
+    ("bits", |r| r.bits(&[3, 4, 5])),
+];
+
+#[test]
+fn jitted_draws_equal_eager_draws_and_advance_the_key() {
+    for (name, sample) in SAMPLERS {
+        let traced = RandomState::new(42);
+        let eager = RandomState::new(42);
+        let f = hn::jit({
+            let rng = traced.clone();
+            move |()| sample(&rng)
+        });
+        let mut previous: Option<Vec<u64>> = None;
+        for call in 0..3 {
+            let got = f.call(());
+            let want = sample(&eager);
+            assert_eq!(got.shape(), want.shape(), "{name}, call {call}");
+            assert_eq!(got.dtype(), want.dtype(), "{name}, call {call}");
+            let got = bits_of(&got);
+            assert_eq!(got, bits_of(&want), "{name}, call {call}");
+            assert_eq!(traced.key(), eager.key(), "{name}: key after call {call}");
+            if let Some(prev) = &previous
+                && got.len() > 8
+            {
+                assert_ne!(&got, prev, "{name}: call {call} repeats the previous draw");
+            }
+            previous = Some(got);
+        }
+        assert_eq!(f.cache_len(), 1, "{name}: one trace for every call");
+        assert_eq!(f.cache_stats().misses, 1, "{name}");
+        let compiled = f.compile(());
+        assert!(
+            compiled.kernels().iter().all(|k| !k.name.contains("random")),
+            "{name}: random bits must be generated in native loops\n{}",
+            compiled.optimized_text()
+        );
+    }
+}
+
+#[test]
+fn noise_added_to_a_variable_is_one_fused_loop() {
+    const N: usize = 4096;
+    let rng = RandomState::new(3);
+    let eager_rng = RandomState::new(3);
+    let f = hn::jit({
+        let rng = rng.clone();
+        move |v: Array| &v + &(rng.normal(0.0, 1.0, &[N]) * 0.25)
+    });
+    let v = hn::linspace(-1.0, 1.0, N);
+    let text = f.lower(&v).optimized_text();
+    eprintln!("{text}");
+    let plan = text
+        .split_once("buffers:")
+        .map(|(_, p)| p)
+        .expect("the plan follows the graph");
+    // Exactly one kernel iterates over the N elements, and it generates the bits.
+    let big: Vec<&str> = plan
+        .split('\n')
+        .filter(|l| l.starts_with('k') && l.contains(&format!("[{N}]")))
+        .collect();
+    assert_eq!(big.len(), 1, "one fused loop over the draw:\n{text}");
+    let kernel = plan
+        .split('\n')
+        .skip_while(|l| *l != big[0])
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(kernel.contains("threefry_bits"), "{text}");
+    assert!(kernel.contains("load p"), "v is loaded in the same loop:\n{text}");
+    // No buffer of N elements other than the argument and the result.
+    let header = plan.split('\n').next().unwrap_or_default();
+    let n_buffers = header.matches(&format!("[{N}]")).count();
+    assert_eq!(n_buffers, 2, "bits and noise are never materialised:\n{text}");
+    assert!(!plan.contains("random_bits"), "{text}");
+
+    for _ in 0..2 {
+        let got = f.call(&v);
+        let want = &v + &(eager_rng.normal(0.0, 1.0, &[N]) * 0.25);
+        assert_eq!(bits_of(&got), bits_of(&want));
+    }
+}
