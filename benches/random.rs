@@ -67,7 +67,11 @@ fn erfinv(x: f32) -> f32 {
         (&GE_5, w.sqrt() - 3.0)
     };
     let p = c[1..].iter().fold(c[0], |p, &k| k + p * t);
-    if x.abs() == 1.0 { x * f32::INFINITY } else { p * x }
+    if x.abs() == 1.0 {
+        x * f32::INFINITY
+    } else {
+        p * x
+    }
 }
 
 /// JAX's standard normal from a word: `sqrt(2) * erfinv(u)`, `u` uniform on
@@ -92,7 +96,9 @@ fn small_rng_uniform(rng: &mut SmallRng) -> Vec<f32> {
 }
 
 fn small_rng_normal(rng: &mut SmallRng) -> Vec<f32> {
-    (0..N).map(|_| rng.sample::<f32, _>(StandardNormal)).collect()
+    (0..N)
+        .map(|_| rng.sample::<f32, _>(StandardNormal))
+        .collect()
 }
 
 /// Checks every version against the eager draw before anything is timed.
@@ -107,17 +113,23 @@ fn check(eager_uniform: &[f32], eager_normal: &[f32]) {
         let rng = RandomState::new(SEED);
         move |()| rng.normal(0.0, 1.0, &[N])
     });
-    let jit_normal = f.call(()).to_vec::<f32>();
-    assert_eq!(jit_normal, eager_normal, "jit normal");
-    assert_eq!(hand_serial(key, unit), eager_uniform, "hand-written uniform");
+    // Compiled `log1p` may be an inline polynomial: close, not bit-identical.
+    let close = |what: &str, got: &[f32]| {
+        for (i, (g, e)) in got.iter().zip(eager_normal).enumerate() {
+            assert!(
+                (g - e).abs() <= 1e-5 * e.abs().max(1.0),
+                "{what}, element {i}: {g} vs {e}"
+            );
+        }
+    };
+    close("jit normal", &f.call(()).to_vec::<f32>());
+    assert_eq!(
+        hand_serial(key, unit),
+        eager_uniform,
+        "hand-written uniform"
+    );
     assert_eq!(hand_rayon(key, unit), eager_uniform, "rayon uniform");
-    let hand = hand_rayon(key, normal);
-    for (i, (h, e)) in hand.iter().zip(eager_normal).enumerate() {
-        assert!(
-            (h - e).abs() <= 1e-5 * e.abs().max(1.0),
-            "hand-written normal, element {i}: {h} vs {e}"
-        );
-    }
+    close("hand-written normal", &hand_rayon(key, normal));
     // The references draw their own numbers; check the distribution.
     let mut rng = SmallRng::seed_from_u64(SEED);
     let u = small_rng_uniform(&mut rng);
@@ -150,7 +162,9 @@ fn w5(c: &mut Criterion) {
         let rng = rng.clone();
         move |()| rng.normal(0.0, 1.0, &[N])
     });
-    g.bench_function("uniform/jit", |b| b.iter(|| black_box(jit_uniform.call(()))));
+    g.bench_function("uniform/jit", |b| {
+        b.iter(|| black_box(jit_uniform.call(())))
+    });
     g.bench_function("uniform/eager", |b| {
         b.iter(|| black_box(rng.uniform(0.0, 1.0, &[N])))
     });

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 const N: usize = 100_000;
 const STEPS: i32 = 100;
-const DT: f32 = 0.01;
+const DT: f32 = 0.05;
 
 /// The population's state: membrane potential and gating variables.
 struct Hh {
@@ -39,7 +39,12 @@ impl Hh {
 
     /// One forward-Euler step.
     fn step(&self) {
-        let (v, m, h, n) = (self.v.value(), self.m.value(), self.h.value(), self.n.value());
+        let (v, m, h, n) = (
+            self.v.value(),
+            self.m.value(),
+            self.h.value(),
+            self.n.value(),
+        );
         let alpha_m = (&v + 40.0) * 0.1 / (1.0 - (-(&v + 40.0) / 10.0).exp());
         let beta_m = (-(&v + 65.0) / 18.0).exp() * 4.0;
         let alpha_h = (-(&v + 65.0) / 20.0).exp() * 0.07;
@@ -51,12 +56,9 @@ impl Hh {
         let i_leak = (&v + 54.387) * 0.3;
         let dv = (&self.input - i_na - i_k - i_leak) / 1.0;
         let nv = &v + dv * DT;
-        self.m
-            .set(&m + (&alpha_m * (1.0 - &m) - &beta_m * &m) * DT);
-        self.h
-            .set(&h + (&alpha_h * (1.0 - &h) - &beta_h * &h) * DT);
-        self.n
-            .set(&n + (&alpha_n * (1.0 - &n) - &beta_n * &n) * DT);
+        self.m.set(&m + (&alpha_m * (1.0 - &m) - &beta_m * &m) * DT);
+        self.h.set(&h + (&alpha_h * (1.0 - &h) - &beta_h * &h) * DT);
+        self.n.set(&n + (&alpha_n * (1.0 - &n) - &beta_n * &n) * DT);
         let spike = nv.ge(20.0) & v.lt(20.0);
         self.spikes
             .set(self.spikes.value() + spike.astype(DType::I32));

@@ -19,6 +19,10 @@
 
 pub use heron_core::*;
 
+/// The compile cache on disk: `heron::cache::set_dir`, and the entries the
+/// `heron cache` command reads.
+pub use heron_core::disk_cache as cache;
+
 /// heron's intermediate representation (dtypes, ops, graphs, the interpreter).
 pub use heron_ir as ir;
 

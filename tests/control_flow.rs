@@ -10,7 +10,10 @@ use heron::random::RandomState;
 fn assert_close(a: &Array, b: &Array) {
     assert_eq!(a.shape(), b.shape(), "shapes differ");
     assert_eq!(a.dtype(), b.dtype(), "dtypes differ");
-    let (x, y) = (a.astype(DType::F64).to_vec::<f64>(), b.astype(DType::F64).to_vec::<f64>());
+    let (x, y) = (
+        a.astype(DType::F64).to_vec::<f64>(),
+        b.astype(DType::F64).to_vec::<f64>(),
+    );
     for (i, (p, q)) in x.iter().zip(&y).enumerate() {
         assert!(
             (p - q).abs() <= 1e-5 * (1.0 + q.abs()),
@@ -163,7 +166,11 @@ fn control_flow_inside_jit() {
     let r = f.call(&hn::ones(&[4], DType::F32));
     assert_close(&r, &hn::full(&[4], 20.0, DType::F32));
     assert_eq!(f.cache_len(), 1);
-    assert!(f.lower(&hn::ones(&[4], DType::F32)).ir_text().contains("loop["));
+    assert!(
+        f.lower(&hn::ones(&[4], DType::F32))
+            .ir_text()
+            .contains("loop[")
+    );
 }
 
 #[test]
@@ -171,7 +178,10 @@ fn mismatched_branches_are_an_error() {
     let a = lin(4);
     let err = hn::try_cond(&hn::scalar(true), || a.clone(), || a.reshape(&[2, 2])).unwrap_err();
     assert!(err.to_string().contains("cond"), "{err}");
-    assert!(err.to_string().contains("f32[4]") && err.to_string().contains("f32[2,2]"), "{err}");
+    assert!(
+        err.to_string().contains("f32[4]") && err.to_string().contains("f32[2,2]"),
+        "{err}"
+    );
     let err = hn::try_cond(&lin(2).gt(0.0), || a.clone(), || a.clone()).unwrap_err();
     assert!(err.to_string().contains("bool scalar"), "{err}");
 }

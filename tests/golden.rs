@@ -102,11 +102,36 @@ fn list(v: &Json) -> &Vec<Json> {
     v.as_array().expect("fixture: list")
 }
 
+/// Rebuilds a large input stored as a formula (`pattern` in gen.py): element
+/// `i` is `((i * mul) % mod) as f64 * scale + offset`, cast to the dtype
+/// (truncated toward zero for integer dtypes, as NumPy's `astype`).
+fn pattern_of(p: &Json, n: usize, dtype: DType) -> Vec<Json> {
+    let (mul, modulus) = (int_of(&p["mul"]), int_of(&p["mod"]));
+    let (scale, offset) = (float_of(&p["scale"]), float_of(&p["offset"]));
+    (0..n as i64)
+        .map(|i| {
+            let v = ((i * mul) % modulus) as f64 * scale + offset;
+            if dtype.is_float() {
+                serde_json::json!(v)
+            } else {
+                serde_json::json!(v as i64)
+            }
+        })
+        .collect()
+}
+
 /// Builds an array of the fixture's dtype, shape and data.
 fn array_of(v: &Json) -> Array {
     let dtype = dtype_of(v["dtype"].as_str().expect("fixture: dtype"));
     let shape = usizes(&v["shape"]);
-    let data = list(&v["data"]);
+    let generated;
+    let data = match v.get("pattern") {
+        Some(p) => {
+            generated = pattern_of(p, shape.iter().product(), dtype);
+            &generated
+        }
+        None => list(&v["data"]),
+    };
     match dtype {
         DType::Bool => Array::from_vec(data.iter().map(|x| int_of(x) != 0).collect(), &shape),
         DType::I32 => Array::from_vec(data.iter().map(|x| int_of(x) as i32).collect(), &shape),
@@ -602,20 +627,13 @@ fn compare(op: &str, got: &Array, exp: &Expected) -> Result<(), String> {
     };
     match exp.dtype {
         DType::F32 | DType::F64 => {
-            let f32s = exp.dtype == DType::F32;
-            let got: Vec<f64> = if f32s {
+            let got: Vec<f64> = if exp.dtype == DType::F32 {
                 got.to_vec::<f32>().into_iter().map(f64::from).collect()
             } else {
                 got.to_vec::<f64>()
             };
-            let (u32b, u64b) = ulp_bound(op);
-            let eps = if f32s {
-                f64::from(f32::EPSILON)
-            } else {
-                f64::EPSILON
-            };
             for (i, (&g, &e)) in got.iter().zip(&exp.data).enumerate() {
-                if let Some(why) = float_mismatch(op, g, e, f32s, (u32b, u64b), eps, exp, i) {
+                if let Some(why) = float_mismatch(op, g, e, exp, i) {
                     note(i, format!("{e:e}"), format!("{g:e}"), &why);
                 }
             }
@@ -645,18 +663,15 @@ fn compare(op: &str, got: &Array, exp: &Expected) -> Result<(), String> {
     }
 }
 
-/// Why a float element is out of tolerance, or None when it matches.
-#[allow(clippy::too_many_arguments)]
-fn float_mismatch(
-    op: &str,
-    g: f64,
-    e: f64,
-    f32s: bool,
-    (u32b, u64b): (u64, u64),
-    eps: f64,
-    exp: &Expected,
-    i: usize,
-) -> Option<String> {
+/// Why float element `i` (heron's `g`, NumPy's `e`) is out of tolerance,
+/// or None when it matches.
+fn float_mismatch(op: &str, g: f64, e: f64, exp: &Expected, i: usize) -> Option<String> {
+    let f32s = exp.dtype == DType::F32;
+    let eps = if f32s {
+        f64::from(f32::EPSILON)
+    } else {
+        f64::EPSILON
+    };
     if e.is_nan() || g.is_nan() {
         return (e.is_nan() != g.is_nan()).then(String::new);
     }
@@ -679,10 +694,11 @@ fn float_mismatch(
         return ((g - e).abs() > tol)
             .then(|| format!(" (|diff| {:e} > tol {tol:e})", (g - e).abs()));
     }
+    let (f32_bound, f64_bound) = ulp_bound(op);
     let (d, bound) = if f32s {
-        (ulps_f32(g as f32, e as f32), u32b)
+        (ulps_f32(g as f32, e as f32), f32_bound)
     } else {
-        (ulps_f64(g, e), u64b)
+        (ulps_f64(g, e), f64_bound)
     };
     (d > bound).then(|| format!(" ({d} ulp > {bound})"))
 }
@@ -726,7 +742,12 @@ fn run_case(case: &Case, mode: Mode) -> Array {
                     .collect();
                 run(&op, &args, &ins)
             });
-            f.call(arrays)
+            let first = f.call(&arrays);
+            // A second call hits the cache and gives the same bits.
+            let second = f.call(&arrays);
+            assert_eq!(f.cache_len(), 1, "jit: the second call retraced");
+            assert_same(&first, &second, "first and cached jit calls");
+            first
         }
     }
 }

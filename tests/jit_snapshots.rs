@@ -100,8 +100,8 @@ fn lif_step_updates_variables_in_one_kernel() {
                   l:f32[1000] = select k -68.0:f32 j
                   m:f32[1000] = select k a d
               in (k, var0 <- l, var1 <- m) }
-            buffers: p0:f32[] p1:f32[1000] p2:f32[1000] p3:f32[1000] o0:bool[1000] o1:f32[1000] o2:f32[1000] t0:f32[1000]
-            k0 loop[1000] fuses v5 v6 v7 v9 v11 v12
+            buffers: p0:f32[] p1:f32[1000] p2:f32[1000] p3:f32[1000] o0:bool[1000] o1:f32[1000] o2:f32[1000]
+            k0 loop[1000] fuses v5 v6 v7 v9 v11 v12 v14 v16 v17
               %0:f32 = load p2[i0]
               %1:f32 = imm -65.0
               %2:f32 = sub %0 %1
@@ -113,25 +113,17 @@ fn lif_step_updates_variables_in_one_kernel() {
               %8:f32 = imm 0.1
               %9:f32 = mul %7 %8
               %10:f32 = add %0 %9
-              store t0[i0] <- %10
-            k1 loop[1000] fuses v14
-              %0:f32 = load t0[i0]
-              %1:f32 = imm -50.0
-              %2:bool = ge %0 %1
-              store o0[i0] <- %2
-            k2 loop[1000] fuses v16
-              %0:bool = load o0[i0]
-              %1:f32 = imm -68.0
-              %2:f32 = load t0[i0]
-              %3:f32 = select %0 %1 %2
-              store o1[i0] <- %3
-            k3 loop[1000] fuses v17
-              %0:bool = load o0[i0]
-              %1:f32 = load p0[0]
-              %2:f32 = load p3[i0]
-              %3:f32 = select %0 %1 %2
-              store o2[i0] <- %3
-            aliasable: o1=p1 o1=p2 o2=p1 o2=p2 o2=p3"#]],
+              %11:f32 = imm -50.0
+              %12:bool = ge %10 %11
+              %13:f32 = imm -68.0
+              %14:f32 = select %12 %13 %10
+              %15:f32 = load p0[0]
+              %16:f32 = load p3[i0]
+              %17:f32 = select %12 %15 %16
+              store o0[i0] <- %12
+              store o1[i0] <- %14
+              store o2[i0] <- %17
+            aliasable: o1=p1 o1=p2 o1=p3 o2=p1 o2=p2 o2=p3"#]],
     );
 }
 

@@ -87,7 +87,11 @@ pub struct Difference {
 
 impl<'a> Case<'a> {
     /// A case timed in whole runs, with no variants yet.
-    pub fn new(id: impl Into<String>, title: impl Into<String>, size: impl Into<String>) -> Case<'a> {
+    pub fn new(
+        id: impl Into<String>,
+        title: impl Into<String>,
+        size: impl Into<String>,
+    ) -> Case<'a> {
         Case {
             id: id.into(),
             title: title.into(),
@@ -148,7 +152,11 @@ impl<'a> Case<'a> {
 
     /// Checks, then times every variant; `progress` is told each variant
     /// before it is timed.
-    pub fn run(mut self, cfg: &Config, progress: &mut dyn FnMut(&str)) -> Result<CaseReport, Error> {
+    pub fn run(
+        mut self,
+        cfg: &Config,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<CaseReport, Error> {
         progress(&format!("{}: checking", self.id));
         self.check()?;
         let overhead = match self.mode {
@@ -164,11 +172,15 @@ impl<'a> Case<'a> {
                     runner.reset();
                     time_calls(n, overhead, || runner.run())
                 }
-                _ => time_runs(cfg.warmup, cfg.reps, || runner.reset(), || runner.run()),
+                _ => time_runs(cfg.warmup, cfg.reps, runner, |r| r.reset(), |r| r.run()),
             })?;
             runner.reset();
             let note = overhead.map(|o| {
-                format!("per call, median of {} calls, clock overhead {} ns taken off", timing.reps, o.as_nanos())
+                format!(
+                    "per call, median of {} calls, clock overhead {} ns taken off",
+                    timing.reps,
+                    o.as_nanos()
+                )
             });
             rows.push(Row {
                 variant: v.name.clone(),
@@ -185,7 +197,10 @@ impl<'a> Case<'a> {
                 min_s: a.min_s - b.min_s,
                 reps: 0,
             };
-            let note = format!("{} − {}", rows[d.minuend].variant, rows[d.subtrahend].variant);
+            let note = format!(
+                "{} − {}",
+                rows[d.minuend].variant, rows[d.subtrahend].variant
+            );
             rows.push(Row {
                 variant: d.name.clone(),
                 kind: Kind::Derived,

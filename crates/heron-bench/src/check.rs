@@ -144,7 +144,11 @@ fn compare_one(tol: Tol, want: &[f64], got: &[f64]) -> Result<(), String> {
             continue;
         }
         bad += 1;
-        let excess = if err.is_nan() { f64::INFINITY } else { err / allowed.max(f64::MIN_POSITIVE) };
+        let excess = if err.is_nan() {
+            f64::INFINITY
+        } else {
+            err / allowed.max(f64::MIN_POSITIVE)
+        };
         if worst.is_none_or(|(_, e)| excess > e) {
             worst = Some((i, excess));
         }

@@ -19,7 +19,7 @@ const HI: f32 = 88.0;
 /// polynomial for `e^r` and a scaling by `2^n` built from its bits.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
-    let x = x.max(LO).min(HI);
+    let x = x.clamp(LO, HI);
     let t = x * LOG2E + ROUNDER;
     let n = t - ROUNDER;
     let r = x - n * LN2_HI - n * LN2_LO;

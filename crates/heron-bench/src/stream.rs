@@ -43,14 +43,14 @@ pub fn measure(cfg: &Config) -> Bandwidth {
     let mut a = vec![0.0f64; n];
     let bytes = 3 * 8 * n;
     let reps = cfg.reps.max(5);
-    let one = time_runs(1, reps, || {}, || triad(&mut a, &b, &c));
+    let one = time_runs(1, reps, &mut a, |_| {}, |a| triad(a, &b, &c));
     check(&a, &b, &c);
     a.fill(0.0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()
         .expect("triad: a two-thread pool");
-    let two = pool.install(|| time_runs(1, reps, || {}, || triad_par(&mut a, &b, &c)));
+    let two = pool.install(|| time_runs(1, reps, &mut a, |_| {}, |a| triad_par(a, &b, &c)));
     check(&a, &b, &c);
     let rate = |t: &Timing| bytes as f64 / t.min_s;
     Bandwidth {
@@ -63,7 +63,11 @@ pub fn measure(cfg: &Config) -> Bandwidth {
 fn check(a: &[f64], b: &[f64], c: &[f64]) {
     let bad = (0..a.len()).find(|&i| a[i] != b[i] + SCALE * c[i]);
     if let Some(i) = bad {
-        panic!("triad: a[{i}] = {} is not b + s·c = {}", a[i], b[i] + SCALE * c[i]);
+        panic!(
+            "triad: a[{i}] = {} is not b + s·c = {}",
+            a[i],
+            b[i] + SCALE * c[i]
+        );
     }
 }
 

@@ -46,24 +46,26 @@ impl Timing {
     }
 }
 
-/// Times `run` `reps` times after `warmup` untimed runs; `reset` runs before
-/// every run, outside the timed region (it restores the state a stateful
-/// workload starts from). What `run` returns is dropped outside the timed region.
-pub fn time_runs<T>(
+/// Times `run` on `state` `reps` times after `warmup` untimed runs; `reset`
+/// runs before every run, outside the timed region (it restores the state a
+/// stateful workload starts from). What `run` returns is dropped outside the
+/// timed region.
+pub fn time_runs<S: ?Sized, T>(
     warmup: usize,
     reps: usize,
-    mut reset: impl FnMut(),
-    mut run: impl FnMut() -> T,
+    state: &mut S,
+    mut reset: impl FnMut(&mut S),
+    mut run: impl FnMut(&mut S) -> T,
 ) -> Timing {
     for _ in 0..warmup {
-        reset();
-        black_box(run());
+        reset(state);
+        black_box(run(state));
     }
     let samples = (0..reps.max(1))
         .map(|_| {
-            reset();
+            reset(state);
             let start = Instant::now();
-            let out = black_box(run());
+            let out = black_box(run(state));
             let elapsed = start.elapsed();
             drop(out);
             elapsed.as_secs_f64()
@@ -118,20 +120,24 @@ mod tests {
 
     #[test]
     fn reset_runs_before_every_run() {
-        let (mut resets, mut runs) = (0, 0);
-        let counts = std::cell::Cell::new(0);
+        // (resets, runs, runs that did not follow a reset)
+        let mut counts = (0, 0, 0);
+        let fresh = std::cell::Cell::new(false);
         let t = time_runs(
             2,
             5,
-            || {
-                resets += 1;
-                counts.set(counts.get() + 1);
+            &mut counts,
+            |c| {
+                c.0 += 1;
+                fresh.set(true);
             },
-            || {
-                runs += 1;
-                counts.get()
+            |c| {
+                c.1 += 1;
+                if !fresh.replace(false) {
+                    c.2 += 1;
+                }
             },
         );
-        assert_eq!((resets, runs, t.reps), (7, 7, 5));
+        assert_eq!((counts, t.reps), ((7, 7, 0), 5));
     }
 }

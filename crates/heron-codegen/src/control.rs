@@ -1,6 +1,10 @@
-//! The drivers of control steps (`loop`, `while_loop`, `cond`): each
-//! sub-graph is compiled to its own `Executable`, and the step runs them over
-//! the step's buffers.
+//! The control steps (`loop`, `while_loop`, `cond`): each sub-graph is
+//! compiled to its own `Executable`, and the step runs them over the step's
+//! buffers. A step normally runs on its native driver (`frame.rs`, code from
+//! `driver.rs`): the whole construct in one generated function. The driver
+//! in this file, which calls `Executable::run` once per iteration, is the
+//! reference the native one is tested against, and runs a step whose native
+//! driver could not be compiled.
 //!
 //! Carried state lives in the step's result buffers for the whole loop (the
 //! initial values are copied there once, or are already there when the plan
@@ -38,6 +42,20 @@ pub(crate) enum ControlExe {
     },
 }
 
+static NATIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// True when control steps run on their native drivers (the default).
+pub fn native_drivers() -> bool {
+    NATIVE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Runs control steps on their native drivers (`true`, the default) or on
+/// the reference driver that calls each sub-graph's `Executable::run` once
+/// per iteration (`false`): for tests and measurements.
+pub fn set_native_drivers(on: bool) {
+    NATIVE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Compiles the sub-graphs of a control op.
 pub(crate) fn compile_control(op: &Op) -> Result<ControlExe> {
     let c = |g: &heron_ir::Graph| crate::compile(g).map(Box::new);
@@ -51,7 +69,10 @@ pub(crate) fn compile_control(op: &Op) -> Result<ControlExe> {
             then: c(then)?,
             else_: c(else_)?,
         }),
-        _ => Err(Error::invalid("control", format!("{op} is not a control op"))),
+        _ => Err(Error::invalid(
+            "control",
+            format!("{op} is not a control op"),
+        )),
     }
 }
 
@@ -149,7 +170,12 @@ impl ControlExe {
         plan: &KernelPlan,
         step: &ControlStep,
         ptrs: &[*mut u8],
+        driver: Option<&crate::frame::Driver>,
     ) -> Result<()> {
+        if let Some(driver) = driver.filter(|_| native_drivers()) {
+            // SAFETY: guaranteed by the caller.
+            return unsafe { driver.run(self, plan, step, ptrs) };
+        }
         let input = |i: usize| ptrs[step.inputs[i].index()] as *const u8;
         match (self, &step.op) {
             (

@@ -33,6 +33,8 @@ pub struct Executable {
     pub(crate) step_fns: Vec<Option<usize>>,
     /// For each step, the compiled sub-graphs of a control step.
     pub(crate) controls: Vec<Option<crate::control::ControlExe>>,
+    /// For each control step, its native driver.
+    pub(crate) drivers: Vec<Option<crate::frame::Driver>>,
     pub(crate) code: Compiled,
     pub(crate) param_types: Vec<(Shape, DType)>,
     pub(crate) output_types: Vec<(Shape, DType)>,
@@ -73,9 +75,14 @@ impl Executable {
         &self.plan
     }
 
-    /// The Cranelift IR of every kernel, as it was defined.
+    /// The Cranelift IR of every kernel, as it was defined, then of the
+    /// control steps' native drivers.
     pub fn clif_text(&self) -> String {
-        self.code.clif.clone()
+        let mut text = self.code.clif.clone();
+        for driver in self.drivers.iter().flatten() {
+            text.push_str(driver.clif_text());
+        }
+        text
     }
 
     /// Bytes of machine code.
@@ -166,14 +173,15 @@ impl Executable {
         }
         let table = helpers::table();
         let mut args: Vec<*const u8> = Vec::new();
-        for ((step, f), control) in plan.steps.iter().zip(&self.step_fns).zip(&self.controls) {
+        let steps = plan.steps.iter().zip(&self.step_fns).zip(&self.controls);
+        for (((step, f), control), driver) in steps.zip(&self.drivers) {
             match step {
                 Step::Control(c) => {
                     let control = control.as_ref().expect("control steps are compiled");
                     // SAFETY: `ptrs` holds a valid buffer for every buffer of
                     // the plan, and the plan gives the step distinct result
                     // buffers (or ones it declared aliasable).
-                    unsafe { control.run(plan, c, &ptrs)? };
+                    unsafe { control.run(plan, c, &ptrs, driver.as_ref())? };
                 }
                 Step::Kernel(k) => {
                     let n = k.launch_shape().size();

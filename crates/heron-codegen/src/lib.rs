@@ -8,14 +8,21 @@
 //! - `helpers.rs`: runtime helper functions, reached through a table.
 //! - `module.rs`: the JIT module wrapper.
 //! - `executable.rs`: `Executable` and its `run` driver.
+//! - `code_image.rs`: an executable's machine code as a `CodeImage`, saved
+//!   and loaded again without compiling.
 
+mod code_image;
 mod control;
+mod driver;
 mod executable;
+mod frame;
 mod helpers;
 mod lower;
 mod module;
 pub mod vmath;
 
+pub use code_image::{CodeImage, ControlImage, FunctionCode, load, target_description};
+pub use control::{native_drivers, set_native_drivers};
 pub use executable::{Executable, KernelInfo};
 
 use heron_ir::plan::Step;
@@ -47,6 +54,18 @@ pub fn compile(graph: &Graph) -> Result<Executable> {
         step_fns.push(f);
     }
     let code = jit.finish()?;
+    Ok(assemble(graph, plan, step_fns, controls, code))
+}
+
+/// The `Executable` of `graph` from its plan and machine code (compiled or
+/// loaded from a `CodeImage`).
+pub(crate) fn assemble(
+    graph: &Graph,
+    plan: heron_ir::plan::KernelPlan,
+    step_fns: Vec<Option<usize>>,
+    controls: Vec<Option<control::ControlExe>>,
+    code: module::Compiled,
+) -> Executable {
     let consts = plan
         .buffers
         .iter()
@@ -66,15 +85,17 @@ pub fn compile(graph: &Graph) -> Result<Executable> {
         .map(|(n, _)| (graph.nodes[*n].shape.clone(), graph.nodes[*n].dtype))
         .collect();
     let output_types = types(&graph.outputs);
-    Ok(Executable {
+    let drivers = frame::build_drivers(&plan, &controls);
+    Executable {
         plan,
         consts,
         step_fns,
         controls,
+        drivers,
         code,
         param_types,
         output_types,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -2,13 +2,15 @@
 //! contexts and the `JITModule`, defines kernel functions in it and frees
 //! their code when dropped.
 
+use crate::code_image::FunctionCode;
 use cranelift_codegen::ir::{AbiParam, Function, Signature, UserFuncName, types};
-use cranelift_codegen::isa::CallConv;
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::{Context, settings, settings::Configurable};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
 use heron_ir::{Error, Result};
+use std::sync::LazyLock;
 
 /// A kernel entry point: `fn(args, start, end)` over the linear range
 /// `[start, end)` of the kernel's launch shape.
@@ -22,29 +24,38 @@ pub struct Jit {
     ids: Vec<FuncId>,
     clif: String,
     code_size: usize,
+    /// The machine code of every function defined, for `CodeImage`; `None`
+    /// once a function needed a relocation (its code is not position
+    /// independent and must never be saved).
+    image: Option<Vec<FunctionCode>>,
 }
 
 fn compile_error(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Compile(format!("{what}: {e}"))
 }
 
+/// The host ISA with heron's flags, detected once per process (detecting
+/// the CPU's features and building the ISA costs a fraction of a millisecond
+/// that every compilation, and every load of saved code, would pay again).
+static HOST_ISA: LazyLock<std::result::Result<OwnedTargetIsa, String>> = LazyLock::new(|| {
+    let mut flags = settings::builder();
+    for (name, value) in [
+        ("opt_level", "speed"),
+        ("use_colocated_libcalls", "false"),
+        ("is_pic", "false"),
+    ] {
+        flags.set(name, value).map_err(|e| format!("flags: {e}"))?;
+    }
+    cranelift_native::builder()
+        .map_err(|e| format!("host ISA: {e}"))?
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| format!("host ISA: {e}"))
+});
+
 impl Jit {
     /// A module for the host ISA, `opt_level=speed`.
     pub fn new() -> Result<Jit> {
-        let mut flags = settings::builder();
-        flags
-            .set("opt_level", "speed")
-            .map_err(|e| compile_error("flags", e))?;
-        flags
-            .set("use_colocated_libcalls", "false")
-            .map_err(|e| compile_error("flags", e))?;
-        flags
-            .set("is_pic", "false")
-            .map_err(|e| compile_error("flags", e))?;
-        let isa = cranelift_native::builder()
-            .map_err(|e| compile_error("host ISA", e))?
-            .finish(settings::Flags::new(flags))
-            .map_err(|e| compile_error("host ISA", e))?;
+        let isa = HOST_ISA.clone().map_err(Error::Compile)?;
         let module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
         let ctx = module.make_context();
         Ok(Jit {
@@ -54,6 +65,7 @@ impl Jit {
             ids: Vec::new(),
             clif: String::new(),
             code_size: 0,
+            image: Some(Vec::new()),
         })
     }
 
@@ -100,9 +112,38 @@ impl Jit {
             .map_err(|e| compile_error(name, format!("{e:?}")))?;
         if let Some(code) = self.ctx.compiled_code() {
             self.code_size += code.code_info().total_size as usize;
+            capture_code(&mut self.image, name, code);
         }
         self.ids.push(id);
         Ok(self.ids.len() - 1)
+    }
+
+    /// Defines a function from machine code saved by `define` in another
+    /// process (a `CodeImage`): the bytes are copied into this module's
+    /// memory, which `finish` makes executable. Returns its index for `finish`.
+    pub fn define_bytes(&mut self, code: &FunctionCode) -> Result<usize> {
+        let sig = self.kernel_signature();
+        let id = self
+            .module
+            .declare_function(&code.name, Linkage::Local, &sig)
+            .map_err(|e| compile_error(&code.name, e))?;
+        self.module
+            .define_function_bytes(id, u64::from(code.alignment), &code.bytes, &[])
+            .map_err(|e| compile_error(&code.name, e))?;
+        self.code_size += code.bytes.len();
+        if let Some(image) = &mut self.image {
+            image.push(code.clone());
+        }
+        self.ids.push(id);
+        Ok(self.ids.len() - 1)
+    }
+
+    /// A description of the target the code is generated for: the triple,
+    /// Cranelift's shared flags and the CPU features it detected.
+    pub fn target_description(&self) -> String {
+        let isa = self.module.isa();
+        let features: Vec<String> = isa.isa_flags().iter().map(|v| v.to_string()).collect();
+        format!("{}\n{}{}\n", isa.triple(), isa.flags(), features.join("\n"))
     }
 
     /// Finalizes the code; returns the entry points in definition order and
@@ -121,7 +162,28 @@ impl Jit {
             fns,
             clif: self.clif,
             code_size: self.code_size,
+            image: self.image,
+            loaded: false,
         })
+    }
+}
+
+/// Records the machine code of a just-compiled function, or forgets every
+/// image of the module when the code needs relocations.
+fn capture_code(
+    image: &mut Option<Vec<FunctionCode>>,
+    name: &str,
+    code: &cranelift_codegen::CompiledCode,
+) {
+    if !code.buffer.relocs().is_empty() {
+        *image = None;
+    }
+    if let Some(image) = image {
+        image.push(FunctionCode {
+            name: name.to_string(),
+            alignment: code.buffer.alignment,
+            bytes: code.code_buffer().to_vec(),
+        });
     }
 }
 
@@ -134,6 +196,10 @@ pub struct Compiled {
     pub clif: String,
     /// Bytes of machine code.
     pub code_size: usize,
+    /// Every function's machine code, when all of it is position independent.
+    pub image: Option<Vec<FunctionCode>>,
+    /// True when the code was loaded from a `CodeImage` rather than compiled.
+    pub loaded: bool,
 }
 
 impl Compiled {

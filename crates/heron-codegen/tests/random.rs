@@ -10,7 +10,7 @@ use expect_test::expect;
 use heron_codegen::compile;
 use heron_ir::plan::{BufferKind, Expr, Step};
 use heron_ir::{
-    AxisSlice, Axes, BinaryOp, Buffer, DType, Graph, NodeId, Op, OutputRole, ParamRole, ReduceOp,
+    Axes, AxisSlice, BinaryOp, Buffer, DType, Graph, NodeId, Op, OutputRole, ParamRole, ReduceOp,
     Scalar, Shape, Value, threefry,
 };
 
@@ -96,10 +96,14 @@ fn views_and_reductions_of_a_draw_match_eval() {
     for dtype in [DType::U32, DType::I64] {
         // Transposed, reversed and strided, broadcast.
         let (mut g, _, bits) = draw(&[5, 6], dtype);
-        let t = g.add(Op::Permute([1, 0].into_iter().collect()), &[bits]).unwrap();
+        let t = g
+            .add(Op::Permute([1, 0].into_iter().collect()), &[bits])
+            .unwrap();
         let r = slice(&mut g, bits, &[(4, -2, 3), (1, 2, 3)]);
         let b = g.add(Op::Reshape(Shape::new(&[5, 1, 6])), &[bits]).unwrap();
-        let b = g.add(Op::BroadcastTo(Shape::new(&[5, 4, 6])), &[b]).unwrap();
+        let b = g
+            .add(Op::BroadcastTo(Shape::new(&[5, 4, 6])), &[b])
+            .unwrap();
         for (j, n) in [t, r, b].into_iter().enumerate() {
             g.output(n, OutputRole::Result(j as u32));
         }

@@ -5,6 +5,7 @@
 pub mod array;
 pub mod control;
 pub mod creation;
+pub mod disk_cache;
 mod display;
 pub mod jit;
 pub mod module;
@@ -18,6 +19,7 @@ pub use control::{
     ForOperands, LoopBound, cond, for_loop, fori_loop, try_cond, try_for_loop, try_fori_loop,
     try_while_loop, while_loop,
 };
+pub use control::{set_temporal_fusion, temporal_fusion};
 pub use creation::{
     ArrayData, arange, arange_i, array, eye, full, full_like, linspace, ones, ones_like, scalar,
     try_arange, try_array, zeros, zeros_like,

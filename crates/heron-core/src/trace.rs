@@ -245,10 +245,10 @@ pub(crate) fn finish(results: &[Array]) -> Result<TracedFn> {
         frame.graph.output(node, OutputRole::Result(i as u32));
     }
     for (slot, entry) in frame.vars.iter().enumerate() {
-        if let Some(node) = entry.written {
-            if Some(node) != entry.read {
-                frame.graph.output(node, OutputRole::VarWrite(slot as u32));
-            }
+        if let Some(node) = entry.written
+            && Some(node) != entry.read
+        {
+            frame.graph.output(node, OutputRole::VarWrite(slot as u32));
         }
     }
     Ok(TracedFn {

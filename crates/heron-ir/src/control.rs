@@ -87,8 +87,7 @@ pub fn graph_eq(a: &Graph, b: &Graph) -> bool {
         && a.nodes.len() == b.nodes.len()
         && a.consts.len() == b.consts.len()
         && a.nodes.values().zip(b.nodes.values()).all(|(x, y)| x == y)
-        && a
-            .consts
+        && a.consts
             .values()
             .zip(b.consts.values())
             .all(|(x, y)| value_eq(x, y))
@@ -146,12 +145,7 @@ fn mismatch(op: &str, what: String) -> Error {
     Error::invalid(op, what)
 }
 
-fn check_list(
-    op: &str,
-    what: &str,
-    got: &[(Shape, DType)],
-    want: &[(Shape, DType)],
-) -> Result<()> {
+fn check_list(op: &str, what: &str, got: &[(Shape, DType)], want: &[(Shape, DType)]) -> Result<()> {
     if got.len() != want.len() {
         return Err(mismatch(
             op,

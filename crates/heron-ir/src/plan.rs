@@ -492,6 +492,9 @@ impl fmt::Display for KernelPlan {
                         ins.join(" "),
                         c.node
                     )?;
+                    if let Some(line) = crate::passes::temporal::report(c.node, &c.op) {
+                        writeln!(f, "  {line}")?;
+                    }
                 }
                 Step::Host(h) => {
                     let ins: Vec<String> = h.inputs.iter().map(|&b| self.buf_name(b)).collect();

@@ -62,8 +62,12 @@ fn ndarray_softmax(a: &Array2<f32>) -> Array2<f32> {
 /// The softmax case.
 pub fn case(m: &Matrix) -> Case<'static> {
     let cols = m.cols;
-    let mut case = Case::new("W4.softmax", "row-wise softmax", format!("{} × {}, f32", m.rows, cols))
-        .outputs(&[("softmax", Tol::close(2e-5, 1e-9))]);
+    let mut case = Case::new(
+        "W4.softmax",
+        "row-wise softmax",
+        format!("{} × {}, f32", m.rows, cols),
+    )
+    .outputs(&[("softmax", Tol::close(2e-5, 1e-9))]);
     for (name, kind, poly, par) in [
         ("rust f32::exp", Kind::Rust, false, false),
         ("rust poly exp", Kind::Rust, true, false),

@@ -3,8 +3,8 @@
 //! V = where(spike, V_reset, V); t_last = where(spike, t, t_last)`, with
 //! `I = 20 + 5·normal` drawn once and `t = step·dt`. The state lives in
 //! Variables updated in place; the heron step is one jitted function called
-//! once per step (per-call overhead counts), and, when `fori_loop` is
-//! available, the 100 steps also run as one compiled loop.
+//! once per step (per-call overhead counts, case `W2.step`), and the 100
+//! steps as one compiled `fori_loop` (case `W2.loop`).
 
 use crate::case::Case;
 use crate::check::{Out, Tol};
@@ -76,7 +76,8 @@ impl Lif {
     pub fn reset(&self) {
         let n = self.v.shape().size();
         self.v.set(heron::full(&[n], V_REST as f64, DType::F32));
-        self.t_last.set(heron::full(&[n], T_NEVER as f64, DType::F32));
+        self.t_last
+            .set(heron::full(&[n], T_NEVER as f64, DType::F32));
         self.spike.set(heron::zeros(&[n], DType::Bool));
     }
 
@@ -93,7 +94,22 @@ impl Lif {
 
     /// V, t_last and spike.
     pub fn outputs(&self) -> Out {
-        Out::Heron(vec![self.v.value(), self.t_last.value(), self.spike.value()])
+        Out::Heron(vec![
+            self.v.value(),
+            self.t_last.value(),
+            self.spike.value(),
+        ])
+    }
+
+    /// All `steps` steps in one compiled `fori_loop`, jitted as a function of `I`.
+    pub fn jitted_loop(&self, steps: usize) -> Jit<Array, ()> {
+        let lif = self.clone();
+        heron::jit_named("w2_loop", move |i: Array| {
+            heron::fori_loop(0, steps, |k: Array| {
+                let t = k.astype(DType::F32) * DT;
+                lif.step(&i, &t);
+            })
+        })
     }
 
     /// The step as a jitted function of `(I, t)`.
@@ -187,7 +203,11 @@ pub fn cases(cfg: &Config, bw: &Bandwidth) -> Vec<Case<'static>> {
         "LIF population: 100 separate calls of a jitted step",
         format!("N = {n}, {steps} steps, f32"),
     )
-    .outputs(&[("V", tol_v), ("t_last", tol_v), ("spike", Tol::EXACT.allowing(1e-3))]);
+    .outputs(&[
+        ("V", tol_v),
+        ("t_last", tol_v),
+        ("spike", Tol::EXACT.allowing(1e-3)),
+    ]);
 
     let iv1 = iv.clone();
     case = case.variant(Variant::stateful(
@@ -261,11 +281,72 @@ pub fn cases(cfg: &Config, bw: &Bandwidth) -> Vec<Case<'static>> {
         },
         |st| {
             let spike = st.spike.mapv(|s| s as u8 as f32).into_dyn();
-            Out::Nd(vec![st.v.clone().into_dyn(), st.t_last.clone().into_dyn(), spike])
+            Out::Nd(vec![
+                st.v.clone().into_dyn(),
+                st.t_last.clone().into_dyn(),
+                spike,
+            ])
         },
     ));
     case.bounds = bandwidth_bounds(21.0 * (n * steps) as f64, bw);
-    vec![case
-        .note("bound: 21 bytes per neuron and step (read V, I, t_last; write V, t_last, spike) ÷ triad bandwidth")
-        .note("the 100-steps-in-one-fori_loop form is left out: heron has no fori_loop yet")]
+    let step_case = case.note(
+        "bound: 21 bytes per neuron and step (read V, I, t_last; write V, t_last, spike) ÷ triad bandwidth",
+    );
+    vec![loop_case(cfg, bw, &i, &iv), step_case]
+}
+
+/// The loop form: the 100 steps in one compiled `fori_loop`, against the
+/// same hand-written loops.
+fn loop_case(cfg: &Config, bw: &Bandwidth, i: &Array, iv: &Arc<Vec<f32>>) -> Case<'static> {
+    let (n, steps) = dims(cfg);
+    let tol_v = Tol::close(1e-5, 1e-3).allowing(1e-3);
+    let mut case = Case::new(
+        "W2.loop",
+        "LIF population: 100 steps in one compiled fori_loop",
+        format!("N = {n}, {steps} steps, f32"),
+    )
+    .outputs(&[
+        ("V", tol_v),
+        ("t_last", tol_v),
+        ("spike", Tol::EXACT.allowing(1e-3)),
+    ]);
+    let iv1 = iv.clone();
+    case = case.variant(Variant::stateful(
+        "rust",
+        Kind::Rust,
+        State::new(n),
+        State::reset,
+        move |st| {
+            for s in 0..steps {
+                rust_step(&mut st.v, &mut st.t_last, &mut st.spike, &iv1, time(s));
+            }
+        },
+        State::out,
+    ));
+    let iv2 = iv.clone();
+    case = case.variant(Variant::stateful(
+        "rayon",
+        Kind::Rayon,
+        State::new(n),
+        State::reset,
+        move |st| {
+            for s in 0..steps {
+                rayon_step(st, &iv2, time(s));
+            }
+        },
+        State::out,
+    ));
+    let lif = Lif::new(n);
+    let run = lif.jitted_loop(steps);
+    let i1 = i.clone();
+    case = case.variant(Variant::stateful(
+        "heron jit",
+        Kind::HeronJit,
+        lif,
+        |l| l.reset(),
+        move |_| run.call(&i1),
+        Lif::outputs,
+    ));
+    case.bounds = bandwidth_bounds(21.0 * (n * steps) as f64, bw);
+    case.note("heron eager and ndarray: see W2.step (the same computation step by step)")
 }

@@ -151,7 +151,15 @@ fn slice_step(
 
 fn rust_steps(st: &mut State, i: &[f32], steps: usize, poly: bool) {
     for _ in 0..steps {
-        slice_step(&mut st.v, &mut st.m, &mut st.h, &mut st.n, &mut st.count, i, poly);
+        slice_step(
+            &mut st.v,
+            &mut st.m,
+            &mut st.h,
+            &mut st.n,
+            &mut st.count,
+            i,
+            poly,
+        );
     }
 }
 
@@ -272,7 +280,13 @@ impl NdState {
 
     fn out(&self) -> Out {
         let d = |a: &Array1<f32>| a.clone().into_dyn();
-        Out::Nd(vec![d(&self.v), d(&self.m), d(&self.h), d(&self.n), d(&self.count)])
+        Out::Nd(vec![
+            d(&self.v),
+            d(&self.m),
+            d(&self.h),
+            d(&self.n),
+            d(&self.count),
+        ])
     }
 }
 
@@ -403,5 +417,5 @@ pub fn case(cfg: &Config) -> Case<'static> {
         },
         NdState::out,
     ));
-    case.note("heron: 100 separate calls of the jitted step (no fori_loop form yet)")
+    case.note("heron jit: 100 separate calls of the jitted step")
 }

@@ -117,7 +117,9 @@ pub fn sum_case(m: &Matrix) -> Case<'static> {
     case = case.variant(Variant::pure("ndarray", Kind::Ndarray, move || {
         Out::Scalars(vec![nd.sum() as f64])
     }));
-    case.note(format!("tolerance: |error| ≤ 2e-6 × element count = {atol:.3} (inputs are standard normal)"))
+    case.note(format!(
+        "tolerance: |error| ≤ 2e-6 × element count = {atol:.3} (inputs are standard normal)"
+    ))
 }
 
 /// The sum-over-axis-0 case.
@@ -171,7 +173,8 @@ pub fn sum0_case(m: &Matrix) -> Case<'static> {
 /// The max-over-axis-1 case.
 pub fn max1_case(m: &Matrix) -> Case<'static> {
     let (rows, cols) = (m.rows, m.cols);
-    let mut case = Case::new("W4.max1", "max over axis 1", m.size()).outputs(&[("row maxima", Tol::EXACT)]);
+    let mut case =
+        Case::new("W4.max1", "max over axis 1", m.size()).outputs(&[("row maxima", Tol::EXACT)]);
     let d = m.data.clone();
     case = case.variant(Variant::pure("rust", Kind::Rust, move || {
         let mut out = vec![0.0f32; rows];

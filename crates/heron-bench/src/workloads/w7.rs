@@ -21,8 +21,12 @@ pub fn calls(cfg: &Config) -> usize {
 pub fn case(cfg: &Config) -> Case<'static> {
     let xs: Vec<f32> = (0..LEN).map(|i| i as f32 * 0.5 - 1.0).collect();
     let x = Array::from_vec(xs.clone(), &[LEN]);
-    let mut case = Case::new("W7", "dispatch: cached jitted x*2 + 1", format!("{LEN} elements, f32"))
-        .outputs(&[("y", Tol::EXACT)]);
+    let mut case = Case::new(
+        "W7",
+        "dispatch: cached jitted x*2 + 1",
+        format!("{LEN} elements, f32"),
+    )
+    .outputs(&[("y", Tol::EXACT)]);
     case.mode = Mode::Calls(calls(cfg));
     let v = xs.clone();
     case = case.variant(Variant::pure("rust", Kind::Rust, move || {

@@ -56,6 +56,17 @@ pub fn collapse(shape: &[usize], axes: &[usize], coefs: &[&[i64]]) -> Nest {
     Nest { dims, coefs: out }
 }
 
+/// The vector form of a loop body: `body(e, offsets, chunks)` handles
+/// `chunks × lanes` consecutive elements of the innermost axis.
+pub struct VectorBody<'f> {
+    /// Elements per vector.
+    pub lanes: usize,
+    /// Vectors per iteration of the unrolled loop.
+    pub unroll: usize,
+    /// Emits the body for `chunks` vectors starting at the given offsets.
+    pub body: &'f mut dyn FnMut(&mut Emitter<'_>, &[Value], usize),
+}
+
 fn var(b: &mut FunctionBuilder, value: Value) -> Variable {
     let v = b.declare_var(I64);
     b.def_var(v, value);
@@ -77,6 +88,21 @@ impl Nest {
         base: &[Value],
         start: Option<Value>,
         end: Value,
+        body: &mut dyn FnMut(&mut Emitter<'_>, &[Value]),
+    ) {
+        self.emit_with(e, base, start, end, None, body)
+    }
+
+    /// `emit` with a vectorised innermost loop: each row first runs
+    /// `vector.body` over `lanes × unroll` elements at a time, then over
+    /// `lanes` at a time, and `body` on the scalar tail.
+    pub fn emit_with(
+        &self,
+        e: &mut Emitter<'_>,
+        base: &[Value],
+        start: Option<Value>,
+        end: Value,
+        mut vector: Option<VectorBody<'_>>,
         body: &mut dyn FnMut(&mut Emitter<'_>, &[Value]),
     ) {
         let rank = self.dims.len();
@@ -140,6 +166,44 @@ impl Nest {
         let r = b.use_var(rem_var);
         let n = b.ins().umin(left, r);
         let j_var = var(b, zero);
+        if let Some(v) = vector.as_mut() {
+            let mut widths = vec![v.lanes * v.unroll];
+            if v.unroll > 1 {
+                widths.push(v.lanes);
+            }
+            for &w in &widths {
+                let chunks = w / v.lanes;
+                let head = e.b.create_block();
+                let vbody = e.b.create_block();
+                let next = e.b.create_block();
+                e.b.ins().jump(head, &[]);
+                e.b.switch_to_block(head);
+                let j = e.b.use_var(j_var);
+                let left = e.b.ins().isub(n, j);
+                let more =
+                    e.b.ins()
+                        .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, left, w as i64);
+                e.b.ins().brif(more, vbody, &[], next, &[]);
+                e.b.switch_to_block(vbody);
+                let cur: Vec<Value> = off_vars.iter().map(|&x| e.b.use_var(x)).collect();
+                (v.body)(e, &cur, chunks);
+                let b = &mut e.b;
+                for (a, &x) in off_vars.iter().enumerate() {
+                    let c = self.coefs[a][last];
+                    if c != 0 {
+                        let o = b.use_var(x);
+                        let o = b.ins().iadd_imm_s(o, c * w as i64);
+                        b.def_var(x, o);
+                    }
+                }
+                let j = b.use_var(j_var);
+                let j = b.ins().iadd_imm_s(j, w as i64);
+                b.def_var(j_var, j);
+                b.ins().jump(head, &[]);
+                e.b.switch_to_block(next);
+            }
+        }
+        let b = &mut e.b;
         b.ins().jump(inner, &[]);
 
         b.switch_to_block(inner);

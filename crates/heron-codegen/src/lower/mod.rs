@@ -12,6 +12,7 @@ mod elementwise;
 pub mod loops;
 mod reduce;
 mod threefry;
+mod vector;
 
 use cranelift_codegen::ir::{
     AbiParam, Function, InstBuilder, MemFlagsData, SigRef, Signature, Type, Value, types,
@@ -40,6 +41,8 @@ pub struct Emitter<'a> {
     pub b: FunctionBuilder<'a>,
     helpers: Value,
     call_conv: CallConv,
+    /// What the inline vector math may assume of the host.
+    pub target: crate::vmath::Target,
     sigs: HashMap<(Vec<Type>, Type), SigRef>,
 }
 
@@ -154,6 +157,7 @@ pub fn lower_kernel(
         b,
         helpers,
         call_conv,
+        target: crate::vmath::Target::host(),
         sigs: HashMap::new(),
     };
     let generators = threefry::Generators::load(&mut e, kernel, &ptr_of);
@@ -173,7 +177,30 @@ pub fn lower_kernel(
 
     match &kernel.reduce {
         None => {
-            outer.emit(&mut e, &base, Some(start), end, &mut |e, offs| {
+            let last = outer.dims.len() - 1;
+            let inner: Vec<i64> = outer.coefs.iter().map(|c| c[last]).collect();
+            let shape = vector::plan(kernel, buffer_dtype, &inner, first_store, outer.dims[last]);
+            let mut vbody = |e: &mut Emitter<'_>, offs: &[Value], chunks: usize| {
+                let shape = shape.expect("vector bodies run for vectorised kernels");
+                for c in 0..chunks {
+                    let skip = c * shape.lanes;
+                    let values = vector::eval_body(
+                        e, kernel, shape, &accesses, &access_of, &inner, offs, skip,
+                    );
+                    for (k, s) in kernel.stores.iter().enumerate() {
+                        let a = first_store + k;
+                        let v = values[vector::store_value(s)];
+                        let dtype = buffer_dtype(s.buf);
+                        vector::store(e, &accesses[a], offs[a], skip, v, dtype, shape.lanes);
+                    }
+                }
+            };
+            let vector = shape.map(|s| loops::VectorBody {
+                lanes: s.lanes,
+                unroll: s.unroll,
+                body: &mut vbody,
+            });
+            outer.emit_with(&mut e, &base, Some(start), end, vector, &mut |e, offs| {
                 let values = eval_body(e, kernel, &generators, &accesses, &access_of, offs);
                 for (k, s) in kernel.stores.iter().enumerate() {
                     let StoreValue::Expr(v) = s.value else {

@@ -175,6 +175,16 @@ impl<'a, 'b> Ctx<'a, 'b> {
         (p, self.add(e, t))
     }
 
+    /// `a + b = s + e` exactly (Knuth's two-sum).
+    pub fn two_sum(&mut self, a: Value, b: Value) -> (Value, Value) {
+        let s = self.add(a, b);
+        let bb = self.sub(s, a);
+        let ab = self.sub(s, bb);
+        let da = self.sub(a, ab);
+        let db = self.sub(b, bb);
+        (s, self.add(da, db))
+    }
+
     /// Veltkamp's split of `a` into two halves of half the mantissa each.
     fn split(&mut self, a: Value) -> (Value, Value) {
         let f = if self.is_f64() { 134_217_729.0 } else { 4097.0 };

@@ -58,11 +58,7 @@ pub fn reduce(c: &mut Ctx, x: Value, kf: Value, l: &[f64; 3]) -> Value {
 
 /// `p * 2^(k + extra)` as two exact power-of-two factors.
 fn scale(c: &mut Ctx, p: Value, k: Value, extra: i64) -> Value {
-    let k = if extra != 0 {
-        c.iadd_c(k, extra)
-    } else {
-        k
-    };
+    let k = if extra != 0 { c.iadd_c(k, extra) } else { k };
     let k1 = c.sshr(k, 1);
     let k2 = c.b.ins().isub(k, k1);
     let s1 = c.pow2i(k1);

@@ -66,8 +66,8 @@ pub fn atan(c: &mut Ctx, x: Value) -> Value {
     c.copysign(y, x)
 }
 
-/// `s + s z B(z)`: `asin s` for `z = s^2`.
-fn asin_kernel(c: &mut Ctx, s: Value, z: Value) -> Value {
+/// `s + (s_lo + s z B(z))`: `asin(s + s_lo)` for `z = s^2`.
+fn asin_kernel(c: &mut Ctx, s: Value, s_lo: Value, z: Value) -> Value {
     let poly = if c.is_f64() {
         &ASIN_F64[..]
     } else {
@@ -75,7 +75,8 @@ fn asin_kernel(c: &mut Ctx, s: Value, z: Value) -> Value {
     };
     let p = c.poly(z, poly);
     let sz = c.mul(s, z);
-    c.fma(sz, p, s)
+    let t = c.fma(sz, p, s_lo);
+    c.add(s, t)
 }
 
 /// For `a = |x|`: whether `a <= 1/2`, and `asin` of `a` (small) or of
@@ -88,10 +89,19 @@ fn asin_parts(c: &mut Ctx, x: Value) -> (Value, Value) {
     let d = c.sub(one, a);
     let zb = c.mul(d, half);
     let sb = c.sqrt(zb);
+    // the rounding error of the square root: (zb - sb^2) / (2 sb)
+    let nsb = c.neg(sb);
+    let res = c.fma(nsb, sb, zb);
+    let sb2 = c.add(sb, sb);
+    let sb_lo = c.div(res, sb2);
     let za = c.mul(a, a);
     let z = c.sel(small, za, zb);
     let s = c.sel(small, a, sb);
-    (small, asin_kernel(c, s, z))
+    let zero = c.c(0.0);
+    let exact = c.cmp(FloatCC::Equal, zb, zero);
+    let exact = c.or(exact, small);
+    let s_lo = c.sel(exact, zero, sb_lo);
+    (small, asin_kernel(c, s, s_lo, z))
 }
 
 /// Inverse sine; `|x| > 1` gives NaN.

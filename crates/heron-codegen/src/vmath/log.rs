@@ -26,7 +26,12 @@ struct Parts {
 /// Splits positive `x` into `k` and `m`, and evaluates the series of `log m`.
 fn parts(c: &mut Ctx, x: Value) -> Parts {
     let (min_normal, up, sqrt_half_bits, poly) = if c.is_f64() {
-        (f64::MIN_POSITIVE, 54, 0x3fe6_a09e_667f_3bcd_i64, &LOG_F64[..])
+        (
+            f64::MIN_POSITIVE,
+            54,
+            0x3fe6_a09e_667f_3bcd_i64,
+            &LOG_F64[..],
+        )
     } else {
         (f32::MIN_POSITIVE as f64, 25, 0x3f35_04f3_i64, &LOG_F32[..])
     };
@@ -134,7 +139,11 @@ pub fn log1p(c: &mut Ctx, x: Value) -> Value {
     let t = c.add(t, p.f);
     let y = c.fma_c(p.k, hi, t);
     let y = specials(c, u, x, y);
-    let tiny = if c.is_f64() { 2f64.powi(-60) } else { 2f64.powi(-30) };
+    let tiny = if c.is_f64() {
+        2f64.powi(-60)
+    } else {
+        2f64.powi(-30)
+    };
     let ax = c.abs(x);
     let small = c.cmp_c(FloatCC::LessThan, ax, tiny);
     c.sel(small, x, y)

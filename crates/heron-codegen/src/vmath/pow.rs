@@ -19,12 +19,25 @@ use cranelift_codegen::ir::{Endianness, Type};
 /// `|x|^y` in f64 lanes, accurate to a few ulp for every `y`.
 fn pow_abs_f64(c: &mut Ctx, ax: Value, y: Value) -> Value {
     let (lh, ll) = log_dd(c, ax);
+    // log 0 = -inf, log inf = inf, NaN stays NaN.
+    let is_zero = c.cmp_c(FloatCC::Equal, ax, 0.0);
+    let lh = c.sel_c(is_zero, f64::NEG_INFINITY, lh);
+    let is_inf = c.cmp_c(FloatCC::Equal, ax, f64::INFINITY);
+    let lh = c.sel_c(is_inf, f64::INFINITY, lh);
+    let nan = c.is_nan(ax);
+    let lh = c.sel(nan, ax, lh);
+    // |y| beyond 2^900 gives the same 0 or inf, and keeps the exact
+    // product's splitting finite.
+    let big = c.c(2f64.powi(900));
+    let nbig = c.c(-(2f64.powi(900)));
+    let y = c.min(y, big);
+    let y = c.max(y, nbig);
     let (ph, pe) = c.two_prod(y, lh);
     let yl = c.mul(y, ll);
     let pl = c.add(pe, yl);
-    // Where y log|x| is not finite (or huge), the tail is meaningless.
+    // Where |y log|x|| is large, exp over- or underflows: drop the tail.
     let aph = c.abs(ph);
-    let finite = c.cmp_c(FloatCC::LessThan, aph, 1e300);
+    let finite = c.cmp_c(FloatCC::LessThan, aph, 2048.0);
     let zero = c.c(0.0);
     let pl = c.sel(finite, pl, zero);
     exp_dd(c, ph, Some(pl), 0)

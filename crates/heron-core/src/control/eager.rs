@@ -6,8 +6,8 @@
 //! types, constant contents) together with the Variables it touches, and
 //! confirmed by structural equality.
 
-use crate::jit::{Backend, backend, catching, run_entry};
 use crate::jit::cache_entry::Entry;
+use crate::jit::{Backend, backend, catching, run_entry};
 use crate::trace;
 use crate::{Array, Variable};
 use heron_ir::{Result, Value};

@@ -2,7 +2,9 @@
 //! `for_loop` (over axis 0 of its operands, results stacked on axis 0).
 //! Both record one `loop` node.
 
-use super::{Externals, Slot, assemble, eager, find_var, node, resolve, trace_body, var_slot, written};
+use super::{
+    Externals, Slot, assemble, eager, find_var, node, resolve, trace_body, var_slot, written,
+};
 use crate::jit::JitValue;
 use crate::{Array, trace};
 use heron_ir::{DType, Error, Op, Result, Shape};

@@ -25,6 +25,34 @@ pub use eager::control_cache_len;
 pub use loops::{ForOperands, LoopBound, for_loop, fori_loop, try_for_loop, try_fori_loop};
 pub use while_loop::{try_while_loop, while_loop};
 
+/// True when temporal fusion is on (see [`set_temporal_fusion`]).
+pub fn temporal_fusion() -> bool {
+    heron_ir::passes::temporal::enabled()
+}
+
+/// Turns temporal fusion on or off for the process: a counted loop whose
+/// body is element-wise independent runs all its steps on one chunk of
+/// elements at a time instead of streaming the whole state through memory at
+/// every step. On by default; `HERON_TEMPORAL_FUSION=0` turns it off at
+/// start-up. Compiled loops keep code for both ways, so the switch applies
+/// at their next run. Results are identical either way.
+pub fn set_temporal_fusion(on: bool) {
+    heron_ir::passes::temporal::set_enabled(on)
+}
+
+/// True when control constructs run on their generated native drivers (the
+/// default; see [`set_native_drivers`]).
+pub fn native_drivers() -> bool {
+    heron_codegen::native_drivers()
+}
+
+/// Runs control constructs on their generated native drivers (`true`, the
+/// default) or on the reference driver, which calls the body's compiled code
+/// from Rust once per iteration (`false`): for tests and measurements.
+pub fn set_native_drivers(on: bool) {
+    heron_codegen::set_native_drivers(on)
+}
+
 use crate::array::Repr;
 use crate::trace::{SubTrace, VarSlot};
 use crate::{Array, Variable};

@@ -67,6 +67,9 @@ pub struct CacheStats {
     pub compile_time: Duration,
     /// Number of entries held.
     pub entries: usize,
+    /// Misses whose machine code was loaded from the disk cache instead of
+    /// compiled (`heron::cache`).
+    pub disk_loads: u64,
 }
 
 /// The entries of one jitted function and its counters.
@@ -78,6 +81,7 @@ pub(crate) struct Cache {
     hits: AtomicU64,
     misses: AtomicU64,
     compile_nanos: AtomicU64,
+    disk_loads: AtomicU64,
 }
 
 impl Cache {
@@ -99,6 +103,9 @@ impl Cache {
 
     pub(crate) fn insert(&self, entry: Arc<Entry>) {
         self.misses.fetch_add(1, Ordering::Relaxed);
+        if entry.exe.as_ref().is_some_and(Executable::is_loaded) {
+            self.disk_loads.fetch_add(1, Ordering::Relaxed);
+        }
         self.compile_nanos
             .fetch_add(entry.compile_time.as_nanos() as u64, Ordering::Relaxed);
         self.entries.write().push(entry);
@@ -114,6 +121,7 @@ impl Cache {
             misses: self.misses.load(Ordering::Relaxed),
             compile_time: Duration::from_nanos(self.compile_nanos.load(Ordering::Relaxed)),
             entries: self.len(),
+            disk_loads: self.disk_loads.load(Ordering::Relaxed),
         }
     }
 

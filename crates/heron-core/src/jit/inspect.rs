@@ -93,6 +93,12 @@ impl Compiled {
         self.entry.exe.as_ref().map_or(0, |e| e.code_size())
     }
 
+    /// True when the machine code was loaded from the disk cache
+    /// (`heron::cache`) instead of compiled.
+    pub fn from_disk(&self) -> bool {
+        self.entry.exe.as_ref().is_some_and(|e| e.is_loaded())
+    }
+
     /// Time spent tracing, optimising and compiling this specialisation.
     pub fn compile_time(&self) -> Duration {
         self.entry.compile_time

@@ -147,7 +147,12 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
         let traced = self.trace(args)?;
         let optimized = heron_ir::passes::optimize(&traced.graph)?;
         let exe = match backend() {
-            Backend::Cranelift => Some(heron_codegen::compile(&optimized)?),
+            Backend::Cranelift => Some(crate::disk_cache::compile(
+                &self.name,
+                args,
+                &traced.graph,
+                &optimized,
+            )?),
             Backend::Interpreter => None,
         };
         let vars = traced.vars;
@@ -224,8 +229,12 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
                 changed.join(", ")
             }
         };
+        let (verb, whence) = match &entry.exe {
+            Some(exe) if exe.is_loaded() => ("loaded", " from disk"),
+            _ => ("compiled", ""),
+        };
         format!(
-            "heron: compiled {} for ({}) in {:.2?}: {reason}",
+            "heron: {verb} {} for ({}){whence} in {:.2?}: {reason}",
             self.name,
             sig(entry).join(", "),
             entry.compile_time

@@ -8,13 +8,20 @@
 use super::operand::{Operand, promote, result_dtype};
 use crate::array::{Array, apply, or_panic};
 use crate::variable::Variable;
-use heron_ir::{BinaryOp, Error, Op, Result, UnaryOp};
+use heron_ir::{BinaryOp, DType, Error, Op, Result, UnaryOp};
 
 /// Applies a binary element-wise op after promoting both operands to one
-/// dtype (JAX's rules). Division and `arctan2` compute in a float type.
+/// dtype (JAX's rules). Division and `arctan2` compute in a float type; on
+/// two bools, `+` is logical or and `*` logical and (NumPy's and JAX's
+/// result).
 pub fn binary(op: BinaryOp, lhs: impl Operand, rhs: impl Operand) -> Result<Array> {
     let (a, b) = (lhs.into_operand(), rhs.into_operand());
     let mut dtype = result_dtype(&[&a, &b]);
+    let op = match (op, dtype) {
+        (BinaryOp::Add, DType::Bool) => BinaryOp::Or,
+        (BinaryOp::Mul, DType::Bool) => BinaryOp::And,
+        _ => op,
+    };
     if matches!(op, BinaryOp::Div | BinaryOp::Atan2) {
         dtype = dtype.to_float();
     }

@@ -17,7 +17,11 @@ pub const CHEAP_BRANCH_NODES: usize = 32;
 
 /// The graph with every sub-graph optimised and cheap `cond`s turned into selects.
 pub fn control(graph: &Graph) -> Result<Graph> {
-    if !graph.nodes.values().any(|n| crate::control::is_control(&n.op)) {
+    if !graph
+        .nodes
+        .values()
+        .any(|n| crate::control::is_control(&n.op))
+    {
         return Ok(graph.clone());
     }
     let mut rb = Rebuild::new(graph);
@@ -89,8 +93,7 @@ fn optimize_subgraphs(op: &Op) -> Result<Op> {
 /// True for a small branch of element-wise and movement ops only.
 fn cheap(g: &Graph) -> bool {
     g.len() <= CHEAP_BRANCH_NODES
-        && g
-            .nodes
+        && g.nodes
             .values()
             .all(|n| n.op.is_leaf() || n.op.is_elementwise() || n.op.is_movement())
 }

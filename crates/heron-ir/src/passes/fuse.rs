@@ -20,19 +20,25 @@
 //!   over `x`'s shape computing `x`, then one over the sliced region
 //!   computing `v` and storing at the region's affine index map. Every index
 //!   stays affine, whatever the slice steps.
-//! - Element-wise kernels of one shape merge when one reads the other's
-//!   result only at the element it computes and nothing else reads it: the
-//!   result becomes a second store of the merged kernel (or disappears when
-//!   it was a temporary), so `v' = f(v); s = v' > t; v'' = where(s, 0, v')`
-//!   is one loop with two stores.
+//! - Element-wise kernels of one iteration space merge into one multi-store
+//!   kernel when the later one reads the earlier one's results only at the
+//!   element it computes (or they load a common buffer), even when a result
+//!   is also an output or read by several kernels of the group: the later
+//!   kernel uses the stored value directly, and a temporary that no other
+//!   step reads is not stored at all. So a LIF step `v' = f(v); s = v' > t;
+//!   v'' = where(s, r, v'); t' = where(s, now, t)` is one loop with three
+//!   stores. A kernel never merges when it reads a merged result at another
+//!   index, draws random bits under a key the group writes, or when a step
+//!   between the two writes something it reads (it moves up to the earlier
+//!   kernel's position).
 //!
 //! `aliasable` lists the (output, param) pairs whose buffers may be the same
 //! memory: the output's producing kernel reads the param only at the linear
 //! index it writes, with the same type, and no later step reads the param.
 
 use crate::plan::{
-    Affine, BufId, BufferInfo, BufferKind, ControlStep, Expr, HostStep, Instr, Kernel, KernelPlan, Reduction,
-    Step, Store, StoreValue,
+    Affine, BufId, BufferInfo, BufferKind, ControlStep, Expr, HostStep, Instr, Kernel, KernelPlan,
+    Reduction, Step, Store, StoreValue,
 };
 use crate::{Graph, NodeId, Op, Shape};
 use cranelift_entity::SecondaryMap;
@@ -166,10 +172,7 @@ pub fn fuse(graph: &Graph) -> KernelPlan {
         }
         if crate::control::is_control(&node.op) {
             let step = control_step(graph, id, &users[id], &mut b, &mut temps, &mut steps);
-            steps.insert(
-                steps.len() - step.1,
-                ((id, 0), Step::Control(step.0)),
-            );
+            steps.insert(steps.len() - step.1, ((id, 0), Step::Control(step.0)));
             continue;
         }
         let dst = b.node_buf[id].expect("materialised nodes have buffers");
@@ -287,7 +290,7 @@ pub fn fuse(graph: &Graph) -> KernelPlan {
         }
     }
 
-    let steps = merge_kernels(graph, &users, &realised, &group_of, &b, steps);
+    let steps = merge_kernels(graph, &b, steps);
 
     let mut all: Vec<Step> = pre;
     all.extend(steps);
@@ -671,101 +674,138 @@ impl<'a, 'g> KernelBuilder<'a, 'g> {
     }
 }
 
-/// Merges element-wise kernels into the kernel that alone reads their result
-/// at the element it computes (see the module documentation).
-fn merge_kernels(
-    graph: &Graph,
-    users: &SecondaryMap<NodeId, Vec<(NodeId, usize)>>,
-    realised: &SecondaryMap<NodeId, bool>,
-    group_of: &SecondaryMap<NodeId, Option<GroupKey>>,
-    plan: &PlanBuilder<'_>,
-    mut steps: Vec<(GroupKey, Step)>,
-) -> Vec<Step> {
-    let mut merged_into: FxHashMap<GroupKey, GroupKey> = FxHashMap::default();
-    let resolve = |merged: &FxHashMap<GroupKey, GroupKey>, mut k: GroupKey| {
-        while let Some(&n) = merged.get(&k) {
-            k = n;
-        }
-        k
-    };
-    let merges_into = |k: &Kernel, key: GroupKey| {
+/// Merges element-wise kernels of one iteration space into multi-store
+/// kernels (see the module documentation), then drops the stores of
+/// temporaries that no step reads any more.
+fn merge_kernels(graph: &Graph, plan: &PlanBuilder<'_>, steps: Vec<(GroupKey, Step)>) -> Vec<Step> {
+    let mergeable = |k: &Kernel, key: GroupKey| {
         k.reduce.is_none() && !matches!(graph.nodes[key.0].op, Op::SetSlice(_))
     };
-    for a in (0..steps.len()).rev() {
-        let key_a = steps[a].0;
-        let Step::Kernel(ka) = &steps[a].1 else {
-            continue;
-        };
-        if !merges_into(ka, key_a) || ka.stores.len() != 1 {
-            continue;
-        }
-        let root = key_a.0;
-        let mut target: Option<GroupKey> = None;
-        let mut ok = !users[root].is_empty();
-        for &(u, k) in &users[root] {
-            let key = if realised[u] {
-                user_key(&graph.nodes[u].op, u, k)
-            } else {
-                group_of[u].expect("assigned")
+    let mut out: Vec<(GroupKey, Step)> = Vec::with_capacity(steps.len());
+    for (key, step) in steps {
+        if let Step::Kernel(s) = &step
+            && mergeable(s, key)
+            && let Some(gi) = merge_target(&out, s, &mergeable)
+        {
+            let Step::Kernel(g) = &out[gi].1 else {
+                unreachable!("merge targets are kernels")
             };
-            let key = resolve(&merged_into, key);
-            match target {
-                None => target = Some(key),
-                Some(t) if t == key => {}
-                Some(_) => ok = false,
-            }
-        }
-        let Some(target) = target.filter(|_| ok) else {
-            continue;
-        };
-        let Some(bi) = steps.iter().position(|(k, _)| *k == target) else {
-            continue;
-        };
-        let Step::Kernel(kb) = &steps[bi].1 else {
-            continue;
-        };
-        if !merges_into(kb, target) || kb.shape != ka.shape {
+            let merged = merge_two(g, s);
+            out[gi].1 = Step::Kernel(merged);
             continue;
         }
-        let store = &ka.stores[0];
-        let reads_same = kb.body.iter().all(|i| match &i.expr {
-            Expr::Load { buf, map } => *buf != store.buf || *map == store.map,
-            Expr::ThreefryBits { key, .. } => *key != store.buf,
-            _ => true,
-        });
-        if !reads_same {
-            continue;
+        out.push((key, step));
+    }
+    let mut steps: Vec<Step> = out.into_iter().map(|(_, s)| s).collect();
+    // A temporary read by no step (every reader merged with its writer) is
+    // not stored.
+    let mut read = vec![false; plan.buffers.len()];
+    for s in &steps {
+        for b in s.reads() {
+            read[b.index()] = true;
         }
-        let merged = merge_two(ka, kb, plan);
-        steps[bi].1 = Step::Kernel(merged);
-        merged_into.insert(key_a, target);
+    }
+    for s in &mut steps {
+        if let Step::Kernel(k) = s
+            && k.reduce.is_none()
+            && k.stores.len() > 1
+        {
+            k.stores.retain(|st| {
+                read[st.buf.index()]
+                    || !matches!(plan.buffers[st.buf.index()].kind, BufferKind::Temp(_))
+            });
+        }
     }
     steps
-        .into_iter()
-        .filter(|(k, _)| !merged_into.contains_key(k))
-        .map(|(_, s)| s)
-        .collect()
 }
 
-/// `a` followed by `b`, where `b`'s loads of `a`'s result use the value directly.
-fn merge_two(a: &Kernel, b: &Kernel, plan: &PlanBuilder<'_>) -> Kernel {
-    let store = &a.stores[0];
-    let StoreValue::Expr(a_value) = store.value else {
-        unreachable!("element-wise kernels store values")
-    };
+/// The index in `out` of the kernel that `s` merges into: the latest
+/// element-wise kernel of the same iteration space that `s` is related to
+/// (it reads a result of it, or they load a common buffer) and can run in
+/// the same loop with (`can_merge`). The steps between them must not write
+/// what `s` reads, since `s` moves up to the target's position.
+fn merge_target(
+    out: &[(GroupKey, Step)],
+    s: &Kernel,
+    mergeable: &dyn Fn(&Kernel, GroupKey) -> bool,
+) -> Option<usize> {
+    let s_reads = s.inputs();
+    let s_writes = s.outputs();
+    for gi in (0..out.len()).rev() {
+        let (key, step) = &out[gi];
+        if let Step::Kernel(g) = step
+            && mergeable(g, *key)
+            && g.shape == s.shape
+            && can_merge(g, s)
+        {
+            return Some(gi);
+        }
+        let writes = step.writes();
+        let reads = step.reads();
+        if writes
+            .iter()
+            .any(|b| s_reads.contains(b) || s_writes.contains(b))
+            || reads.iter().any(|b| s_writes.contains(b))
+        {
+            return None;
+        }
+    }
+    None
+}
+
+/// True when element-wise kernel `s` (later) can join kernel `g` (earlier)
+/// in one loop: they are related, every load in `s` of a buffer `g` stores
+/// is at the very index `g` stores it (so it becomes the stored value), `s`
+/// draws no random bits under a key `g` writes, and `g` reads nothing `s`
+/// writes.
+fn can_merge(g: &Kernel, s: &Kernel) -> bool {
+    let g_loads: Vec<BufId> = g.inputs();
+    let s_writes = s.outputs();
+    if g_loads.iter().any(|b| s_writes.contains(b))
+        || g.stores.iter().any(|st| s_writes.contains(&st.buf))
+    {
+        return false;
+    }
+    let mut related = false;
+    for i in &s.body {
+        match &i.expr {
+            Expr::Load { buf, map } => {
+                let stored: Vec<&Store> = g.stores.iter().filter(|st| st.buf == *buf).collect();
+                match stored[..] {
+                    [] => related |= g_loads.contains(buf),
+                    [st] if st.map == *map && matches!(st.value, StoreValue::Expr(_)) => {
+                        related = true
+                    }
+                    _ => return false,
+                }
+            }
+            Expr::ThreefryBits { key, .. } => {
+                if g.stores.iter().any(|st| st.buf == *key) {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    related
+}
+
+/// `a` followed by `b` in one loop: `b`'s loads of `a`'s results use the
+/// stored values directly, and instructions both compute are shared.
+fn merge_two(a: &Kernel, b: &Kernel) -> Kernel {
     let mut body = a.body.clone();
     let mut remap = Vec::with_capacity(b.body.len());
     for instr in &b.body {
         let m = |i: usize| remap[i];
         let expr = match &instr.expr {
-            Expr::Load { buf, .. } if *buf == store.buf => {
-                remap.push(a_value);
-                continue;
-            }
             Expr::Load { buf, map } => {
-                let same = body.iter().position(|i| matches!(&i.expr, Expr::Load { buf: b2, map: m2 } if b2 == buf && m2 == map));
-                if let Some(p) = same {
-                    remap.push(p);
+                let stored = a.stores.iter().find(|st| st.buf == *buf && st.map == *map);
+                if let Some(Store {
+                    value: StoreValue::Expr(v),
+                    ..
+                }) = stored
+                {
+                    remap.push(*v);
                     continue;
                 }
                 Expr::Load {
@@ -783,16 +823,19 @@ fn merge_two(a: &Kernel, b: &Kernel, plan: &PlanBuilder<'_>) -> Kernel {
                 index: index.clone(),
             },
         };
-        body.push(Instr {
+        let instr = Instr {
             expr,
             dtype: instr.dtype,
-        });
-        remap.push(body.len() - 1);
+        };
+        match body.iter().position(|i| *i == instr) {
+            Some(p) => remap.push(p),
+            None => {
+                body.push(instr);
+                remap.push(body.len() - 1);
+            }
+        }
     }
-    let mut stores = Vec::new();
-    if !matches!(plan.buffers[store.buf.index()].kind, BufferKind::Temp(_)) {
-        stores.push(store.clone());
-    }
+    let mut stores = a.stores.clone();
     for s in &b.stores {
         let value = match s.value {
             StoreValue::Expr(i) => StoreValue::Expr(remap[i]),

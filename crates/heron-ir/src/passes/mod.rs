@@ -9,6 +9,7 @@ pub mod fold;
 pub mod fuse;
 mod rewrite;
 pub mod simplify;
+pub mod temporal;
 #[cfg(test)]
 mod testing;
 #[cfg(test)]

@@ -1,0 +1,225 @@
+//! `heron bench [WORKLOAD…] [--json] [--reps N] [--quick]`: runs the
+//! workloads of `heron-bench`, each variant checked against the reference
+//! before it is timed, and prints a table of medians and ratios (or JSON).
+
+use clap::Args;
+use heron_bench::{CaseReport, Config, Kind, Report, Workload};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Options of `heron bench`.
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Workloads to run (W1 … W7, any case); all when none is given.
+    workloads: Vec<String>,
+    /// Print the report as JSON on stdout instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Timed repetitions per variant (the median is reported; at least 5 by
+    /// the reporting rules, default 7, or 5 with --quick).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    reps: Option<u32>,
+    /// Smaller problem sizes (about a sixteenth of the work) for a fast look.
+    #[arg(long)]
+    quick: bool,
+}
+
+/// Runs `heron bench`.
+pub fn main(args: BenchArgs) -> ExitCode {
+    let workloads = match select(&args.workloads) {
+        Ok(w) => w,
+        Err(unknown) => {
+            let ids: Vec<&str> = heron_bench::ALL.iter().map(|w| w.id).collect();
+            eprintln!(
+                "heron bench: unknown workload `{unknown}`; choose from {}",
+                ids.join(", ")
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let mut cfg = if args.quick {
+        Config::quick()
+    } else {
+        Config::full()
+    };
+    if let Some(reps) = args.reps {
+        cfg.reps = reps as usize;
+    }
+    let bar = progress_bar(workloads.len());
+    let result = run(&workloads, &cfg, &bar);
+    bar.finish_and_clear();
+    match result {
+        Ok(report) => {
+            if args.json {
+                match serde_json::to_string_pretty(&report) {
+                    Ok(text) => println!("{text}"),
+                    Err(e) => {
+                        eprintln!("heron bench: cannot write JSON: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            } else {
+                print!("{}", render(&report));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("heron bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Measures the bandwidth and runs the workloads, advancing `bar` per workload.
+fn run(
+    workloads: &[&Workload],
+    cfg: &Config,
+    bar: &ProgressBar,
+) -> Result<Report, heron_bench::Error> {
+    bar.set_message("triad bandwidth");
+    let bandwidth = heron_bench::stream::measure(cfg);
+    let mut cases = Vec::new();
+    for w in workloads {
+        cases.extend(w.run(cfg, &bandwidth, &mut |msg| bar.set_message(msg.to_string()))?);
+        bar.inc(1);
+    }
+    Ok(Report::new(*cfg, bandwidth, cases))
+}
+
+/// The workloads named, in the order given (all when none), or the first unknown name.
+fn select(names: &[String]) -> Result<Vec<&'static Workload>, String> {
+    if names.is_empty() {
+        return Ok(heron_bench::ALL.iter().collect());
+    }
+    names
+        .iter()
+        .map(|n| heron_bench::find(n).ok_or_else(|| n.clone()))
+        .collect()
+}
+
+fn progress_bar(len: usize) -> ProgressBar {
+    let bar = ProgressBar::new(len as u64);
+    let style =
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// The report as text tables, one per case.
+fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let bw = &report.bandwidth;
+    out.push_str(&format!(
+        "triad bandwidth: {:.1} GB/s on 1 thread, {:.1} GB/s on 2 threads ({} MB moved per triad)\n",
+        bw.one_thread / 1e9,
+        bw.two_threads / 1e9,
+        bw.bytes / 1_000_000
+    ));
+    out.push_str(&format!(
+        "sizes: {:?}; {} timed repetitions after {} warm-up; ratio = median / reference median\n",
+        report.config.size, report.config.reps, report.config.warmup
+    ));
+    for case in &report.cases {
+        out.push('\n');
+        out.push_str(&render_case(case));
+    }
+    for note in &report.notes {
+        out.push_str(&format!("\nnote: {note}\n"));
+    }
+    out
+}
+
+fn render_case(case: &CaseReport) -> String {
+    let mut out = format!("{}  {}  [{}]\n", case.id, case.title, case.size);
+    let width = case
+        .rows
+        .iter()
+        .map(|r| r.variant.len())
+        .max()
+        .unwrap_or(0)
+        .max(12)
+        + 2;
+    out.push_str(&format!(
+        "  {:<width$} {:>12} {:>12} {:>8}\n",
+        "variant", "median", "min", "ratio"
+    ));
+    for row in &case.rows {
+        let marker = if row.variant == case.reference {
+            " (ref)"
+        } else {
+            ""
+        };
+        let measured = !matches!(row.kind, Kind::Bound | Kind::Derived);
+        out.push_str(&format!(
+            "  {:<width$} {:>12} {:>12} {:>8}{}{}\n",
+            row.variant,
+            duration(row.timing.median_s),
+            if measured {
+                duration(row.timing.min_s)
+            } else {
+                "-".into()
+            },
+            format!("{:.2}", row.ratio),
+            marker,
+            row.note
+                .as_ref()
+                .filter(|_| !measured)
+                .map(|n| format!("  ({n})"))
+                .unwrap_or_default(),
+        ));
+    }
+    for note in &case.notes {
+        out.push_str(&format!("  note: {note}\n"));
+    }
+    out
+}
+
+/// Seconds in the unit that reads best.
+fn duration(s: f64) -> String {
+    let a = s.abs();
+    if a >= 1.0 {
+        format!("{s:.3} s")
+    } else if a >= 1e-3 {
+        format!("{:.3} ms", s * 1e3)
+    } else if a >= 1e-6 {
+        format!("{:.3} µs", s * 1e6)
+    } else {
+        format!("{:.1} ns", s * 1e9)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_pick_their_unit() {
+        assert_eq!(duration(1.5), "1.500 s");
+        assert_eq!(duration(0.0123), "12.300 ms");
+        assert_eq!(duration(4.2e-6), "4.200 µs");
+        assert_eq!(duration(3.5e-8), "35.0 ns");
+    }
+
+    #[test]
+    fn selects_workloads_by_id() {
+        let w = select(&["w2".into(), "W1".into()]).unwrap();
+        assert_eq!(w.iter().map(|w| w.id).collect::<Vec<_>>(), ["W2", "W1"]);
+        assert_eq!(select(&[]).unwrap().len(), 7);
+        assert_eq!(select(&["W9".into()]).err(), Some("W9".to_string()));
+    }
+
+    #[test]
+    fn renders_a_tiny_report() {
+        let cfg = Config::tiny();
+        let w7 = heron_bench::find("W7").unwrap();
+        let report = heron_bench::run(&[w7], &cfg, &mut |_| {}).unwrap();
+        let text = render(&report);
+        assert!(
+            text.contains("W7") && text.contains("heron jit") && text.contains("(ref)"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,598 @@
+//! Cranelift code of the native loop drivers: one function per control step
+//! runs the whole construct (the loop counter, the predicate and its test,
+//! the calls of the sub-graphs' kernels, the pointer bumps of sliced
+//! operands and stacked results, the swap of double-buffered carried state)
+//! and, for a loop that temporal fusion applies to, a second function runs
+//! every step on one chunk of elements before moving to the next.
+//!
+//! Both have the kernel signature `fn(frame, start, end)`. `frame` is a table
+//! of 64-bit words laid out by [`Layout`] and filled once per run by
+//! `control.rs`: the step's buffers, every sub-graph's buffer slots and
+//! kernel argument tables, the kernels' entry points, and a callback (with
+//! its context) for the steps that are not native kernels (host steps,
+//! copies, nested control steps). Generated code reaches all of them through
+//! the frame, never through an absolute address. A callback that fails
+//! returns non-zero, and the driver returns at once.
+
+use crate::Executable;
+use cranelift_codegen::ir::{
+    AbiParam, Block, Function, InstBuilder, MemFlagsData, SigRef, Signature, StackSlotData,
+    StackSlotKind, Value, condcodes::IntCC, types,
+};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use heron_ir::plan::{BufId, BufferKind, ControlStep, Step};
+use heron_ir::{Op, Result};
+
+/// Where one native kernel of a sub-graph finds its arguments.
+pub(crate) struct KernelSlots {
+    /// The step's index in the sub-graph's plan.
+    pub step: usize,
+    /// First word of its argument table (its buffers, then the helper table).
+    pub args: usize,
+    /// The word holding its entry point.
+    pub func: usize,
+    /// The kernel's buffers, in argument order.
+    pub bufs: Vec<BufId>,
+    /// The size of its launch.
+    pub n: u64,
+}
+
+/// The words of one sub-graph in a frame.
+pub(crate) struct ProgramLayout {
+    /// First word of its buffer slots (one per plan buffer), read by the
+    /// callback for the steps that are not native kernels.
+    pub slots: usize,
+    /// Its native kernels with work to do.
+    pub kernels: Vec<KernelSlots>,
+    /// Whether some step goes through the callback.
+    pub has_callback: bool,
+}
+
+/// The layout of a frame: word offsets.
+pub(crate) struct Layout {
+    /// One entry per sub-graph, in `ControlExe` order.
+    pub programs: Vec<ProgramLayout>,
+    /// The callback's entry point.
+    pub callback: usize,
+    /// The callback's context.
+    pub ctx: usize,
+    /// The step's operand buffers.
+    pub inputs: usize,
+    /// The step's result buffers.
+    pub outputs: usize,
+    /// Per carried value, the buffer the body writes (the result buffer
+    /// when updated in place, else a scratch buffer).
+    pub next: usize,
+    /// The index cell (loops) or predicate cell (while loops).
+    pub cell: usize,
+    /// Per carried value, where the state ended (written by the driver).
+    pub finals: usize,
+    /// Total words.
+    pub words: usize,
+}
+
+impl Layout {
+    /// The layout for `step` whose sub-graphs are compiled to `programs`.
+    pub(crate) fn new(step: &ControlStep, programs: &[&Executable]) -> Layout {
+        let mut words = 0;
+        let mut take = |n: usize| {
+            words += n;
+            words - n
+        };
+        let mut layouts = Vec::new();
+        for exe in programs {
+            let plan = &exe.plan;
+            let slots = take(plan.buffers.len());
+            let mut kernels = Vec::new();
+            let mut has_callback = false;
+            for (s, st) in plan.steps.iter().enumerate() {
+                match st {
+                    Step::Kernel(k) => {
+                        let n = k.launch_shape().size() as u64;
+                        if n > 0 {
+                            let bufs = k.args();
+                            kernels.push(KernelSlots {
+                                step: s,
+                                args: take(bufs.len() + 1),
+                                func: take(1),
+                                bufs,
+                                n,
+                            });
+                        }
+                    }
+                    _ => has_callback = true,
+                }
+            }
+            layouts.push(ProgramLayout {
+                slots,
+                kernels,
+                has_callback,
+            });
+        }
+        let n_carry = n_carry(&step.op);
+        let callback = take(1);
+        let ctx = take(1);
+        let inputs = take(step.inputs.len());
+        let outputs = take(step.outputs.len());
+        let next = take(n_carry);
+        let cell = take(1);
+        let finals = take(n_carry);
+        Layout {
+            programs: layouts,
+            callback,
+            ctx,
+            inputs,
+            outputs,
+            next,
+            cell,
+            finals,
+            words,
+        }
+    }
+}
+
+/// The number of carried values of a control op (0 for `cond`).
+pub(crate) fn n_carry(op: &Op) -> usize {
+    match op {
+        Op::Loop { n_carry, .. } | Op::While { n_carry, .. } => *n_carry as usize,
+        _ => 0,
+    }
+}
+
+/// The signature of the callback: `(ctx, code, slots) -> status`, where
+/// `code` is `program << 32 | step`.
+fn callback_signature(call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.extend([AbiParam::new(types::I64); 3]);
+    sig.returns.push(AbiParam::new(types::I32));
+    sig
+}
+
+fn kernel_signature(call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.extend([AbiParam::new(types::I64); 3]);
+    sig
+}
+
+/// Function-building state of a driver.
+struct Gen<'a, 's> {
+    b: FunctionBuilder<'a>,
+    spec: &'s DriverSpec<'s>,
+    frame: Value,
+    kernel_sig: SigRef,
+    callback_sig: SigRef,
+    /// Where a failed callback leads.
+    fail: Block,
+}
+
+/// Where a sub-graph's kernel argument tables and entry points are.
+enum Tables {
+    /// In the frame (the step driver).
+    Frame,
+    /// Copied to the function's stack, with entry points loaded once (the
+    /// temporal driver, which several threads may run at once).
+    Stack {
+        /// The address of each kernel's argument table, in `kernels` order.
+        args: Vec<Value>,
+        /// Each kernel's entry point.
+        funcs: Vec<Value>,
+    },
+}
+
+fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+impl Gen<'_, '_> {
+    fn word(&mut self, at: usize) -> Value {
+        self.b
+            .ins()
+            .load(types::I64, flags(), self.frame, (at * 8) as i32)
+    }
+
+    fn set_word(&mut self, at: usize, v: Value) {
+        self.b.ins().store(flags(), v, self.frame, (at * 8) as i32);
+    }
+
+    fn frame_addr(&mut self, at: usize) -> Value {
+        self.b.ins().iadd_imm_s(self.frame, (at * 8) as i64)
+    }
+
+    fn var(&mut self, v: Value) -> Variable {
+        let var = self.b.declare_var(types::I64);
+        self.b.def_var(var, v);
+        var
+    }
+
+    /// Runs sub-graph `p` once with its params bound to `params` and its
+    /// outputs to `outputs` (buffer pointers), over `range` of every kernel
+    /// (`None`: the whole launch).
+    fn program(
+        &mut self,
+        p: usize,
+        params: &[Value],
+        outputs: &[Value],
+        tables: &Tables,
+        range: Option<(Value, Value)>,
+    ) {
+        let exe = self.spec.programs[p];
+        let pl = &self.spec.layout.programs[p];
+        let bound = |b: BufId| match exe.plan.buffers[b.index()].kind {
+            BufferKind::Param(n) => Some(params[n as usize]),
+            BufferKind::Output(n) => Some(outputs[n as usize]),
+            BufferKind::Const(_) | BufferKind::Temp(_) => None,
+        };
+        // The pointers that change between runs: into the callback's slots
+        // and the kernels' argument tables.
+        if pl.has_callback {
+            for i in 0..exe.plan.buffers.len() {
+                if let Some(v) = bound(BufId(i as u32)) {
+                    self.set_word(pl.slots + i, v);
+                }
+            }
+        }
+        for (ki, k) in pl.kernels.iter().enumerate() {
+            for (j, &buf) in k.bufs.iter().enumerate() {
+                if let Some(v) = bound(buf) {
+                    match tables {
+                        Tables::Frame => self.set_word(k.args + j, v),
+                        Tables::Stack { args, .. } => {
+                            self.b.ins().store(flags(), v, args[ki], (j * 8) as i32);
+                        }
+                    }
+                }
+            }
+        }
+        let mut kernels = pl.kernels.iter().enumerate().peekable();
+        for s in 0..exe.plan.steps.len() {
+            match kernels.peek() {
+                Some((ki, k)) if k.step == s => {
+                    let (args, f) = match tables {
+                        Tables::Frame => (self.frame_addr(k.args), self.word(k.func)),
+                        Tables::Stack { args, funcs } => (args[*ki], funcs[*ki]),
+                    };
+                    let (start, end) = match range {
+                        Some(r) => r,
+                        None => (
+                            self.b.ins().iconst(types::I64, 0),
+                            self.b.ins().iconst(types::I64, k.n as i64),
+                        ),
+                    };
+                    self.b
+                        .ins()
+                        .call_indirect(self.kernel_sig, f, &[args, start, end]);
+                    kernels.next();
+                }
+                _ => {
+                    if matches!(exe.plan.steps[s], Step::Kernel(_)) {
+                        // A kernel without work.
+                        continue;
+                    }
+                    self.callback(p, s, pl.slots);
+                }
+            }
+        }
+    }
+
+    /// Calls the callback for step `s` of program `p`; on failure, returns
+    /// from the driver.
+    fn callback(&mut self, p: usize, s: usize, slots: usize) {
+        let (cb_at, ctx_at) = (self.spec.layout.callback, self.spec.layout.ctx);
+        let cb = self.word(cb_at);
+        let ctx = self.word(ctx_at);
+        let code = self
+            .b
+            .ins()
+            .iconst(types::I64, ((p as i64) << 32) | s as i64);
+        let slots = self.frame_addr(slots);
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.callback_sig, cb, &[ctx, code, slots]);
+        let status = self.b.inst_results(call)[0];
+        let ok = self.b.create_block();
+        self.b.ins().brif(status, self.fail, &[], ok, &[]);
+        self.b.switch_to_block(ok);
+    }
+
+    /// Swaps `cur` and `next` of every carried value not updated in place.
+    fn swap(&mut self, cur: &[Variable], next: &[Variable], in_place: &[bool]) {
+        for k in 0..cur.len() {
+            if !in_place[k] {
+                let (c, n) = (self.b.use_var(cur[k]), self.b.use_var(next[k]));
+                self.b.def_var(cur[k], n);
+                self.b.def_var(next[k], c);
+            }
+        }
+    }
+}
+
+/// What the emitted code of a control step needs to know.
+pub(crate) struct DriverSpec<'a> {
+    /// The step.
+    pub step: &'a ControlStep,
+    /// Its compiled sub-graphs, in `ControlExe` order.
+    pub programs: &'a [&'a Executable],
+    /// The frame layout.
+    pub layout: &'a Layout,
+    /// Per carried value: true when the body updates it in place.
+    pub in_place: &'a [bool],
+}
+
+/// Starts a driver function: the entry block, the frame, the signatures.
+fn begin<'a, 's>(
+    func: &'a mut Function,
+    fctx: &'a mut FunctionBuilderContext,
+    call_conv: CallConv,
+    spec: &'s DriverSpec<'s>,
+) -> (Gen<'a, 's>, Value, Value) {
+    let mut b = FunctionBuilder::new(func, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let kernel_sig = b.import_signature(kernel_signature(call_conv));
+    let callback_sig = b.import_signature(callback_signature(call_conv));
+    let fail = b.create_block();
+    let g = Gen {
+        b,
+        spec,
+        frame: params[0],
+        kernel_sig,
+        callback_sig,
+        fail,
+    };
+    (g, params[1], params[2])
+}
+
+/// Ends a driver function: `exit` and `fail` both return.
+fn end(mut g: Gen<'_, '_>, config: TargetFrontendConfig) {
+    let fail = g.fail;
+    g.b.switch_to_block(fail);
+    g.b.ins().return_(&[]);
+    g.b.seal_all_blocks();
+    g.b.finalize(config);
+}
+
+/// Builds the step driver of `spec` into `func` (kernel signature; `start`
+/// and `end` are unused): the whole loop, while loop or branch.
+pub(crate) fn build_step_driver(
+    spec: &DriverSpec<'_>,
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+    call_conv: CallConv,
+    config: TargetFrontendConfig,
+) -> Result<()> {
+    let l = spec.layout;
+    let (mut g, _, _) = begin(func, fctx, call_conv, spec);
+    let step = spec.step;
+    let inputs: Vec<Value> = (0..step.inputs.len()).map(|i| g.word(l.inputs + i)).collect();
+    let outputs: Vec<Value> = (0..step.outputs.len())
+        .map(|i| g.word(l.outputs + i))
+        .collect();
+    let nc = n_carry(&step.op);
+    let cur: Vec<Variable> = (0..nc).map(|k| g.var(outputs[k])).collect();
+    let next: Vec<Variable> = (0..nc)
+        .map(|k| {
+            let v = g.word(l.next + k);
+            g.var(v)
+        })
+        .collect();
+    let cell = g.word(l.cell);
+    let exit = g.b.create_block();
+    match &step.op {
+        Op::Loop {
+            start, trip, n_xs, ..
+        } => {
+            let (nx, trip) = (*n_xs as usize, *trip);
+            let body = spec.programs[0];
+            let x_rows: Vec<usize> = (nc..nc + nx).map(|i| body_bytes(body, 1 + i)).collect();
+            let y_rows: Vec<usize> = (nc..step.outputs.len())
+                .map(|j| out_bytes(body, j))
+                .collect();
+            let zero = g.b.ins().iconst(types::I64, 0);
+            let t_var = g.var(zero);
+            let header = g.b.create_block();
+            let iter = g.b.create_block();
+            g.b.ins().jump(header, &[]);
+            g.b.switch_to_block(header);
+            let t = g.b.use_var(t_var);
+            let more = g.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, t, trip as i64);
+            g.b.ins().brif(more, iter, &[], exit, &[]);
+            g.b.switch_to_block(iter);
+            let t = g.b.use_var(t_var);
+            let i = g.b.ins().iadd_imm_s(t, *start);
+            let i = g.b.ins().ireduce(types::I32, i);
+            g.b.ins().store(flags(), i, cell, 0);
+            let mut params = vec![cell];
+            params.extend(cur.iter().map(|&c| g.b.use_var(c)));
+            for (k, &row) in x_rows.iter().enumerate() {
+                let off = g.b.ins().imul_imm_s(t, row as i64);
+                params.push(g.b.ins().iadd(inputs[nc + k], off));
+            }
+            params.extend_from_slice(&inputs[nc + nx..]);
+            let mut outs: Vec<Value> = next.iter().map(|&n| g.b.use_var(n)).collect();
+            for (m, &row) in y_rows.iter().enumerate() {
+                let off = g.b.ins().imul_imm_s(t, row as i64);
+                outs.push(g.b.ins().iadd(outputs[nc + m], off));
+            }
+            g.program(0, &params, &outs, &Tables::Frame, None);
+            g.swap(&cur, &next, spec.in_place);
+            let t = g.b.use_var(t_var);
+            let t = g.b.ins().iadd_imm_s(t, 1);
+            g.b.def_var(t_var, t);
+            g.b.ins().jump(header, &[]);
+        }
+        Op::While { .. } => {
+            let header = g.b.create_block();
+            let iter = g.b.create_block();
+            g.b.ins().jump(header, &[]);
+            g.b.switch_to_block(header);
+            let mut params: Vec<Value> = cur.iter().map(|&c| g.b.use_var(c)).collect();
+            params.extend_from_slice(&inputs[nc..]);
+            g.program(0, &params, &[cell], &Tables::Frame, None);
+            let flag = g.b.ins().load(types::I8, flags(), cell, 0);
+            g.b.ins().brif(flag, iter, &[], exit, &[]);
+            g.b.switch_to_block(iter);
+            let mut params: Vec<Value> = cur.iter().map(|&c| g.b.use_var(c)).collect();
+            params.extend_from_slice(&inputs[nc..]);
+            let outs: Vec<Value> = next.iter().map(|&n| g.b.use_var(n)).collect();
+            g.program(1, &params, &outs, &Tables::Frame, None);
+            g.swap(&cur, &next, spec.in_place);
+            g.b.ins().jump(header, &[]);
+        }
+        Op::Cond { .. } => {
+            let pred = g.b.ins().load(types::I8, flags(), inputs[0], 0);
+            let (then_b, else_b) = (g.b.create_block(), g.b.create_block());
+            g.b.ins().brif(pred, then_b, &[], else_b, &[]);
+            for (p, block) in [then_b, else_b].into_iter().enumerate() {
+                g.b.switch_to_block(block);
+                g.program(p, &inputs[1..], &outputs, &Tables::Frame, None);
+                g.b.ins().jump(exit, &[]);
+            }
+        }
+        _ => {
+            return Err(heron_ir::Error::invalid(
+                "control",
+                format!("{} is not a control op", step.op),
+            ));
+        }
+    }
+    g.b.switch_to_block(exit);
+    for k in 0..nc {
+        let c = g.b.use_var(cur[k]);
+        g.set_word(l.finals + k, c);
+    }
+    g.b.ins().return_(&[]);
+    end(g, config);
+    Ok(())
+}
+
+/// Bytes of parameter `n` of `exe`.
+fn body_bytes(exe: &Executable, n: usize) -> usize {
+    let (s, d) = &exe.param_types[n];
+    s.size() * d.size()
+}
+
+/// Bytes of output `n` of `exe`.
+fn out_bytes(exe: &Executable, n: usize) -> usize {
+    let (s, d) = &exe.output_types[n];
+    s.size() * d.size()
+}
+
+/// Builds the temporal driver of a loop (see `heron_ir::passes::temporal`)
+/// into `func`: over the element range `[start, end)`, chunk by chunk of
+/// `chunk` elements, it runs every step of the body's kernels on the chunk.
+/// Kernel argument tables and the index cell live on the function's stack,
+/// so threads may run disjoint ranges at once. The state ends in `cur`,
+/// which is the result buffer after an even number of swaps.
+pub(crate) fn build_temporal_driver(
+    spec: &DriverSpec<'_>,
+    chunk: u64,
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+    call_conv: CallConv,
+    config: TargetFrontendConfig,
+) -> Result<()> {
+    let l = spec.layout;
+    let step = spec.step;
+    let Op::Loop { start, trip, .. } = &step.op else {
+        return Err(heron_ir::Error::invalid(
+            "temporal fusion",
+            format!("{} is not a loop", step.op),
+        ));
+    };
+    let (mut g, range_start, range_end) = begin(func, fctx, call_conv, spec);
+    let pl = &l.programs[0];
+    let nc = n_carry(&step.op);
+    let inputs: Vec<Value> = (0..step.inputs.len()).map(|i| g.word(l.inputs + i)).collect();
+    let outputs: Vec<Value> = (0..nc).map(|i| g.word(l.outputs + i)).collect();
+    let scratch: Vec<Value> = (0..nc).map(|k| g.word(l.next + k)).collect();
+    // The stack copies of the argument tables (static entries copied once)
+    // and of the index cell.
+    let mut args = Vec::new();
+    let mut funcs = Vec::new();
+    for k in &pl.kernels {
+        let words = k.bufs.len() + 1;
+        let slot =
+            g.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, (words * 8) as u32, 4));
+        let addr = g.b.ins().stack_addr(types::I64, slot, 0);
+        for j in 0..words {
+            let v = g.word(k.args + j);
+            g.b.ins().store(flags(), v, addr, (j * 8) as i32);
+        }
+        args.push(addr);
+        funcs.push(g.word(k.func));
+    }
+    let cell_slot =
+        g.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 64, 6));
+    let cell = g.b.ins().stack_addr(types::I64, cell_slot, 0);
+    let tables = Tables::Stack { args, funcs };
+    let cur: Vec<Variable> = outputs.iter().map(|&o| g.var(o)).collect();
+    let next: Vec<Variable> = (0..nc)
+        .map(|k| g.var(if spec.in_place[k] { outputs[k] } else { scratch[k] }))
+        .collect();
+
+    let c_var = g.var(range_start);
+    let zero = g.b.ins().iconst(types::I64, 0);
+    let t_var = g.var(zero);
+    let ce_var = g.var(zero);
+    let chunk_header = g.b.create_block();
+    let chunk_body = g.b.create_block();
+    let iter_header = g.b.create_block();
+    let iter = g.b.create_block();
+    let chunk_done = g.b.create_block();
+    let exit = g.b.create_block();
+    g.b.ins().jump(chunk_header, &[]);
+
+    g.b.switch_to_block(chunk_header);
+    let c = g.b.use_var(c_var);
+    let more = g.b.ins().icmp(IntCC::UnsignedLessThan, c, range_end);
+    g.b.ins().brif(more, chunk_body, &[], exit, &[]);
+
+    g.b.switch_to_block(chunk_body);
+    let c = g.b.use_var(c_var);
+    let ce = g.b.ins().iadd_imm_s(c, chunk as i64);
+    let ce = g.b.ins().umin(ce, range_end);
+    g.b.def_var(ce_var, ce);
+    for k in 0..nc {
+        g.b.def_var(cur[k], outputs[k]);
+        let n = if spec.in_place[k] { outputs[k] } else { scratch[k] };
+        g.b.def_var(next[k], n);
+    }
+    g.b.def_var(t_var, zero);
+    g.b.ins().jump(iter_header, &[]);
+
+    g.b.switch_to_block(iter_header);
+    let t = g.b.use_var(t_var);
+    let more = g.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, t, *trip as i64);
+    g.b.ins().brif(more, iter, &[], chunk_done, &[]);
+
+    g.b.switch_to_block(iter);
+    let t = g.b.use_var(t_var);
+    let i = g.b.ins().iadd_imm_s(t, *start);
+    let i = g.b.ins().ireduce(types::I32, i);
+    g.b.ins().store(flags(), i, cell, 0);
+    let mut params = vec![cell];
+    params.extend(cur.iter().map(|&v| g.b.use_var(v)));
+    params.extend_from_slice(&inputs[nc..]);
+    let outs: Vec<Value> = next.iter().map(|&v| g.b.use_var(v)).collect();
+    let (c, ce) = (g.b.use_var(c_var), g.b.use_var(ce_var));
+    g.program(0, &params, &outs, &tables, Some((c, ce)));
+    g.swap(&cur, &next, spec.in_place);
+    let t = g.b.use_var(t_var);
+    let t = g.b.ins().iadd_imm_s(t, 1);
+    g.b.def_var(t_var, t);
+    g.b.ins().jump(iter_header, &[]);
+
+    g.b.switch_to_block(chunk_done);
+    let ce = g.b.use_var(ce_var);
+    g.b.def_var(c_var, ce);
+    g.b.ins().jump(chunk_header, &[]);
+
+    g.b.switch_to_block(exit);
+    g.b.ins().return_(&[]);
+    end(g, config);
+    Ok(())
+}

@@ -1,0 +1,369 @@
+//! `Driver`: the compiled native driver of one control step, and what it
+//! needs at run time: the frame (filled once per run: buffer pointers,
+//! kernel argument tables, kernel entry points, the callback), the body's
+//! temporaries (allocated once per run), the carried state's scratch
+//! buffers, and the callback that runs the steps that are not native kernels.
+//!
+//! A loop that temporal fusion applies to also gets a temporal driver; which
+//! of the two runs is decided at each run by `heron_ir::passes::temporal::enabled`.
+
+use crate::Executable;
+use crate::control::ControlExe;
+use crate::driver::{DriverSpec, Layout, build_step_driver, build_temporal_driver, n_carry};
+use crate::helpers;
+use crate::module::{Compiled, Jit};
+use heron_ir::passes::temporal;
+use heron_ir::plan::{BufferKind, ControlStep, KernelPlan, Step};
+use heron_ir::{Buffer, DType, Error, Op, Result, Shape, Value, eval_op};
+use rayon::prelude::*;
+use std::cell::RefCell;
+
+/// Bytes the chunk of a temporal driver aims to keep in cache, over all the
+/// element-wise buffers of the body.
+const CHUNK_BYTES: usize = 48 * 1024;
+
+/// The temporal driver of a loop.
+struct TemporalCode {
+    /// Its function index in `Driver::code`.
+    func: usize,
+    /// Elements of the state.
+    size: usize,
+    /// Elements per chunk.
+    chunk: usize,
+}
+
+/// The native code of a control step.
+pub(crate) struct Driver {
+    code: Compiled,
+    layout: Layout,
+    /// Per carried value: updated in place by the body.
+    in_place: Vec<bool>,
+    temporal: Option<TemporalCode>,
+}
+
+/// The compiled sub-graphs of a control step, in `ControlExe` order.
+fn programs(control: &ControlExe) -> Vec<&Executable> {
+    match control {
+        ControlExe::Loop { body } => vec![&**body],
+        ControlExe::While { cond, body } => vec![&**cond, &**body],
+        ControlExe::Cond { then, else_ } => vec![&**then, &**else_],
+    }
+}
+
+/// The native drivers of a plan's control steps (`None` for other steps, and
+/// for a control step whose driver could not be compiled: it then runs on
+/// the reference driver of `control.rs`).
+pub(crate) fn build_drivers(
+    plan: &KernelPlan,
+    controls: &[Option<ControlExe>],
+) -> Vec<Option<Driver>> {
+    plan.steps
+        .iter()
+        .zip(controls)
+        .map(|(step, control)| match (step, control) {
+            (Step::Control(c), Some(control)) => Driver::build(c, control).ok(),
+            _ => None,
+        })
+        .collect()
+}
+
+impl Driver {
+    /// Compiles the driver of `step` (and its temporal driver, where
+    /// temporal fusion applies).
+    pub(crate) fn build(step: &ControlStep, control: &ControlExe) -> Result<Driver> {
+        let programs = programs(control);
+        let layout = Layout::new(step, &programs);
+        let nc = n_carry(&step.op);
+        let first_param = usize::from(matches!(step.op, Op::Loop { .. }));
+        let body = programs.last().expect("control steps have sub-graphs");
+        let in_place: Vec<bool> = (0..nc)
+            .map(|k| body.aliasable().contains(&(k, first_param + k)))
+            .collect();
+        let spec = DriverSpec {
+            step,
+            programs: &programs,
+            layout: &layout,
+            in_place: &in_place,
+        };
+        let mut jit = Jit::new()?;
+        let (cc, config) = (jit.call_conv(), jit.frontend_config());
+        jit.define("drive", |func, fctx| {
+            build_step_driver(&spec, func, fctx, cc, config)
+        })?;
+        let temporal = match temporal::analyze(&step.op, &body.plan) {
+            Some(t) => {
+                let chunk = chunk_size(&body.plan, &t.shape);
+                let func = jit.define("temporal", |func, fctx| {
+                    build_temporal_driver(&spec, chunk as u64, func, fctx, cc, config)
+                })?;
+                Some(TemporalCode {
+                    func,
+                    size: t.shape.size(),
+                    chunk,
+                })
+            }
+            None => None,
+        };
+        Ok(Driver {
+            code: jit.finish()?,
+            layout,
+            in_place,
+            temporal,
+        })
+    }
+
+    /// The Cranelift IR of the driver functions.
+    pub(crate) fn clif_text(&self) -> &str {
+        &self.code.clif
+    }
+
+    /// Runs the step in native code.
+    ///
+    /// # Safety
+    /// As for `ControlExe::run`.
+    pub(crate) unsafe fn run(
+        &self,
+        control: &ControlExe,
+        plan: &KernelPlan,
+        step: &ControlStep,
+        ptrs: &[*mut u8],
+    ) -> Result<()> {
+        let programs = programs(control);
+        let l = &self.layout;
+        let mut frame = vec![0u64; l.words];
+        let mut owned: Vec<Buffer> = Vec::new();
+        let mut alloc = |dtype: DType, n: usize| {
+            let mut buf = Buffer::zeroed(dtype, n);
+            let p = buf.as_mut_ptr();
+            owned.push(buf);
+            p
+        };
+        let table = helpers::table().as_ptr() as u64;
+        for (exe, pl) in programs.iter().zip(&l.programs) {
+            for (i, info) in exe.plan.buffers.iter().enumerate() {
+                frame[pl.slots + i] = match info.kind {
+                    BufferKind::Const(_) => exe.consts[i]
+                        .as_ref()
+                        .expect("constant buffers hold their value")
+                        .buf
+                        .as_ptr() as u64,
+                    BufferKind::Temp(_) => alloc(info.dtype, info.shape.size()) as u64,
+                    BufferKind::Param(_) | BufferKind::Output(_) => 0,
+                };
+            }
+            for k in &pl.kernels {
+                for (j, b) in k.bufs.iter().enumerate() {
+                    frame[k.args + j] = frame[pl.slots + b.index()];
+                }
+                frame[k.args + k.bufs.len()] = table;
+                let f = exe.step_fns[k.step].expect("kernels with work are compiled");
+                frame[k.func] = exe.code.function(f) as usize as u64;
+            }
+        }
+        let nc = self.in_place.len();
+        for (i, &b) in step.inputs.iter().enumerate() {
+            frame[l.inputs + i] = ptrs[b.index()] as u64;
+        }
+        for (i, &b) in step.outputs.iter().enumerate() {
+            frame[l.outputs + i] = ptrs[b.index()] as u64;
+        }
+        for k in 0..nc {
+            let (src, dst) = (ptrs[step.inputs[k].index()], ptrs[step.outputs[k].index()]);
+            let info = &plan.buffers[step.outputs[k].index()];
+            if src != dst {
+                // SAFETY: both are distinct step buffers of the carried type.
+                unsafe { std::ptr::copy_nonoverlapping(src, dst, nbytes(&info.shape, info.dtype)) };
+            }
+            frame[l.next + k] = if self.in_place[k] {
+                dst as u64
+            } else {
+                alloc(info.dtype, info.shape.size()) as u64
+            };
+        }
+        let cell_type = match step.op {
+            Op::While { .. } => DType::Bool,
+            _ => DType::I32,
+        };
+        frame[l.cell] = alloc(cell_type, 1) as u64;
+        let ctx = RunCtx {
+            programs,
+            error: RefCell::new(None),
+        };
+        frame[l.callback] = step_callback as *const () as u64;
+        frame[l.ctx] = &ctx as *const RunCtx<'_> as u64;
+
+        if let (Some(t), true) = (&self.temporal, temporal::enabled()) {
+            // SAFETY: the frame is complete; every range is disjoint.
+            unsafe { self.run_temporal(t, &frame) };
+            let Op::Loop { trip, .. } = step.op else {
+                unreachable!("temporal drivers are built for loops")
+            };
+            for k in (0..nc).filter(|&k| trip % 2 == 1 && !self.in_place[k]) {
+                frame[l.finals + k] = frame[l.next + k];
+            }
+            for k in (0..nc).filter(|&k| trip % 2 == 0 || self.in_place[k]) {
+                frame[l.finals + k] = frame[l.outputs + k];
+            }
+        } else {
+            let f = self.code.function(0);
+            // SAFETY: the frame holds every pointer the driver reads, laid
+            // out as `Layout` says; the buffers are valid as the caller
+            // guarantees, the temporaries and scratch buffers live in `owned`.
+            unsafe { f(frame.as_ptr() as *const *const u8, 0, 0) };
+            if let Some(e) = ctx.error.borrow_mut().take() {
+                return Err(e);
+            }
+        }
+        for k in 0..nc {
+            let (fin, dst) = (frame[l.finals + k] as *mut u8, ptrs[step.outputs[k].index()]);
+            if fin != dst {
+                let info = &plan.buffers[step.outputs[k].index()];
+                // SAFETY: `fin` is a scratch buffer of the result's type.
+                unsafe { std::ptr::copy_nonoverlapping(fin, dst, nbytes(&info.shape, info.dtype)) };
+            }
+        }
+        drop(owned);
+        Ok(())
+    }
+
+    /// Runs the temporal driver over every element, in parallel ranges of
+    /// whole chunks when there are several.
+    ///
+    /// # Safety
+    /// `frame` is complete for this step.
+    unsafe fn run_temporal(&self, t: &TemporalCode, frame: &[u64]) {
+        let f = self.code.function(t.func);
+        let base = frame.as_ptr() as usize;
+        let chunks = t.size.div_ceil(t.chunk);
+        let parts = (rayon::current_num_threads() * 4).min(chunks).max(1);
+        let per = chunks.div_ceil(parts) * t.chunk;
+        // SAFETY: the ranges are disjoint; the temporal driver only reads the
+        // frame and writes the elements of its range of every element-wise
+        // buffer (the identity maps `temporal::analyze` checked).
+        let run = |lo: usize| unsafe {
+            f(base as *const *const u8, lo as u64, (lo + per).min(t.size) as u64)
+        };
+        if parts == 1 {
+            run(0);
+        } else {
+            (0..parts)
+                .into_par_iter()
+                .map(|p| p * per)
+                .filter(|&lo| lo < t.size)
+                .for_each(run);
+        }
+    }
+}
+
+/// The chunk of a temporal driver: about `CHUNK_BYTES` over the body's
+/// element-wise buffers, a multiple of 64 elements.
+fn chunk_size(plan: &KernelPlan, shape: &Shape) -> usize {
+    let n = shape.size();
+    let per_elem: usize = plan
+        .buffers
+        .iter()
+        .filter(|b| b.shape.size() == n && !matches!(b.kind, BufferKind::Const(_)))
+        .map(|b| b.dtype.size())
+        .sum::<usize>()
+        .max(1);
+    (CHUNK_BYTES / per_elem).clamp(64, 1 << 16) / 64 * 64
+}
+
+fn nbytes(shape: &Shape, dtype: DType) -> usize {
+    shape.size() * dtype.size()
+}
+
+/// What the callback needs: the sub-graphs, and the first error.
+struct RunCtx<'a> {
+    programs: Vec<&'a Executable>,
+    error: RefCell<Option<Error>>,
+}
+
+/// The callback of generated drivers: runs step `code & 0xffff_ffff` of
+/// sub-graph `code >> 32` with the buffer pointers in `slots`. Returns 0 on
+/// success, 1 after recording the error (or panic) in the context.
+extern "C" fn step_callback(ctx: u64, code: u64, slots: u64) -> u32 {
+    // SAFETY: `ctx` is the `RunCtx` of the run in progress (it outlives the
+    // driver call that calls back).
+    let ctx = unsafe { &*(ctx as *const RunCtx<'_>) };
+    let (p, s) = ((code >> 32) as usize, (code & 0xffff_ffff) as usize);
+    let exe = ctx.programs[p];
+    // SAFETY: the driver passes the sub-graph's slot array, one pointer
+    // per plan buffer, all set for this run.
+    let ptrs = unsafe { std::slice::from_raw_parts(slots as *const *mut u8, exe.plan.buffers.len()) };
+    // SAFETY: the slots hold valid buffers of the plan's types.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+        run_step(exe, s, ptrs)
+    }));
+    let error = match result {
+        Ok(Ok(())) => return 0,
+        Ok(Err(e)) => e,
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Error::invalid("loop", format!("a step of the body panicked: {msg}"))
+        }
+    };
+    ctx.error.borrow_mut().get_or_insert(error);
+    1
+}
+
+/// Runs step `s` of `exe` that is not a native kernel.
+///
+/// # Safety
+/// `ptrs` holds a valid buffer of the plan's type for every plan buffer.
+unsafe fn run_step(exe: &Executable, s: usize, ptrs: &[*mut u8]) -> Result<()> {
+    let plan = &exe.plan;
+    match &plan.steps[s] {
+        Step::Host(h) => {
+            let inputs: Vec<Value> = h
+                .inputs
+                .iter()
+                .map(|b| {
+                    let info = &plan.buffers[b.index()];
+                    let mut buf = Buffer::zeroed(info.dtype, info.shape.size());
+                    let n = buf.nbytes();
+                    // SAFETY: the buffer holds `n` initialised bytes.
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(ptrs[b.index()], buf.as_mut_ptr(), n)
+                    };
+                    Value::new(info.shape.clone(), buf)
+                })
+                .collect();
+            let refs: Vec<&Value> = inputs.iter().collect();
+            let out = &plan.buffers[h.output.index()];
+            let v = eval_op(&h.op, &refs, &out.shape, out.dtype)?;
+            let bytes = v.buf.bytes();
+            // SAFETY: the output holds exactly `bytes.len()` bytes and does
+            // not overlap the fresh result.
+            unsafe {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptrs[h.output.index()], bytes.len())
+            };
+            Ok(())
+        }
+        Step::Copy { src, dst } => {
+            let info = &plan.buffers[dst.index()];
+            // SAFETY: both hold `n` bytes of the same type; `copy` allows overlap.
+            unsafe {
+                std::ptr::copy(
+                    ptrs[src.index()],
+                    ptrs[dst.index()],
+                    nbytes(&info.shape, info.dtype),
+                )
+            };
+            Ok(())
+        }
+        Step::Control(c) => {
+            let control = exe.controls[s].as_ref().expect("control steps are compiled");
+            // SAFETY: as guaranteed by the caller.
+            unsafe { control.run(plan, c, ptrs, exe.drivers[s].as_ref()) }
+        }
+        Step::Kernel(k) => Err(Error::invalid(
+            "loop",
+            format!("kernel {} is called by the native driver", k.name),
+        )),
+    }
+}

@@ -1,0 +1,484 @@
+//! SIMD lowering of element-wise kernel bodies: 128-bit vectors over the
+//! innermost axis of the loop nest.
+//!
+//! A kernel is vectorised when every access walks the innermost axis with
+//! stride 0 (a broadcast: one scalar load, splatted) or 1 (loads) and every
+//! store with stride 1, and every instruction has a vector form here. All
+//! non-bool values must have one element size: 4 bytes (`f32x4`, `i32x4`)
+//! or 8 bytes (`f64x2`). Bools are lane masks of the integer type with those
+//! lanes (`i32x4` or `i64x2`, all ones for true); in memory they stay one
+//! byte 0/1, widened on load and narrowed on store. Kernels with `i64`
+//! values, integer division, float remainder, integer powers, casts between
+//! sizes or random bits stay scalar.
+//!
+//! Every vector op computes lane by lane what the scalar lowering computes
+//! (the same IEEE operations, the same NaN and signed-zero choices for
+//! maximum/minimum and sign), so vector and scalar results are bit-identical;
+//! transcendentals use `vmath`, whose scalar and vector forms agree.
+
+use super::{Access, Emitter, clif_type};
+use crate::vmath;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, Type, Value, types};
+use heron_ir::plan::{BufId, Expr, Kernel, Store, StoreValue};
+use heron_ir::{BinaryOp, DType, UnaryOp};
+
+/// How a kernel is vectorised: lanes per vector and vectors per unrolled step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Elements per vector (4 or 2).
+    pub lanes: usize,
+    /// Independent vectors per iteration of the unrolled loop.
+    pub unroll: usize,
+}
+
+/// Bodies up to this many instructions are unrolled ×4, larger ones ×2.
+const SMALL_BODY: usize = 48;
+
+/// The vector shape of element-wise `kernel`, or `None` when it stays
+/// scalar. `inner` holds each access's coefficient on the innermost axis
+/// (loads in body order, then stores) and `extent` that axis's length.
+pub fn plan(
+    kernel: &Kernel,
+    buffer_dtype: &dyn Fn(BufId) -> DType,
+    inner: &[i64],
+    first_store: usize,
+    extent: usize,
+) -> Option<Shape> {
+    if kernel.reduce.is_some() {
+        return None;
+    }
+    let mut size = None;
+    let dtypes = kernel
+        .body
+        .iter()
+        .map(|i| i.dtype)
+        .chain(kernel.stores.iter().map(|s| buffer_dtype(s.buf)));
+    for d in dtypes {
+        match d {
+            DType::Bool => {}
+            DType::I64 => return None,
+            d if size.is_some_and(|s| s != d.size()) => return None,
+            d => size = Some(d.size()),
+        }
+    }
+    let lanes = 16 / size.unwrap_or(4);
+    if extent < lanes
+        || inner[..first_store].iter().any(|&c| c != 0 && c != 1)
+        || inner[first_store..].iter().any(|&c| c != 1)
+        || !kernel
+            .body
+            .iter()
+            .all(|i| supported(kernel, &i.expr, i.dtype, lanes))
+    {
+        return None;
+    }
+    let unroll = if kernel.body.len() <= SMALL_BODY {
+        4
+    } else {
+        2
+    };
+    Some(Shape { lanes, unroll })
+}
+
+/// Whether instruction `expr` (of result dtype `to`) has a vector form
+/// with `lanes` lanes.
+fn supported(kernel: &Kernel, expr: &Expr, to: DType, lanes: usize) -> bool {
+    let dt = |i: usize| kernel.body[i].dtype;
+    match expr {
+        Expr::Load { .. } | Expr::Imm(_) | Expr::Select(..) => true,
+        Expr::ThreefryBits { .. } => false,
+        Expr::Unary(op, x) => {
+            let from = dt(*x);
+            !from.is_float() || vmath::provides_unary(*op) || !is_transcendental(*op)
+        }
+        Expr::Binary(op, x, _) => {
+            let d = dt(*x);
+            match op {
+                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul => d != DType::Bool,
+                BinaryOp::Div => d.is_float(),
+                BinaryOp::Rem => false,
+                BinaryOp::Pow | BinaryOp::Atan2 => d.is_float() && vmath::provides_binary(*op),
+                BinaryOp::And | BinaryOp::Or | BinaryOp::Xor => !d.is_float(),
+                // Unsigned order of 64-bit masks has no SSE form.
+                BinaryOp::Eq | BinaryOp::Ne => true,
+                _ => d != DType::Bool || lanes == 4,
+            }
+        }
+        Expr::Cast(_, x) => {
+            let from = dt(*x);
+            from == to || from == DType::Bool || to == DType::Bool || from.size() == to.size()
+        }
+    }
+}
+
+/// Unary float ops that are not plain IEEE instructions.
+fn is_transcendental(op: UnaryOp) -> bool {
+    use UnaryOp::*;
+    !matches!(
+        op,
+        Neg | Abs
+            | Sign
+            | Sqrt
+            | Rsqrt
+            | Floor
+            | Ceil
+            | Round
+            | Trunc
+            | Square
+            | Reciprocal
+            | IsNan
+            | IsInf
+            | IsFinite
+            | Not
+    )
+}
+
+/// The vector type holding `lanes` elements of `dtype` (a bool is a mask of
+/// the integer type of that width).
+pub fn vec_type(dtype: DType, lanes: usize) -> Type {
+    match (dtype, lanes) {
+        (DType::F32, _) => types::F32X4,
+        (DType::F64, _) => types::F64X2,
+        (DType::I32 | DType::U32, _) => types::I32X4,
+        (DType::I64, _) => types::I64X2,
+        (DType::Bool, 4) => types::I32X4,
+        (DType::Bool, _) => types::I64X2,
+    }
+}
+
+fn little() -> MemFlagsData {
+    MemFlagsData::new().with_endianness(Endianness::Little)
+}
+
+/// The element offset of an access, in bytes, plus its address.
+fn address(e: &mut Emitter<'_>, a: &Access, off: Value) -> Value {
+    super::address(e, a, off)
+}
+
+/// Emits body `kernel` for the vector starting `skip` elements after the
+/// current offsets `offs` (on the innermost axis); returns every instruction's vector value.
+pub fn eval_body(
+    e: &mut Emitter<'_>,
+    kernel: &Kernel,
+    shape: Shape,
+    accesses: &[Access],
+    access_of: &[usize],
+    inner: &[i64],
+    offs: &[Value],
+    skip: usize,
+) -> Vec<Value> {
+    let lanes = shape.lanes;
+    let mut values: Vec<Value> = Vec::with_capacity(kernel.body.len());
+    for (i, instr) in kernel.body.iter().enumerate() {
+        let dt = |k: usize| kernel.body[k].dtype;
+        let ty = vec_type(instr.dtype, lanes);
+        let v = match &instr.expr {
+            Expr::Load { .. } => {
+                let k = access_of[i];
+                let a = &accesses[k];
+                let addr = address(e, a, offs[k]);
+                if inner[k] == 0 {
+                    let flags = MemFlagsData::trusted();
+                    let s = e.b.ins().load(clif_type(instr.dtype), flags, addr, 0);
+                    splat(e, s, instr.dtype, lanes)
+                } else {
+                    load(e, addr, (skip * a.size) as i32, instr.dtype, lanes)
+                }
+            }
+            Expr::Imm(s) => {
+                let s = super::elementwise::immediate(e, *s);
+                splat(e, s, instr.dtype, lanes)
+            }
+            Expr::Unary(op, x) => unary(e, *op, values[*x], dt(*x), lanes),
+            Expr::Binary(op, x, y) => binary(e, *op, values[*x], values[*y], dt(*x), lanes),
+            Expr::Select(c, x, y) => select(e, values[*c], values[*x], values[*y]),
+            Expr::Cast(to, x) => cast(e, values[*x], dt(*x), *to, lanes),
+            Expr::ThreefryBits { .. } => unreachable!("random bits are not vectorised"),
+        };
+        debug_assert_eq!(e.b.func.dfg.value_type(v), ty);
+        values.push(v);
+    }
+    values
+}
+
+/// Stores the vector `value` of `store` (of buffer dtype `dtype`) at the
+/// current offset plus `skip` elements.
+pub fn store(
+    e: &mut Emitter<'_>,
+    a: &Access,
+    off: Value,
+    skip: usize,
+    value: Value,
+    dtype: DType,
+    lanes: usize,
+) {
+    let addr = address(e, a, off);
+    let at = (skip * a.size) as i32;
+    let flags = MemFlagsData::trusted();
+    if dtype != DType::Bool {
+        e.b.ins().store(flags, value, addr, at);
+        return;
+    }
+    // Mask (0 / all ones) → 0/1 bytes.
+    let ones = e.b.ins().ineg(value);
+    if lanes == 4 {
+        let w = e.b.ins().snarrow(ones, ones);
+        let b = e.b.ins().snarrow(w, w);
+        let words = e.b.ins().bitcast(types::I32X4, little(), b);
+        let word = e.b.ins().extractlane(words, 0);
+        e.b.ins().store(flags, word, addr, at);
+    } else {
+        for lane in 0..lanes {
+            let x = e.b.ins().extractlane(ones, lane as u8);
+            let x = e.b.ins().ireduce(types::I8, x);
+            e.b.ins().store(flags, x, addr, at + lane as i32);
+        }
+    }
+}
+
+/// Whether a kernel's store is a plain element-wise value store.
+pub fn store_value(s: &Store) -> usize {
+    match s.value {
+        StoreValue::Expr(v) => v,
+        StoreValue::Reduced => unreachable!("element-wise store"),
+    }
+}
+
+/// A vector of `lanes` elements of `dtype` loaded at `addr + at`.
+fn load(e: &mut Emitter<'_>, addr: Value, at: i32, dtype: DType, lanes: usize) -> Value {
+    // Not `readonly`: an aliased output may be this very memory.
+    let flags = MemFlagsData::trusted();
+    if dtype != DType::Bool {
+        return e.b.ins().load(vec_type(dtype, lanes), flags, addr, at);
+    }
+    let ones = if lanes == 4 {
+        let word = e.b.ins().load(types::I32, flags, addr, at);
+        let v = e.b.ins().scalar_to_vector(types::I32X4, word);
+        let bytes = e.b.ins().bitcast(types::I8X16, little(), v);
+        let half = e.b.ins().uwiden_low(bytes);
+        e.b.ins().uwiden_low(half)
+    } else {
+        let b0 = e.b.ins().uload8(types::I64, flags, addr, at);
+        let b1 = e.b.ins().uload8(types::I64, flags, addr, at + 1);
+        let v = e.b.ins().splat(types::I64X2, b0);
+        e.b.ins().insertlane(v, b1, 1)
+    };
+    e.b.ins().ineg(ones)
+}
+
+/// Scalar `s` of `dtype` in every lane (a bool 0/1 becomes a mask).
+fn splat(e: &mut Emitter<'_>, s: Value, dtype: DType, lanes: usize) -> Value {
+    let ty = vec_type(dtype, lanes);
+    if dtype != DType::Bool {
+        return e.b.ins().splat(ty, s);
+    }
+    let wide = e.b.ins().uextend(ty.lane_type(), s);
+    let mask = e.b.ins().ineg(wide);
+    e.b.ins().splat(ty, mask)
+}
+
+/// The float constant `x` of `dtype` in every lane.
+fn fconst(e: &mut Emitter<'_>, dtype: DType, x: f64, lanes: usize) -> Value {
+    let s = if dtype == DType::F32 {
+        e.b.ins().f32const(x as f32)
+    } else {
+        e.b.ins().f64const(x)
+    };
+    e.b.ins().splat(vec_type(dtype, lanes), s)
+}
+
+/// The integer constant `x` in every lane of `ty`.
+fn iconst(e: &mut Emitter<'_>, ty: Type, x: i64) -> Value {
+    let s = e.b.ins().iconst(ty.lane_type(), x);
+    e.b.ins().splat(ty, s)
+}
+
+/// Picks `a` where mask `m` is set, else `b`.
+fn select(e: &mut Emitter<'_>, m: Value, a: Value, b: Value) -> Value {
+    let ty = e.b.func.dfg.value_type(a);
+    let m = if e.b.func.dfg.value_type(m) == ty {
+        m
+    } else {
+        e.b.ins().bitcast(ty, MemFlagsData::new(), m)
+    };
+    e.b.ins().bitselect(m, a, b)
+}
+
+/// `op x` lane by lane; `x` holds elements of `from`.
+fn unary(e: &mut Emitter<'_>, op: UnaryOp, x: Value, from: DType, lanes: usize) -> Value {
+    use UnaryOp::*;
+    let ty = vec_type(from, lanes);
+    let float = from.is_float();
+    if float && let Some(v) = vmath::emit_unary(&mut e.b, e.target, op, x) {
+        return v;
+    }
+    match op {
+        Neg if float => e.b.ins().fneg(x),
+        Neg => e.b.ins().ineg(x),
+        Abs if float => e.b.ins().fabs(x),
+        Abs if from == DType::U32 => x,
+        Abs => e.b.ins().iabs(x),
+        Sign if float => {
+            let one = fconst(e, from, 1.0, lanes);
+            let minus = fconst(e, from, -1.0, lanes);
+            let zero = fconst(e, from, 0.0, lanes);
+            let gt = e.b.ins().fcmp(FloatCC::GreaterThan, x, zero);
+            let lt = e.b.ins().fcmp(FloatCC::LessThan, x, zero);
+            let eq = e.b.ins().fcmp(FloatCC::Equal, x, zero);
+            let r = select(e, eq, zero, x);
+            let r = select(e, lt, minus, r);
+            select(e, gt, one, r)
+        }
+        Sign => {
+            let zero = iconst(e, ty, 0);
+            if from == DType::U32 {
+                let gt = e.b.ins().icmp(IntCC::UnsignedGreaterThan, x, zero);
+                return e.b.ins().ineg(gt);
+            }
+            let gt = e.b.ins().icmp(IntCC::SignedGreaterThan, x, zero);
+            let lt = e.b.ins().icmp(IntCC::SignedLessThan, x, zero);
+            e.b.ins().isub(lt, gt)
+        }
+        Sqrt => e.b.ins().sqrt(x),
+        Rsqrt => {
+            let s = e.b.ins().sqrt(x);
+            let one = fconst(e, from, 1.0, lanes);
+            e.b.ins().fdiv(one, s)
+        }
+        Reciprocal => {
+            let one = fconst(e, from, 1.0, lanes);
+            e.b.ins().fdiv(one, x)
+        }
+        Floor if float => e.b.ins().floor(x),
+        Ceil if float => e.b.ins().ceil(x),
+        Round if float => e.b.ins().nearest(x),
+        Trunc if float => e.b.ins().trunc(x),
+        Floor | Ceil | Round | Trunc => x,
+        Square if float => e.b.ins().fmul(x, x),
+        Square => e.b.ins().imul(x, x),
+        IsNan if float => e.b.ins().fcmp(FloatCC::Unordered, x, x),
+        IsInf if float => {
+            let a = e.b.ins().fabs(x);
+            let inf = fconst(e, from, f64::INFINITY, lanes);
+            e.b.ins().fcmp(FloatCC::Equal, a, inf)
+        }
+        IsFinite if float => {
+            let a = e.b.ins().fabs(x);
+            let inf = fconst(e, from, f64::INFINITY, lanes);
+            e.b.ins().fcmp(FloatCC::LessThan, a, inf)
+        }
+        IsNan | IsInf => iconst(e, vec_type(DType::Bool, lanes), 0),
+        IsFinite => iconst(e, vec_type(DType::Bool, lanes), -1),
+        Not => e.b.ins().bnot(x),
+        _ => unreachable!("{} on {from} has no vector form", op.name()),
+    }
+}
+
+/// `a op b` lane by lane, both holding elements of `dtype`.
+fn binary(
+    e: &mut Emitter<'_>,
+    op: BinaryOp,
+    a: Value,
+    b: Value,
+    dtype: DType,
+    lanes: usize,
+) -> Value {
+    use BinaryOp::*;
+    let float = dtype.is_float();
+    // Bools are masks: unsigned order puts false (0) below true (all ones).
+    let signed = matches!(dtype, DType::I32 | DType::I64);
+    if float
+        && matches!(op, Pow | Atan2)
+        && let Some(v) = vmath::emit_binary(&mut e.b, e.target, op, a, b)
+    {
+        return v;
+    }
+    match op {
+        Add if float => e.b.ins().fadd(a, b),
+        Sub if float => e.b.ins().fsub(a, b),
+        Mul if float => e.b.ins().fmul(a, b),
+        Div if float => e.b.ins().fdiv(a, b),
+        Add => e.b.ins().iadd(a, b),
+        Sub => e.b.ins().isub(a, b),
+        Mul => e.b.ins().imul(a, b),
+        Max | Min if float => {
+            let cc = if op == Max {
+                FloatCC::GreaterThan
+            } else {
+                FloatCC::LessThan
+            };
+            let better = e.b.ins().fcmp(cc, a, b);
+            let nan = e.b.ins().fcmp(FloatCC::Unordered, a, a);
+            let pick_a = e.b.ins().bor(better, nan);
+            select(e, pick_a, a, b)
+        }
+        Max if signed => e.b.ins().smax(a, b),
+        Max => e.b.ins().umax(a, b),
+        Min if signed => e.b.ins().smin(a, b),
+        Min => e.b.ins().umin(a, b),
+        And => e.b.ins().band(a, b),
+        Or => e.b.ins().bor(a, b),
+        Xor => e.b.ins().bxor(a, b),
+        Eq | Ne | Lt | Le | Gt | Ge if float => {
+            let cc = match op {
+                Eq => FloatCC::Equal,
+                Ne => FloatCC::NotEqual,
+                Lt => FloatCC::LessThan,
+                Le => FloatCC::LessThanOrEqual,
+                Gt => FloatCC::GreaterThan,
+                _ => FloatCC::GreaterThanOrEqual,
+            };
+            e.b.ins().fcmp(cc, a, b)
+        }
+        Eq | Ne | Lt | Le | Gt | Ge => {
+            let cc = match (op, signed) {
+                (Eq, _) => IntCC::Equal,
+                (Ne, _) => IntCC::NotEqual,
+                (Lt, true) => IntCC::SignedLessThan,
+                (Le, true) => IntCC::SignedLessThanOrEqual,
+                (Gt, true) => IntCC::SignedGreaterThan,
+                (_, true) => IntCC::SignedGreaterThanOrEqual,
+                (Lt, false) => IntCC::UnsignedLessThan,
+                (Le, false) => IntCC::UnsignedLessThanOrEqual,
+                (Gt, false) => IntCC::UnsignedGreaterThan,
+                (_, false) => IntCC::UnsignedGreaterThanOrEqual,
+            };
+            e.b.ins().icmp(cc, a, b)
+        }
+        Div | Rem | Pow | Atan2 => {
+            unreachable!("{} on {dtype} x{lanes} has no vector form", op.name())
+        }
+    }
+}
+
+/// `x` (elements of `from`) converted to `to` with `astype` semantics, for
+/// conversions between types of one size and to or from bool.
+fn cast(e: &mut Emitter<'_>, x: Value, from: DType, to: DType, lanes: usize) -> Value {
+    if from == to {
+        return x;
+    }
+    let tty = vec_type(to, lanes);
+    match (from, to) {
+        (f, DType::Bool) if f.is_float() => {
+            let zero = fconst(e, f, 0.0, lanes);
+            e.b.ins().fcmp(FloatCC::NotEqual, x, zero)
+        }
+        (_, DType::Bool) => {
+            let zero = iconst(e, vec_type(from, lanes), 0);
+            e.b.ins().icmp(IntCC::NotEqual, x, zero)
+        }
+        (DType::Bool, t) if t.is_float() => {
+            let one = fconst(e, t, 1.0, lanes);
+            let m = e.b.ins().bitcast(tty, MemFlagsData::new(), x);
+            e.b.ins().band(m, one)
+        }
+        (DType::Bool, _) => e.b.ins().ineg(x),
+        (DType::I32 | DType::U32, DType::I32 | DType::U32) => x,
+        (DType::F32, DType::I32) => e.b.ins().fcvt_to_sint_sat(tty, x),
+        (DType::F32, DType::U32) => e.b.ins().fcvt_to_uint_sat(tty, x),
+        (DType::I32, DType::F32) => e.b.ins().fcvt_from_sint(tty, x),
+        (DType::U32, DType::F32) => e.b.ins().fcvt_from_uint(tty, x),
+        _ => unreachable!("convert {from} -> {to} has no vector form"),
+    }
+}
