@@ -1,15 +1,17 @@
-//! W5: counter-based RNG throughput. 16,777,216 f32 uniforms on `[0, 1)`
+//! W5 against the `rand` crate: counter-based RNG throughput. 16,777,216 f32 uniforms on `[0, 1)`
 //! and 16,777,216 f32 standard normals, drawn by a jitted `RandomState`
 //! draw (bits generated inside the fused loop), by heron's eager mode, by a
 //! hand-written Threefry loop (`heron::ir::threefry`, single-threaded and
 //! with rayon) computing JAX's construction, and by the `rand` crate's
 //! `SmallRng` (xoshiro; `rand_distr`'s ziggurat for normals), the fastest
 //! non-counter-based reference. Every version is checked before it is timed.
+//! The hand-written loops are those of the W5 workload (`heron-bench`),
+//! which `heron bench` runs without the `rand` references.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use heron as hn;
-use heron::ir::threefry::threefry2x32;
 use heron::random::{Key, RandomState};
+use heron_bench::workloads::w5::{bits, normal, unit};
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
@@ -25,70 +27,15 @@ fn draw_key() -> [u32; 2] {
     Key::new(SEED).split()[1].data()
 }
 
-/// The 32-bit word of element `i` (`jax.random.bits`, partitionable).
-fn word(key: [u32; 2], i: usize) -> u32 {
-    let [b1, b2] = threefry2x32(key, [(i as u64 >> 32) as u32, i as u32]);
-    b1 ^ b2
-}
-
-/// JAX's uniform on `[0, 1)` from a word: the top 23 bits as the mantissa.
-fn unit(bits: u32) -> f32 {
-    (bits >> 9) as f32 * f32::EPSILON
-}
-
-/// Giles' single-precision `erfinv`, the polynomials XLA (and heron) use.
-fn erfinv(x: f32) -> f32 {
-    const LT_5: [f32; 9] = [
-        2.810_226_4e-8,
-        3.432_739_4e-7,
-        -3.523_387_7e-6,
-        -4.391_506_5e-6,
-        2.185_808_7e-4,
-        -1.253_725e-3,
-        -4.177_681_6e-3,
-        2.466_407_3e-1,
-        1.501_409_4,
-    ];
-    const GE_5: [f32; 9] = [
-        -2.002_142_6e-4,
-        1.009_505_6e-4,
-        1.349_343_2e-3,
-        -3.673_428_4e-3,
-        5.739_507_7e-3,
-        -7.622_461_3e-3,
-        9.438_870_5e-3,
-        1.001_674_1,
-        2.832_976_8,
-    ];
-    let w = -(-x * x).ln_1p();
-    let (c, t) = if w < 5.0 {
-        (&LT_5, w - 2.5)
-    } else {
-        (&GE_5, w.sqrt() - 3.0)
-    };
-    let p = c[1..].iter().fold(c[0], |p, &k| k + p * t);
-    if x.abs() == 1.0 {
-        x * f32::INFINITY
-    } else {
-        p * x
-    }
-}
-
-/// JAX's standard normal from a word: `sqrt(2) * erfinv(u)`, `u` uniform on
-/// `(-1, 1)` (as `jax.random.normal` computes it).
-fn normal(bits: u32) -> f32 {
-    let lo = (-1.0f32).next_up();
-    let span = 1.0f32 - lo;
-    let u = ((unit(bits) as f64 * span as f64 + lo as f64) as f32).max(lo);
-    std::f32::consts::SQRT_2 * erfinv(u)
-}
-
 fn hand_serial(key: [u32; 2], f: fn(u32) -> f32) -> Vec<f32> {
-    (0..N).map(|i| f(word(key, i))).collect()
+    (0..N).map(|i| f(bits(key, i as u64))).collect()
 }
 
 fn hand_rayon(key: [u32; 2], f: fn(u32) -> f32) -> Vec<f32> {
-    (0..N).into_par_iter().map(|i| f(word(key, i))).collect()
+    (0..N)
+        .into_par_iter()
+        .map(|i| f(bits(key, i as u64)))
+        .collect()
 }
 
 fn small_rng_uniform(rng: &mut SmallRng) -> Vec<f32> {

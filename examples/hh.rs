@@ -1,7 +1,8 @@
 //! W3: a population of N = 100,000 Hodgkin–Huxley neurons, 100
 //! forward-Euler steps in one compiled `fori_loop`, with the classic rate
 //! functions; a spike is an upward crossing of 20 mV. Prints the spike
-//! count and the time, compiled and eager.
+//! count and the time: compiled with and without temporal fusion, on the
+//! reference loop driver, and eager.
 //!
 //! Run with `cargo run --release --example hh`.
 
@@ -76,12 +77,24 @@ impl Hh {
 }
 
 fn main() {
-    for run in ["jit (first, compiles)", "jit (cached)"] {
+    // The first call compiles; later calls reuse the code, with temporal
+    // fusion, without it, and on the reference loop driver.
+    let runs = [
+        ("jit (first, compiles)", true, true),
+        ("jit, temporal fusion", true, true),
+        ("jit, step by step", false, true),
+        ("jit, reference driver", false, false),
+    ];
+    for (label, temporal, native) in runs {
+        hn::set_temporal_fusion(temporal);
+        hn::control::set_native_drivers(native);
         let net = Hh::new();
         let start = Instant::now();
         hn::fori_loop(0, STEPS, |_| net.step());
-        net.report(run, start.elapsed().as_secs_f64());
+        net.report(label, start.elapsed().as_secs_f64());
     }
+    hn::set_temporal_fusion(true);
+    hn::control::set_native_drivers(true);
     let net = Hh::new();
     let start = Instant::now();
     for _ in 0..STEPS {

@@ -1,7 +1,8 @@
 //! W2: a population of N = 1,000,000 leaky integrate-and-fire neurons run
-//! for 100 steps, as one compiled `fori_loop` (one call from Rust) and
-//! eagerly (one interpreter call per op per step); prints spike counts, the
-//! mean rate and the time per step of each.
+//! for 100 steps, as one compiled `fori_loop` (one call from Rust: with and
+//! without temporal fusion, and on the reference loop driver) and eagerly
+//! (one interpreter call per op per step); prints spike counts, the mean
+//! rate and the time per step of each.
 //!
 //! Run with `cargo run --release --example lif`.
 
@@ -62,13 +63,26 @@ impl Lif {
 
 fn main() {
     // Compiled: the whole simulation is one fori_loop. The first call
-    // compiles; the second reuses the code.
-    for run in ["jit (first, compiles)", "jit (cached)"] {
+    // compiles; later calls reuse the code, with temporal fusion (all steps
+    // on one cache-sized chunk of neurons at a time), without it (every step
+    // over the whole population), and on the reference driver (the loop in
+    // Rust, calling the body's code once per step).
+    let runs = [
+        ("jit (first, compiles)", true, true),
+        ("jit, temporal fusion", true, true),
+        ("jit, step by step", false, true),
+        ("jit, reference driver", false, false),
+    ];
+    for (label, temporal, native) in runs {
+        hn::set_temporal_fusion(temporal);
+        hn::control::set_native_drivers(native);
         let net = Lif::new();
         let start = Instant::now();
         hn::fori_loop(0, STEPS, |i: Array| net.step(&i));
-        net.report(run, start.elapsed().as_secs_f64());
+        net.report(label, start.elapsed().as_secs_f64());
     }
+    hn::set_temporal_fusion(true);
+    hn::control::set_native_drivers(true);
 
     // Eager: every op of every step runs through the interpreter.
     let net = Lif::new();

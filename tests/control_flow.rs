@@ -225,3 +225,110 @@ fn lif_loop_matches_the_unrolled_steps() {
     assert_eq!(looped.2.to_vec::<i32>(), count.to_vec::<i32>());
     assert!(count.sum().item::<i32>() > 0);
 }
+
+/// Runs `sim` on the native drivers and on the reference driver (which calls
+/// the body's code from Rust once per iteration); asserts the same bits.
+fn native_matches_reference(sim: impl Fn() -> Vec<Array>) -> Vec<Array> {
+    let native = sim();
+    hn::control::set_native_drivers(false);
+    let reference = sim();
+    hn::control::set_native_drivers(true);
+    for (a, b) in native.iter().zip(&reference) {
+        assert_eq!(
+            a.astype(DType::F64).to_vec::<f64>(),
+            b.astype(DType::F64).to_vec::<f64>()
+        );
+    }
+    native
+}
+
+#[test]
+fn ten_thousand_steps_run_in_one_native_driver_call() {
+    // The running mean keeps the body from temporal fusion: every step runs
+    // the body's kernels from the generated loop.
+    let run = || {
+        let v = Variable::new(hn::zeros(&[16], DType::F32));
+        let total = Variable::new(hn::zeros(&[], DType::F32));
+        hn::fori_loop(0, 10_000, |i: Array| {
+            let x = &v.value() * 0.999 + (i.astype(DType::F32) * 0.001).sin();
+            total.set(total.value() + x.mean());
+            v.set(x);
+        });
+        vec![v.value(), total.value()]
+    };
+    let state = native_matches_reference(run);
+    let (mut v, mut total) = (0.0f32, 0.0f32);
+    for i in 0..10_000 {
+        v = v * 0.999 + (i as f32 * 0.001).sin();
+        total += v;
+    }
+    assert_close(&state[0], &hn::full(&[16], v as f64, DType::F32));
+    assert!((state[1].item::<f32>() - total).abs() <= 1e-3 * total.abs());
+
+    // The loop is one generated function: its driver is in the Cranelift IR.
+    let w = Variable::new(hn::zeros(&[16], DType::F32));
+    let f = hn::jit(move |_: ()| {
+        hn::fori_loop(0, 10_000, |_| w.set(w.value() - w.value().mean()));
+    });
+    let clif = f.compile(()).clif_text();
+    assert!(clif.contains("; kernel drive"), "{clif}");
+    assert!(clif.contains("call_indirect"), "{clif}");
+}
+
+#[test]
+fn nested_loops_through_the_native_driver() {
+    let run = || {
+        let v = Variable::new(lin(6));
+        let count = Variable::new(hn::zeros(&[], DType::I32));
+        hn::fori_loop(0, 5, |i: Array| {
+            hn::fori_loop(0, 3, |j: Array| {
+                v.set(&v.value() * 0.5 + (&i * 3 + &j).astype(DType::F32));
+            });
+            hn::while_loop(
+                || v.value().sum().gt(1.0),
+                || {
+                    v.set(&v.value() - 1.0);
+                    count.set(count.value() + 1);
+                },
+            );
+            let big = v.value().max().gt(0.0);
+            v.set(hn::cond(&big, || v.value() * 0.25, || v.value() + 2.0));
+        });
+        vec![v.value(), count.value()]
+    };
+    let state = native_matches_reference(run);
+    let mut v: Vec<f32> = lin(6).to_vec::<f32>();
+    let mut count = 0;
+    for i in 0..5 {
+        for j in 0..3 {
+            v.iter_mut()
+                .for_each(|x| *x = *x * 0.5 + (i * 3 + j) as f32);
+        }
+        while hn::array(v.as_slice()).sum().item::<f32>() > 1.0 {
+            v.iter_mut().for_each(|x| *x -= 1.0);
+            count += 1;
+        }
+        if v.iter().cloned().fold(f32::MIN, f32::max) > 0.0 {
+            v.iter_mut().for_each(|x| *x *= 0.25);
+        } else {
+            v.iter_mut().for_each(|x| *x += 2.0);
+        }
+    }
+    assert_close(&state[0], &Array::from_vec(v, &[6]));
+    assert_eq!(state[1].item::<i32>(), count);
+    assert!(count > 0);
+}
+
+#[test]
+fn a_failing_host_step_inside_a_native_loop_is_an_error() {
+    let idx = Variable::new(hn::array(&[0, 1, 2]));
+    let data = lin(4);
+    let acc = Variable::new(hn::zeros(&[3], DType::F32));
+    // The indices run past the end on the second step: an error, not UB.
+    let err = hn::try_fori_loop(0, 10, |_| {
+        acc.set(acc.value() + data.take(&idx.value(), 0));
+        idx.set(&idx.value() + 1);
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("take"), "{err}");
+}

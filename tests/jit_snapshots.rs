@@ -12,7 +12,6 @@ fn check(lowered: &heron::Lowered, traced: Expect, optimized: Expect) {
     optimized.assert_eq(&lowered.optimized_text());
 }
 
-
 #[test]
 fn w1_chain_fuses_into_one_kernel() {
     let f = hn::jit(|(x, y): (Array, Array)| (&x * 2.0 + &y) * (&x - 0.5) / (&y + 1.0));

@@ -15,7 +15,11 @@ static SWITCH: Mutex<()> = Mutex::new(());
 
 fn bits(a: &Array) -> Vec<u64> {
     match a.dtype() {
-        DType::F32 => a.to_vec::<f32>().iter().map(|x| x.to_bits() as u64).collect(),
+        DType::F32 => a
+            .to_vec::<f32>()
+            .iter()
+            .map(|x| x.to_bits() as u64)
+            .collect(),
         DType::I32 => a.to_vec::<i32>().iter().map(|&x| x as u32 as u64).collect(),
         d => panic!("unexpected dtype {d:?}"),
     }
@@ -34,8 +38,16 @@ fn same_every_way(sim: impl Fn() -> Vec<Array>) -> Vec<Array> {
     hn::control::set_native_drivers(true);
     hn::set_temporal_fusion(true);
     for (k, ((a, b), c)) in fused.iter().zip(&unfused).zip(&reference).enumerate() {
-        assert_eq!(bits(a), bits(b), "state {k}: temporal fusion changed the result");
-        assert_eq!(bits(b), bits(c), "state {k}: the native driver changed the result");
+        assert_eq!(
+            bits(a),
+            bits(b),
+            "state {k}: temporal fusion changed the result"
+        );
+        assert_eq!(
+            bits(b),
+            bits(c),
+            "state {k}: the native driver changed the result"
+        );
     }
     fused
 }
@@ -101,7 +113,10 @@ fn lif_state_is_bit_identical_with_and_without_temporal_fusion() {
     // Not a multiple of the chunk: the last chunk is partial.
     let state = same_every_way(|| lif(20_011, 100));
     let spikes = state[2].sum().item::<i32>();
-    assert!(spikes > 0, "the population must fire for the test to mean something");
+    assert!(
+        spikes > 0,
+        "the population must fire for the test to mean something"
+    );
     let text = report(|| {
         lif(20_011, 100);
     });
@@ -169,7 +184,7 @@ fn a_scalar_spike_total_is_correct_and_not_fused() {
         let v = Variable::new(hn::full(&[n], -65.0, DType::F32));
         let total = Variable::new(hn::zeros(&[], DType::I32));
         hn::fori_loop(0, 50, |_| {
-            let nv = &v.value() + (-(&v.value() + 65.0) + &input) * 0.01;
+            let nv = &v.value() + (-(&v.value() + 65.0) + &input) * 0.1;
             let spike = nv.ge(-50.0);
             v.set(hn::where_(&spike, -68.0, &nv));
             total.set(total.value() + spike.astype(DType::I32).sum());
@@ -181,7 +196,7 @@ fn a_scalar_spike_total_is_correct_and_not_fused() {
     let mut v = hn::full(&[n], -65.0, DType::F32);
     let mut total = 0;
     for _ in 0..50 {
-        let nv = &v + (-(&v + 65.0) + &input) * 0.01;
+        let nv = &v + (-(&v + 65.0) + &input) * 0.1;
         let spike = nv.ge(-50.0);
         v = hn::where_(&spike, -68.0, &nv);
         total += spike.astype(DType::I32).sum().item::<i32>();
@@ -270,7 +285,9 @@ fn random_draws_keep_the_loop_unfused() {
     let run = || {
         let rng = RandomState::new(11);
         let v = Variable::new(hn::zeros(&[3000], DType::F32));
-        hn::fori_loop(0, 8, |_| v.set(v.value() * 0.9 + rng.uniform(0.0, 1.0, &[3000])));
+        hn::fori_loop(0, 8, |_| {
+            v.set(v.value() * 0.9 + rng.uniform(0.0, 1.0, &[3000]))
+        });
         vec![v.value()]
     };
     let state = same_every_way(run);

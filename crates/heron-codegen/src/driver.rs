@@ -367,7 +367,9 @@ pub(crate) fn build_step_driver(
     let l = spec.layout;
     let (mut g, _, _) = begin(func, fctx, call_conv, spec);
     let step = spec.step;
-    let inputs: Vec<Value> = (0..step.inputs.len()).map(|i| g.word(l.inputs + i)).collect();
+    let inputs: Vec<Value> = (0..step.inputs.len())
+        .map(|i| g.word(l.inputs + i))
+        .collect();
     let outputs: Vec<Value> = (0..step.outputs.len())
         .map(|i| g.word(l.outputs + i))
         .collect();
@@ -398,7 +400,9 @@ pub(crate) fn build_step_driver(
             g.b.ins().jump(header, &[]);
             g.b.switch_to_block(header);
             let t = g.b.use_var(t_var);
-            let more = g.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, t, trip as i64);
+            let more =
+                g.b.ins()
+                    .icmp_imm_u(IntCC::UnsignedLessThan, t, trip as i64);
             g.b.ins().brif(more, iter, &[], exit, &[]);
             g.b.switch_to_block(iter);
             let t = g.b.use_var(t_var);
@@ -506,7 +510,9 @@ pub(crate) fn build_temporal_driver(
     let (mut g, range_start, range_end) = begin(func, fctx, call_conv, spec);
     let pl = &l.programs[0];
     let nc = n_carry(&step.op);
-    let inputs: Vec<Value> = (0..step.inputs.len()).map(|i| g.word(l.inputs + i)).collect();
+    let inputs: Vec<Value> = (0..step.inputs.len())
+        .map(|i| g.word(l.inputs + i))
+        .collect();
     let outputs: Vec<Value> = (0..nc).map(|i| g.word(l.outputs + i)).collect();
     let scratch: Vec<Value> = (0..nc).map(|k| g.word(l.next + k)).collect();
     // The stack copies of the argument tables (static entries copied once)
@@ -515,8 +521,11 @@ pub(crate) fn build_temporal_driver(
     let mut funcs = Vec::new();
     for k in &pl.kernels {
         let words = k.bufs.len() + 1;
-        let slot =
-            g.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, (words * 8) as u32, 4));
+        let slot = g.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            (words * 8) as u32,
+            4,
+        ));
         let addr = g.b.ins().stack_addr(types::I64, slot, 0);
         for j in 0..words {
             let v = g.word(k.args + j);
@@ -531,7 +540,13 @@ pub(crate) fn build_temporal_driver(
     let tables = Tables::Stack { args, funcs };
     let cur: Vec<Variable> = outputs.iter().map(|&o| g.var(o)).collect();
     let next: Vec<Variable> = (0..nc)
-        .map(|k| g.var(if spec.in_place[k] { outputs[k] } else { scratch[k] }))
+        .map(|k| {
+            g.var(if spec.in_place[k] {
+                outputs[k]
+            } else {
+                scratch[k]
+            })
+        })
         .collect();
 
     let c_var = g.var(range_start);
@@ -558,7 +573,11 @@ pub(crate) fn build_temporal_driver(
     g.b.def_var(ce_var, ce);
     for k in 0..nc {
         g.b.def_var(cur[k], outputs[k]);
-        let n = if spec.in_place[k] { outputs[k] } else { scratch[k] };
+        let n = if spec.in_place[k] {
+            outputs[k]
+        } else {
+            scratch[k]
+        };
         g.b.def_var(next[k], n);
     }
     g.b.def_var(t_var, zero);
@@ -566,7 +585,9 @@ pub(crate) fn build_temporal_driver(
 
     g.b.switch_to_block(iter_header);
     let t = g.b.use_var(t_var);
-    let more = g.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, t, *trip as i64);
+    let more =
+        g.b.ins()
+            .icmp_imm_u(IntCC::UnsignedLessThan, t, *trip as i64);
     g.b.ins().brif(more, iter, &[], chunk_done, &[]);
 
     g.b.switch_to_block(iter);

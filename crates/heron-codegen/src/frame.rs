@@ -215,7 +215,10 @@ impl Driver {
             }
         }
         for k in 0..nc {
-            let (fin, dst) = (frame[l.finals + k] as *mut u8, ptrs[step.outputs[k].index()]);
+            let (fin, dst) = (
+                frame[l.finals + k] as *mut u8,
+                ptrs[step.outputs[k].index()],
+            );
             if fin != dst {
                 let info = &plan.buffers[step.outputs[k].index()];
                 // SAFETY: `fin` is a scratch buffer of the result's type.
@@ -241,7 +244,11 @@ impl Driver {
         // frame and writes the elements of its range of every element-wise
         // buffer (the identity maps `temporal::analyze` checked).
         let run = |lo: usize| unsafe {
-            f(base as *const *const u8, lo as u64, (lo + per).min(t.size) as u64)
+            f(
+                base as *const *const u8,
+                lo as u64,
+                (lo + per).min(t.size) as u64,
+            )
         };
         if parts == 1 {
             run(0);
@@ -290,7 +297,8 @@ extern "C" fn step_callback(ctx: u64, code: u64, slots: u64) -> u32 {
     let exe = ctx.programs[p];
     // SAFETY: the driver passes the sub-graph's slot array, one pointer
     // per plan buffer, all set for this run.
-    let ptrs = unsafe { std::slice::from_raw_parts(slots as *const *mut u8, exe.plan.buffers.len()) };
+    let ptrs =
+        unsafe { std::slice::from_raw_parts(slots as *const *mut u8, exe.plan.buffers.len()) };
     // SAFETY: the slots hold valid buffers of the plan's types.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
         run_step(exe, s, ptrs)
@@ -327,9 +335,7 @@ unsafe fn run_step(exe: &Executable, s: usize, ptrs: &[*mut u8]) -> Result<()> {
                     let mut buf = Buffer::zeroed(info.dtype, info.shape.size());
                     let n = buf.nbytes();
                     // SAFETY: the buffer holds `n` initialised bytes.
-                    unsafe {
-                        std::ptr::copy_nonoverlapping(ptrs[b.index()], buf.as_mut_ptr(), n)
-                    };
+                    unsafe { std::ptr::copy_nonoverlapping(ptrs[b.index()], buf.as_mut_ptr(), n) };
                     Value::new(info.shape.clone(), buf)
                 })
                 .collect();
@@ -357,7 +363,9 @@ unsafe fn run_step(exe: &Executable, s: usize, ptrs: &[*mut u8]) -> Result<()> {
             Ok(())
         }
         Step::Control(c) => {
-            let control = exe.controls[s].as_ref().expect("control steps are compiled");
+            let control = exe.controls[s]
+                .as_ref()
+                .expect("control steps are compiled");
             // SAFETY: as guaranteed by the caller.
             unsafe { control.run(plan, c, ptrs, exe.drivers[s].as_ref()) }
         }

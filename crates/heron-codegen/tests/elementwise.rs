@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Rng, check};
+use common::{Rng, check, check_with, math_tol};
 use heron_ir::{BinaryOp, DType, Graph, Op, OutputRole, ParamRole, Shape, UnaryOp, infer};
 
 const UNARY: [UnaryOp; 31] = {
@@ -37,7 +37,7 @@ fn every_unary_op_on_every_dtype() {
             let x = g.param(shape.clone(), dtype, ParamRole::Arg(0));
             let y = g.add(Op::Unary(op), &[x]).unwrap();
             g.output(y, OutputRole::Result(0));
-            check(&g, &[rng.value(&[37], dtype, true)]);
+            check_with(&g, &[rng.value(&[37], dtype, true)], math_tol(op.name()));
             ran += 1;
         }
     }
@@ -59,12 +59,17 @@ fn every_binary_op_on_every_dtype() {
             let b = g.param(sb.clone(), dtype, ParamRole::Arg(1));
             let c = g.add(Op::Binary(op), &[a, b]).unwrap();
             g.output(c, OutputRole::Result(0));
-            check(
+            check_with(
                 &g,
                 &[
                     rng.value(&[6, 7], dtype, true),
                     rng.value(&[7], dtype, true),
                 ],
+                if dtype.is_float() {
+                    math_tol(op.name())
+                } else {
+                    common::Tol::Exact
+                },
             );
             ran += 1;
         }

@@ -20,6 +20,7 @@ const PARITY: u32 = 0x1BD1_1BDA;
 
 /// Applies the Threefry-2x32 block function (20 rounds) to the counter pair
 /// `x` under `key`.
+#[inline]
 pub fn threefry2x32(key: [u32; 2], x: [u32; 2]) -> [u32; 2] {
     let ks = [key[0], key[1], key[0] ^ key[1] ^ PARITY];
     let mut x0 = x[0].wrapping_add(ks[0]);

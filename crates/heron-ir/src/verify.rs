@@ -203,7 +203,9 @@ fn check_outputs(graph: &Graph, errors: &mut Vec<(At, String)>) {
             continue;
         }
         if crate::control::is_control(&graph.nodes[id].op) {
-            fail(format!("{id} is a control node; outputs read its results with get[k]"));
+            fail(format!(
+                "{id} is a control node; outputs read its results with get[k]"
+            ));
         }
         let OutputRole::VarWrite(slot) = role else {
             continue;

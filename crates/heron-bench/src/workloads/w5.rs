@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::inputs::seeds;
 use crate::variant::{Kind, Variant};
 use heron::Array;
+use heron::ir::threefry::threefry2x32;
 use heron::random::Key;
 use rayon::prelude::*;
 
@@ -21,26 +22,6 @@ const CHUNK: usize = 1 << 15;
 /// The number of draws of each kind.
 pub fn len(cfg: &Config) -> usize {
     cfg.size.pick(1 << 24, 1 << 20, 1000)
-}
-
-/// Threefry-2x32 (20 rounds) of the counter pair `x` under `key`.
-#[inline(always)]
-pub fn threefry2x32(key: [u32; 2], x: [u32; 2]) -> [u32; 2] {
-    const ROT: [[u32; 4]; 2] = [[13, 15, 26, 6], [17, 29, 16, 24]];
-    let ks = [key[0], key[1], key[0] ^ key[1] ^ 0x1BD1_1BDA];
-    let mut x0 = x[0].wrapping_add(ks[0]);
-    let mut x1 = x[1].wrapping_add(ks[1]);
-    for group in 0..5usize {
-        for &r in &ROT[group % 2] {
-            x0 = x0.wrapping_add(x1);
-            x1 = x1.rotate_left(r) ^ x0;
-        }
-        x0 = x0.wrapping_add(ks[(group + 1) % 3]);
-        x1 = x1
-            .wrapping_add(ks[(group + 2) % 3])
-            .wrapping_add(group as u32 + 1);
-    }
-    [x0, x1]
 }
 
 /// The 32 random bits of element `i`.

@@ -32,6 +32,52 @@ pub enum Tol {
     Exact,
     /// |a - b| <= rel * scale, for sums: `scale` is the sum of magnitudes.
     Rel(f64),
+    /// Within this many ulps for f32 and for f64 (inline vector math).
+    Ulp(u64, u64),
+}
+
+/// The tolerance of an op compiled to inline vector math against eval's
+/// libm: the bounds of `docs/VECTOR_MATH.md` (measured against exact
+/// results; for f32, plus eval's own half ulp), exact for everything else.
+pub fn math_tol(op: &str) -> Tol {
+    let (f32_, f64_) = match op {
+        "exp" | "exp2" | "log" | "log1p" | "sin" | "cos" | "arccos" => (2, 1),
+        "expm1" => (2, 2),
+        "cosh" | "pow" => (2, 2),
+        "log2" | "tan" | "sinh" | "arctan" | "arcsin" | "atan2" => (3, 2),
+        "tanh" => (3, 3),
+        // eval's f32 sigmoid rounds three times itself.
+        "sigmoid" => (4, 2),
+        "rsqrt" => (2, 1),
+        _ => return Tol::Exact,
+    };
+    Tol::Ulp(f32_, f64_)
+}
+
+/// The distance in ulps between two floats of one type (0 for equal values,
+/// counting across zero).
+pub fn ulps(a: f64, b: f64, single: bool) -> u64 {
+    if single {
+        let key = |x: f32| {
+            let i = x.to_bits() as i32;
+            if i < 0 {
+                i32::MIN.wrapping_sub(i) as i64
+            } else {
+                i as i64
+            }
+        };
+        (key(a as f32) - key(b as f32)).unsigned_abs()
+    } else {
+        let key = |x: f64| {
+            let i = x.to_bits() as i64;
+            if i < 0 {
+                i64::MIN.wrapping_sub(i) as i128
+            } else {
+                i as i128
+            }
+        };
+        (key(a) - key(b)).unsigned_abs().min(u64::MAX as u128) as u64
+    }
 }
 
 /// Asserts two values are equal: same shape and dtype, same elements (bits
@@ -52,6 +98,12 @@ pub fn assert_close(what: &str, got: &Value, want: &Value, tol: Tol, scale: &[f6
                 let (a, b) = (g.to_f64(), w.to_f64());
                 let s = scale.get(i).copied().unwrap_or(1.0).max(b.abs()).max(1e-30);
                 a == b || a.is_nan() && b.is_nan() || (a - b).abs() <= r * s
+            }
+            (Scalar::F32(a), Scalar::F32(b), Tol::Ulp(n, _)) => {
+                a == b || a.is_nan() && b.is_nan() || ulps(a as f64, b as f64, true) <= n
+            }
+            (Scalar::F64(a), Scalar::F64(b), Tol::Ulp(_, n)) => {
+                a == b || a.is_nan() && b.is_nan() || ulps(a, b, false) <= n
             }
             _ => g == w,
         };

@@ -267,7 +267,11 @@ mod tests {
     use heron_ir::{DType, Shape, Value};
 
     fn ones(n: usize) -> Array {
-        Array::from_value(Value::full(Shape::new(&[n]), DType::F32, heron_ir::Scalar::F32(1.0)))
+        Array::from_value(Value::full(
+            Shape::new(&[n]),
+            DType::F32,
+            heron_ir::Scalar::F32(1.0),
+        ))
     }
 
     #[test]
@@ -275,14 +279,23 @@ mod tests {
         let f = jit_named("double", |x: Array| x);
         let first = f.entry_for(&[ones(3)]).unwrap();
         let log = f.compile_log(&first, None);
-        assert!(log.starts_with("heron: compiled double for (f32[3]) in "), "{log}");
+        assert!(
+            log.starts_with("heron: compiled double for (f32[3]) in "),
+            "{log}"
+        );
         assert!(log.ends_with(": first call"), "{log}");
         let second = f.entry_for(&[ones(5)]).unwrap();
         let log = f.compile_log(&second, Some(&first));
-        assert!(log.ends_with(": argument 0 changed from f32[3] to f32[5]"), "{log}");
+        assert!(
+            log.ends_with(": argument 0 changed from f32[3] to f32[5]"),
+            "{log}"
+        );
         let pair = jit_named("pair", |(a, _b): (Array, Array)| a);
         let one = pair.entry_for(&[ones(2), ones(2)]).unwrap();
         let log = f.compile_log(&one, Some(&first));
-        assert!(log.ends_with("called with 2 arguments instead of 1"), "{log}");
+        assert!(
+            log.ends_with("called with 2 arguments instead of 1"),
+            "{log}"
+        );
     }
 }

@@ -66,9 +66,10 @@ pub fn eval(graph: &Graph, params: &[Value]) -> Result<Vec<Value>> {
         }
         if let Op::Project(k) = node.op {
             let src = node.inputs[0];
-            let value = results[src].get(k as usize).cloned().ok_or_else(|| {
-                Error::invalid("get", format!("{src} has no result {k}"))
-            })?;
+            let value = results[src]
+                .get(k as usize)
+                .cloned()
+                .ok_or_else(|| Error::invalid("get", format!("{src} has no result {k}")))?;
             uses[src] -= 1;
             if uses[src] == 0 {
                 results[src] = Vec::new();

@@ -30,8 +30,8 @@
 //! fusion off; [`set_enabled`] overrides it at run time.
 
 use crate::Op;
-use crate::plan::{Affine, BufId, BufferKind, Expr, KernelPlan, Step};
 use crate::Shape;
+use crate::plan::{Affine, BufId, BufferKind, Expr, KernelPlan, Step};
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// 0: not decided yet (read the environment), 1: off, 2: on.
@@ -151,4 +151,3 @@ fn dims(shape: &Shape) -> String {
     let d: Vec<String> = shape.iter().map(|x| x.to_string()).collect();
     format!("[{}]", d.join(", "))
 }
-
