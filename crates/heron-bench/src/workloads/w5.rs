@@ -14,6 +14,7 @@ use crate::variant::{Kind, Variant};
 use heron::Array;
 use heron::ir::threefry::threefry2x32;
 use heron::random::Key;
+use heron::random::erfinv::{F32_W_GE_5, F32_W_LT_5};
 use rayon::prelude::*;
 
 /// Elements per rayon task.
@@ -37,34 +38,6 @@ pub fn unit(bits: u32) -> f32 {
     (bits >> 9) as f32 * f32::EPSILON
 }
 
-// The coefficients as Giles publishes them (and heron's erfinv writes them),
-// rounded to f32 here as heron rounds them for an f32 draw.
-#[allow(clippy::excessive_precision)]
-const ERFINV_LT_5: [f32; 9] = [
-    2.810_226_36e-08,
-    3.432_739_39e-07,
-    -3.523_387_7e-06,
-    -4.391_506_54e-06,
-    0.000_218_580_87,
-    -0.001_253_725_03,
-    -0.004_177_681_64,
-    0.246_640_727,
-    1.501_409_41,
-];
-
-#[allow(clippy::excessive_precision)]
-const ERFINV_GE_5: [f32; 9] = [
-    -0.000_200_214_257,
-    0.000_100_950_558,
-    0.001_349_343_22,
-    -0.003_673_428_44,
-    0.005_739_507_73,
-    -0.007_622_461_3,
-    0.009_438_870_47,
-    1.001_674_06,
-    2.832_976_82,
-];
-
 /// A standard normal from 32 random bits: `u` uniform on (-1, 1) as JAX
 /// makes it (`max(lo, u01·2 + lo)` with `lo` the float after -1, in f64),
 /// then `√2·erfinv(u)` with Giles' single-precision polynomial.
@@ -74,13 +47,14 @@ pub fn normal(bits: u32) -> f32 {
     let u = ((unit(bits) as f64 * 2.0 + lo as f64) as f32).max(lo);
     let w = -(-u * u).ln_1p();
     let (c, t) = if w < 5.0 {
-        (&ERFINV_LT_5, w - 2.5)
+        (&F32_W_LT_5, w - 2.5)
     } else {
-        (&ERFINV_GE_5, w.sqrt() - 3.0)
+        (&F32_W_GE_5, w.sqrt() - 3.0)
     };
-    let mut p = c[0];
+    // The coefficients rounded to f32, as heron rounds them for an f32 draw.
+    let mut p = c[0] as f32;
     for &k in &c[1..] {
-        p = k + p * t;
+        p = k as f32 + p * t;
     }
     std::f32::consts::SQRT_2 * (p * u)
 }

@@ -11,7 +11,9 @@ use super::prim::{bin, lit_as, select, un};
 use crate::array::Array;
 use heron_ir::{BinaryOp, DType, UnaryOp};
 
-const F32_W_LT_5: [f64; 9] = [
+/// Giles' single-precision coefficients for `w < 5` (`w = -ln(1 - x²)`),
+/// highest degree first.
+pub const F32_W_LT_5: [f64; 9] = [
     2.810_226_36e-08,
     3.432_739_39e-07,
     -3.523_387_7e-06,
@@ -23,7 +25,8 @@ const F32_W_LT_5: [f64; 9] = [
     1.501_409_41,
 ];
 
-const F32_W_GE_5: [f64; 9] = [
+/// Giles' single-precision coefficients for `w >= 5`, highest degree first.
+pub const F32_W_GE_5: [f64; 9] = [
     -0.000_200_214_257,
     0.000_100_950_558,
     0.001_349_343_22,

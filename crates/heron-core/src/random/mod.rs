@@ -12,7 +12,7 @@
 
 mod bits;
 mod default;
-mod erfinv;
+pub mod erfinv;
 mod key;
 mod prim;
 mod state;
