@@ -30,7 +30,7 @@ fn run_program(dir: &Path) -> u64 {
             v.value().ge(1.0)
         }
     });
-    let spikes = step.call(&hn::full(&[16], 0.6, DType::F32));
+    let spikes = step.call(hn::full(&[16], 0.6, DType::F32));
     assert_eq!(spikes.to_vec::<bool>(), vec![false; 16]);
     hn::cache::disable();
     double.cache_stats().disk_loads + step.cache_stats().disk_loads

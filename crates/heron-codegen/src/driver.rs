@@ -57,6 +57,9 @@ pub(crate) struct Layout {
     pub callback: usize,
     /// The callback's context.
     pub ctx: usize,
+    /// The parallel launcher: `launch(kernel, args, n)` runs a kernel's
+    /// launch of `n` as disjoint ranges on rayon's pool.
+    pub launch: usize,
     /// The step's operand buffers.
     pub inputs: usize,
     /// The step's result buffers.
@@ -113,6 +116,7 @@ impl Layout {
         let n_carry = n_carry(&step.op);
         let callback = take(1);
         let ctx = take(1);
+        let launch = take(1);
         let inputs = take(step.inputs.len());
         let outputs = take(step.outputs.len());
         let next = take(n_carry);
@@ -122,6 +126,7 @@ impl Layout {
             programs: layouts,
             callback,
             ctx,
+            launch,
             inputs,
             outputs,
             next,
@@ -131,6 +136,10 @@ impl Layout {
         }
     }
 }
+
+/// Launches of at least this many elements go through the parallel
+/// launcher; smaller ones are called directly.
+pub(crate) const PARALLEL_MIN: u64 = 1 << 16;
 
 /// The number of carried values of a control op (0 for `cond`).
 pub(crate) fn n_carry(op: &Op) -> usize {
@@ -252,16 +261,27 @@ impl Gen<'_, '_> {
                         Tables::Frame => (self.frame_addr(k.args), self.word(k.func)),
                         Tables::Stack { args, funcs } => (args[*ki], funcs[*ki]),
                     };
-                    let (start, end) = match range {
-                        Some(r) => r,
-                        None => (
-                            self.b.ins().iconst(types::I64, 0),
-                            self.b.ins().iconst(types::I64, k.n as i64),
-                        ),
-                    };
-                    self.b
-                        .ins()
-                        .call_indirect(self.kernel_sig, f, &[args, start, end]);
+                    match range {
+                        Some((start, end)) => {
+                            self.b
+                                .ins()
+                                .call_indirect(self.kernel_sig, f, &[args, start, end]);
+                        }
+                        None if k.n >= PARALLEL_MIN => {
+                            let launch = self.word(self.spec.layout.launch);
+                            let n = self.b.ins().iconst(types::I64, k.n as i64);
+                            self.b
+                                .ins()
+                                .call_indirect(self.kernel_sig, launch, &[f, args, n]);
+                        }
+                        None => {
+                            let start = self.b.ins().iconst(types::I64, 0);
+                            let end = self.b.ins().iconst(types::I64, k.n as i64);
+                            self.b
+                                .ins()
+                                .call_indirect(self.kernel_sig, f, &[args, start, end]);
+                        }
+                    }
                     kernels.next();
                 }
                 _ => {
@@ -464,8 +484,8 @@ pub(crate) fn build_step_driver(
         }
     }
     g.b.switch_to_block(exit);
-    for k in 0..nc {
-        let c = g.b.use_var(cur[k]);
+    for (k, &var) in cur.iter().enumerate() {
+        let c = g.b.use_var(var);
         g.set_word(l.finals + k, c);
     }
     g.b.ins().return_(&[]);

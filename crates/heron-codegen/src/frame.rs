@@ -191,6 +191,7 @@ impl Driver {
         };
         frame[l.callback] = step_callback as *const () as u64;
         frame[l.ctx] = &ctx as *const RunCtx<'_> as u64;
+        frame[l.launch] = launch as *const () as u64;
 
         if let (Some(t), true) = (&self.temporal, temporal::enabled()) {
             // SAFETY: the frame is complete; every range is disjoint.
@@ -278,6 +279,31 @@ fn chunk_size(plan: &KernelPlan, shape: &Shape) -> usize {
 
 fn nbytes(shape: &Shape, dtype: DType) -> usize {
     shape.size() * dtype.size()
+}
+
+/// The parallel launcher of generated drivers: runs kernel `f` over
+/// `[0, n)` as disjoint ranges (multiples of 64 elements) on rayon's pool.
+extern "C" fn launch(f: u64, args: u64, n: u64) {
+    // SAFETY: the driver passes the entry point of a finalized kernel, alive
+    // for the run.
+    let f = unsafe { std::mem::transmute::<usize, crate::module::KernelFn>(f as usize) };
+    let parts = (rayon::current_num_threads() as u64)
+        .min(n / (crate::driver::PARALLEL_MIN / 2))
+        .max(1);
+    let per = n.div_ceil(parts).div_ceil(64) * 64;
+    // SAFETY: `args` is the kernel's complete argument table; a kernel
+    // writes only the elements of its range, so disjoint ranges may run at
+    // once (as `Executable::run` may split a launch).
+    let run = |lo: u64| unsafe { f(args as *const *const u8, lo, (lo + per).min(n)) };
+    if parts == 1 {
+        run(0);
+    } else {
+        (0..parts)
+            .into_par_iter()
+            .map(|p| p * per)
+            .filter(|&lo| lo < n)
+            .for_each(run);
+    }
 }
 
 /// What the callback needs: the sub-graphs, and the first error.

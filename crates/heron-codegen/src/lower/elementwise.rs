@@ -5,11 +5,13 @@
 //! (as `eval`), not Cranelift's `fmax`/`fmin`, whose WebAssembly rules order
 //! -0 below +0 and do not keep the NaN operand's payload. Integer division is
 //! floor division with `x // 0 == 0` and wrapping `MIN // -1`, guarded so
-//! that no instruction can trap. Transcendentals, `pow`, `atan2` and float
-//! remainder call helpers (see `helpers.rs`).
+//! that no instruction can trap. Transcendentals, `pow` and `atan2` are
+//! inline vector math (`vmath`, accurate to the ulp bounds it documents;
+//! `sin`/`cos`/`tan` of |x| > 1e5 take a cold path to the libm helper);
+//! float remainder calls a helper (see `helpers.rs`).
 
 use super::{Emitter, clif_type};
-use crate::helpers;
+use crate::{helpers, vmath};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{InstBuilder, Value, types};
 use heron_ir::{BinaryOp, DType, Scalar, UnaryOp};
@@ -39,6 +41,11 @@ fn fconst(e: &mut Emitter<'_>, dtype: DType, x: f64) -> Value {
 pub fn unary(e: &mut Emitter<'_>, op: UnaryOp, x: Value, from: DType, to: DType) -> Value {
     use UnaryOp::*;
     let ty = clif_type(from);
+    if from.is_float()
+        && let Some(fast) = vmath::emit_unary(&mut e.b, e.target, op, x)
+    {
+        return large_argument_fallback(e, op, x, from, fast);
+    }
     if let Some(i) = helpers::unary_index(op, from) {
         return e.call_helper(i, &[x], ty);
     }
@@ -113,10 +120,63 @@ pub fn unary(e: &mut Emitter<'_>, op: UnaryOp, x: Value, from: DType, to: DType)
     }
 }
 
+/// Inline `sin`/`cos`/`tan` are accurate for |x| <= 1e5 (see `vmath`):
+/// when some element (or lane of a vector) `x` is larger, `fast` is
+/// replaced by the libm helper's result, computed lane by lane on a cold
+/// path. Other ops return `fast` as is.
+pub fn large_argument_fallback(
+    e: &mut Emitter<'_>,
+    op: UnaryOp,
+    x: Value,
+    dtype: DType,
+    fast: Value,
+) -> Value {
+    if !matches!(op, UnaryOp::Sin | UnaryOp::Cos | UnaryOp::Tan) {
+        return fast;
+    }
+    let helper = helpers::unary_index(op, dtype).expect("sin, cos and tan have helpers");
+    let ty = e.b.func.dfg.value_type(x);
+    let lane = clif_type(dtype);
+    let limit = fconst(e, dtype, 1e5);
+    let a = e.b.ins().fabs(x);
+    let big = if ty.is_vector() {
+        let limit = e.b.ins().splat(ty, limit);
+        let m = e.b.ins().fcmp(FloatCC::GreaterThan, a, limit);
+        e.b.ins().vany_true(m)
+    } else {
+        e.b.ins().fcmp(FloatCC::GreaterThan, a, limit)
+    };
+    let slow = e.b.create_block();
+    let join = e.b.create_block();
+    let result = e.b.append_block_param(join, ty);
+    e.b.set_cold_block(slow);
+    e.b.ins().brif(big, slow, &[], join, &[fast.into()]);
+    e.b.switch_to_block(slow);
+    let exact = if ty.is_vector() {
+        let mut v = fast;
+        for l in 0..ty.lane_count() as u8 {
+            let xl = e.b.ins().extractlane(x, l);
+            let r = e.call_helper(helper, &[xl], lane);
+            v = e.b.ins().insertlane(v, r, l);
+        }
+        v
+    } else {
+        e.call_helper(helper, &[x], lane)
+    };
+    e.b.ins().jump(join, &[exact.into()]);
+    e.b.switch_to_block(join);
+    result
+}
+
 /// `a op b`, both of dtype `dtype` (the result is bool for comparisons).
 pub fn binary(e: &mut Emitter<'_>, op: BinaryOp, a: Value, b: Value, dtype: DType) -> Value {
     use BinaryOp::*;
     let ty = clif_type(dtype);
+    if dtype.is_float()
+        && let Some(v) = vmath::emit_binary(&mut e.b, e.target, op, a, b)
+    {
+        return v;
+    }
     if let Some(i) = helpers::binary_index(op, dtype) {
         return e.call_helper(i, &[a, b], ty);
     }

@@ -311,7 +311,7 @@ fn unary(e: &mut Emitter<'_>, op: UnaryOp, x: Value, from: DType, lanes: usize) 
     let ty = vec_type(from, lanes);
     let float = from.is_float();
     if float && let Some(v) = vmath::emit_unary(&mut e.b, e.target, op, x) {
-        return v;
+        return super::elementwise::large_argument_fallback(e, op, x, from, v);
     }
     match op {
         Neg if float => e.b.ins().fneg(x),
