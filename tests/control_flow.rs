@@ -332,3 +332,25 @@ fn a_failing_host_step_inside_a_native_loop_is_an_error() {
     .unwrap_err();
     assert!(err.to_string().contains("take"), "{err}");
 }
+
+#[test]
+fn large_body_kernels_run_in_parallel_ranges_from_the_native_driver() {
+    // 200,000 elements: each body kernel is launched as parallel ranges; the
+    // row-wise reduction keeps the loop from temporal fusion.
+    let run = || {
+        let v = Variable::new(hn::linspace(-1.0, 1.0, 200_000).reshape(&[1000, 200]));
+        hn::fori_loop(0, 4, |i: Array| {
+            let x = v.value();
+            let row = x.mean_axis(1).reshape(&[1000, 1]);
+            v.set((&x - &row) * 0.5 + i.astype(DType::F32));
+        });
+        vec![v.value()]
+    };
+    let state = native_matches_reference(run);
+    let mut x = hn::linspace(-1.0, 1.0, 200_000).reshape(&[1000, 200]);
+    for i in 0..4 {
+        let row = x.mean_axis(1).reshape(&[1000, 1]);
+        x = (&x - &row) * 0.5 + i as f32;
+    }
+    assert_close(&state[0], &x);
+}

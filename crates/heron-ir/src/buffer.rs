@@ -1,4 +1,12 @@
 //! Host storage: 64-byte aligned, typed by a `DType`; and `Value`, a buffer with a shape.
+//!
+//! Large buffers are recycled: when a buffer of at least `pool::MIN_BYTES`
+//! is dropped, its memory goes to a process-wide pool of size classes
+//! (bounded in count and bytes), and the next allocation of that class takes
+//! it back. A steady-state loop of calls producing arrays of one size thus
+//! reuses memory that is already mapped instead of paying page faults on
+//! fresh memory. `Buffer::for_overwrite` skips zeroing for callers (compiled
+//! code) that write every element before anything reads one.
 
 use crate::{DType, Element, Scalar, Shape};
 use std::sync::Arc;
@@ -10,26 +18,137 @@ struct Line([u8; 64]);
 
 const LINE: usize = std::mem::size_of::<Line>();
 
+mod pool {
+    //! The size-class pool of recycled buffer memory.
+
+    use super::{LINE, Line};
+    use std::sync::Mutex;
+
+    /// Buffers smaller than this are left to the allocator.
+    pub const MIN_BYTES: usize = 64 << 10;
+    /// At most this many bytes are held in the pool.
+    const MAX_BYTES: usize = 1 << 30;
+    /// At most this many buffers are held per size class.
+    const PER_CLASS: usize = 4;
+
+    /// Free blocks by size class (a class is its length in lines).
+    struct Pool {
+        classes: Vec<(usize, Vec<Vec<Line>>)>,
+        bytes: usize,
+    }
+
+    static POOL: Mutex<Pool> = Mutex::new(Pool {
+        classes: Vec::new(),
+        bytes: 0,
+    });
+
+    /// The class of a request for `lines` lines: `lines` rounded up to a
+    /// quarter of its power of two (so at most a quarter is wasted).
+    pub fn class(lines: usize) -> usize {
+        if lines * LINE < MIN_BYTES {
+            return lines;
+        }
+        let step = (1usize << lines.ilog2()) / 4;
+        lines.div_ceil(step) * step
+    }
+
+    fn lock() -> std::sync::MutexGuard<'static, Pool> {
+        POOL.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A recycled block of class `class`, if the pool holds one.
+    pub fn take(class: usize) -> Option<Vec<Line>> {
+        if class * LINE < MIN_BYTES {
+            return None;
+        }
+        let mut pool = lock();
+        let (_, free) = pool.classes.iter_mut().find(|(c, _)| *c == class)?;
+        let block = free.pop()?;
+        pool.bytes -= block.len() * LINE;
+        Some(block)
+    }
+
+    /// Returns a block to the pool (or frees it when the pool is full).
+    pub fn give(block: Vec<Line>) {
+        let n = block.len();
+        if n * LINE < MIN_BYTES || class(n) != n {
+            return;
+        }
+        let mut pool = lock();
+        if pool.bytes + n * LINE > MAX_BYTES {
+            return;
+        }
+        let at = match pool.classes.iter().position(|(c, _)| *c == n) {
+            Some(i) => i,
+            None => {
+                pool.classes.push((n, Vec::new()));
+                pool.classes.len() - 1
+            }
+        };
+        if pool.classes[at].1.len() < PER_CLASS {
+            pool.classes[at].1.push(block);
+            pool.bytes += n * LINE;
+        }
+    }
+}
+
 /// A contiguous, 64-byte aligned block of elements of one dtype.
 ///
 /// Bool elements are stored as one byte holding exactly 0 or 1, so the bytes
 /// are always a valid `[bool]`.
-#[derive(Clone)]
 pub struct Buffer {
     dtype: DType,
     len: usize,
+    /// At least `nbytes()` initialised bytes (a whole size class for large
+    /// buffers, so the block can be recycled).
     lines: Vec<Line>,
 }
 
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        pool::give(std::mem::take(&mut self.lines));
+    }
+}
+
+impl Clone for Buffer {
+    fn clone(&self) -> Buffer {
+        let mut b = Buffer::for_overwrite(self.dtype, self.len);
+        b.bytes_mut().copy_from_slice(self.bytes());
+        b
+    }
+}
+
 impl Buffer {
+    /// Memory for `len` elements of `dtype`: a recycled block (`recycled`
+    /// true, holding stale but initialised bytes) or fresh zeroed memory.
+    fn alloc(dtype: DType, len: usize) -> (Buffer, bool) {
+        let lines = (len * dtype.size()).div_ceil(LINE);
+        let class = pool::class(lines);
+        let (lines, recycled) = match pool::take(class) {
+            Some(block) => (block, true),
+            None => (vec![Line([0; LINE]); class], false),
+        };
+        (Buffer { dtype, len, lines }, recycled)
+    }
+
     /// A buffer of `len` zero elements (false, 0, 0.0).
     pub fn zeroed(dtype: DType, len: usize) -> Buffer {
-        let bytes = len * dtype.size();
-        Buffer {
-            dtype,
-            len,
-            lines: vec![Line([0; LINE]); bytes.div_ceil(LINE)],
+        let (mut b, recycled) = Buffer::alloc(dtype, len);
+        if recycled {
+            b.bytes_mut().fill(0);
         }
+        b
+    }
+
+    /// A buffer of `len` elements whose values are unspecified (but valid:
+    /// bools are 0 or 1), for a caller that overwrites every element before
+    /// reading any. Reuses recycled memory without clearing it.
+    pub fn for_overwrite(dtype: DType, len: usize) -> Buffer {
+        let (mut b, recycled) = Buffer::alloc(dtype, len);
+        if recycled && dtype == DType::Bool {
+            b.bytes_mut().fill(0);
+        }
+        b
     }
 
     /// A buffer holding a copy of `data`.
@@ -70,7 +189,8 @@ impl Buffer {
     pub fn bytes(&self) -> &[u8] {
         let ptr = self.lines.as_ptr() as *const u8;
         // SAFETY: `lines` owns at least `nbytes()` initialised bytes (zeroed at
-        // allocation), and a dangling-but-aligned pointer is valid for length 0.
+        // allocation, or written since), and a dangling-but-aligned pointer is
+        // valid for length 0.
         unsafe { std::slice::from_raw_parts(ptr, self.nbytes()) }
     }
 
@@ -232,6 +352,51 @@ mod tests {
         assert_eq!(b.get(1), Scalar::F32(2.0));
         let e = Buffer::zeroed(DType::F64, 0);
         assert!(e.as_slice::<f64>().is_empty());
+    }
+
+    #[test]
+    fn large_buffers_are_recycled_and_zeroed_on_request() {
+        let n = 300_000;
+        let mut a = Buffer::for_overwrite(DType::F32, n);
+        a.as_mut_slice::<f32>().fill(7.0);
+        let ptr = a.as_ptr();
+        drop(a);
+        // Another thread may take the block first; whichever buffer gets
+        // memory, `zeroed` must read as zeros and bools must stay valid.
+        let z = Buffer::zeroed(DType::F32, n);
+        assert!(z.as_slice::<f32>().iter().all(|&x| x == 0.0));
+        assert_eq!(z.as_ptr() as usize % 64, 0);
+        drop(z);
+        let b = Buffer::for_overwrite(DType::Bool, 4 * n);
+        assert!(b.as_slice::<bool>().iter().all(|&x| !x));
+        drop(b);
+        let c = Buffer::for_overwrite(DType::F32, n);
+        assert_eq!(c.len(), n);
+        let copy = c.clone();
+        assert_eq!(copy.bytes(), c.bytes());
+        let _ = ptr;
+    }
+
+    #[test]
+    fn size_classes_waste_at_most_a_quarter() {
+        for lines in [
+            1usize,
+            100,
+            1024,
+            1025,
+            1500,
+            4096,
+            5000,
+            1 << 20,
+            (1 << 20) + 1,
+        ] {
+            let c = pool::class(lines);
+            assert!(
+                c >= lines && c * 4 <= lines * 5 + 4 * (1 << 10),
+                "{lines} -> {c}"
+            );
+            assert_eq!(pool::class(c), c, "classes are fixed points");
+        }
     }
 
     #[test]
