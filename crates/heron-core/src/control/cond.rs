@@ -31,7 +31,7 @@ pub fn try_cond<R: JitValue>(
             ),
         ));
     }
-    let results = eager::jitted(std::slice::from_ref(pred), |args| {
+    let results = eager::jitted("cond", std::slice::from_ref(pred), |args| {
         let (_, mut tsub) = trace_body(Vec::new, |_| Ok(then().into_arrays().into_vec()))?;
         let (_, mut esub) = trace_body(Vec::new, |_| Ok(else_().into_arrays().into_vec()))?;
         let types = |sub: &trace::SubTrace| -> Vec<String> {

@@ -35,8 +35,10 @@ pub fn control_cache_len() -> usize {
 
 /// Runs `build` on `args`: inline when a trace is active, otherwise traced
 /// with `args` as arguments of a new top-level graph, compiled (or found in
-/// the cache) and run on the arguments' values.
+/// the cache, in memory or on disk) and run on the arguments' values. `name`
+/// (`fori_loop`, ...) names the construct in logs and in the disk cache.
 pub(crate) fn jitted(
+    name: &str,
     args: &[Array],
     build: impl FnOnce(&[Array]) -> Result<Vec<Array>>,
 ) -> Result<Vec<Array>> {
@@ -77,29 +79,7 @@ pub(crate) fn jitted(
     let entry = match found {
         Some(entry) => entry,
         None => {
-            let optimized = heron_ir::passes::optimize(&traced.graph)?;
-            let exe = match which {
-                Backend::Cranelift => Some(heron_codegen::compile(&optimized)?),
-                Backend::Interpreter => None,
-            };
-            let vars = traced.vars;
-            let var_types = vars.iter().map(|v| (v.shape(), v.dtype())).collect();
-            let mut lock_order: Vec<usize> = (0..vars.len()).collect();
-            lock_order.sort_by_key(|&s| vars[s].id());
-            let entry = Arc::new(Entry {
-                signature: args
-                    .iter()
-                    .map(|a| (a.shape_ref().clone(), a.dtype()))
-                    .collect(),
-                vars,
-                var_types,
-                lock_order,
-                traced: traced.graph,
-                optimized,
-                exe,
-                n_results: results.len(),
-                compile_time: start.elapsed(),
-            });
+            let entry = Arc::new(Entry::build(name, args, traced, start)?);
             let mut cache = CACHE.lock();
             if cache.len() >= CAPACITY {
                 cache.remove(0);

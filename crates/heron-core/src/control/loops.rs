@@ -44,7 +44,7 @@ pub fn try_fori_loop<B: LoopBound>(start: B, end: B, body: impl FnOnce(Array)) -
         ));
     }
     let trip = (e - s).max(0) as u64;
-    eager::jitted(&[], |_| {
+    eager::jitted("fori_loop", &[], |_| {
         build_loop(s, trip, &[], |i, _| {
             body(i);
             Ok(Vec::new())
@@ -129,7 +129,7 @@ pub fn try_for_loop<X: ForOperands, R: JitValue>(
         }
     }
     let trip = trip.unwrap_or(0) as u64;
-    let results = eager::jitted(&xs, |args| {
+    let results = eager::jitted("for_loop", &xs, |args| {
         build_loop(0, trip, args, |_, rows| {
             Ok(body(X::Rows::from_arrays(rows.into_iter().collect()))
                 .into_arrays()

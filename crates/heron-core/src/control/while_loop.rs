@@ -15,7 +15,7 @@ pub fn while_loop(cond: impl FnOnce() -> crate::Array, body: impl FnOnce()) {
 
 /// [`while_loop`] returning an error instead of panicking.
 pub fn try_while_loop(cond: impl FnOnce() -> crate::Array, body: impl FnOnce()) -> Result<()> {
-    eager::jitted(&[], |_| {
+    eager::jitted("while_loop", &[], |_| {
         let (_, mut csub) = trace_body(Vec::new, |_| Ok(vec![cond()]))?;
         let pred = &csub.graph.nodes[csub.results[0]];
         if pred.dtype != DType::Bool || pred.shape.rank() != 0 {

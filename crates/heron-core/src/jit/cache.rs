@@ -42,6 +42,52 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
+    /// Optimises a traced function, compiles it for the backend in use (or
+    /// loads its code from the disk cache) and makes the entry for
+    /// arguments `args`. `name` names the function in logs and on disk;
+    /// `start` is when tracing began (for the compile time).
+    pub(crate) fn build(
+        name: &str,
+        args: &[crate::Array],
+        traced: crate::trace::TracedFn,
+        start: std::time::Instant,
+    ) -> heron_ir::Result<Entry> {
+        let optimized = heron_ir::passes::optimize(&traced.graph)?;
+        let exe = match super::backend() {
+            super::Backend::Cranelift => Some(crate::disk_cache::compile(
+                name,
+                args,
+                &traced.graph,
+                &optimized,
+            )?),
+            super::Backend::Interpreter => None,
+        };
+        let vars = traced.vars;
+        let var_types = vars.iter().map(|v| (v.shape(), v.dtype())).collect();
+        let mut lock_order: Vec<usize> = (0..vars.len()).collect();
+        lock_order.sort_by_key(|&s| vars[s].id());
+        let n_results = traced
+            .graph
+            .outputs
+            .iter()
+            .filter(|(_, r)| matches!(r, heron_ir::OutputRole::Result(_)))
+            .count();
+        Ok(Entry {
+            signature: args
+                .iter()
+                .map(|a| (a.shape_ref().clone(), a.dtype()))
+                .collect(),
+            vars,
+            var_types,
+            lock_order,
+            traced: traced.graph,
+            optimized,
+            exe,
+            n_results,
+            compile_time: start.elapsed(),
+        })
+    }
+
     /// True when `arrays` have exactly this entry's signature (no allocation).
     pub(crate) fn matches<'a>(
         &self,

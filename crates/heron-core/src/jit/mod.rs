@@ -145,40 +145,7 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
         }
         let start = Instant::now();
         let traced = self.trace(args)?;
-        let optimized = heron_ir::passes::optimize(&traced.graph)?;
-        let exe = match backend() {
-            Backend::Cranelift => Some(crate::disk_cache::compile(
-                &self.name,
-                args,
-                &traced.graph,
-                &optimized,
-            )?),
-            Backend::Interpreter => None,
-        };
-        let vars = traced.vars;
-        let var_types = vars.iter().map(|v| (v.shape(), v.dtype())).collect();
-        let mut lock_order: Vec<usize> = (0..vars.len()).collect();
-        lock_order.sort_by_key(|&s| vars[s].id());
-        let n_results = traced
-            .graph
-            .outputs
-            .iter()
-            .filter(|(_, r)| matches!(r, heron_ir::OutputRole::Result(_)))
-            .count();
-        let entry = Arc::new(Entry {
-            signature: args
-                .iter()
-                .map(|a| (a.shape_ref().clone(), a.dtype()))
-                .collect(),
-            vars,
-            var_types,
-            lock_order,
-            traced: traced.graph,
-            optimized,
-            exe,
-            n_results,
-            compile_time: start.elapsed(),
-        });
+        let entry = Arc::new(Entry::build(&self.name, args, traced, start)?);
         if backend::env_flag("HERON_LOG_COMPILES") {
             eprintln!("{}", self.compile_log(&entry, self.cache.last().as_deref()));
         }
