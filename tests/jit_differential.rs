@@ -3,7 +3,11 @@
 //! and dtypes, run eagerly (the interpreter) and through `jit` (traced,
 //! optimised, fused and compiled to native code). Integers and bools must be
 //! equal exactly; floats within 4 ulp, or a relative 1e-5 of the magnitude
-//! after a reduction (the compiled code may sum in another order).
+//! after a reduction (the compiled code may sum in another order) or a
+//! transcendental (compiled to inline vector math within the ulp bounds of
+//! `docs/VECTOR_MATH.md`, at most 3 ulp: later ops of the program may turn
+//! those few ulp of an intermediate into a larger relative error of a small
+//! result, as in `2.6 - exp(cos(x))`).
 
 use heron as hn;
 use heron::prelude::*;
@@ -55,6 +59,11 @@ fn unary(code: u8, x: &Array) -> Array {
         10 => x.round(),
         _ => x.square(),
     }
+}
+
+/// Whether unary op `code` is a transcendental on floats (see `unary`).
+fn is_transcendental(code: u8) -> bool {
+    matches!(code % 12, 2 | 3 | 4 | 5 | 8 | 9)
 }
 
 fn binary(code: u8, a: &Array, b: &Array) -> Array {
@@ -278,10 +287,12 @@ fn check(p: &Program) -> Result<bool, TestCaseError> {
     let jitted = f
         .try_call(&xs)
         .map_err(|e| TestCaseError::fail(format!("{e}\n{p:?}")))?;
-    let reduced = p.steps.iter().any(|s| matches!(s, Step::Reduce(..)));
+    let loose = p.steps.iter().any(|s| {
+        matches!(s, Step::Reduce(..)) || matches!(s, Step::Unary(c, _) if is_transcendental(*c))
+    });
     prop_assert_eq!(jitted.len(), eager.len());
     for (j, e) in jitted.iter().zip(&eager) {
-        assert_matches(j, e, reduced)?;
+        assert_matches(j, e, loose)?;
     }
     Ok(true)
 }

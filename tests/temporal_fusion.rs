@@ -1,8 +1,11 @@
 //! Temporal fusion: a counted loop whose body is element-wise independent
 //! runs all its steps on one chunk of elements at a time. The LIF and HH
-//! steps give bit-identical state with it and without it; loops it must not
-//! apply to (a neighbour read, a reduction feeding the state or carried
-//! across steps, random draws) stay unfused and correct; `optimized_text`
+//! steps give bit-identical state with it and without it; so do loops that
+//! draw random numbers every step (the key chain is run ahead) and loops
+//! that accumulate integer, max/min and any/all reductions across steps
+//! (per-element partials); float sums stay within the stated bound. Loops
+//! it must not apply to (a neighbour read, a reduction feeding the state, a
+//! body reading its accumulator) stay unfused and correct; `optimized_text`
 //! says when it applies.
 
 use heron as hn;
@@ -20,14 +23,16 @@ fn bits(a: &Array) -> Vec<u64> {
             .iter()
             .map(|x| x.to_bits() as u64)
             .collect(),
+        DType::F64 => a.to_vec::<f64>().iter().map(|x| x.to_bits()).collect(),
         DType::I32 => a.to_vec::<i32>().iter().map(|&x| x as u32 as u64).collect(),
+        DType::U32 => a.to_vec::<u32>().iter().map(|&x| x as u64).collect(),
+        DType::Bool => a.to_vec::<bool>().iter().map(|&x| x as u64).collect(),
         d => panic!("unexpected dtype {d:?}"),
     }
 }
 
-/// Runs `sim` with temporal fusion on, off, and on the reference driver;
-/// asserts the three give the same bits; returns the state.
-fn same_every_way(sim: impl Fn() -> Vec<Array>) -> Vec<Array> {
+/// Runs `sim` with temporal fusion on, off, and on the reference driver.
+fn three_ways(sim: impl Fn() -> Vec<Array>) -> [Vec<Array>; 3] {
     let _guard = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
     hn::set_temporal_fusion(true);
     let fused = sim();
@@ -37,6 +42,13 @@ fn same_every_way(sim: impl Fn() -> Vec<Array>) -> Vec<Array> {
     let reference = sim();
     hn::control::set_native_drivers(true);
     hn::set_temporal_fusion(true);
+    [fused, unfused, reference]
+}
+
+/// Runs `sim` with temporal fusion on, off, and on the reference driver;
+/// asserts the three give the same bits; returns the state.
+fn same_every_way(sim: impl Fn() -> Vec<Array>) -> Vec<Array> {
+    let [fused, unfused, reference] = three_ways(sim);
     for (k, ((a, b), c)) in fused.iter().zip(&unfused).zip(&reference).enumerate() {
         assert_eq!(
             bits(a),
@@ -86,8 +98,8 @@ fn hh(size: usize, steps: i32) -> Vec<Array> {
         let beta_h = 1.0 / ((-(&vv + 35.0) / 10.0).exp() + 1.0);
         let alpha_n = (&vv + 55.0) * 0.01 / (1.0 - (-(&vv + 55.0) / 10.0).exp());
         let beta_n = (-(&vv + 65.0) / 80.0).exp() * 0.125;
-        let i_na = mm.pow(&hn::scalar(3.0f32)) * &hh * (&vv - 50.0) * 120.0;
-        let i_k = nn.pow(&hn::scalar(4.0f32)) * (&vv + 77.0) * 36.0;
+        let i_na = mm.pow(hn::scalar(3.0f32)) * &hh * (&vv - 50.0) * 120.0;
+        let i_k = nn.pow(hn::scalar(4.0f32)) * (&vv + 77.0) * 36.0;
         let i_leak = (&vv + 54.387) * 0.3;
         let nv = &vv + (&input - i_na - i_k - i_leak) * dt;
         m.set(&mm + (&alpha_m * (1.0 - &mm) - &beta_m * &mm) * dt);
@@ -106,6 +118,16 @@ fn report(f: impl Fn() + Send + Sync + 'static) -> String {
     hn::set_temporal_fusion(true);
     let j = hn::jit(move |_: ()| f());
     j.lower(()).optimized_text()
+}
+
+/// The `temporal fusion:` line of `report(f)`; panics when there is none.
+fn fusion_line(f: impl Fn() + Send + Sync + 'static) -> String {
+    let text = report(f);
+    text.lines()
+        .find(|l| l.contains("temporal fusion:"))
+        .unwrap_or_else(|| panic!("no temporal fusion line in\n{text}"))
+        .trim()
+        .to_string()
 }
 
 #[test]
@@ -177,52 +199,6 @@ fn optimized_text_says_when_temporal_fusion_applies() {
 }
 
 #[test]
-fn a_scalar_spike_total_is_correct_and_not_fused() {
-    let n = 3000;
-    let input = hn::linspace(10.0, 30.0, n);
-    let run = || {
-        let v = Variable::new(hn::full(&[n], -65.0, DType::F32));
-        let total = Variable::new(hn::zeros(&[], DType::I32));
-        hn::fori_loop(0, 50, |_| {
-            let nv = &v.value() + (-(&v.value() + 65.0) + &input) * 0.1;
-            let spike = nv.ge(-50.0);
-            v.set(hn::where_(&spike, -68.0, &nv));
-            total.set(total.value() + spike.astype(DType::I32).sum());
-        });
-        vec![v.value(), total.value()]
-    };
-    let state = same_every_way(run);
-    // The same simulation step by step, eagerly.
-    let mut v = hn::full(&[n], -65.0, DType::F32);
-    let mut total = 0;
-    for _ in 0..50 {
-        let nv = &v + (-(&v + 65.0) + &input) * 0.1;
-        let spike = nv.ge(-50.0);
-        v = hn::where_(&spike, -68.0, &nv);
-        total += spike.astype(DType::I32).sum().item::<i32>();
-    }
-    assert_eq!(state[1].item::<i32>(), total);
-    assert!(total > 0);
-    let (got, want) = (state[0].to_vec::<f32>(), v.to_vec::<f32>());
-    for (a, b) in got.iter().zip(&want) {
-        assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{a} vs {b}");
-    }
-
-    let input = hn::linspace(10.0, 30.0, n);
-    let text = report(move || {
-        let v = Variable::new(hn::full(&[n], -65.0, DType::F32));
-        let total = Variable::new(hn::zeros(&[], DType::I32));
-        hn::fori_loop(0, 50, |_| {
-            let nv = &v.value() + &input;
-            total.set(total.value() + nv.ge(0.0).astype(DType::I32).sum());
-            v.set(nv);
-        })
-    });
-    assert!(text.contains("loop["), "{text}");
-    assert!(!text.contains("temporal fusion"), "{text}");
-}
-
-#[test]
 fn a_neighbour_read_is_not_fused_and_stays_correct() {
     let n = 1000;
     let run = || {
@@ -280,27 +256,313 @@ fn a_reduction_feeding_the_state_is_not_fused_and_stays_correct() {
     assert!(!text.contains("temporal fusion"), "{text}");
 }
 
-#[test]
-fn random_draws_keep_the_loop_unfused() {
-    let run = || {
-        let rng = RandomState::new(11);
-        let v = Variable::new(hn::zeros(&[3000], DType::F32));
-        hn::fori_loop(0, 8, |_| {
-            v.set(v.value() * 0.9 + rng.uniform(0.0, 1.0, &[3000]))
-        });
-        vec![v.value()]
-    };
-    let state = same_every_way(run);
-    let rng = RandomState::new(11);
-    let mut v = hn::zeros(&[3000], DType::F32);
-    for _ in 0..8 {
-        v = &v * 0.9 + rng.uniform(0.0, 1.0, &[3000]);
-    }
-    assert_eq!(bits(&state[0]), bits(&v));
-    let text = report(|| {
-        let rng = RandomState::new(11);
-        let v = Variable::new(hn::zeros(&[3000], DType::F32));
-        hn::fori_loop(0, 8, |_| v.set(v.value() + rng.uniform(0.0, 1.0, &[3000])))
+/// A LIF population with a scalar spike total: returns (V, total).
+fn lif_total(n: usize, steps: i32) -> Vec<Array> {
+    let input = hn::linspace(10.0, 30.0, n);
+    let v = Variable::new(hn::full(&[n], -65.0, DType::F32));
+    let total = Variable::new(hn::zeros(&[], DType::I32));
+    hn::fori_loop(0, steps, |_| {
+        let nv = &v.value() + (-(&v.value() + 65.0) + &input) * 0.1;
+        let spike = nv.ge(-50.0);
+        v.set(hn::where_(&spike, -68.0, &nv));
+        total.set(total.value() + spike.astype(DType::I32).sum());
     });
-    assert!(!text.contains("temporal fusion"), "{text}");
+    vec![v.value(), total.value()]
+}
+
+#[test]
+fn a_scalar_spike_total_is_fused_and_exact() {
+    // Several chunks, the last one partial.
+    let (n, steps) = (70_001, 50);
+    let state = same_every_way(|| lif_total(n, steps));
+    // The same simulation step by step, eagerly.
+    let input = hn::linspace(10.0, 30.0, n);
+    let mut v = hn::full(&[n], -65.0, DType::F32);
+    let mut total = 0;
+    for _ in 0..steps {
+        let nv = &v + (-(&v + 65.0) + &input) * 0.1;
+        let spike = nv.ge(-50.0);
+        v = hn::where_(&spike, -68.0, &nv);
+        total += spike.astype(DType::I32).sum().item::<i32>();
+    }
+    assert_eq!(state[1].item::<i32>(), total);
+    assert!(total > 0);
+    assert_eq!(bits(&state[0]), bits(&v));
+
+    let line = fusion_line(move || {
+        lif_total(n, steps);
+    });
+    assert!(line.contains("over [70001] x 50 steps"), "{line}");
+    assert!(line.contains("accumulates carry 1 by reduce_sum"), "{line}");
+}
+
+#[test]
+fn max_min_any_all_and_integer_products_accumulate_exactly() {
+    let n = 5_000;
+    let sim = move |steps: i32| {
+        move || {
+            let x = Variable::new(hn::linspace(-3.0, 5.0, n));
+            let count = Variable::new(hn::arange_i(0, n as i32, 1) % 7);
+            let hi = Variable::new(hn::full(&[], -1e30, DType::F32));
+            let lo = Variable::new(hn::full(&[], 1e30, DType::F32));
+            let any_big = Variable::new(hn::full(&[], false, DType::Bool));
+            let all_small = Variable::new(hn::full(&[], true, DType::Bool));
+            let prod = Variable::new(hn::full(&[], 3, DType::I32));
+            let imax = Variable::new(hn::zeros(&[], DType::I32));
+            hn::fori_loop(0, steps, |i: Array| {
+                let nx = x.value() * 0.9 + i.astype(DType::F32) * 0.05;
+                let nc = (count.value() * 3 + 1) % 11;
+                hi.set(hi.value().maximum(nx.max()));
+                lo.set(hn::minimum(lo.value(), nx.min()));
+                any_big.set(any_big.value() | nx.gt(4.0).any());
+                all_small.set(all_small.value() & nx.lt(4.5).all());
+                prod.set(prod.value() * (&nc % 3 + 1).prod());
+                imax.set(imax.value().maximum(nc.max()));
+                x.set(nx);
+                count.set(nc);
+            });
+            vec![
+                x.value(),
+                count.value(),
+                hi.value(),
+                lo.value(),
+                any_big.value(),
+                all_small.value(),
+                prod.value(),
+                imax.value(),
+            ]
+        }
+    };
+    for steps in [0, 1, 9] {
+        let state = same_every_way(sim(steps));
+        // Eagerly, step by step.
+        let mut x = hn::linspace(-3.0, 5.0, n);
+        let mut count = hn::arange_i(0, n as i32, 1) % 7;
+        let (mut hi, mut lo) = (hn::scalar(-1e30f32), hn::scalar(1e30f32));
+        let (mut any_big, mut all_small) = (hn::scalar(false), hn::scalar(true));
+        let (mut prod, mut imax) = (hn::scalar(3i32), hn::scalar(0i32));
+        for i in 0..steps {
+            x = &x * 0.9 + hn::scalar(i).astype(DType::F32) * 0.05;
+            count = (&count * 3 + 1) % 11;
+            hi = hi.maximum(x.max());
+            lo = hn::minimum(&lo, x.min());
+            any_big |= x.gt(4.0).any();
+            all_small &= x.lt(4.5).all();
+            prod *= (&count % 3 + 1).prod();
+            imax = imax.maximum(count.max());
+        }
+        let want = [x, count, hi, lo, any_big, all_small, prod, imax];
+        for (k, (got, want)) in state.iter().zip(&want).enumerate() {
+            assert_eq!(bits(got), bits(want), "state {k} after {steps} steps");
+        }
+        if steps == 9 {
+            assert!(state[4].item::<bool>() && !state[5].item::<bool>());
+        }
+    }
+    let line = fusion_line(move || {
+        sim(9)();
+    });
+    for op in [
+        "reduce_max",
+        "reduce_min",
+        "reduce_any",
+        "reduce_all",
+        "reduce_prod",
+    ] {
+        assert!(line.contains(op), "{op}: {line}");
+    }
+}
+
+#[test]
+fn a_float_sum_accumulator_stays_within_its_bound() {
+    // The fused loop folds each element's steps in f64 and adds the total
+    // to the f32 accumulator once; step by step, the accumulator is rounded
+    // to f32 every step. They differ by at most
+    // (steps + 2)·2⁻²⁴·(|acc₀| + Σ|x|).
+    let (n, steps) = (40_000, 30);
+    let sim = move || {
+        let v = Variable::new(hn::linspace(-1.0, 2.0, n));
+        let energy = Variable::new(hn::full(&[], 0.25, DType::F32));
+        hn::fori_loop(0, steps, |i: Array| {
+            let nv = v.value() * 0.97 + i.astype(DType::F32) * 0.01;
+            energy.set(energy.value() + (&nv * &nv).sum());
+            v.set(nv);
+        });
+        vec![v.value(), energy.value()]
+    };
+    let [fused, unfused, reference] = three_ways(sim);
+    assert_eq!(bits(&fused[0]), bits(&unfused[0]));
+    assert_eq!(bits(&unfused[1]), bits(&reference[1]));
+    // Σ|x| and the exact sum, in f64.
+    let mut v: Vec<f64> = hn::linspace(-1.0, 2.0, n)
+        .to_vec::<f32>()
+        .iter()
+        .map(|&x| x as f64)
+        .collect();
+    let (mut abs_sum, mut exact) = (0.25f64, 0.25f64);
+    let mut x = hn::linspace(-1.0, 2.0, n);
+    for i in 0..steps {
+        x = &x * 0.97 + hn::scalar(i).astype(DType::F32) * 0.01;
+        v = x.to_vec::<f32>().iter().map(|&e| e as f64).collect();
+        let s: f64 = v.iter().map(|e| e * e).sum();
+        abs_sum += s;
+        exact += s;
+    }
+    assert!(v.len() == n);
+    let bound = (steps as f64 + 2.0) * 2f64.powi(-24) * abs_sum;
+    let (f, u) = (
+        fused[1].item::<f32>() as f64,
+        unfused[1].item::<f32>() as f64,
+    );
+    assert!(
+        (f - u).abs() <= bound,
+        "fused {f} vs unfused {u}: bound {bound}"
+    );
+    // The fused result is the more accurate one.
+    assert!((f - exact).abs() <= (u - exact).abs() + 2f64.powi(-24) * exact.abs());
+    let line = fusion_line(move || {
+        sim();
+    });
+    assert!(line.contains("accumulates carry 1 by reduce_sum"), "{line}");
+}
+
+#[test]
+fn a_body_reading_its_accumulator_is_not_fused_and_stays_correct() {
+    let n = 3_000;
+    // The total feeds back into the state: not an accumulation only.
+    let reads = move || {
+        let v = Variable::new(hn::linspace(0.0, 1.0, n));
+        let total = Variable::new(hn::zeros(&[], DType::F32));
+        hn::fori_loop(0, 12, |_| {
+            let nv = v.value() * 0.5 + total.value() * 1e-4;
+            total.set(total.value() + nv.sum());
+            v.set(nv);
+        });
+        vec![v.value(), total.value()]
+    };
+    // The reduction is accumulated and also feeds the state.
+    let shared = move || {
+        let v = Variable::new(hn::linspace(0.0, 1.0, n));
+        let total = Variable::new(hn::zeros(&[], DType::I32));
+        hn::fori_loop(0, 12, |_| {
+            let count = v.value().gt(0.3).astype(DType::I32).sum();
+            total.set(total.value() + &count);
+            v.set(v.value() * 0.9 + count.astype(DType::F32) * 1e-5);
+        });
+        vec![v.value(), total.value()]
+    };
+    let got = same_every_way(reads);
+    let mut v = hn::linspace(0.0, 1.0, n);
+    let mut total = hn::zeros(&[], DType::F32);
+    for _ in 0..12 {
+        let nv = &v * 0.5 + &total * 1e-4;
+        total = &total + nv.sum();
+        v = nv;
+    }
+    let (a, b) = (got[1].item::<f32>(), total.item::<f32>());
+    assert!((a - b).abs() <= 1e-5 * b.abs(), "{a} vs {b}");
+    let got = same_every_way(shared);
+    let mut v = hn::linspace(0.0, 1.0, n);
+    let mut total = 0;
+    for _ in 0..12 {
+        let count = v.gt(0.3).astype(DType::I32).sum();
+        total += count.item::<i32>();
+        v = &v * 0.9 + count.astype(DType::F32) * 1e-5;
+    }
+    assert_eq!(got[1].item::<i32>(), total);
+    assert_eq!(bits(&got[0]), bits(&v));
+    for text in [
+        report(move || {
+            reads();
+        }),
+        report(move || {
+            shared();
+        }),
+    ] {
+        assert!(text.contains("loop["), "{text}");
+        assert!(!text.contains("temporal fusion"), "{text}");
+    }
+}
+
+/// A population driven by two noise draws per step (uniform and normal,
+/// from one `RandomState`) and the step index: returns (V, key words).
+fn noisy(rng: &RandomState, n: usize, steps: i32) -> Vec<Array> {
+    let v = Variable::new(hn::zeros(&[n], DType::F32));
+    hn::fori_loop(0, steps, |i: Array| {
+        let drive = rng.uniform(0.0, 1.0, &[n]) + rng.normal(0.0, 0.5, &[n]);
+        v.set(v.value() * 0.9 + drive + i.astype(DType::F32) * 1e-3);
+    });
+    vec![v.value(), rng.key_array()]
+}
+
+#[test]
+fn random_draws_are_fused_and_bit_identical_to_eager() {
+    let n = 9_001;
+    for steps in [0, 1, 8] {
+        let state = same_every_way(|| noisy(&RandomState::new(11), n, steps));
+        // Eagerly: the same draws, one op at a time.
+        let rng = RandomState::new(11);
+        let mut v = hn::zeros(&[n], DType::F32);
+        for i in 0..steps {
+            let drive = rng.uniform(0.0, 1.0, &[n]) + rng.normal(0.0, 0.5, &[n]);
+            v = &v * 0.9 + drive + hn::scalar(i).astype(DType::F32) * 1e-3;
+        }
+        assert_eq!(bits(&state[0]), bits(&v), "{steps} steps");
+        assert_eq!(
+            state[1].to_vec::<u32>(),
+            rng.key().to_vec(),
+            "{steps} steps"
+        );
+    }
+    let line = fusion_line(move || {
+        noisy(&RandomState::new(11), n, 8);
+    });
+    assert!(line.contains("over [9001] x 8 steps"), "{line}");
+    assert!(line.contains("uniform steps run ahead"), "{line}");
+}
+
+#[test]
+fn a_noisy_lif_with_a_spike_total_under_jit_draws_fresh_numbers_each_call() {
+    let n = 4_097;
+    let rng = RandomState::new(5);
+    let v = Variable::new(hn::full(&[n], -65.0, DType::F32));
+    let total = Variable::new(hn::zeros(&[], DType::I32));
+    let (r, vv, tt) = (rng.clone(), v.clone(), total.clone());
+    let step = hn::jit(move |_: ()| {
+        hn::fori_loop(0, 25, |_| {
+            let noise = r.normal(0.0, 4.0, &[n]);
+            let nv = &vv.value() + (-(&vv.value() + 65.0) + 16.0 + noise) * 0.1;
+            let spike = nv.ge(-50.0);
+            vv.set(hn::where_(&spike, -68.0, &nv));
+            tt.set(tt.value() + spike.astype(DType::I32).sum());
+        })
+    });
+    {
+        let _guard = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
+        hn::set_temporal_fusion(true);
+        let text = step.lower(()).optimized_text();
+        let line = text
+            .lines()
+            .find(|l| l.contains("temporal fusion:"))
+            .unwrap_or_else(|| panic!("no temporal fusion line in\n{text}"));
+        assert!(line.contains("accumulates carry 2 by reduce_sum"), "{line}");
+        assert!(line.contains("uniform steps run ahead"), "{line}");
+        step.call(());
+        step.call(());
+    }
+    // Eagerly, the same 50 steps.
+    let erng = RandomState::new(5);
+    let mut ev = hn::full(&[n], -65.0, DType::F32);
+    let mut etotal = 0;
+    for _ in 0..50 {
+        let noise = erng.normal(0.0, 4.0, &[n]);
+        let nv = &ev + (-(&ev + 65.0) + 16.0 + noise) * 0.1;
+        let spike = nv.ge(-50.0);
+        ev = hn::where_(&spike, -68.0, &nv);
+        etotal += spike.astype(DType::I32).sum().item::<i32>();
+    }
+    assert!(etotal > 0);
+    assert_eq!(total.value().item::<i32>(), etotal);
+    assert_eq!(bits(&v.value()), bits(&ev));
+    assert_eq!(rng.key(), erng.key());
 }

@@ -3,7 +3,9 @@
 //! the calls of the sub-graphs' kernels, the pointer bumps of sliced
 //! operands and stacked results, the swap of double-buffered carried state)
 //! and, for a loop that temporal fusion applies to, a second function runs
-//! every step on one chunk of elements before moving to the next.
+//! every step on one chunk of elements before moving to the next, after a
+//! third one (the prologue) has run the body's uniform steps (the key chain
+//! of random draws) for every step, recording what the chunk loop reads.
 //!
 //! Both have the kernel signature `fn(frame, start, end)`. `frame` is a table
 //! of 64-bit words laid out by [`Layout`] and filled once per run by
@@ -21,6 +23,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use heron_ir::passes::temporal::Temporal;
 use heron_ir::plan::{BufId, BufferKind, ControlStep, Step};
 use heron_ir::{Op, Result};
 
@@ -49,10 +52,20 @@ pub(crate) struct ProgramLayout {
     pub has_callback: bool,
 }
 
+/// The words of the chunk loop of a temporally fused loop.
+pub(crate) struct TemporalLayout {
+    /// Its kernels, in `Temporal::kernels` order.
+    pub kernels: Vec<KernelSlots>,
+    /// One word per per-step record (`Temporal::per_step`): its first row.
+    pub per_step: usize,
+}
+
 /// The layout of a frame: word offsets.
 pub(crate) struct Layout {
     /// One entry per sub-graph, in `ControlExe` order.
     pub programs: Vec<ProgramLayout>,
+    /// The chunk loop, when temporal fusion applies.
+    pub temporal: Option<TemporalLayout>,
     /// The callback's entry point.
     pub callback: usize,
     /// The callback's context.
@@ -76,8 +89,13 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    /// The layout for `step` whose sub-graphs are compiled to `programs`.
-    pub(crate) fn new(step: &ControlStep, programs: &[&Executable]) -> Layout {
+    /// The layout for `step` whose sub-graphs are compiled to `programs`,
+    /// with the chunk loop of `temporal`.
+    pub(crate) fn new(
+        step: &ControlStep,
+        programs: &[&Executable],
+        temporal: Option<&Temporal>,
+    ) -> Layout {
         let mut words = 0;
         let mut take = |n: usize| {
             words += n;
@@ -113,6 +131,26 @@ impl Layout {
                 has_callback,
             });
         }
+        let temporal = temporal.map(|t| {
+            let kernels = t
+                .kernels
+                .iter()
+                .map(|tk| {
+                    let bufs = tk.kernel.args();
+                    KernelSlots {
+                        step: tk.step,
+                        args: take(bufs.len() + 1),
+                        func: take(1),
+                        bufs,
+                        n: tk.kernel.launch_shape().size() as u64,
+                    }
+                })
+                .collect();
+            TemporalLayout {
+                kernels,
+                per_step: take(t.per_step.len()),
+            }
+        });
         let n_carry = n_carry(&step.op);
         let callback = take(1);
         let ctx = take(1);
@@ -124,6 +162,7 @@ impl Layout {
         let finals = take(n_carry);
         Layout {
             programs: layouts,
+            temporal,
             callback,
             ctx,
             launch,
@@ -175,20 +214,6 @@ struct Gen<'a, 's> {
     fail: Block,
 }
 
-/// Where a sub-graph's kernel argument tables and entry points are.
-enum Tables {
-    /// In the frame (the step driver).
-    Frame,
-    /// Copied to the function's stack, with entry points loaded once (the
-    /// temporal driver, which several threads may run at once).
-    Stack {
-        /// The address of each kernel's argument table, in `kernels` order.
-        args: Vec<Value>,
-        /// Each kernel's entry point.
-        funcs: Vec<Value>,
-    },
-}
-
 fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
@@ -215,16 +240,10 @@ impl Gen<'_, '_> {
     }
 
     /// Runs sub-graph `p` once with its params bound to `params` and its
-    /// outputs to `outputs` (buffer pointers), over `range` of every kernel
-    /// (`None`: the whole launch).
-    fn program(
-        &mut self,
-        p: usize,
-        params: &[Value],
-        outputs: &[Value],
-        tables: &Tables,
-        range: Option<(Value, Value)>,
-    ) {
+    /// outputs to `outputs` (buffer pointers), each kernel over its whole
+    /// launch; only the steps in `only` when given.
+    fn program(&mut self, p: usize, params: &[Value], outputs: &[Value], only: Option<&[usize]>) {
+        let runs = |s: usize| only.is_none_or(|o| o.contains(&s));
         let exe = self.spec.programs[p];
         let pl = &self.spec.layout.programs[p];
         let bound = |b: BufId| match exe.plan.buffers[b.index()].kind {
@@ -241,42 +260,35 @@ impl Gen<'_, '_> {
                 }
             }
         }
-        for (ki, k) in pl.kernels.iter().enumerate() {
+        for k in pl.kernels.iter().filter(|k| runs(k.step)) {
             for (j, &buf) in k.bufs.iter().enumerate() {
                 if let Some(v) = bound(buf) {
-                    match tables {
-                        Tables::Frame => self.set_word(k.args + j, v),
-                        Tables::Stack { args, .. } => {
-                            self.b.ins().store(flags(), v, args[ki], (j * 8) as i32);
-                        }
-                    }
+                    self.set_word(k.args + j, v);
                 }
             }
         }
-        let mut kernels = pl.kernels.iter().enumerate().peekable();
+        let mut kernels = pl.kernels.iter().peekable();
         for s in 0..exe.plan.steps.len() {
+            if !runs(s) {
+                if kernels.peek().is_some_and(|k| k.step == s) {
+                    kernels.next();
+                }
+                continue;
+            }
             match kernels.peek() {
-                Some((ki, k)) if k.step == s => {
-                    let (args, f) = match tables {
-                        Tables::Frame => (self.frame_addr(k.args), self.word(k.func)),
-                        Tables::Stack { args, funcs } => (args[*ki], funcs[*ki]),
-                    };
-                    match range {
-                        Some((start, end)) => {
-                            self.b
-                                .ins()
-                                .call_indirect(self.kernel_sig, f, &[args, start, end]);
-                        }
-                        None if k.n >= PARALLEL_MIN => {
+                Some(k) if k.step == s => {
+                    let (args, f) = (self.frame_addr(k.args), self.word(k.func));
+                    match k.n {
+                        n if n >= PARALLEL_MIN => {
                             let launch = self.word(self.spec.layout.launch);
-                            let n = self.b.ins().iconst(types::I64, k.n as i64);
+                            let n = self.b.ins().iconst(types::I64, n as i64);
                             self.b
                                 .ins()
                                 .call_indirect(self.kernel_sig, launch, &[f, args, n]);
                         }
-                        None => {
+                        n => {
                             let start = self.b.ins().iconst(types::I64, 0);
-                            let end = self.b.ins().iconst(types::I64, k.n as i64);
+                            let end = self.b.ins().iconst(types::I64, n as i64);
                             self.b
                                 .ins()
                                 .call_indirect(self.kernel_sig, f, &[args, start, end]);
@@ -316,6 +328,17 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(ok);
     }
 
+    /// Copies `n` bytes from `src` to `dst` (word by word, then byte by byte).
+    fn copy_bytes(&mut self, dst: Value, src: Value, n: usize) {
+        let mut off = 0;
+        while off < n {
+            let ty = if n - off >= 8 { types::I64 } else { types::I8 };
+            let v = self.b.ins().load(ty, flags(), src, off as i32);
+            self.b.ins().store(flags(), v, dst, off as i32);
+            off += ty.bytes() as usize;
+        }
+    }
+
     /// Swaps `cur` and `next` of every carried value not updated in place.
     fn swap(&mut self, cur: &[Variable], next: &[Variable], in_place: &[bool]) {
         for k in 0..cur.len() {
@@ -338,6 +361,8 @@ pub(crate) struct DriverSpec<'a> {
     pub layout: &'a Layout,
     /// Per carried value: true when the body updates it in place.
     pub in_place: &'a [bool],
+    /// The interchange of a loop that temporal fusion applies to.
+    pub temporal: Option<&'a Temporal>,
 }
 
 /// Starts a driver function: the entry block, the frame, the signatures.
@@ -441,7 +466,7 @@ pub(crate) fn build_step_driver(
                 let off = g.b.ins().imul_imm_s(t, row as i64);
                 outs.push(g.b.ins().iadd(outputs[nc + m], off));
             }
-            g.program(0, &params, &outs, &Tables::Frame, None);
+            g.program(0, &params, &outs, None);
             g.swap(&cur, &next, spec.in_place);
             let t = g.b.use_var(t_var);
             let t = g.b.ins().iadd_imm_s(t, 1);
@@ -455,14 +480,14 @@ pub(crate) fn build_step_driver(
             g.b.switch_to_block(header);
             let mut params: Vec<Value> = cur.iter().map(|&c| g.b.use_var(c)).collect();
             params.extend_from_slice(&inputs[nc..]);
-            g.program(0, &params, &[cell], &Tables::Frame, None);
+            g.program(0, &params, &[cell], None);
             let flag = g.b.ins().load(types::I8, flags(), cell, 0);
             g.b.ins().brif(flag, iter, &[], exit, &[]);
             g.b.switch_to_block(iter);
             let mut params: Vec<Value> = cur.iter().map(|&c| g.b.use_var(c)).collect();
             params.extend_from_slice(&inputs[nc..]);
             let outs: Vec<Value> = next.iter().map(|&n| g.b.use_var(n)).collect();
-            g.program(1, &params, &outs, &Tables::Frame, None);
+            g.program(1, &params, &outs, None);
             g.swap(&cur, &next, spec.in_place);
             g.b.ins().jump(header, &[]);
         }
@@ -472,7 +497,7 @@ pub(crate) fn build_step_driver(
             g.b.ins().brif(pred, then_b, &[], else_b, &[]);
             for (p, block) in [then_b, else_b].into_iter().enumerate() {
                 g.b.switch_to_block(block);
-                g.program(p, &inputs[1..], &outputs, &Tables::Frame, None);
+                g.program(p, &inputs[1..], &outputs, None);
                 g.b.ins().jump(exit, &[]);
             }
         }
@@ -505,12 +530,131 @@ fn out_bytes(exe: &Executable, n: usize) -> usize {
     s.size() * d.size()
 }
 
+/// The parts of a temporally fused loop a driver needs.
+fn temporal_parts<'a>(spec: &'a DriverSpec<'a>) -> Result<(&'a Temporal, &'a TemporalLayout)> {
+    match (spec.temporal, &spec.layout.temporal) {
+        (Some(t), Some(tl)) if matches!(spec.step.op, Op::Loop { .. }) => Ok((t, tl)),
+        _ => Err(heron_ir::Error::invalid(
+            "temporal fusion",
+            format!("{} is not a temporally fused loop", spec.step.op),
+        )),
+    }
+}
+
+/// Bytes of buffer `b` of the body plan.
+fn buf_bytes(exe: &Executable, b: BufId) -> usize {
+    let info = &exe.plan.buffers[b.index()];
+    info.shape.size() * info.dtype.size()
+}
+
+/// Builds the prologue of a temporally fused loop into `func`: every step
+/// in turn, it runs the body's uniform steps (the key chain of random
+/// draws; see `heron_ir::passes::temporal`) and copies the values the chunk
+/// loop reads from them into row `t` of their per-step records. The uniform
+/// carried state ends in the finals.
+pub(crate) fn build_prologue(
+    spec: &DriverSpec<'_>,
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+    call_conv: CallConv,
+    config: TargetFrontendConfig,
+) -> Result<()> {
+    let (t, tl) = temporal_parts(spec)?;
+    let Op::Loop { start, trip, .. } = &spec.step.op else {
+        unreachable!("temporal_parts checked the loop")
+    };
+    let l = spec.layout;
+    let body = spec.programs[0];
+    let (mut g, _, _) = begin(func, fctx, call_conv, spec);
+    let nc = n_carry(&spec.step.op);
+    let inputs: Vec<Value> = (0..spec.step.inputs.len())
+        .map(|i| g.word(l.inputs + i))
+        .collect();
+    let outputs: Vec<Value> = (0..nc).map(|i| g.word(l.outputs + i)).collect();
+    let cur: Vec<Variable> = outputs.iter().map(|&o| g.var(o)).collect();
+    let next: Vec<Variable> = (0..nc)
+        .map(|k| {
+            let v = g.word(l.next + k);
+            g.var(v)
+        })
+        .collect();
+    let bases: Vec<Value> = (0..t.per_step.len())
+        .map(|j| g.word(tl.per_step + j))
+        .collect();
+    // Only the uniform carried values are swapped here.
+    let fixed: Vec<bool> = (0..nc)
+        .map(|k| spec.in_place[k] || !t.uniform_carry.contains(&k))
+        .collect();
+    let cell = g.word(l.cell);
+    let slots = l.programs[0].slots;
+    let zero = g.b.ins().iconst(types::I64, 0);
+    let t_var = g.var(zero);
+    let (header, iter, exit) = (g.b.create_block(), g.b.create_block(), g.b.create_block());
+    g.b.ins().jump(header, &[]);
+    g.b.switch_to_block(header);
+    let step_t = g.b.use_var(t_var);
+    let more =
+        g.b.ins()
+            .icmp_imm_u(IntCC::UnsignedLessThan, step_t, *trip as i64);
+    g.b.ins().brif(more, iter, &[], exit, &[]);
+
+    g.b.switch_to_block(iter);
+    let step_t = g.b.use_var(t_var);
+    let i = g.b.ins().iadd_imm_s(step_t, *start);
+    let i = g.b.ins().ireduce(types::I32, i);
+    g.b.ins().store(flags(), i, cell, 0);
+    let mut params = vec![cell];
+    params.extend(cur.iter().map(|&c| g.b.use_var(c)));
+    params.extend_from_slice(&inputs[nc..]);
+    let outs: Vec<Value> = next.iter().map(|&n| g.b.use_var(n)).collect();
+    let rows: Vec<Value> = t
+        .per_step
+        .iter()
+        .zip(&bases)
+        .map(|(&b, &base)| {
+            let off = g.b.ins().imul_imm_s(step_t, buf_bytes(body, b) as i64);
+            g.b.ins().iadd(base, off)
+        })
+        .collect();
+    // Carried values as the step starts; the rest as the uniform steps leave them.
+    for (j, &b) in t.per_step.iter().enumerate() {
+        if let BufferKind::Param(n) = body.plan.buffers[b.index()].kind {
+            g.copy_bytes(rows[j], params[n as usize], buf_bytes(body, b));
+        }
+    }
+    g.program(0, &params, &outs, Some(&t.uniform));
+    for (j, &b) in t.per_step.iter().enumerate() {
+        let src = match body.plan.buffers[b.index()].kind {
+            BufferKind::Param(_) => continue,
+            BufferKind::Output(n) => outs[n as usize],
+            BufferKind::Temp(_) | BufferKind::Const(_) => g.word(slots + b.index()),
+        };
+        g.copy_bytes(rows[j], src, buf_bytes(body, b));
+    }
+    g.swap(&cur, &next, &fixed);
+    let step_t = g.b.use_var(t_var);
+    let step_t = g.b.ins().iadd_imm_s(step_t, 1);
+    g.b.def_var(t_var, step_t);
+    g.b.ins().jump(header, &[]);
+
+    g.b.switch_to_block(exit);
+    for &k in &t.uniform_carry {
+        let c = g.b.use_var(cur[k]);
+        g.set_word(l.finals + k, c);
+    }
+    g.b.ins().return_(&[]);
+    end(g, config);
+    Ok(())
+}
+
 /// Builds the temporal driver of a loop (see `heron_ir::passes::temporal`)
 /// into `func`: over the element range `[start, end)`, chunk by chunk of
-/// `chunk` elements, it runs every step of the body's kernels on the chunk.
-/// Kernel argument tables and the index cell live on the function's stack,
-/// so threads may run disjoint ranges at once. The state ends in `cur`,
-/// which is the result buffer after an even number of swaps.
+/// `chunk` elements, it runs every step of the chunk loop's kernels on the
+/// chunk, reading uniform values from their per-step records (filled by
+/// the prologue before). Kernel argument tables and the index cell live on
+/// the function's stack, so threads may run disjoint ranges at once. The
+/// element-wise state ends in `cur`, which is the result buffer after an
+/// even number of swaps.
 pub(crate) fn build_temporal_driver(
     spec: &DriverSpec<'_>,
     chunk: u64,
@@ -519,27 +663,34 @@ pub(crate) fn build_temporal_driver(
     call_conv: CallConv,
     config: TargetFrontendConfig,
 ) -> Result<()> {
-    let l = spec.layout;
-    let step = spec.step;
-    let Op::Loop { start, trip, .. } = &step.op else {
-        return Err(heron_ir::Error::invalid(
-            "temporal fusion",
-            format!("{} is not a loop", step.op),
-        ));
+    let (t, tl) = temporal_parts(spec)?;
+    let Op::Loop { start, trip, .. } = &spec.step.op else {
+        unreachable!("temporal_parts checked the loop")
     };
+    let l = spec.layout;
+    let body = spec.programs[0];
+    let nb = body.plan.buffers.len();
     let (mut g, range_start, range_end) = begin(func, fctx, call_conv, spec);
-    let pl = &l.programs[0];
-    let nc = n_carry(&step.op);
-    let inputs: Vec<Value> = (0..step.inputs.len())
+    let nc = n_carry(&spec.step.op);
+    let inputs: Vec<Value> = (0..spec.step.inputs.len())
         .map(|i| g.word(l.inputs + i))
         .collect();
     let outputs: Vec<Value> = (0..nc).map(|i| g.word(l.outputs + i)).collect();
     let scratch: Vec<Value> = (0..nc).map(|k| g.word(l.next + k)).collect();
+    let bases: Vec<Value> = (0..t.per_step.len())
+        .map(|j| g.word(tl.per_step + j))
+        .collect();
+    // Only the element-wise carried values are swapped here.
+    let element_wise =
+        |k: usize| !t.uniform_carry.contains(&k) && !t.accumulators.iter().any(|a| a.carry == k);
+    let fixed: Vec<bool> = (0..nc)
+        .map(|k| spec.in_place[k] || !element_wise(k))
+        .collect();
     // The stack copies of the argument tables (static entries copied once)
     // and of the index cell.
     let mut args = Vec::new();
     let mut funcs = Vec::new();
-    for k in &pl.kernels {
+    for k in &tl.kernels {
         let words = k.bufs.len() + 1;
         let slot = g.b.create_sized_stack_slot(StackSlotData::new(
             StackSlotKind::ExplicitSlot,
@@ -557,17 +708,11 @@ pub(crate) fn build_temporal_driver(
     let cell_slot =
         g.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 64, 6));
     let cell = g.b.ins().stack_addr(types::I64, cell_slot, 0);
-    let tables = Tables::Stack { args, funcs };
+    let next_of = |k: usize| {
+        if fixed[k] { outputs[k] } else { scratch[k] }
+    };
     let cur: Vec<Variable> = outputs.iter().map(|&o| g.var(o)).collect();
-    let next: Vec<Variable> = (0..nc)
-        .map(|k| {
-            g.var(if spec.in_place[k] {
-                outputs[k]
-            } else {
-                scratch[k]
-            })
-        })
-        .collect();
+    let next: Vec<Variable> = (0..nc).map(|k| g.var(next_of(k))).collect();
 
     let c_var = g.var(range_start);
     let zero = g.b.ins().iconst(types::I64, 0);
@@ -593,38 +738,63 @@ pub(crate) fn build_temporal_driver(
     g.b.def_var(ce_var, ce);
     for k in 0..nc {
         g.b.def_var(cur[k], outputs[k]);
-        let n = if spec.in_place[k] {
-            outputs[k]
-        } else {
-            scratch[k]
-        };
-        g.b.def_var(next[k], n);
+        g.b.def_var(next[k], next_of(k));
     }
     g.b.def_var(t_var, zero);
     g.b.ins().jump(iter_header, &[]);
 
     g.b.switch_to_block(iter_header);
-    let t = g.b.use_var(t_var);
+    let step_t = g.b.use_var(t_var);
     let more =
         g.b.ins()
-            .icmp_imm_u(IntCC::UnsignedLessThan, t, *trip as i64);
+            .icmp_imm_u(IntCC::UnsignedLessThan, step_t, *trip as i64);
     g.b.ins().brif(more, iter, &[], chunk_done, &[]);
 
     g.b.switch_to_block(iter);
-    let t = g.b.use_var(t_var);
-    let i = g.b.ins().iadd_imm_s(t, *start);
+    let step_t = g.b.use_var(t_var);
+    let i = g.b.ins().iadd_imm_s(step_t, *start);
     let i = g.b.ins().ireduce(types::I32, i);
     g.b.ins().store(flags(), i, cell, 0);
     let mut params = vec![cell];
     params.extend(cur.iter().map(|&v| g.b.use_var(v)));
     params.extend_from_slice(&inputs[nc..]);
     let outs: Vec<Value> = next.iter().map(|&v| g.b.use_var(v)).collect();
+    let rows: Vec<Value> = t
+        .per_step
+        .iter()
+        .zip(&bases)
+        .map(|(&b, &base)| {
+            let off = g.b.ins().imul_imm_s(step_t, buf_bytes(body, b) as i64);
+            g.b.ins().iadd(base, off)
+        })
+        .collect();
+    let bound = |b: BufId| {
+        if let Some(j) = t.per_step.iter().position(|&x| x == b) {
+            return Some(rows[j]);
+        }
+        if b.index() >= nb {
+            return None;
+        }
+        match body.plan.buffers[b.index()].kind {
+            BufferKind::Param(n) => Some(params[n as usize]),
+            BufferKind::Output(n) => Some(outs[n as usize]),
+            BufferKind::Const(_) | BufferKind::Temp(_) => None,
+        }
+    };
     let (c, ce) = (g.b.use_var(c_var), g.b.use_var(ce_var));
-    g.program(0, &params, &outs, &tables, Some((c, ce)));
-    g.swap(&cur, &next, spec.in_place);
-    let t = g.b.use_var(t_var);
-    let t = g.b.ins().iadd_imm_s(t, 1);
-    g.b.def_var(t_var, t);
+    for (ki, k) in tl.kernels.iter().enumerate() {
+        for (j, &buf) in k.bufs.iter().enumerate() {
+            if let Some(v) = bound(buf) {
+                g.b.ins().store(flags(), v, args[ki], (j * 8) as i32);
+            }
+        }
+        g.b.ins()
+            .call_indirect(g.kernel_sig, funcs[ki], &[args[ki], c, ce]);
+    }
+    g.swap(&cur, &next, &fixed);
+    let step_t = g.b.use_var(t_var);
+    let step_t = g.b.ins().iadd_imm_s(step_t, 1);
+    g.b.def_var(t_var, step_t);
     g.b.ins().jump(iter_header, &[]);
 
     g.b.switch_to_block(chunk_done);

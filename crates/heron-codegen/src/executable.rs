@@ -6,6 +6,8 @@ use crate::helpers;
 use crate::module::Compiled;
 use heron_ir::plan::{BufferKind, KernelPlan, Step};
 use heron_ir::{Buffer, DType, Error, Result, Shape, Value, eval_op};
+use rayon::prelude::*;
+use smallvec::SmallVec;
 
 /// What `Executable::kernels` reports about one step that computes values.
 #[derive(Clone, Debug, PartialEq)]
@@ -153,8 +155,8 @@ impl Executable {
             ));
         }
         let plan = &self.plan;
-        let mut temps: Vec<Buffer> = Vec::new();
-        let mut ptrs: Vec<*mut u8> = Vec::with_capacity(plan.buffers.len());
+        let mut temps: SmallVec<[Buffer; 4]> = SmallVec::new();
+        let mut ptrs: SmallVec<[*mut u8; 16]> = SmallVec::with_capacity(plan.buffers.len());
         for (i, info) in plan.buffers.iter().enumerate() {
             let p = match info.kind {
                 BufferKind::Param(n) => params[n as usize] as *mut u8,
@@ -165,14 +167,16 @@ impl Executable {
                     .buf
                     .as_ptr() as *mut u8,
                 BufferKind::Temp(_) => {
-                    temps.push(Buffer::zeroed(info.dtype, info.shape.size()));
+                    // Every temporary is fully written by the step producing
+                    // it before any step reads it.
+                    temps.push(Buffer::for_overwrite(info.dtype, info.shape.size()));
                     temps.last_mut().expect("just pushed").as_mut_ptr()
                 }
             };
             ptrs.push(p);
         }
         let table = helpers::table();
-        let mut args: Vec<*const u8> = Vec::new();
+        let mut args: SmallVec<[*const u8; 16]> = SmallVec::new();
         let steps = plan.steps.iter().zip(&self.step_fns).zip(&self.controls);
         for (((step, f), control), driver) in steps.zip(&self.drivers) {
             match step {
@@ -184,7 +188,7 @@ impl Executable {
                     unsafe { control.run(plan, c, &ptrs, driver.as_ref())? };
                 }
                 Step::Kernel(k) => {
-                    let n = k.launch_shape().size();
+                    let n = k.launch_size();
                     if n == 0 {
                         continue;
                     }
@@ -192,14 +196,15 @@ impl Executable {
                         .code
                         .function(f.expect("kernels with a non-empty launch are compiled"));
                     args.clear();
-                    args.extend(k.args().iter().map(|b| ptrs[b.index()] as *const u8));
+                    let bufs = k.args_inline();
+                    args.extend(bufs.iter().map(|b| ptrs[b.index()] as *const u8));
                     args.push(table.as_ptr() as *const u8);
                     // SAFETY: the argument table holds a valid pointer to every
                     // buffer the kernel reads or writes, each of the type the
                     // kernel was compiled for (checked by the caller for params
                     // and outputs, allocated here for temporaries), then the
-                    // helper table; the range covers the launch shape.
-                    unsafe { f(args.as_ptr(), 0, n as u64) };
+                    // helper table; the ranges cover the launch shape.
+                    unsafe { launch(f, &args, n, work_per_index(k)) };
                 }
                 Step::Host(h) => {
                     let inputs: Vec<Value> = h
@@ -241,12 +246,70 @@ impl Executable {
     }
 }
 
+/// Launches of at least this much work (launch indices × work per index)
+/// are split across rayon's pool; smaller ones run on the calling thread,
+/// so small arrays never pay for waking threads (about 10–20 µs).
+const PARALLEL_WORK: usize = 1 << 18;
+
+/// A parallel launch's chunks cover this much work each (rounded to whole
+/// vectors): boundaries depend only on the launch's size, never on the
+/// number of threads, so results are the same on any machine.
+const CHUNK_WORK: usize = 1 << 16;
+
+/// The relative cost of one launch index of `k`: the elements it visits
+/// (the reduced extent for a reduction) times a rough cost per element.
+fn work_per_index(k: &heron_ir::plan::Kernel) -> usize {
+    let per_element = 1 + k.body.len() / 8;
+    let inner = k.shape.size() / k.launch_size().max(1);
+    inner.max(1) * per_element
+}
+
+/// The kernel's argument table, shared by the threads of a parallel launch.
+struct Args<'a>(&'a [*const u8]);
+
+// SAFETY: the pointers are only dereferenced by the kernel, and the chunks
+// of one launch write disjoint elements (each index of the launch range is
+// computed by exactly one chunk; reductions are over whole output elements),
+// while their reads only touch buffers no chunk writes at another index
+// (the plan's stores and aliasing rules).
+unsafe impl Sync for Args<'_> {}
+
+impl Args<'_> {
+    /// The table's address, as kernels take it.
+    fn as_ptr(&self) -> *const *const u8 {
+        self.0.as_ptr()
+    }
+}
+
+/// Runs `f` over the launch range `[0, n)`: on this thread, or split into
+/// fixed chunks on rayon's pool when the work is large.
+///
+/// # Safety
+/// `args` is a valid argument table for `f` and the range covers its launch shape.
+unsafe fn launch(f: crate::module::KernelFn, args: &[*const u8], n: usize, per_index: usize) {
+    let work = n.saturating_mul(per_index);
+    if work < PARALLEL_WORK || rayon::current_num_threads() < 2 {
+        // SAFETY: guaranteed by the caller.
+        unsafe { f(args.as_ptr(), 0, n as u64) };
+        return;
+    }
+    let chunk = (CHUNK_WORK / per_index.max(1)).max(1).next_multiple_of(16);
+    let chunks = n.div_ceil(chunk);
+    let shared = Args(args);
+    (0..chunks).into_par_iter().for_each(|c| {
+        let (start, end) = (c * chunk, ((c + 1) * chunk).min(n));
+        // SAFETY: a sub-range of the launch range, over the caller's valid
+        // argument table (see `Args`).
+        unsafe { f(shared.as_ptr(), start as u64, end as u64) };
+    });
+}
+
 /// Copies a raw buffer into a `Value`.
 ///
 /// # Safety
 /// `ptr` points to `shape.size()` initialised elements of `dtype`.
 unsafe fn read_value(ptr: *const u8, shape: &Shape, dtype: DType) -> Value {
-    let mut buf = Buffer::zeroed(dtype, shape.size());
+    let mut buf = Buffer::for_overwrite(dtype, shape.size());
     let n = buf.nbytes();
     // SAFETY: guaranteed by the caller; `buf` is a fresh allocation of `n` bytes.
     unsafe { std::ptr::copy_nonoverlapping(ptr, buf.bytes_mut().as_mut_ptr(), n) };

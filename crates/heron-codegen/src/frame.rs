@@ -4,17 +4,25 @@
 //! temporaries (allocated once per run), the carried state's scratch
 //! buffers, and the callback that runs the steps that are not native kernels.
 //!
-//! A loop that temporal fusion applies to also gets a temporal driver; which
-//! of the two runs is decided at each run by `heron_ir::passes::temporal::enabled`.
+//! A loop that temporal fusion applies to also gets a temporal driver (and,
+//! when its body has uniform steps, a prologue, and for each accumulator
+//! the code of its rewritten reduction); which way runs is decided at each
+//! run by `heron_ir::passes::temporal::enabled`. A temporal run allocates
+//! the per-step records of uniform values and the accumulators' partials,
+//! runs the prologue, then the chunk loop in parallel ranges, and finally
+//! folds each accumulator's partials into it, in element order.
 
 use crate::Executable;
 use crate::control::ControlExe;
-use crate::driver::{DriverSpec, Layout, build_step_driver, build_temporal_driver, n_carry};
+use crate::driver::{
+    DriverSpec, Layout, build_prologue, build_step_driver, build_temporal_driver, n_carry,
+};
 use crate::helpers;
+use crate::lower;
 use crate::module::{Compiled, Jit};
-use heron_ir::passes::temporal;
+use heron_ir::passes::temporal::{self, Accumulator, Temporal};
 use heron_ir::plan::{BufferKind, ControlStep, KernelPlan, Step};
-use heron_ir::{Buffer, DType, Error, Op, Result, Shape, Value, eval_op};
+use heron_ir::{Buffer, DType, Error, Op, ReduceOp, Result, Scalar, Shape, Value, eval_op};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -24,8 +32,15 @@ const CHUNK_BYTES: usize = 48 * 1024;
 
 /// The temporal driver of a loop.
 struct TemporalCode {
+    /// The interchange it implements.
+    plan: Temporal,
     /// Its function index in `Driver::code`.
     func: usize,
+    /// The prologue's function index, when there are uniform steps.
+    prologue: Option<usize>,
+    /// Per chunk-loop kernel: the function index of a rewritten reduction
+    /// in `Driver::code` (the others are the body's own kernels).
+    kernel_fns: Vec<Option<usize>>,
     /// Elements of the state.
     size: usize,
     /// Elements per chunk.
@@ -72,32 +87,55 @@ impl Driver {
     /// temporal fusion applies).
     pub(crate) fn build(step: &ControlStep, control: &ControlExe) -> Result<Driver> {
         let programs = programs(control);
-        let layout = Layout::new(step, &programs);
         let nc = n_carry(&step.op);
         let first_param = usize::from(matches!(step.op, Op::Loop { .. }));
-        let body = programs.last().expect("control steps have sub-graphs");
+        let body = *programs.last().expect("control steps have sub-graphs");
         let in_place: Vec<bool> = (0..nc)
             .map(|k| body.aliasable().contains(&(k, first_param + k)))
             .collect();
+        let plan = temporal::analyze(&step.op, &body.plan);
+        let layout = Layout::new(step, &programs, plan.as_ref());
         let spec = DriverSpec {
             step,
             programs: &programs,
             layout: &layout,
             in_place: &in_place,
+            temporal: plan.as_ref(),
         };
         let mut jit = Jit::new()?;
         let (cc, config) = (jit.call_conv(), jit.frontend_config());
         jit.define("drive", |func, fctx| {
             build_step_driver(&spec, func, fctx, cc, config)
         })?;
-        let temporal = match temporal::analyze(&step.op, &body.plan) {
+        let temporal = match &plan {
             Some(t) => {
-                let chunk = chunk_size(&body.plan, &t.shape);
+                let dtype_of = |b| t.buffer(&body.plan, b).dtype;
+                let mut kernel_fns = Vec::with_capacity(t.kernels.len());
+                for tk in &t.kernels {
+                    kernel_fns.push(if tk.rewritten {
+                        Some(jit.define(&tk.kernel.name, |func, fctx| {
+                            lower::lower_kernel(&tk.kernel, &dtype_of, func, fctx, cc, config)
+                        })?)
+                    } else {
+                        None
+                    });
+                }
+                let prologue = if t.uniform.is_empty() {
+                    None
+                } else {
+                    Some(jit.define("prologue", |func, fctx| {
+                        build_prologue(&spec, func, fctx, cc, config)
+                    })?)
+                };
+                let chunk = chunk_size(&body.plan, t);
                 let func = jit.define("temporal", |func, fctx| {
                     build_temporal_driver(&spec, chunk as u64, func, fctx, cc, config)
                 })?;
                 Some(TemporalCode {
+                    plan: t.clone(),
                     func,
+                    prologue,
+                    kernel_fns,
                     size: t.shape.size(),
                     chunk,
                 })
@@ -194,16 +232,73 @@ impl Driver {
         frame[l.launch] = launch as *const () as u64;
 
         if let (Some(t), true) = (&self.temporal, temporal::enabled()) {
-            // SAFETY: the frame is complete; every range is disjoint.
-            unsafe { self.run_temporal(t, &frame) };
             let Op::Loop { trip, .. } = step.op else {
                 unreachable!("temporal drivers are built for loops")
             };
-            for k in (0..nc).filter(|&k| trip % 2 == 1 && !self.in_place[k]) {
-                frame[l.finals + k] = frame[l.next + k];
+            let tl = l
+                .temporal
+                .as_ref()
+                .expect("a temporal driver has its layout");
+            let body = ctx.programs[0];
+            let slots = l.programs[0].slots;
+            let nb = body.plan.buffers.len();
+            let mut partials: Vec<Buffer> = t
+                .plan
+                .accumulators
+                .iter()
+                .map(|a| Buffer::filled(a.partial.dtype, t.size, identity(a.op, a.partial.dtype)))
+                .collect();
+            let partial_ptrs: Vec<u64> =
+                partials.iter_mut().map(|b| b.as_mut_ptr() as u64).collect();
+            for (j, k) in tl.kernels.iter().enumerate() {
+                for (i, b) in k.bufs.iter().enumerate() {
+                    frame[k.args + i] = match b.index().checked_sub(nb) {
+                        Some(a) => partial_ptrs[a],
+                        None => frame[slots + b.index()],
+                    };
+                }
+                frame[k.args + k.bufs.len()] = table;
+                let f = match t.kernel_fns[j] {
+                    Some(f) => self.code.function(f),
+                    None => body
+                        .code
+                        .function(body.step_fns[k.step].expect("kernels with work are compiled")),
+                };
+                frame[k.func] = f as usize as u64;
             }
-            for k in (0..nc).filter(|&k| trip % 2 == 0 || self.in_place[k]) {
-                frame[l.finals + k] = frame[l.outputs + k];
+            for (j, b) in t.plan.per_step.iter().enumerate() {
+                let info = &body.plan.buffers[b.index()];
+                frame[tl.per_step + j] =
+                    alloc(info.dtype, info.shape.size() * trip as usize) as u64;
+            }
+            if let Some(p) = t.prologue {
+                let f = self.code.function(p);
+                // SAFETY: the frame holds every pointer the prologue reads
+                // (as for the step driver) and the per-step records, each
+                // `trip` rows long.
+                unsafe { f(frame.as_ptr() as *const *const u8, 0, 0) };
+                if let Some(e) = ctx.error.borrow_mut().take() {
+                    return Err(e);
+                }
+            }
+            // SAFETY: the frame is complete; every range is disjoint.
+            unsafe { self.run_temporal(t, &frame) };
+            let element_wise = |k: usize| {
+                !t.plan.uniform_carry.contains(&k)
+                    && !t.plan.accumulators.iter().any(|a| a.carry == k)
+            };
+            for k in (0..nc).filter(|&k| !t.plan.uniform_carry.contains(&k)) {
+                // The prologue set the finals of the uniform state.
+                let swapped = trip % 2 == 1 && !self.in_place[k] && element_wise(k);
+                frame[l.finals + k] = frame[if swapped { l.next } else { l.outputs } + k];
+            }
+            if trip > 0 {
+                for (a, p) in t.plan.accumulators.iter().zip(partials) {
+                    let out = &step.outputs[a.carry];
+                    let dtype = plan.buffers[out.index()].dtype;
+                    // SAFETY: the result buffer holds one element of `dtype`.
+                    unsafe { fold_partials(a, p, ptrs[out.index()], dtype)? };
+                }
             }
         } else {
             let f = self.code.function(0);
@@ -264,33 +359,111 @@ impl Driver {
 }
 
 /// The chunk of a temporal driver: about `CHUNK_BYTES` over the body's
-/// element-wise buffers, a multiple of 64 elements.
-fn chunk_size(plan: &KernelPlan, shape: &Shape) -> usize {
-    let n = shape.size();
-    let per_elem: usize = plan
+/// element-wise buffers and the accumulators' partials, a multiple of 64
+/// elements.
+fn chunk_size(plan: &KernelPlan, t: &Temporal) -> usize {
+    let n = t.shape.size();
+    let state: usize = plan
         .buffers
         .iter()
         .filter(|b| b.shape.size() == n && !matches!(b.kind, BufferKind::Const(_)))
         .map(|b| b.dtype.size())
-        .sum::<usize>()
-        .max(1);
+        .sum();
+    let partials: usize = t.accumulators.iter().map(|a| a.partial.dtype.size()).sum();
+    let per_elem = (state + partials).max(1);
     (CHUNK_BYTES / per_elem).clamp(64, 1 << 16) / 64 * 64
+}
+
+/// The identity of a reduction in `dtype`: what partials start from.
+fn identity(op: ReduceOp, dtype: DType) -> Scalar {
+    let extreme = |largest: bool| match dtype {
+        DType::Bool => Scalar::Bool(largest),
+        DType::I32 => Scalar::I32(if largest { i32::MAX } else { i32::MIN }),
+        DType::I64 => Scalar::I64(if largest { i64::MAX } else { i64::MIN }),
+        DType::U32 => Scalar::U32(if largest { u32::MAX } else { 0 }),
+        DType::F32 => Scalar::F32(if largest {
+            f32::INFINITY
+        } else {
+            f32::NEG_INFINITY
+        }),
+        DType::F64 => Scalar::F64(if largest {
+            f64::INFINITY
+        } else {
+            f64::NEG_INFINITY
+        }),
+    };
+    match op {
+        ReduceOp::Sum => Scalar::zero(dtype),
+        ReduceOp::Prod => Scalar::one(dtype),
+        ReduceOp::Max => extreme(false),
+        ReduceOp::Min => extreme(true),
+        ReduceOp::Any => Scalar::Bool(false),
+        ReduceOp::All => Scalar::Bool(true),
+    }
+}
+
+/// Folds the partials of accumulator `a` into its value at `out` (one
+/// element of `dtype`): `acc ⊕ reduce⊕(partials)`, computed in the
+/// partials' type (f64 for an f32 sum) and rounded once. The reduction
+/// visits the elements in order, as `eval` defines it.
+///
+/// # Safety
+/// `out` holds one valid element of `dtype`.
+unsafe fn fold_partials(
+    a: &Accumulator,
+    partials: Buffer,
+    out: *mut u8,
+    dtype: DType,
+) -> Result<()> {
+    let scalar = Shape::scalar();
+    let wide = a.partial.dtype;
+    let mut acc = Buffer::zeroed(dtype, 1);
+    // SAFETY: `out` holds one element of `dtype`, as `acc` does.
+    unsafe { std::ptr::copy_nonoverlapping(out, acc.as_mut_ptr(), dtype.size()) };
+    let acc = Value::new(scalar.clone(), acc);
+    let shape = a.partial.shape.clone();
+    let axes = (0..shape.rank()).collect();
+    let partials = Value::new(shape, partials);
+    let total = eval_op(&Op::Reduce { op: a.op, axes }, &[&partials], &scalar, wide)?;
+    let acc = if wide == dtype {
+        acc
+    } else {
+        eval_op(&Op::Cast(wide), &[&acc], &scalar, wide)?
+    };
+    let folded = eval_op(&Op::Binary(a.combine()), &[&acc, &total], &scalar, wide)?;
+    let folded = if wide == dtype {
+        folded
+    } else {
+        eval_op(&Op::Cast(dtype), &[&folded], &scalar, dtype)?
+    };
+    let bytes = folded.buf.bytes();
+    // SAFETY: one element of `dtype`, as `out` holds.
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), out, bytes.len()) };
+    Ok(())
 }
 
 fn nbytes(shape: &Shape, dtype: DType) -> usize {
     shape.size() * dtype.size()
 }
 
+/// Elements per range of a parallel launch: fixed, so that the ranges do
+/// not depend on the number of threads, and small enough for rayon to
+/// balance them between busy cores.
+const LAUNCH_RANGE: u64 = 1 << 15;
+
 /// The parallel launcher of generated drivers: runs kernel `f` over
-/// `[0, n)` as disjoint ranges (multiples of 64 elements) on rayon's pool.
+/// `[0, n)` as disjoint ranges of `LAUNCH_RANGE` elements on rayon's pool.
 extern "C" fn launch(f: u64, args: u64, n: u64) {
     // SAFETY: the driver passes the entry point of a finalized kernel, alive
     // for the run.
     let f = unsafe { std::mem::transmute::<usize, crate::module::KernelFn>(f as usize) };
-    let parts = (rayon::current_num_threads() as u64)
-        .min(n / (crate::driver::PARALLEL_MIN / 2))
-        .max(1);
-    let per = n.div_ceil(parts).div_ceil(64) * 64;
+    let per = LAUNCH_RANGE;
+    let parts = if rayon::current_num_threads() < 2 {
+        1
+    } else {
+        n.div_ceil(per)
+    };
+    let per = if parts == 1 { n } else { per };
     // SAFETY: `args` is the kernel's complete argument table; a kernel
     // writes only the elements of its range, so disjoint ranges may run at
     // once (as `Executable::run` may split a launch).

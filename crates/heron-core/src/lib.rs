@@ -25,7 +25,10 @@ pub use creation::{
     try_arange, try_array, zeros, zeros_like,
 };
 pub use heron_ir::{DType, Error, Result, Scalar, Shape};
-pub use jit::{Backend, CacheStats, Compiled, Jit, Lowered, backend, jit, jit_named, use_backend};
+pub use jit::{
+    Backend, CacheStats, Compiled, Jit, JitOptions, Lowered, backend, jit, jit_named, jit_with,
+    use_backend,
+};
 pub use module::{Collector, Module};
 pub use ops::*;
 pub use variable::{Parameter, TrainVar, VarId, VarKind, Variable};

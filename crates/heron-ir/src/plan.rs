@@ -284,13 +284,33 @@ impl Kernel {
     /// The kernel's argument table: the buffers it reads, then those it writes
     /// (each once).
     pub fn args(&self) -> Vec<BufId> {
-        let mut out = self.inputs();
-        for b in self.outputs() {
+        self.args_inline().into_vec()
+    }
+
+    /// `args` without a heap allocation for kernels of up to 16 buffers.
+    pub fn args_inline(&self) -> SmallVec<[BufId; 16]> {
+        let mut out: SmallVec<[BufId; 16]> = SmallVec::new();
+        let reads = self.body.iter().filter_map(|i| match i.expr {
+            Expr::Load { buf, .. } | Expr::ThreefryBits { key: buf, .. } => Some(buf),
+            _ => None,
+        });
+        for b in reads.chain(self.stores.iter().map(|s| s.buf)) {
             if !out.contains(&b) {
                 out.push(b);
             }
         }
         out
+    }
+
+    /// The number of indices of the launch shape (without building it).
+    pub fn launch_size(&self) -> usize {
+        match &self.reduce {
+            None => self.shape.size(),
+            Some(r) => (0..self.shape.rank())
+                .filter(|a| !r.axes.contains(a))
+                .map(|a| self.shape[a])
+                .product(),
+        }
     }
 
     /// The shape of the kernel's outer loop: the iteration space without the

@@ -5,7 +5,16 @@
 //! then the helper table. Buffers, constants and helpers are only reached
 //! through it; shapes and strides are immediates. The function covers the
 //! linear range `[start, end)` of the kernel's launch shape (for a reduction,
-//! the shape of its result), so a launch can be split into chunks.
+//! the shape of its result), so a launch can be split into chunks: this
+//! signature is the contract with every caller (the plan driver, parallel
+//! launches, loop drivers) and stays as it is.
+//!
+//! The innermost loop is vectorised when the kernel allows it (`vector.rs`):
+//! `lanes × unroll` elements per iteration in independent vectors, then one
+//! vector at a time, then a scalar tail. Reductions over a contiguous
+//! innermost axis keep several vector accumulators and fold their lanes at
+//! the end; reductions whose innermost *kept* axis is contiguous (a sum over
+//! axis 0) compute one output per lane, in the scalar order.
 
 mod cast;
 mod elementwise;
@@ -182,11 +191,16 @@ pub fn lower_kernel(
             let shape = vector::plan(kernel, buffer_dtype, &inner, first_store, outer.dims[last]);
             let mut vbody = |e: &mut Emitter<'_>, offs: &[Value], chunks: usize| {
                 let shape = shape.expect("vector bodies run for vectorised kernels");
+                let body = vector::Body {
+                    kernel,
+                    shape,
+                    accesses: &accesses,
+                    access_of: &access_of,
+                    inner: &inner,
+                };
                 for c in 0..chunks {
                     let skip = c * shape.lanes;
-                    let values = vector::eval_body(
-                        e, kernel, shape, &accesses, &access_of, &inner, offs, skip,
-                    );
+                    let values = vector::eval_body(e, &body, offs, skip);
                     for (k, s) in kernel.stores.iter().enumerate() {
                         let a = first_store + k;
                         let v = values[vector::store_value(s)];
@@ -222,15 +236,118 @@ pub fn lower_kernel(
                 .collect();
             let inner: Nest = collapse(&kernel.shape, &red.axes, &load_coefs);
             let in_dtype = kernel.body[red.value].dtype;
-            outer.emit(&mut e, &base, Some(start), end, &mut |e, offs| {
-                let mut acc = reduce::Acc::new(e, red.op, in_dtype, red.dtype);
+            let last = inner.dims.len() - 1;
+            let inner_coefs: Vec<i64> = inner.coefs.iter().map(|c| c[last]).collect();
+            let shape = vector::plan(
+                kernel,
+                buffer_dtype,
+                &inner_coefs,
+                first_store,
+                inner.dims[last],
+            );
+            // Reductions whose innermost kept axis is contiguous (a sum over
+            // axis 0): one vector lane per output element, each accumulated
+            // in the scalar order, so the results are the scalar ones.
+            let outer_last = outer.dims.len() - 1;
+            let outer_coefs: Vec<i64> = outer.coefs.iter().map(|c| c[outer_last]).collect();
+            let columns = vector::plan(
+                kernel,
+                buffer_dtype,
+                &outer_coefs,
+                first_store,
+                outer.dims[outer_last],
+            )
+            .filter(|_| reduce::VecAcc::supported(red.op, in_dtype, red.dtype));
+            let mut cbody = |e: &mut Emitter<'_>, offs: &[Value], chunks: usize| {
+                let shape = columns.expect("column bodies run for vectorised kernels");
+                let mut accs: Vec<reduce::VecAcc> = (0..chunks)
+                    .map(|_| {
+                        reduce::VecAcc::new(e, red.op, in_dtype, red.dtype, shape.lanes, 1)
+                            .expect("supported reduction")
+                    })
+                    .collect();
                 if inner.size() > 0 {
                     let n = e.b.ins().iconst(types::I64, inner.size() as i64);
+                    let body = vector::Body {
+                        kernel,
+                        shape,
+                        accesses: &accesses[..first_store],
+                        access_of: &access_of,
+                        inner: &outer_coefs[..first_store],
+                    };
                     inner.emit(e, &offs[..first_store], None, n, &mut |e, inner_offs| {
-                        let values =
-                            eval_body(e, kernel, &generators, &accesses, &access_of, inner_offs);
-                        acc.add(e, values[red.value]);
+                        for (c, acc) in accs.iter_mut().enumerate() {
+                            let values = vector::eval_body(e, &body, inner_offs, c * shape.lanes);
+                            acc.add(e, 0, values[red.value]);
+                        }
                     });
+                }
+                for (c, acc) in accs.iter().enumerate() {
+                    let r = acc.lanes(e, 0);
+                    for k in 0..kernel.stores.len() {
+                        let a = first_store + k;
+                        let skip = c * shape.lanes;
+                        vector::store(e, &accesses[a], offs[a], skip, r, red.dtype, shape.lanes);
+                    }
+                }
+            };
+            let cvector = columns.map(|s| loops::VectorBody {
+                lanes: s.lanes,
+                unroll: s.unroll,
+                body: &mut cbody,
+            });
+            outer.emit_with(&mut e, &base, Some(start), end, cvector, &mut |e, offs| {
+                let mut acc = reduce::Acc::new(e, red.op, in_dtype, red.dtype);
+                let mut vacc = shape.and_then(|s| {
+                    reduce::VecAcc::new(e, red.op, in_dtype, red.dtype, s.lanes, s.unroll)
+                });
+                let vectorised = vacc.is_some();
+                if inner.size() > 0 {
+                    let n = e.b.ins().iconst(types::I64, inner.size() as i64);
+                    let mut vbody = |e: &mut Emitter<'_>, offs: &[Value], chunks: usize| {
+                        let shape = shape.expect("vector bodies run for vectorised kernels");
+                        let vacc = vacc.as_mut().expect("vector accumulators exist");
+                        let body = vector::Body {
+                            kernel,
+                            shape,
+                            accesses: &accesses[..first_store],
+                            access_of: &access_of,
+                            inner: &inner_coefs,
+                        };
+                        for c in 0..chunks {
+                            let values = vector::eval_body(e, &body, offs, c * shape.lanes);
+                            vacc.add(e, c, values[red.value]);
+                        }
+                    };
+                    let vector = match (shape, vectorised) {
+                        (Some(s), true) => Some(loops::VectorBody {
+                            lanes: s.lanes,
+                            unroll: s.unroll,
+                            body: &mut vbody,
+                        }),
+                        _ => None,
+                    };
+                    inner.emit_with(
+                        e,
+                        &offs[..first_store],
+                        None,
+                        n,
+                        vector,
+                        &mut |e, inner_offs| {
+                            let values = eval_body(
+                                e,
+                                kernel,
+                                &generators,
+                                &accesses,
+                                &access_of,
+                                inner_offs,
+                            );
+                            acc.add(e, values[red.value]);
+                        },
+                    );
+                }
+                if let Some(v) = vacc {
+                    v.finish(e, &mut acc);
                 }
                 let result = acc.finish(e);
                 for k in 0..kernel.stores.len() {

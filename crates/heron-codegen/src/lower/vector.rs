@@ -35,9 +35,10 @@ pub struct Shape {
 /// Bodies up to this many instructions are unrolled ×4, larger ones ×2.
 const SMALL_BODY: usize = 48;
 
-/// The vector shape of element-wise `kernel`, or `None` when it stays
-/// scalar. `inner` holds each access's coefficient on the innermost axis
-/// (loads in body order, then stores) and `extent` that axis's length.
+/// The vector shape of `kernel`'s body, or `None` when it stays scalar.
+/// `inner` holds each access's coefficient on the innermost axis of the
+/// loop that runs the body (loads in body order, then stores; a reduction
+/// kernel's loop has no stores) and `extent` that axis's length.
 pub fn plan(
     kernel: &Kernel,
     buffer_dtype: &dyn Fn(BufId) -> DType,
@@ -45,9 +46,6 @@ pub fn plan(
     first_store: usize,
     extent: usize,
 ) -> Option<Shape> {
-    if kernel.reduce.is_some() {
-        return None;
-    }
     let mut size = None;
     let dtypes = kernel
         .body
@@ -156,18 +154,31 @@ fn address(e: &mut Emitter<'_>, a: &Access, off: Value) -> Value {
     super::address(e, a, off)
 }
 
-/// Emits body `kernel` for the vector starting `skip` elements after the
-/// current offsets `offs` (on the innermost axis); returns every instruction's vector value.
-pub fn eval_body(
-    e: &mut Emitter<'_>,
-    kernel: &Kernel,
-    shape: Shape,
-    accesses: &[Access],
-    access_of: &[usize],
-    inner: &[i64],
-    offs: &[Value],
-    skip: usize,
-) -> Vec<Value> {
+/// What a vector body is emitted from.
+pub struct Body<'a> {
+    /// The kernel.
+    pub kernel: &'a Kernel,
+    /// Its vector shape.
+    pub shape: Shape,
+    /// Its accesses (loads in body order, then stores).
+    pub accesses: &'a [Access],
+    /// For each body instruction, its access (loads only).
+    pub access_of: &'a [usize],
+    /// Each access's coefficient on the innermost axis.
+    pub inner: &'a [i64],
+}
+
+/// Emits the kernel's body for the vector starting `skip` elements after
+/// the current offsets `offs` (on the innermost axis); returns every
+/// instruction's vector value.
+pub fn eval_body(e: &mut Emitter<'_>, body: &Body<'_>, offs: &[Value], skip: usize) -> Vec<Value> {
+    let Body {
+        kernel,
+        shape,
+        accesses,
+        access_of,
+        inner,
+    } = *body;
     let lanes = shape.lanes;
     let mut values: Vec<Value> = Vec::with_capacity(kernel.body.len());
     for (i, instr) in kernel.body.iter().enumerate() {
@@ -376,7 +387,7 @@ fn unary(e: &mut Emitter<'_>, op: UnaryOp, x: Value, from: DType, lanes: usize) 
 }
 
 /// `a op b` lane by lane, both holding elements of `dtype`.
-fn binary(
+pub fn binary(
     e: &mut Emitter<'_>,
     op: BinaryOp,
     a: Value,

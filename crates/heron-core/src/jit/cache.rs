@@ -52,7 +52,18 @@ impl Entry {
         traced: crate::trace::TracedFn,
         start: std::time::Instant,
     ) -> heron_ir::Result<Entry> {
-        let optimized = heron_ir::passes::optimize(&traced.graph)?;
+        Entry::build_with(name, args, traced, start, super::JitOptions::default())
+    }
+
+    /// `build` with compilation options (`jit_with`).
+    pub(crate) fn build_with(
+        name: &str,
+        args: &[crate::Array],
+        traced: crate::trace::TracedFn,
+        start: std::time::Instant,
+        options: super::JitOptions,
+    ) -> heron_ir::Result<Entry> {
+        let optimized = options.apply(heron_ir::passes::optimize(&traced.graph)?);
         let exe = match super::backend() {
             super::Backend::Cranelift => Some(crate::disk_cache::compile(
                 name,

@@ -6,6 +6,7 @@ mod backend;
 mod cache;
 mod catch;
 mod inspect;
+mod options;
 mod run;
 
 // Used by control flow, which jits each construct called outside `jit`.
@@ -19,6 +20,7 @@ pub use args::{ArgList, IntoArgs, JitValue};
 pub use backend::{Backend, backend, use_backend};
 pub use cache::{CacheStats, Signature};
 pub use inspect::{Compiled, Lowered};
+pub use options::JitOptions;
 
 use crate::trace::{self, TracedFn};
 use crate::{Array, array::Repr};
@@ -37,6 +39,7 @@ pub struct Jit<A, R> {
     name: String,
     f: BoxedFn<A, R>,
     cache: Cache,
+    options: JitOptions,
     _types: PhantomData<fn(A) -> R>,
 }
 
@@ -61,8 +64,22 @@ where
         name: name.into(),
         f: Box::new(f),
         cache: Cache::default(),
+        options: JitOptions::default(),
         _types: PhantomData,
     }
+}
+
+/// `jit` with compilation options, e.g.
+/// `jit_with(JitOptions { fast_math: true }, f)` (see [`JitOptions`]).
+pub fn jit_with<A, R, F>(options: JitOptions, f: F) -> Jit<A, R>
+where
+    A: JitValue,
+    R: JitValue,
+    F: Fn(A) -> R + Send + Sync + 'static,
+{
+    let mut jit = jit_named(short_type_name::<F>(), f);
+    jit.options = options;
+    jit
 }
 
 fn short_type_name<F>() -> String {
@@ -100,6 +117,11 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
         self.cache.stats()
     }
 
+    /// The compilation options (`jit_with`; the defaults for `jit`).
+    pub fn options(&self) -> JitOptions {
+        self.options
+    }
+
     /// The function's name (from `jit_named`, or the closure's type).
     pub fn name(&self) -> &str {
         &self.name
@@ -115,7 +137,9 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
     pub fn try_lower(&self, args: impl IntoArgs<A>) -> Result<Lowered> {
         let args = args.into_arg_list();
         let traced = self.trace(&args)?;
-        let optimized = heron_ir::passes::optimize(&traced.graph)?;
+        let optimized = self
+            .options
+            .apply(heron_ir::passes::optimize(&traced.graph)?);
         Ok(Lowered::new(traced.graph, optimized))
     }
 
@@ -145,7 +169,13 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
         }
         let start = Instant::now();
         let traced = self.trace(args)?;
-        let entry = Arc::new(Entry::build(&self.name, args, traced, start)?);
+        let entry = Arc::new(Entry::build_with(
+            &self.name,
+            args,
+            traced,
+            start,
+            self.options,
+        )?);
         if backend::env_flag("HERON_LOG_COMPILES") {
             eprintln!("{}", self.compile_log(&entry, self.cache.last().as_deref()));
         }
@@ -239,6 +269,24 @@ mod tests {
             DType::F32,
             heron_ir::Scalar::F32(1.0),
         ))
+    }
+
+    #[test]
+    fn fast_math_multiplies_by_the_reciprocal_of_constant_divisors() {
+        let div = |x: Array| &x / 10.0;
+        let exact = jit(div);
+        let fast = jit_with(JitOptions { fast_math: true }, div);
+        assert!(fast.options().fast_math && !exact.options().fast_math);
+        let x = ones(5);
+        let text = |l: &Lowered| l.optimized_text();
+        assert!(text(&exact.lower(&x)).contains("div"));
+        let lowered = fast.lower(&x);
+        assert!(!text(&lowered).contains("div"), "{}", text(&lowered));
+        let (a, b) = (exact.call(&x), fast.call(&x));
+        assert_eq!(a.to_vec::<f32>(), vec![0.1f32; 5]);
+        for v in b.to_vec::<f32>() {
+            assert!((v - 0.1).abs() <= 1e-8, "{v}");
+        }
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub(crate) fn run(entry: &Entry, args: &[&Value]) -> Result<SmallVec<[Array; 6]>
         }
     }
     let graph = &entry.optimized;
-    let outputs = match &entry.exe {
+    let outputs: SmallVec<[Value; 6]> = match &entry.exe {
         None => {
             let params: Vec<Value> = graph
                 .params
@@ -49,7 +49,7 @@ pub(crate) fn run(entry: &Entry, args: &[&Value]) -> Result<SmallVec<[Array; 6]>
                     ParamRole::Var(s) => (*guards[s as usize]).clone(),
                 })
                 .collect();
-            heron_ir::eval(graph, &params)?
+            heron_ir::eval(graph, &params)?.into_iter().collect()
         }
         Some(exe) => run_native(exe, graph, args, &mut guards)?,
     };
@@ -75,7 +75,7 @@ fn run_native(
     graph: &heron_ir::Graph,
     args: &[&Value],
     guards: &mut [MutexGuard<'_, Value>],
-) -> Result<Vec<Value>> {
+) -> Result<SmallVec<[Value; 6]>> {
     let params: SmallVec<[*const u8; 8]> = graph
         .params
         .iter()
@@ -103,7 +103,8 @@ fn run_native(
             }
             None => {
                 let n = graph.node(node);
-                let mut buf = Buffer::zeroed(n.dtype, n.shape.size());
+                // The executable writes every element of every output.
+                let mut buf = Buffer::for_overwrite(n.dtype, n.shape.size());
                 out_ptrs.push(buf.as_mut_ptr());
                 fresh.push(Some(buf));
             }

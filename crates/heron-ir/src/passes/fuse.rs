@@ -779,10 +779,8 @@ fn can_merge(g: &Kernel, s: &Kernel) -> bool {
                     _ => return false,
                 }
             }
-            Expr::ThreefryBits { key, .. } => {
-                if g.stores.iter().any(|st| st.buf == *key) {
-                    return false;
-                }
+            Expr::ThreefryBits { key, .. } if g.stores.iter().any(|st| st.buf == *key) => {
+                return false;
             }
             _ => {}
         }

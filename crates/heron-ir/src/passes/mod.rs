@@ -5,6 +5,7 @@
 pub mod control;
 pub mod cse;
 pub mod dce;
+pub mod fast_math;
 pub mod fold;
 pub mod fuse;
 mod rewrite;

@@ -4,34 +4,61 @@
 //! per step), the backend runs all steps on one chunk of elements while it
 //! sits in cache, then moves to the next chunk.
 //!
-//! A `loop` qualifies when, in its body's kernel plan:
+//! A `loop` qualifies when it has no sliced operands and no stacked results
+//! (`fori_loop` over Variables), and the steps of its body's plan split into
+//! three kinds over one element space `S` (the largest kernel's):
 //!
-//! - it has no sliced operands and no stacked results (`fori_loop` over
-//!   Variables), and at least one carried value;
-//! - every step is an element-wise kernel (no reduction, host step, nested
-//!   control step or copy), all over the same iteration space `S`;
-//! - every carried value, every body result and every temporary has `S`'s
-//!   number of elements, and every kernel reads and writes them only at the
-//!   element it computes (the row-major identity map of `S`);
-//! - everything else a kernel reads is loop-invariant: the index (a scalar),
-//!   captured operands and constants, read at any index.
+//! - **uniform steps**: steps that read only the index, captured operands,
+//!   constants and *uniform* carried values (carried values not of `S`'s
+//!   size, such as a `RandomState`'s `u32[2]` key) or what earlier uniform
+//!   steps wrote, and write nothing of `S`'s size. They compute the key
+//!   chain of random draws: every step's keys depend only on the initial
+//!   key. The backend runs them first, every step in turn (a prologue),
+//!   recording per step the values the element-wise kernels read from them
+//!   (`per_step`, a `[trip, ...]` buffer each), and ends with the final
+//!   uniform state (the advanced key).
+//! - **accumulators**: a carried value `acc` whose new value is
+//!   `acc ⊕ reduce⊕(x)`, where `reduce⊕` is a full reduction (`sum`, `prod`,
+//!   `max`, `min`, `any`, `all`) over `S` and `⊕` its combining op
+//!   (`add`, `mul`, `maximum`, `minimum`, `or`, `and`), and nothing else in
+//!   the body reads `acc` or the reduction (a scalar spike total). The
+//!   reduction kernel becomes an element-wise kernel folding `x` into a
+//!   per-element partial buffer (`P[e] ⊕= x[e]` every step); after the loop
+//!   `acc ⊕= reduce⊕(P)`. The partials are per element, so the order of
+//!   every fold is fixed by the element space alone, never by the chunk size
+//!   or the number of threads.
+//! - **element-wise kernels**, all over `S`: every other carried value,
+//!   result and temporary has `S`'s number of elements and is read and
+//!   written only at the element computed (the row-major identity map of
+//!   `S`); everything else read is loop-invariant (the index, captured
+//!   operands, constants) or uniform (read from its per-step record).
 //!
 //! Then element `e` of the new state depends only on element `e` of the old
-//! state, on the index and on invariant values, and running element chunk by
-//! element chunk computes exactly what running step by step computes, in the
-//! same per-element operation order (bit-identical results).
+//! state, on the index, on invariant values and on the step's uniform
+//! values, so running element chunk by element chunk computes what running
+//! step by step computes, in the same per-element operation order:
+//! element-wise state, random draws and uniform state are bit-identical.
+//! So are accumulators of integers (wrapping arithmetic is associative and
+//! commutative), `max`, `min` (up to the sign of a zero), `any` and `all`.
+//! Float sums and products are reassociated: an f32 sum folds each element's
+//! steps in f64 and adds `Σ P` (computed in f64) to `acc` once, where the
+//! step-by-step loop rounds `acc + Σ_e x` to f32 every step; the two differ
+//! by at most `(trip + 2)·2⁻²⁴·(|acc₀| + Σ|x|)` (the fused result is the
+//! more accurate one). An f64 sum differs by at most
+//! `(2·trip + n + 2)·2⁻⁵³·(|acc₀| + Σ|x|)`.
 //!
-//! Excluded, and left to the step-by-step driver: random draws from a
-//! `RandomState` (its key is carried but is not element-wise: `[2]`, not
-//! `S`), reductions (a scalar spike total carried across steps), bodies that
-//! read a neighbour element of the state, and nested control flow.
+//! Left to the step-by-step driver: a reduction feeding the state, a body
+//! that reads its accumulator (or the reduction) anywhere else, a carried
+//! value of another size computed from element-wise state, neighbour reads,
+//! and nested control flow.
 //!
 //! The switch: `HERON_TEMPORAL_FUSION=0` in the environment turns temporal
 //! fusion off; [`set_enabled`] overrides it at run time.
 
-use crate::Op;
-use crate::Shape;
-use crate::plan::{Affine, BufId, BufferKind, Expr, KernelPlan, Step};
+use crate::plan::{
+    Affine, BufId, BufferInfo, BufferKind, Expr, Instr, Kernel, KernelPlan, Step, Store, StoreValue,
+};
+use crate::{BinaryOp, DType, Op, ReduceOp, Shape};
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// 0: not decided yet (read the environment), 1: off, 2: on.
@@ -60,19 +87,266 @@ pub fn set_enabled(on: bool) {
     SWITCH.store(if on { 2 } else { 1 }, Ordering::Relaxed);
 }
 
+/// The most bytes of one per-step record of a uniform value.
+const PER_STEP_MAX_BYTES: usize = 4096;
+
+/// The most bytes of all per-step records together (`trip` rows each).
+const PER_STEP_TOTAL_BYTES: usize = 1 << 28;
+
 /// How a counted loop is interchanged with its body's element loops.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Temporal {
-    /// The element space every body kernel runs over.
+    /// The element space every element-wise kernel runs over.
     pub shape: Shape,
     /// The number of steps.
     pub trip: u64,
+    /// The uniform steps (indices into the body plan's steps), in order.
+    pub uniform: Vec<usize>,
+    /// The carried values the uniform steps compute.
+    pub uniform_carry: Vec<usize>,
+    /// The uniform buffers the element-wise kernels read, recorded per step:
+    /// a carried parameter as it is when the step starts, anything else as
+    /// the uniform steps leave it.
+    pub per_step: Vec<BufId>,
+    /// The kernels run chunk by chunk, in step order.
+    pub kernels: Vec<TemporalKernel>,
+    /// The accumulators.
+    pub accumulators: Vec<Accumulator>,
 }
 
-/// The interchange of a `loop` op whose body has the plan `body_plan`, when
-/// the loop qualifies (see the module documentation). Does not consult the
+/// A kernel of the chunk loop.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemporalKernel {
+    /// Its step in the body plan.
+    pub step: usize,
+    /// The kernel: the plan's own, or an accumulator's reduction rewritten
+    /// to fold into its partial buffer.
+    pub kernel: Kernel,
+    /// True when `kernel` is a rewritten reduction (it needs its own code).
+    pub rewritten: bool,
+}
+
+/// A carried value accumulated across steps through per-element partials.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Accumulator {
+    /// Which carried value.
+    pub carry: usize,
+    /// The reduction.
+    pub op: ReduceOp,
+    /// The partial buffer: `BufId(body_plan.buffers.len() + j)` for the
+    /// `j`-th accumulator, of `S`'s shape and this type.
+    pub partial: BufferInfo,
+}
+
+impl Accumulator {
+    /// The op folding an element into a partial, and a partial into the
+    /// accumulator.
+    pub fn combine(&self) -> BinaryOp {
+        combine_op(self.op)
+    }
+}
+
+impl Temporal {
+    /// The type of buffer `b` of the chunk loop: a body plan buffer, or an
+    /// accumulator's partial.
+    pub fn buffer<'a>(&'a self, plan: &'a KernelPlan, b: BufId) -> &'a BufferInfo {
+        let n = plan.buffers.len();
+        match b.index().checked_sub(n) {
+            Some(j) => &self.accumulators[j].partial,
+            None => &plan.buffers[b.index()],
+        }
+    }
+}
+
+/// The combining op of a reduction.
+fn combine_op(op: ReduceOp) -> BinaryOp {
+    match op {
+        ReduceOp::Sum => BinaryOp::Add,
+        ReduceOp::Prod => BinaryOp::Mul,
+        ReduceOp::Max => BinaryOp::Max,
+        ReduceOp::Min => BinaryOp::Min,
+        ReduceOp::Any => BinaryOp::Or,
+        ReduceOp::All => BinaryOp::And,
+    }
+}
+
+/// The type partials of a reduction of `input` elements to `out` are kept
+/// in: as the reduction kernels accumulate (an f32 sum in f64).
+fn partial_dtype(op: ReduceOp, input: DType, out: DType) -> DType {
+    match op {
+        ReduceOp::Sum if input == DType::F32 => DType::F64,
+        ReduceOp::Sum | ReduceOp::Prod => out,
+        ReduceOp::Max | ReduceOp::Min => input,
+        ReduceOp::Any | ReduceOp::All => DType::Bool,
+    }
+}
+
+/// The steps reading and writing each buffer of a plan.
+struct Uses {
+    readers: Vec<Vec<usize>>,
+    writers: Vec<Vec<usize>>,
+}
+
+impl Uses {
+    fn of(plan: &KernelPlan) -> Uses {
+        let n = plan.buffers.len();
+        let mut uses = Uses {
+            readers: vec![Vec::new(); n],
+            writers: vec![Vec::new(); n],
+        };
+        for (s, step) in plan.steps.iter().enumerate() {
+            for b in step.reads() {
+                uses.readers[b.index()].push(s);
+            }
+            for b in step.writes() {
+                uses.writers[b.index()].push(s);
+            }
+        }
+        uses
+    }
+}
+
+/// An accumulator pattern of a body plan.
+struct Found {
+    /// The carried value.
+    carry: usize,
+    /// The full reduction over `S` (writes `temp`).
+    reduce_step: usize,
+    /// The scalar kernel computing `acc ⊕ temp`.
+    combine_step: usize,
+    /// The reduction's result.
+    temp: BufId,
+}
+
+/// The accumulators of `plan`: scalar kernels every store of which is
+/// `o[k] <- p[k + 1] ⊕ t` with `t` the result of a full reduction over
+/// `shape`, where nothing else reads `p[k + 1]`, `t` or `o[k]`.
+fn find_accumulators(plan: &KernelPlan, nc: usize, shape: &Shape, uses: &Uses) -> Vec<Found> {
+    let mut found = Vec::new();
+    for (s, step) in plan.steps.iter().enumerate() {
+        let Step::Kernel(k) = step else { continue };
+        if k.reduce.is_some() || k.shape.size() != 1 || k.stores.is_empty() {
+            continue;
+        }
+        let matched: Option<Vec<Found>> = k
+            .stores
+            .iter()
+            .map(|st| accumulation(plan, nc, shape, uses, s, k, st))
+            .collect();
+        match matched {
+            Some(m) if k.body.len() == 3 * m.len() => found.extend(m),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The accumulator stored by `st` of the scalar kernel `k` (step `s`).
+fn accumulation(
+    plan: &KernelPlan,
+    nc: usize,
+    shape: &Shape,
+    uses: &Uses,
+    s: usize,
+    k: &Kernel,
+    st: &Store,
+) -> Option<Found> {
+    let BufferKind::Output(n) = plan.buffers[st.buf.index()].kind else {
+        return None;
+    };
+    let carry = n as usize;
+    let StoreValue::Expr(i) = st.value else {
+        return None;
+    };
+    if carry >= nc {
+        return None;
+    }
+    let Expr::Binary(op, a, b) = k.body[i].expr else {
+        return None;
+    };
+    let dtype = k.body[i].dtype;
+    let load = |j: usize| match &k.body[j].expr {
+        Expr::Load { buf, .. } if k.body[j].dtype == dtype => Some(*buf),
+        _ => None,
+    };
+    let (la, lb) = (load(a)?, load(b)?);
+    let param = plan.params[carry + 1];
+    let temp = if la == param {
+        lb
+    } else if lb == param {
+        la
+    } else {
+        return None;
+    };
+    if !matches!(plan.buffers[temp.index()].kind, BufferKind::Temp(_)) {
+        return None;
+    }
+    let [reduce_step] = uses.writers[temp.index()][..] else {
+        return None;
+    };
+    let Step::Kernel(rk) = &plan.steps[reduce_step] else {
+        return None;
+    };
+    let r = rk.reduce.as_ref()?;
+    let full = r.axes.len() == shape.rank();
+    let stores_temp = matches!(
+        &rk.stores[..],
+        [Store { buf, value: StoreValue::Reduced, .. }] if *buf == temp
+    );
+    let only = |b: BufId, s: &[usize]| uses.readers[b.index()] == s;
+    if rk.shape != *shape
+        || !full
+        || !stores_temp
+        || combine_op(r.op) != op
+        || r.dtype != dtype
+        || !only(temp, &[s])
+        || !only(param, &[s])
+        || !only(st.buf, &[])
+        || uses.writers[st.buf.index()] != [s]
+    {
+        return None;
+    }
+    Some(Found {
+        carry,
+        reduce_step,
+        combine_step: s,
+        temp,
+    })
+}
+
+/// The reduction kernel `k` rewritten to fold its value into `partial` at
+/// every element of its space.
+fn fold_into_partial(k: &Kernel, partial: BufId, dtype: DType, identity: &Affine) -> Kernel {
+    let r = k.reduce.as_ref().expect("accumulators fold reductions");
+    let mut out = k.clone();
+    out.name = format!("{}_partial", k.name);
+    out.reduce = None;
+    let push = |body: &mut Vec<Instr>, expr: Expr, dtype: DType| {
+        body.push(Instr { expr, dtype });
+        body.len() - 1
+    };
+    let mut v = r.value;
+    if out.body[v].dtype != dtype {
+        v = push(&mut out.body, Expr::Cast(dtype, v), dtype);
+    }
+    let load = Expr::Load {
+        buf: partial,
+        map: identity.clone(),
+    };
+    let p = push(&mut out.body, load, dtype);
+    let folded = push(&mut out.body, Expr::Binary(combine_op(r.op), p, v), dtype);
+    out.stores = vec![Store {
+        buf: partial,
+        value: StoreValue::Expr(folded),
+        map: identity.clone(),
+    }];
+    out
+}
+
+/// The interchange of a `loop` op whose body has the plan `plan`, when the
+/// loop qualifies (see the module documentation). Does not consult the
 /// switch.
-pub fn analyze(op: &Op, body_plan: &KernelPlan) -> Option<Temporal> {
+pub fn analyze(op: &Op, plan: &KernelPlan) -> Option<Temporal> {
     let Op::Loop {
         body,
         trip,
@@ -84,54 +358,170 @@ pub fn analyze(op: &Op, body_plan: &KernelPlan) -> Option<Temporal> {
         return None;
     };
     let nc = *n_carry as usize;
-    if *n_xs != 0 || nc == 0 || body.outputs.len() != nc {
+    if *n_xs != 0 || nc == 0 || body.outputs.len() != nc || plan.params.len() <= nc {
         return None;
     }
-    let mut shape: Option<&Shape> = None;
-    for step in &body_plan.steps {
+    let shape = plan
+        .kernels()
+        .map(|k| &k.shape)
+        .max_by_key(|s| s.size())?
+        .clone();
+    let size = shape.size();
+    if size == 0 {
+        return None;
+    }
+    let identity = Affine::row_major(&shape);
+    let uses = Uses::of(plan);
+    let found = find_accumulators(plan, nc, &shape, &uses);
+    let nb = plan.buffers.len();
+    let info = |b: BufId| &plan.buffers[b.index()];
+
+    // Buffers that belong to an accumulator, and invariant ones.
+    let mut acc_buf = vec![false; nb];
+    for f in &found {
+        for b in [plan.params[f.carry + 1], plan.outputs[f.carry], f.temp] {
+            acc_buf[b.index()] = true;
+        }
+    }
+    let invariant = |b: BufId| match info(b).kind {
+        BufferKind::Param(n) => n == 0 || n as usize > nc,
+        BufferKind::Const(_) => true,
+        BufferKind::Output(_) | BufferKind::Temp(_) => false,
+    };
+
+    // Uniform steps: from invariant and uniform carried values only, to
+    // buffers not of the element space.
+    let mut uniform = vec![false; nb];
+    for k in (0..nc).filter(|&k| !acc_buf[plan.params[k + 1].index()]) {
+        let p = plan.params[k + 1];
+        if info(p).shape.size() != size {
+            uniform[p.index()] = true;
+        }
+    }
+    let acc_step = |s: usize| {
+        found
+            .iter()
+            .any(|f| f.reduce_step == s || f.combine_step == s)
+    };
+    let mut uniform_steps = Vec::new();
+    for (s, step) in plan.steps.iter().enumerate() {
+        if acc_step(s) || matches!(step, Step::Control(_)) {
+            continue;
+        }
+        let reads_uniform = step
+            .reads()
+            .iter()
+            .all(|&b| invariant(b) || uniform[b.index()]);
+        let writes = step.writes();
+        if reads_uniform && writes.iter().all(|&b| info(b).shape.size() != size) {
+            uniform_steps.push(s);
+            for b in writes {
+                uniform[b.index()] = true;
+            }
+        }
+    }
+    let mut uniform_carry = Vec::new();
+    for k in 0..nc {
+        if uniform[plan.params[k + 1].index()] {
+            if !uniform[plan.outputs[k].index()] {
+                return None;
+            }
+            uniform_carry.push(k);
+        }
+    }
+
+    // Everything else: element-wise over `S`.
+    let element_wise = |b: BufId| !uniform[b.index()] && !acc_buf[b.index()] && !invariant(b);
+    if (0..nb).any(|i| element_wise(BufId(i as u32)) && plan.buffers[i].shape.size() != size) {
+        return None;
+    }
+    let mut kernels = Vec::new();
+    let mut per_step: Vec<BufId> = Vec::new();
+    let mut accumulators = Vec::new();
+    for (s, step) in plan.steps.iter().enumerate() {
+        if uniform_steps.contains(&s) || found.iter().any(|f| f.combine_step == s) {
+            continue;
+        }
         let Step::Kernel(k) = step else {
             return None;
         };
-        if k.reduce.is_some() {
+        if k.shape != shape || k.outputs().iter().any(|b| uniform[b.index()]) {
             return None;
         }
-        if *shape.get_or_insert(&k.shape) != &k.shape {
-            return None;
-        }
-    }
-    let shape = shape?.clone();
-    let size = shape.size();
-    let identity = Affine::row_major(&shape);
-    // The body's params are `i ++ carry ++ captured`: the carried ones are
-    // params 1..=nc.
-    let element_wise = |b: BufId| match body_plan.buffers[b.index()].kind {
-        BufferKind::Param(n) => (1..=nc).contains(&(n as usize)),
-        BufferKind::Output(_) | BufferKind::Temp(_) => true,
-        BufferKind::Const(_) => false,
-    };
-    for (i, info) in body_plan.buffers.iter().enumerate() {
-        if element_wise(BufId(i as u32)) && info.shape.size() != size {
-            return None;
-        }
-    }
-    for k in body_plan.kernels() {
         for instr in &k.body {
-            match &instr.expr {
-                Expr::Load { buf, map } if element_wise(*buf) && *map != identity => return None,
-                Expr::ThreefryBits { key, .. } if element_wise(*key) => return None,
-                _ => {}
+            let (buf, map) = match &instr.expr {
+                Expr::Load { buf, map } => (*buf, Some(map)),
+                Expr::ThreefryBits { key, .. } => (*key, None),
+                _ => continue,
+            };
+            if element_wise(buf) && map != Some(&identity) {
+                return None;
+            }
+            if uniform[buf.index()] && !per_step.contains(&buf) {
+                per_step.push(buf);
             }
         }
-        if k.stores.iter().any(|s| s.map != identity) {
-            return None;
+        match found.iter().find(|f| f.reduce_step == s) {
+            Some(f) => {
+                let r = k.reduce.as_ref().expect("found on a reduction");
+                let input = k.body[r.value].dtype;
+                let dtype = partial_dtype(r.op, input, r.dtype);
+                let partial = BufId((nb + accumulators.len()) as u32);
+                kernels.push(TemporalKernel {
+                    step: s,
+                    kernel: fold_into_partial(k, partial, dtype, &identity),
+                    rewritten: true,
+                });
+                accumulators.push(Accumulator {
+                    carry: f.carry,
+                    op: r.op,
+                    partial: BufferInfo {
+                        kind: BufferKind::Temp(u32::MAX - accumulators.len() as u32),
+                        shape: shape.clone(),
+                        dtype,
+                    },
+                });
+            }
+            None if k.reduce.is_some() => return None,
+            None => {
+                if k.stores.iter().any(|st| st.map != identity) {
+                    return None;
+                }
+                kernels.push(TemporalKernel {
+                    step: s,
+                    kernel: k.clone(),
+                    rewritten: false,
+                });
+            }
         }
     }
-    Some(Temporal { shape, trip: *trip })
+    if kernels.is_empty() {
+        return None;
+    }
+    let row_bytes = |b: &BufId| info(*b).shape.size() * info(*b).dtype.size();
+    let total: usize = per_step.iter().map(row_bytes).sum();
+    if per_step.iter().any(|b| row_bytes(b) > PER_STEP_MAX_BYTES)
+        || (total as u128) * (*trip as u128) > PER_STEP_TOTAL_BYTES as u128
+    {
+        return None;
+    }
+    Some(Temporal {
+        shape,
+        trip: *trip,
+        uniform: uniform_steps,
+        uniform_carry,
+        per_step,
+        kernels,
+        accumulators,
+    })
 }
 
 /// The report line of a control step of node `node` computing `op`, when
 /// temporal fusion is on and applies to it:
-/// `temporal fusion: loop v7 over [1000000] x 100 steps`.
+/// `temporal fusion: loop v7 over [1000000] x 100 steps`, followed by the
+/// accumulators (`; accumulates carry 2 by reduce_sum`) and the uniform
+/// steps run ahead (`; 4 uniform steps run ahead (1 per-step records)`:
+/// the values the chunk loop reads from them, one record per value).
 pub fn report(node: crate::NodeId, op: &Op) -> Option<String> {
     if !enabled() {
         return None;
@@ -140,11 +530,22 @@ pub fn report(node: crate::NodeId, op: &Op) -> Option<String> {
         return None;
     };
     let t = analyze(op, &super::fuse::fuse(body))?;
-    Some(format!(
+    let mut line = format!(
         "temporal fusion: loop {node} over {} x {} steps",
         dims(&t.shape),
         t.trip
-    ))
+    );
+    for a in &t.accumulators {
+        line += &format!("; accumulates carry {} by {}", a.carry, a.op.name());
+    }
+    if !t.uniform.is_empty() {
+        line += &format!(
+            "; {} uniform steps run ahead ({} per-step records)",
+            t.uniform.len(),
+            t.per_step.len()
+        );
+    }
+    Some(line)
 }
 
 fn dims(shape: &Shape) -> String {
