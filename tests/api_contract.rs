@@ -166,11 +166,7 @@ fn arrays_section() {
     for row in a.iter() {
         assert_eq!(row.shape(), &[3]);
     }
-    let _ = (
-        hn::sort(&x, 1),
-        hn::argsort(&x, 0),
-        x.matmul(&y.transpose()),
-    );
+    let _ = (hn::sort(&x, 1), hn::argsort(&x, 0), x.matmul(y.transpose()));
     let _ = (hn::dot(&row, &row), hn::outer(&row, &row));
     assert_eq!(format!("{a}"), "Array([[0, 1, 2], [3, 4, 5]], dtype=i32)");
     let _ = format!("{a:?}");
@@ -180,7 +176,7 @@ fn arrays_section() {
     assert!(err.to_string().contains("reshape"), "{err}");
     assert_eq!(a.slice(s![5..6]).shape(), &[0, 3]); // NumPy: an empty slice
     assert!(a.try_slice(s![5]).is_err()); // NumPy: IndexError
-    assert!(g.try_set(s![0..2], &hn::ones(&[3], DType::F32)).is_err());
+    assert!(g.try_set(s![0..2], hn::ones(&[3], DType::F32)).is_err());
     let p =
         std::panic::catch_unwind(|| &hn::ones(&[2, 3], DType::F32) + &hn::ones(&[4], DType::F32));
     let msg = p
