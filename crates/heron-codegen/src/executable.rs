@@ -156,7 +156,7 @@ impl Executable {
         }
         let plan = &self.plan;
         let mut temps: SmallVec<[Buffer; 4]> = SmallVec::new();
-        let mut ptrs: SmallVec<[*mut u8; 16]> = SmallVec::with_capacity(plan.buffers.len());
+        let mut ptrs: SmallVec<[*mut u8; 16]> = SmallVec::new();
         for (i, info) in plan.buffers.iter().enumerate() {
             let p = match info.kind {
                 BufferKind::Param(n) => params[n as usize] as *mut u8,

@@ -123,3 +123,33 @@ fn column_reductions_match_eval() {
         }
     }
 }
+
+#[test]
+fn split_full_reductions_match_eval() {
+    let mut rng = Rng(13);
+    for (op, dtype) in [
+        (ReduceOp::Max, DType::F32),
+        (ReduceOp::Min, DType::F64),
+        (ReduceOp::Sum, DType::I32),
+        (ReduceOp::Sum, DType::F32),
+    ] {
+        let dims = [3, 300, 401];
+        let mut g = Graph::new();
+        let x = g.param(Shape::new(&dims), dtype, ParamRole::Arg(0));
+        let axes: Axes = [0, 1, 2].into_iter().collect();
+        let r = g.add(Op::Reduce { op, axes }, &[x]).unwrap();
+        g.output(r, OutputRole::Result(0));
+        let exe = heron_codegen::compile(&g).unwrap();
+        assert_eq!(exe.kernels().len(), 2, "{}", exe.plan_text());
+        let data = rng.value(&dims, dtype, false);
+        if op == ReduceOp::Sum && dtype.is_float() {
+            let got = run_compiled(&g, std::slice::from_ref(&data))[0].as_slice::<f32>()[0];
+            let want =
+                heron_ir::eval(&g, std::slice::from_ref(&data)).unwrap()[0].as_slice::<f32>()[0];
+            let scale: f32 = data.as_slice::<f32>().iter().map(|x| x.abs()).sum();
+            assert!((got - want).abs() <= 1e-5 * scale, "{got} vs {want}");
+        } else {
+            check(&g, &[data]);
+        }
+    }
+}

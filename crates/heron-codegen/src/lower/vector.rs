@@ -145,6 +145,13 @@ pub fn vec_type(dtype: DType, lanes: usize) -> Type {
     }
 }
 
+/// Flags of a vector access: it cannot trap, but it is only element
+/// aligned (claiming 16-byte alignment would let the backend fold it into
+/// SSE instructions that fault on unaligned addresses).
+fn unaligned() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
 fn little() -> MemFlagsData {
     MemFlagsData::new().with_endianness(Endianness::Little)
 }
@@ -226,7 +233,7 @@ pub fn store(
 ) {
     let addr = address(e, a, off);
     let at = (skip * a.size) as i32;
-    let flags = MemFlagsData::trusted();
+    let flags = unaligned();
     if dtype != DType::Bool {
         e.b.ins().store(flags, value, addr, at);
         return;
@@ -259,7 +266,7 @@ pub fn store_value(s: &Store) -> usize {
 /// A vector of `lanes` elements of `dtype` loaded at `addr + at`.
 fn load(e: &mut Emitter<'_>, addr: Value, at: i32, dtype: DType, lanes: usize) -> Value {
     // Not `readonly`: an aliased output may be this very memory.
-    let flags = MemFlagsData::trusted();
+    let flags = unaligned();
     if dtype != DType::Bool {
         return e.b.ins().load(vec_type(dtype, lanes), flags, addr, at);
     }

@@ -39,7 +39,7 @@ pub(crate) fn run(entry: &Entry, args: &[&Value]) -> Result<SmallVec<[Array; 6]>
         }
     }
     let graph = &entry.optimized;
-    let outputs: SmallVec<[Value; 6]> = match &entry.exe {
+    let outputs: SmallVec<[Value; 2]> = match &entry.exe {
         None => {
             let params: Vec<Value> = graph
                 .params
@@ -75,7 +75,7 @@ fn run_native(
     graph: &heron_ir::Graph,
     args: &[&Value],
     guards: &mut [MutexGuard<'_, Value>],
-) -> Result<SmallVec<[Value; 6]>> {
+) -> Result<SmallVec<[Value; 2]>> {
     let params: SmallVec<[*const u8; 8]> = graph
         .params
         .iter()
@@ -84,7 +84,7 @@ fn run_native(
             ParamRole::Var(s) => guards[s as usize].buf.as_ptr(),
         })
         .collect();
-    let mut fresh: SmallVec<[Option<Buffer>; 8]> = SmallVec::new();
+    let mut fresh: SmallVec<[Option<Buffer>; 4]> = SmallVec::new();
     let mut out_ptrs: SmallVec<[*mut u8; 8]> = SmallVec::new();
     let in_place_allowed = !exe.can_fail_midway();
     for (j, &(node, role)) in graph.outputs.iter().enumerate() {

@@ -15,7 +15,10 @@
 //!   loads (`threefry_bits` reads the key buffer once per kernel; the
 //!   counter is the affine linear index into the drawn shape).
 //! - A reduction kernel evaluates its element-wise producers inside the
-//!   reduction loop (iteration space = the operand's shape).
+//!   reduction loop (iteration space = the operand's shape). A reduction of
+//!   a large operand to a few values (a full sum) is split in two kernels:
+//!   over its innermost reduced axis into a temporary, then over the rest,
+//!   so the long first launch can run in parallel (`split_axis`).
 //! - `set_slice(x, v)` becomes two kernels writing the node's buffer: one
 //!   over `x`'s shape computing `x`, then one over the sliced region
 //!   computing `v` and storing at the region's affine index map. Every index
@@ -191,33 +194,86 @@ pub fn fuse(graph: &Graph) -> KernelPlan {
             Op::Reduce { op, axes } => {
                 let operand = node.inputs[0];
                 let shape = graph.nodes[operand].shape.clone();
+                // A reduction to a few values of a large operand is split in
+                // two: first over its innermost reduced axis into a
+                // temporary (a launch with many indices, run in parallel),
+                // then over the rest. The split is fixed by the shapes.
+                let split = split_axis(*op, &shape, axes);
+                let (first_axes, first_dst, first_shape) = match split {
+                    Some(a) => {
+                        let rest: Shape = (0..shape.rank())
+                            .filter(|&d| d != a)
+                            .map(|d| shape[d])
+                            .collect::<Vec<_>>()
+                            .into();
+                        let t = b.buffer(BufferKind::Temp(temps), rest.clone(), node.dtype);
+                        temps += 1;
+                        (std::iter::once(a).collect(), t, rest)
+                    }
+                    None => (axes.clone(), dst, node.shape.clone()),
+                };
                 let mut kb = KernelBuilder::new(&mut b, &realised, id, shape.rank());
                 let ident = identity(shape.rank());
                 let value = kb.value(operand, &ident);
-                let mut out_map = Affine::constant(shape.rank(), 0);
-                let kept: Vec<usize> = (0..shape.rank()).filter(|a| !axes.contains(a)).collect();
-                for (&a, &s) in kept.iter().zip(node.shape.strides().iter()) {
-                    out_map.coefs[a] = s as i64;
-                }
                 let body = kb.body;
                 let kernel = Kernel {
                     name: String::new(),
                     nodes: own(0),
-                    shape,
+                    shape: shape.clone(),
                     reduce: Some(Reduction {
                         op: *op,
-                        axes: axes.clone(),
+                        axes: first_axes.clone(),
                         value,
                         dtype: node.dtype,
                     }),
                     body,
                     stores: vec![Store {
-                        buf: dst,
+                        buf: first_dst,
                         value: StoreValue::Reduced,
-                        map: out_map,
+                        map: reduced_map(shape.rank(), &first_axes, &first_shape),
                     }],
                 };
                 steps.push(((id, 0), Step::Kernel(kernel)));
+                if let Some(a) = split {
+                    // The other reduced axes keep their numbers: `a` is
+                    // the innermost reduced axis, only kept axes follow it.
+                    let rest = &graph.nodes[operand].shape;
+                    let tshape: Shape = (0..rest.rank())
+                        .filter(|&d| d != a)
+                        .map(|d| rest[d])
+                        .collect::<Vec<_>>()
+                        .into();
+                    let rest_axes: crate::Axes = axes
+                        .iter()
+                        .copied()
+                        .filter(|&d| d != a)
+                        .map(|d| if d > a { d - 1 } else { d })
+                        .collect();
+                    let kernel = Kernel {
+                        name: String::new(),
+                        nodes: vec![id],
+                        shape: tshape.clone(),
+                        reduce: Some(Reduction {
+                            op: *op,
+                            axes: rest_axes.clone(),
+                            value: 0,
+                            dtype: node.dtype,
+                        }),
+                        body: vec![Instr {
+                            expr: Expr::Load {
+                                buf: first_dst,
+                                map: Affine::row_major(&tshape),
+                            },
+                            dtype: node.dtype,
+                        }],
+                        stores: vec![Store {
+                            buf: dst,
+                            value: StoreValue::Reduced,
+                            map: reduced_map(tshape.rank(), &rest_axes, &node.shape),
+                        }],
+                    };
+                    steps.push(((id, 0), Step::Kernel(kernel)));
+                }
             }
             Op::SetSlice(spec) => {
                 let (x, v) = (node.inputs[0], node.inputs[1]);
@@ -381,6 +437,49 @@ fn control_aliasable(c: &ControlStep, pb: BufId, ob: BufId) -> bool {
     };
     let reads: Vec<usize> = (0..c.inputs.len()).filter(|&i| c.inputs[i] == pb).collect();
     matches!(reads[..], [k] if k < n_carry && c.outputs.get(k) == Some(&ob))
+}
+
+/// A reduction of fewer than this many results is split (`split_axis`)...
+const SPLIT_BELOW: usize = 16;
+/// ...when its operand has at least this many elements.
+const SPLIT_FROM: usize = 1 << 18;
+
+/// The axis a reduction `op` of an operand of `shape` over `axes` is split
+/// at (first reduced alone, then the rest), or `None`: only reductions to
+/// fewer than `SPLIT_BELOW` results of large operands whose innermost
+/// reduced axis and remaining reduced axes are both long, and only for ops
+/// whose result does not depend on the grouping (max, min, any, all,
+/// integer sums) or that keep their error bound (float sums: each partial
+/// is rounded once more). Float products keep their order.
+fn split_axis(op: crate::ReduceOp, shape: &Shape, axes: &crate::Axes) -> Option<usize> {
+    use crate::ReduceOp;
+    let a = *axes.iter().max()?;
+    let kept: usize = (0..shape.rank())
+        .filter(|d| !axes.contains(d))
+        .map(|d| shape[d])
+        .product();
+    let others: usize = axes
+        .iter()
+        .filter(|&&d| d != a)
+        .map(|&d| shape[d])
+        .product();
+    let ok = op != ReduceOp::Prod
+        && kept < SPLIT_BELOW
+        && shape.size() >= SPLIT_FROM
+        && shape[a] >= 64
+        && others >= 16;
+    ok.then_some(a)
+}
+
+/// The store map of a reduction over `axes` of a `rank`-d iteration space
+/// into a row-major result of shape `out` (the kept axes, in order).
+fn reduced_map(rank: usize, axes: &crate::Axes, out: &Shape) -> Affine {
+    let mut map = Affine::constant(rank, 0);
+    let kept: Vec<usize> = (0..rank).filter(|a| !axes.contains(a)).collect();
+    for (&a, &s) in kept.iter().zip(out.strides().iter()) {
+        map.coefs[a] = s as i64;
+    }
+    map
 }
 
 /// True for ops that run on the host through `eval_op`.
@@ -970,6 +1069,44 @@ mod tests {
     use super::*;
     use crate::plan::Step;
     use crate::{BinaryOp, DType, OutputRole, ParamRole, UnaryOp};
+
+    #[test]
+    fn large_full_reductions_split_at_their_innermost_axis() {
+        let mut g = Graph::new();
+        let x = g.param(Shape::new(&[512, 1024]), DType::F32, ParamRole::Arg(0));
+        let all = [0, 1].into_iter().collect();
+        let op = crate::ReduceOp::Sum;
+        let s = g.add(Op::Reduce { op, axes: all }, &[x]).unwrap();
+        let rows = [1].into_iter().collect();
+        let r = g.add(Op::Reduce { op, axes: rows }, &[x]).unwrap();
+        g.output(s, OutputRole::Result(0));
+        g.output(r, OutputRole::Result(1));
+        let plan = fuse(&g);
+        let shapes: Vec<(Vec<usize>, Vec<usize>)> = plan
+            .kernels()
+            .map(|k| {
+                let axes = k.reduce.as_ref().unwrap().axes.to_vec();
+                (k.shape.to_vec(), axes)
+            })
+            .collect();
+        // The full sum: rows into a temporary, then the 512 row sums; the
+        // row sums (512 results) are not split.
+        assert_eq!(
+            shapes,
+            [
+                (vec![512, 1024], vec![1]),
+                (vec![512], vec![0]),
+                (vec![512, 1024], vec![1])
+            ],
+            "{plan}"
+        );
+        let small = Shape::new(&[8, 8]);
+        let all = [0, 1].into_iter().collect();
+        assert_eq!(split_axis(op, &small, &all), None);
+        let big = Shape::new(&[512, 1024]);
+        let all = [0, 1].into_iter().collect();
+        assert_eq!(split_axis(crate::ReduceOp::Prod, &big, &all), None);
+    }
 
     #[test]
     fn reshape_blocks_split_but_never_merge() {
