@@ -2,7 +2,7 @@
 //! routine that runs it: check every variant against the reference, then time
 //! them all and report medians and ratios to the reference's median.
 
-use crate::check::{Mismatch, Tol, compare};
+use crate::check::{Check, Mismatch, Tol, compare, compare_moments};
 use crate::config::Config;
 use crate::report::{CaseReport, Row};
 use crate::timing::{Timing, clock_overhead, time_calls, time_runs};
@@ -124,7 +124,8 @@ impl<'a> Case<'a> {
     }
 
     /// Checks every variant against the first: runs each once from its
-    /// reset state and compares outputs.
+    /// reset state and compares outputs (element-wise, or by their moments
+    /// for a variant drawing other random numbers).
     pub fn check(&mut self) -> Result<(), Error> {
         let names: Vec<&str> = self.outputs.iter().map(|(n, _)| *n).collect();
         let tols: Vec<Tol> = self.outputs.iter().map(|(_, t)| *t).collect();
@@ -139,7 +140,11 @@ impl<'a> Case<'a> {
             match &want {
                 None => want = Some(got),
                 Some(want) => {
-                    compare(&names, &tols, want, &got).map_err(|mismatch| Error::WrongResult {
+                    let checked = match v.check {
+                        Check::Elements => compare(&names, &tols, want, &got),
+                        Check::Moments { sigmas } => compare_moments(&names, sigmas, want, &got),
+                    };
+                    checked.map_err(|mismatch| Error::WrongResult {
                         case: self.id.clone(),
                         variant: v.name.clone(),
                         mismatch,

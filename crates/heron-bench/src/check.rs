@@ -88,6 +88,20 @@ impl Tol {
     }
 }
 
+/// How a variant's outputs are checked against the reference's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Check {
+    /// Element by element, with the case's tolerances.
+    Elements,
+    /// The variant draws other random numbers from the same distribution:
+    /// each output's mean and variance must lie within `sigmas` standard
+    /// errors (of the difference of two samples) of the reference's.
+    Moments {
+        /// How many standard errors a moment may differ by.
+        sigmas: f64,
+    },
+}
+
 /// A variant whose result differs from the reference's.
 #[derive(Clone, Debug)]
 pub struct Mismatch {
@@ -126,6 +140,64 @@ pub fn compare(
         })?;
     }
     Ok(())
+}
+
+/// Compares the mean and variance of each output of `got` with those of
+/// `want` (samples of the same distribution, not the same numbers): each may
+/// differ by at most `sigmas` standard errors of the difference.
+pub fn compare_moments(
+    names: &[&str],
+    sigmas: f64,
+    want: &[Vec<f64>],
+    got: &[Vec<f64>],
+) -> Result<(), Mismatch> {
+    if got.len() != want.len() {
+        return Err(Mismatch {
+            output: "*".into(),
+            detail: format!("{} outputs, expected {}", got.len(), want.len()),
+        });
+    }
+    for (k, (w, g)) in want.iter().zip(got).enumerate() {
+        let name = names.get(k).copied().unwrap_or("?");
+        let fail = |detail: String| Mismatch {
+            output: format!("{k} ({name})"),
+            detail,
+        };
+        if w.len() < 2 || g.len() < 2 {
+            return Err(fail(format!(
+                "{} and {} elements: too few for moments",
+                g.len(),
+                w.len()
+            )));
+        }
+        let (mw, vw, m4w) = moments(w);
+        let (mg, vg, m4g) = moments(g);
+        let (nw, ng) = (w.len() as f64, g.len() as f64);
+        let se_mean = (vw / nw + vg / ng).sqrt();
+        let se_var = ((m4w - vw * vw) / nw + (m4g - vg * vg) / ng).sqrt();
+        for (what, x, y, se) in [("mean", mg, mw, se_mean), ("variance", vg, vw, se_var)] {
+            let ok = (x - y).abs() <= sigmas * se;
+            if !ok {
+                return Err(fail(format!(
+                    "{what} {x} vs the reference's {y}: differs by more than {sigmas} standard errors ({se})"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Mean, variance and fourth central moment of a sample.
+fn moments(x: &[f64]) -> (f64, f64, f64) {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let (mut m2, mut m4) = (0.0, 0.0);
+    for &v in x {
+        let d2 = (v - mean) * (v - mean);
+        m2 += d2;
+        m4 += d2 * d2;
+    }
+    (mean, m2 / (n - 1.0), m4 / n)
 }
 
 fn compare_one(tol: Tol, want: &[f64], got: &[f64]) -> Result<(), String> {
@@ -183,6 +255,23 @@ mod tests {
         assert!(compare(&["z"], &[loose], &want, &off).is_ok());
         let nan = vec![vec![1.0, f64::NAN, f64::NAN, 4.0]];
         assert!(compare(&["z"], &[Tol::ELEMENTWISE], &want, &nan).is_err());
+    }
+
+    #[test]
+    fn moments_of_samples_of_one_distribution() {
+        // Two interleaved halves of one evenly spread sample on [0, 1).
+        let n = 10_000;
+        let a: Vec<f64> = (0..n).map(|i| (2 * i) as f64 / (2 * n) as f64).collect();
+        let b: Vec<f64> = (0..n)
+            .map(|i| (2 * i + 1) as f64 / (2 * n) as f64)
+            .collect();
+        assert!(compare_moments(&["u"], 6.0, std::slice::from_ref(&a), &[b]).is_ok());
+        let shifted: Vec<f64> = a.iter().map(|x| x + 0.05).collect();
+        let err = compare_moments(&["u"], 6.0, std::slice::from_ref(&a), &[shifted]).unwrap_err();
+        assert!(err.to_string().contains("mean"), "{err}");
+        let squeezed: Vec<f64> = a.iter().map(|x| 0.25 + x / 2.0).collect();
+        let err = compare_moments(&["u"], 6.0, &[a], &[squeezed]).unwrap_err();
+        assert!(err.to_string().contains("variance"), "{err}");
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! heron's benchmark workloads (W1–W7 of `BENCHMARKS.md`): inputs with fixed
 //! seeds, the heron (jit and eager) versions, the references they are
 //! measured against (hand-written loops on one thread and on rayon, the
-//! `ndarray` crate, the memory-bandwidth bound), result checks and the
-//! timing routine. The `heron bench` command and the criterion benches both
-//! run these.
+//! `ndarray` crate, the `rand` crate for W5, the memory-bandwidth bound),
+//! result checks and the timing routine. The `heron bench` command and the
+//! criterion benches both run these.
 //!
 //! Every case checks each variant's result against the reference (the
 //! single-threaded hand-written loop) before timing anything, then reports

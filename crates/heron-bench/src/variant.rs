@@ -2,7 +2,7 @@
 //! hand-written loop, `ndarray`), behind one interface so the checks, the
 //! timing routine and the criterion benches treat them all alike.
 
-use crate::check::Out;
+use crate::check::{Check, Out};
 use serde::Serialize;
 
 /// What kind of implementation a variant is.
@@ -19,6 +19,8 @@ pub enum Kind {
     Rayon,
     /// The `ndarray` crate written eagerly, one temporary per op.
     Ndarray,
+    /// The `rand` crate's sequential generators (other numbers, same distribution).
+    Rand,
     /// A time implied by a measured bandwidth (not a run).
     Bound,
     /// A time derived from other rows (compile = first call − cached call).
@@ -34,6 +36,7 @@ impl Kind {
             Kind::Rust => "rust",
             Kind::Rayon => "rayon",
             Kind::Ndarray => "ndarray",
+            Kind::Rand => "rand",
             Kind::Bound => "bound",
             Kind::Derived => "derived",
         }
@@ -60,6 +63,8 @@ pub struct Variant<'a> {
     pub kind: Kind,
     /// The implementation.
     pub runner: Box<dyn Runner + 'a>,
+    /// How its result is checked against the reference's.
+    pub check: Check,
 }
 
 impl<'a> Variant<'a> {
@@ -69,7 +74,13 @@ impl<'a> Variant<'a> {
             name: name.into(),
             kind,
             runner: Box::new(Pure { f, last: None }),
+            check: Check::Elements,
         }
+    }
+
+    /// This variant, checked against the reference by `check`.
+    pub fn checked(self, check: Check) -> Variant<'a> {
+        Variant { check, ..self }
     }
 
     /// A variant updating state `S` in place: `reset` restores it, `run`
@@ -91,6 +102,7 @@ impl<'a> Variant<'a> {
                 run,
                 read,
             }),
+            check: Check::Elements,
         }
     }
 }

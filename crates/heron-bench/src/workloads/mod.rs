@@ -81,7 +81,7 @@ pub const ALL: [Workload; 7] = [
     },
     Workload {
         id: "W6",
-        title: "compile time (first call − cached call)",
+        title: "compile time (first call − cached call; cold and warm disk cache)",
         build: |cfg, _| w6::cases(cfg),
     },
     Workload {

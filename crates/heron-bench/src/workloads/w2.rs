@@ -112,6 +112,17 @@ impl Lif {
         })
     }
 
+    /// `jitted_loop` compiled with fast math (`JitOptions { fast_math: true }`).
+    pub fn jitted_loop_fast(&self, steps: usize) -> Jit<Array, ()> {
+        let lif = self.clone();
+        heron::jit_with(heron::JitOptions { fast_math: true }, move |i: Array| {
+            heron::fori_loop(0, steps, |k: Array| {
+                let t = k.astype(DType::F32) * DT;
+                lif.step(&i, &t);
+            })
+        })
+    }
+
     /// The step as a jitted function of `(I, t)`.
     pub fn jitted_step(&self) -> Jit<(Array, Array), ()> {
         let lif = self.clone();
@@ -341,6 +352,17 @@ fn loop_case(cfg: &Config, bw: &Bandwidth, i: &Array, iv: &Arc<Vec<f32>>) -> Cas
     let i1 = i.clone();
     case = case.variant(Variant::stateful(
         "heron jit",
+        Kind::HeronJit,
+        lif,
+        |l| l.reset(),
+        move |_| run.call(&i1),
+        Lif::outputs,
+    ));
+    let lif = Lif::new(n);
+    let run = lif.jitted_loop_fast(steps);
+    let i1 = i.clone();
+    case = case.variant(Variant::stateful(
+        "heron jit, fast math",
         Kind::HeronJit,
         lif,
         |l| l.reset(),

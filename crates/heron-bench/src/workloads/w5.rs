@@ -5,9 +5,14 @@
 //! element: one Threefry block per element, then the float construction.
 //! ndarray is left out: it has no counter-based generator (`ndarray-rand`
 //! draws from a sequential one, which gives other numbers).
+//!
+//! The `rand` crate's `SmallRng` (xoshiro; `rand_distr`'s ziggurat for
+//! normals) is the fastest sequential reference: it draws other numbers, so
+//! its check compares the mean and variance with the reference's instead of
+//! the elements.
 
 use crate::case::Case;
-use crate::check::{Out, Tol};
+use crate::check::{Check, Out, Tol};
 use crate::config::Config;
 use crate::inputs::seeds;
 use crate::variant::{Kind, Variant};
@@ -15,10 +20,17 @@ use heron::Array;
 use heron::ir::threefry::threefry2x32;
 use heron::random::Key;
 use heron::random::erfinv::{F32_W_GE_5, F32_W_LT_5};
+use rand::rngs::SmallRng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
 use rayon::prelude::*;
 
 /// Elements per rayon task.
 const CHUNK: usize = 1 << 15;
+
+/// Standard errors a `rand` sample's mean or variance may differ by from
+/// the reference's (a false alarm about once in 10⁹ checks).
+const SIGMAS: f64 = 6.0;
 
 /// The number of draws of each kind.
 pub fn len(cfg: &Config) -> usize {
@@ -116,7 +128,20 @@ fn draw_case(cfg: &Config, normals: bool) -> Case<'static> {
     case = case.variant(Variant::pure("heron eager", Kind::HeronEager, move || {
         Out::Heron(vec![draw(Key::new(seed))])
     }));
+    case = case.variant(
+        Variant::pure("rand SmallRng", Kind::Rand, move || {
+            let mut rng = SmallRng::seed_from_u64(seed);
+            let out: Vec<f32> = if normals {
+                (0..n).map(|_| rng.sample(StandardNormal)).collect()
+            } else {
+                (0..n).map(|_| rng.random::<f32>()).collect()
+            };
+            Out::Vecs(vec![out])
+        })
+        .checked(Check::Moments { sigmas: SIGMAS }),
+    );
     case.note("ndarray left out: it has no counter-based generator giving these numbers")
+        .note("rand SmallRng draws other numbers: checked by mean and variance")
 }
 
 /// The W5 cases: uniforms, then normals.

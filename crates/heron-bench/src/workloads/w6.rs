@@ -2,6 +2,12 @@
 //! optimise, compile, run) minus a call of the same function once cached,
 //! for W1, W2 and W3. Each timed repetition makes a new `Jit`, so every
 //! first call compiles from scratch.
+//!
+//! The disk cache (`heron::cache`) is off for those two; two more variants
+//! time the first call with it on: cold (a fresh, empty directory each
+//! repetition: compile and write the entry) and warm (a directory holding the
+//! entry an earlier function with the same graph wrote: load it). The
+//! setting in effect before is restored when the case is dropped.
 
 use crate::case::{Case, Difference};
 use crate::check::{Out, Tol};
@@ -9,12 +15,91 @@ use crate::config::Config;
 use crate::variant::{Kind, Variant};
 use crate::workloads::{w1, w2, w3};
 use heron::{Array, Jit};
+use std::path::PathBuf;
+use tempfile::TempDir;
 
-/// A jitted function, made fresh by `reset` for the first-call variant.
+/// The disk cache a first-call variant runs with.
+enum Disk {
+    /// No disk cache.
+    Off,
+    /// A fresh, empty directory each repetition.
+    Cold(Option<TempDir>),
+    /// One directory, filled once by an earlier function of the same graph.
+    Warm {
+        /// The directory.
+        dir: TempDir,
+        /// Whether the entry has been written.
+        written: bool,
+    },
+}
+
+/// The disk-cache setting found when a case was built, put back on drop.
+struct Restore {
+    /// The directory in effect then.
+    dir: Option<PathBuf>,
+}
+
+impl Restore {
+    fn capture() -> Restore {
+        Restore {
+            dir: heron::cache::dir(),
+        }
+    }
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let env = std::env::var_os("HERON_CACHE_DIR")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from);
+        match &self.dir {
+            d if *d == env => heron::cache::use_env(),
+            Some(d) => {
+                if let Err(e) = heron::cache::set_dir(d) {
+                    eprintln!("heron bench: cannot restore the cache directory: {e}");
+                }
+            }
+            None => heron::cache::disable(),
+        }
+    }
+}
+
+/// A jitted function, made fresh by `reset` for the first-call variants.
 struct Fresh<A: 'static, R: 'static, S> {
     make: fn(&S) -> Jit<A, R>,
     jit: Option<Jit<A, R>>,
     state: S,
+    disk: Disk,
+    _restore: Option<Restore>,
+}
+
+impl<A: 'static, R: 'static, S> Fresh<A, R, S> {
+    /// Sets the disk cache for the next first call, restores the state and
+    /// makes a new function (the warm directory is filled the first time).
+    fn prepare(&mut self, reset_state: fn(&S), call: fn(&Jit<A, R>, &S)) {
+        let use_dir = |dir: &TempDir| {
+            heron::cache::set_dir(dir.path())
+                .unwrap_or_else(|e| panic!("cannot use {} as cache: {e}", dir.path().display()))
+        };
+        match &mut self.disk {
+            Disk::Off => heron::cache::disable(),
+            Disk::Cold(dir) => {
+                let fresh = TempDir::new().expect("a temporary directory");
+                use_dir(&fresh);
+                *dir = Some(fresh);
+            }
+            Disk::Warm { dir, written } => {
+                use_dir(dir);
+                if !*written {
+                    reset_state(&self.state);
+                    call(&(self.make)(&self.state), &self.state);
+                    *written = true;
+                }
+            }
+        }
+        reset_state(&self.state);
+        self.jit = Some((self.make)(&self.state));
+    }
 }
 
 fn first_and_cached<A, R, S: 'static>(
@@ -35,37 +120,55 @@ where
             jit: Some(make(&state)),
             make,
             state,
+            disk: Disk::Off,
+            _restore: None,
         }
     };
-    let first = Fresh {
-        jit: None,
-        make,
-        state: new_state(),
+    let first = |name: &str, disk: Disk| {
+        let fresh = Fresh {
+            jit: None,
+            make,
+            state: new_state(),
+            disk,
+            _restore: Some(Restore::capture()),
+        };
+        Variant::stateful(
+            name,
+            Kind::HeronJit,
+            fresh,
+            move |f| f.prepare(reset_state, call),
+            move |f| call(f.jit.as_ref().expect("made by reset"), &f.state),
+            move |f| read(&f.state),
+        )
+    };
+    let warm = Disk::Warm {
+        dir: TempDir::new().expect("a temporary directory"),
+        written: false,
     };
     let mut case = case
         .variant(Variant::stateful(
             "cached call",
             Kind::HeronJit,
             cached,
-            move |f| reset_state(&f.state),
+            move |f| {
+                heron::cache::disable();
+                reset_state(&f.state)
+            },
             move |f| call(f.jit.as_ref().expect("made at construction"), &f.state),
             move |f| read(&f.state),
         ))
-        .variant(Variant::stateful(
-            "first call",
-            Kind::HeronJit,
-            first,
-            move |f| {
-                reset_state(&f.state);
-                f.jit = Some((f.make)(&f.state));
-            },
-            move |f| call(f.jit.as_ref().expect("made by reset"), &f.state),
-            move |f| read(&f.state),
-        ));
+        .variant(first("first call", Disk::Off))
+        .variant(first("first call, cold disk cache", Disk::Cold(None)))
+        .variant(first("first call, warm disk cache", warm));
     case.differences.push(Difference {
         name: "compile (first − cached)".into(),
         minuend: 1,
         subtrahend: 0,
+    });
+    case.differences.push(Difference {
+        name: "saved by the disk cache (cold − warm)".into(),
+        minuend: 2,
+        subtrahend: 3,
     });
     case
 }
@@ -189,13 +292,11 @@ pub fn cases(cfg: &Config) -> Vec<Case<'static>> {
                 .into(),
         );
     }
-    if std::env::var_os("HERON_CACHE_DIR").is_some() {
-        for c in &mut cases {
-            c.notes.push(
-                "HERON_CACHE_DIR is set: a first call may load code from disk instead of compiling"
-                    .into(),
-            );
-        }
+    for c in &mut cases {
+        c.notes.push(
+            "the disk cache is off except in the cold (empty directory) and warm (entry present) variants"
+                .into(),
+        );
     }
     cases
 }
