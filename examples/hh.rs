@@ -52,8 +52,8 @@ impl Hh {
         let beta_h = 1.0 / ((-(&v + 35.0) / 10.0).exp() + 1.0);
         let alpha_n = (&v + 55.0) * 0.01 / (1.0 - (-(&v + 55.0) / 10.0).exp());
         let beta_n = (-(&v + 65.0) / 80.0).exp() * 0.125;
-        let i_na = m.pow(hn::scalar(3.0f32)) * &h * (&v - 50.0) * 120.0;
-        let i_k = n.pow(hn::scalar(4.0f32)) * (&v + 77.0) * 36.0;
+        let i_na = m.powi(3) * &h * (&v - 50.0) * 120.0;
+        let i_k = n.powi(4) * (&v + 77.0) * 36.0;
         let i_leak = (&v + 54.387) * 0.3;
         let dv = (&self.input - i_na - i_k - i_leak) / 1.0;
         let nv = &v + dv * DT;

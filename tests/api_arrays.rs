@@ -560,3 +560,26 @@ fn empty_and_zero_dimensional_arrays_work_everywhere() {
     assert!(hn::try_concatenate(&[&s, &s], 0).is_err());
     assert_eq!(s.to_string(), "Array(2., dtype=f32)");
 }
+
+#[test]
+fn powi_is_jax_integer_pow() {
+    let x = hn::array(&[1.5f32, -2.0, 0.0, f32::NAN]);
+    let cube = x.powi(3);
+    let expected: Vec<f32> = [1.5f32, -2.0, 0.0, f32::NAN]
+        .iter()
+        .map(|v| v * v * v)
+        .collect();
+    let got = cube.to_vec::<f32>();
+    for (g, e) in got.iter().zip(&expected) {
+        assert!(
+            g.to_bits() == e.to_bits() || (g.is_nan() && e.is_nan()),
+            "{g} vs {e}"
+        );
+    }
+    assert_eq!(x.powi(0).to_vec::<f32>(), vec![1.0; 4]);
+    assert_eq!(hn::array(&[2.0f32]).powi(-2).to_vec::<f32>(), vec![0.25]);
+    assert_eq!(hn::array(&[3, -2]).powi(5).to_vec::<i32>(), vec![243, -32]);
+    assert!(hn::array(&[3]).try_powi(-1).is_err());
+    let f = hn::jit(|x: Array| x.powi(4));
+    assert_eq!(f.call(&hn::array(&[2.0f32])).to_vec::<f32>(), vec![16.0]);
+}

@@ -41,6 +41,48 @@ impl Array {
         or_panic(binary(BinaryOp::Pow, self, exponent))
     }
 
+    /// `self ** n` for a static integer `n`, as JAX's `integer_pow` (what
+    /// `x ** 3` means in JAX): multiplications by binary exponentiation, then
+    /// a reciprocal for negative `n` (integers: an error for negative `n`).
+    /// Faster than `pow` and fused like any arithmetic.
+    pub fn powi(&self, n: i32) -> Array {
+        or_panic(self.try_powi(n))
+    }
+
+    /// `powi` returning an error instead of panicking.
+    pub fn try_powi(&self, n: i32) -> Result<Array> {
+        if n < 0 && !self.dtype().is_float() {
+            return Err(heron_ir::Error::invalid(
+                "powi",
+                format!("integers cannot be raised to the negative power {n}"),
+            ));
+        }
+        let mut result: Option<Array> = None;
+        let mut base = self.clone();
+        let mut k = n.unsigned_abs();
+        while k > 0 {
+            if k & 1 == 1 {
+                result = Some(match result {
+                    None => base.clone(),
+                    Some(r) => binary(BinaryOp::Mul, &r, &base)?,
+                });
+            }
+            k >>= 1;
+            if k > 0 {
+                base = binary(BinaryOp::Mul, &base, &base)?;
+            }
+        }
+        let positive = match result {
+            Some(r) => r,
+            None => crate::creation::ones_like(self),
+        };
+        if n < 0 {
+            positive.try_unary(UnaryOp::Reciprocal)
+        } else {
+            Ok(positive)
+        }
+    }
+
     /// Element-wise maximum with promotion (NaN-propagating).
     pub fn maximum(&self, other: impl Operand) -> Array {
         or_panic(binary(BinaryOp::Max, self, other))
