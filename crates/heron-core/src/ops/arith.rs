@@ -81,7 +81,7 @@ impl Array {
     /// Applies `op` with `rhs` and stores the result in `self`, which keeps its
     /// shape and dtype as NumPy's in-place operators do. The old buffer is not
     /// touched, so other arrays sharing it keep their values.
-    fn assign_op(&mut self, op: BinaryOp, rhs: impl Operand) -> Result<()> {
+    pub(crate) fn assign_op(&mut self, op: BinaryOp, rhs: impl Operand) -> Result<()> {
         let result = binary(op, &*self, rhs)?;
         if result.shape() != self.shape() || result.dtype() != self.dtype() {
             return Err(Error::invalid(

@@ -105,17 +105,7 @@ macro_rules! bit_operators {
         }
         impl<R: Operand> std::ops::$assign<R> for Array {
             fn $assign_method(&mut self, rhs: R) {
-                let result = or_panic(binary(BinaryOp::$op, &*self, rhs));
-                assert!(
-                    result.shape() == self.shape() && result.dtype() == self.dtype(),
-                    "{}: in-place result {}{} does not fit the left operand {}{}",
-                    BinaryOp::$op.name(),
-                    result.dtype(),
-                    result.shape_ref(),
-                    self.dtype(),
-                    self.shape_ref()
-                );
-                *self = result;
+                or_panic(self.assign_op(BinaryOp::$op, rhs))
             }
         }
         bit_operators!(@scalars $trait $method $op; bool i32 i64 u32);
