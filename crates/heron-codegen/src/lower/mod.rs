@@ -197,6 +197,7 @@ pub fn lower_kernel(
                     accesses: &accesses,
                     access_of: &access_of,
                     inner: &inner,
+                    generators: &generators,
                 };
                 for c in 0..chunks {
                     let skip = c * shape.lanes;
@@ -274,6 +275,7 @@ pub fn lower_kernel(
                         accesses: &accesses[..first_store],
                         access_of: &access_of,
                         inner: &outer_coefs[..first_store],
+                        generators: &generators,
                     };
                     inner.emit(e, &offs[..first_store], None, n, &mut |e, inner_offs| {
                         for (c, acc) in accs.iter_mut().enumerate() {
@@ -313,6 +315,7 @@ pub fn lower_kernel(
                             accesses: &accesses[..first_store],
                             access_of: &access_of,
                             inner: &inner_coefs,
+                            generators: &generators,
                         };
                         for c in 0..chunks {
                             let values = vector::eval_body(e, &body, offs, c * shape.lanes);

@@ -10,6 +10,12 @@
 //! below 2^32 the high word is the constant 0 and its key addition folds
 //! into the schedule. The result is `b1 ^ b2` for `U32` bits and
 //! `(b1 << 32) | b2` for the 64-bit (`I64`) words.
+//!
+//! Vector bodies draw four `U32` words at once (`vector_bits`): the counters
+//! `base + [0, 1, 2, 3]` in the lanes of an `i32x4`, the schedule splatted
+//! once in the entry block, and each rotation an `ishl | ushr` pair (x64 has
+//! no vector rotate). Lane `l` computes exactly what the scalar path computes
+//! for counter `base + l`, so vector and scalar bits are identical.
 
 use super::Emitter;
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value, types};
@@ -26,7 +32,7 @@ const PARITY: i64 = 0x1BD1_1BDA;
 /// the entry block, and per `threefry_bits` instruction whether its counter
 /// stays below 2^32.
 pub struct Generators {
-    schedules: Vec<(BufId, Schedule)>,
+    schedules: Vec<(BufId, Schedule, VectorSchedule)>,
     small: Vec<bool>,
 }
 
@@ -34,13 +40,14 @@ impl Generators {
     /// Loads the schedule of every key buffer `kernel` draws with; `ptr_of`
     /// gives a buffer's pointer. Emits nothing for a kernel without random bits.
     pub fn load(e: &mut Emitter<'_>, kernel: &Kernel, ptr_of: &dyn Fn(BufId) -> Value) -> Self {
-        let mut schedules: Vec<(BufId, Schedule)> = Vec::new();
+        let mut schedules: Vec<(BufId, Schedule, VectorSchedule)> = Vec::new();
         let mut small = vec![true; kernel.body.len()];
         for (i, instr) in kernel.body.iter().enumerate() {
             if let Expr::ThreefryBits { key, index } = &instr.expr {
-                if !schedules.iter().any(|(k, _)| k == key) {
+                if !schedules.iter().any(|(k, _, _)| k == key) {
                     let s = Schedule::load(e, ptr_of(*key));
-                    schedules.push((*key, s));
+                    let v = VectorSchedule::splat(e, &s);
+                    schedules.push((*key, s, v));
                 }
                 small[i] = counter_fits_u32(index, &kernel.shape);
             }
@@ -58,12 +65,30 @@ impl Generators {
         counter: Value,
         dtype: DType,
     ) -> Value {
-        let (_, ks) = self
-            .schedules
-            .iter()
-            .find(|(k, _)| *k == key)
-            .expect("key schedules are loaded for every key buffer");
+        let (_, ks, _) = self.schedule(key);
         bits(e, ks, counter, self.small[instr], dtype)
+    }
+
+    /// The `U32` bits of body instruction `instr` (a `threefry_bits` with key
+    /// `key`, vectorisable) for the four counters `counter + [0, 1, 2, 3]`,
+    /// as an `i32x4`.
+    pub fn emit_vector(
+        &self,
+        e: &mut Emitter<'_>,
+        instr: usize,
+        key: BufId,
+        counter: Value,
+    ) -> Value {
+        debug_assert!(self.small[instr], "vector counters stay below 2^32");
+        let (_, _, vs) = self.schedule(key);
+        vector_bits(e, vs, counter)
+    }
+
+    fn schedule(&self, key: BufId) -> &(BufId, Schedule, VectorSchedule) {
+        self.schedules
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .expect("key schedules are loaded for every key buffer")
     }
 }
 
@@ -88,6 +113,57 @@ impl Schedule {
         let x1_inject = std::array::from_fn(|g| e.ins().iadd_imm_s(ks[(g + 2) % 3], g as i64 + 1));
         Schedule { ks, x1_inject }
     }
+}
+
+/// A key schedule splatted over the four lanes of an `i32x4`, defined in
+/// the entry block.
+#[derive(Clone, Copy)]
+pub struct VectorSchedule {
+    /// `ks[0..3]` in every lane.
+    ks: [Value; 3],
+    /// `x1_inject[g]` in every lane.
+    x1_inject: [Value; 5],
+    /// `ks[1] + [0, 1, 2, 3]`: the first key addition of `x1` with the lane
+    /// offsets of the counters folded in.
+    x1_start: Value,
+}
+
+impl VectorSchedule {
+    /// Splats the scalar schedule `s`.
+    pub fn splat(e: &mut Emitter<'_>, s: &Schedule) -> VectorSchedule {
+        let ks = s.ks.map(|k| e.ins().splat(types::I32X4, k));
+        let x1_inject = s.x1_inject.map(|k| e.ins().splat(types::I32X4, k));
+        let lanes: Vec<u8> = (0..4u32).flat_map(|l| l.to_le_bytes()).collect();
+        let handle = e.b.func.dfg.constants.insert(lanes.into());
+        let offsets = e.ins().vconst(types::I32X4, handle);
+        let x1_start = e.ins().iadd(ks[1], offsets);
+        VectorSchedule {
+            ks,
+            x1_inject,
+            x1_start,
+        }
+    }
+}
+
+/// The `U32` random words for the counters `counter + [0, 1, 2, 3]` (an i64
+/// whose lanes' counters are all below 2^32) under `ks`, as an `i32x4`.
+pub fn vector_bits(e: &mut Emitter<'_>, ks: &VectorSchedule, counter: Value) -> Value {
+    let lo = e.ins().ireduce(types::I32, counter);
+    let lo = e.ins().splat(types::I32X4, lo);
+    let mut x0 = ks.ks[0];
+    let mut x1 = e.ins().iadd(lo, ks.x1_start);
+    for group in 0..5usize {
+        for &r in &ROT[group % 2] {
+            x0 = e.ins().iadd(x0, x1);
+            let left = e.ins().ishl_imm_u(x1, r);
+            let right = e.ins().ushr_imm_u(x1, 32 - r);
+            let rot = e.ins().bor(left, right);
+            x1 = e.ins().bxor(rot, x0);
+        }
+        x0 = e.ins().iadd(x0, ks.ks[(group + 1) % 3]);
+        x1 = e.ins().iadd(x1, ks.x1_inject[group]);
+    }
+    e.ins().bxor(x0, x1)
 }
 
 /// True when every counter `map` takes over an iteration space of `shape`

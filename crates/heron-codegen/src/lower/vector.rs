@@ -7,21 +7,25 @@
 //! non-bool values must have one element size: 4 bytes (`f32x4`, `i32x4`)
 //! or 8 bytes (`f64x2`). Bools are lane masks of the integer type with those
 //! lanes (`i32x4` or `i64x2`, all ones for true); in memory they stay one
-//! byte 0/1, widened on load and narrowed on store. Kernels with `i64`
-//! values, integer division, float remainder, integer powers, casts between
-//! sizes or random bits stay scalar.
+//! byte 0/1, widened on load and narrowed on store. `U32` random bits whose
+//! counters stay below 2^32 are drawn four lanes at a time (`threefry.rs`).
+//! Integer division and remainder by a power-of-two immediate are shifts
+//! and masks (floor semantics). Kernels with `i64` values (so 64-bit random
+//! words), other integer division, float remainder, integer powers or casts
+//! between sizes stay scalar.
 //!
 //! Every vector op computes lane by lane what the scalar lowering computes
 //! (the same IEEE operations, the same NaN and signed-zero choices for
 //! maximum/minimum and sign), so vector and scalar results are bit-identical;
 //! transcendentals use `vmath`, whose scalar and vector forms agree.
 
+use super::threefry::{Generators, counter_fits_u32};
 use super::{Access, Emitter, clif_type};
 use crate::vmath;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, Type, Value, types};
 use heron_ir::plan::{BufId, Expr, Kernel, Store, StoreValue};
-use heron_ir::{BinaryOp, DType, UnaryOp};
+use heron_ir::{BinaryOp, DType, Scalar, UnaryOp};
 
 /// How a kernel is vectorised: lanes per vector and vectors per unrolled step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,17 +89,19 @@ fn supported(kernel: &Kernel, expr: &Expr, to: DType, lanes: usize) -> bool {
     let dt = |i: usize| kernel.body[i].dtype;
     match expr {
         Expr::Load { .. } | Expr::Imm(_) | Expr::Select(..) => true,
-        Expr::ThreefryBits { .. } => false,
+        Expr::ThreefryBits { index, .. } => {
+            to == DType::U32 && lanes == 4 && counter_fits_u32(index, &kernel.shape)
+        }
         Expr::Unary(op, x) => {
             let from = dt(*x);
             !from.is_float() || vmath::provides_unary(*op) || !is_transcendental(*op)
         }
-        Expr::Binary(op, x, _) => {
+        Expr::Binary(op, x, y) => {
             let d = dt(*x);
             match op {
                 BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul => d != DType::Bool,
-                BinaryOp::Div => d.is_float(),
-                BinaryOp::Rem => false,
+                BinaryOp::Div => d.is_float() || pow2_shift(kernel, *y).is_some(),
+                BinaryOp::Rem => !d.is_float() && pow2_shift(kernel, *y).is_some(),
                 BinaryOp::Pow | BinaryOp::Atan2 => d.is_float() && vmath::provides_binary(*op),
                 BinaryOp::And | BinaryOp::Or | BinaryOp::Xor => !d.is_float(),
                 // Unsigned order of 64-bit masks has no SSE form.
@@ -108,6 +114,18 @@ fn supported(kernel: &Kernel, expr: &Expr, to: DType, lanes: usize) -> bool {
             from == to || from == DType::Bool || to == DType::Bool || from.size() == to.size()
         }
     }
+}
+
+/// `k` when body instruction `y` is the integer immediate `2^k` (`k` ≥ 0):
+/// floor division by it is a shift right (arithmetic for `I32`) and the
+/// floor remainder the low `k` bits, in every lane.
+fn pow2_shift(kernel: &Kernel, y: usize) -> Option<u32> {
+    let p = match kernel.body[y].expr {
+        Expr::Imm(Scalar::U32(p)) => p,
+        Expr::Imm(Scalar::I32(p)) if p > 0 => p as u32,
+        _ => return None,
+    };
+    p.is_power_of_two().then(|| p.trailing_zeros())
 }
 
 /// Unary float ops that are not plain IEEE instructions.
@@ -173,6 +191,8 @@ pub struct Body<'a> {
     pub access_of: &'a [usize],
     /// Each access's coefficient on the innermost axis.
     pub inner: &'a [i64],
+    /// The kernel's random generators.
+    pub generators: &'a Generators,
 }
 
 /// Emits the kernel's body for the vector starting `skip` elements after
@@ -185,6 +205,7 @@ pub fn eval_body(e: &mut Emitter<'_>, body: &Body<'_>, offs: &[Value], skip: usi
         accesses,
         access_of,
         inner,
+        generators,
     } = *body;
     let lanes = shape.lanes;
     let mut values: Vec<Value> = Vec::with_capacity(kernel.body.len());
@@ -209,10 +230,31 @@ pub fn eval_body(e: &mut Emitter<'_>, body: &Body<'_>, offs: &[Value], skip: usi
                 splat(e, s, instr.dtype, lanes)
             }
             Expr::Unary(op, x) => unary(e, *op, values[*x], dt(*x), lanes),
+            Expr::Binary(op @ (BinaryOp::Div | BinaryOp::Rem), x, y) if !dt(*x).is_float() => {
+                let k = pow2_shift(kernel, *y).expect("planned: a power-of-two divisor");
+                let a = values[*x];
+                match (op, dt(*x)) {
+                    (BinaryOp::Div, DType::U32) => e.b.ins().ushr_imm_u(a, i64::from(k)),
+                    (BinaryOp::Div, _) => e.b.ins().sshr_imm_u(a, i64::from(k)),
+                    _ => {
+                        let mask = iconst(e, ty, (1i64 << k) - 1);
+                        e.b.ins().band(a, mask)
+                    }
+                }
+            }
             Expr::Binary(op, x, y) => binary(e, *op, values[*x], values[*y], dt(*x), lanes),
             Expr::Select(c, x, y) => select(e, values[*c], values[*x], values[*y]),
             Expr::Cast(to, x) => cast(e, values[*x], dt(*x), *to, lanes),
-            Expr::ThreefryBits { .. } => unreachable!("random bits are not vectorised"),
+            Expr::ThreefryBits { key, .. } => {
+                let k = access_of[i];
+                if inner[k] == 0 {
+                    let s = generators.emit(e, i, *key, offs[k], instr.dtype);
+                    splat(e, s, instr.dtype, lanes)
+                } else {
+                    let counter = e.b.ins().iadd_imm_s(offs[k], skip as i64);
+                    generators.emit_vector(e, i, *key, counter)
+                }
+            }
         };
         debug_assert_eq!(e.b.func.dfg.value_type(v), ty);
         values.push(v);
