@@ -208,44 +208,13 @@ pub fn cases(cfg: &Config, bw: &Bandwidth) -> Vec<Case<'static>> {
     let i = current(n);
     let iv = Arc::new(inputs::vec_f32(&i));
     let times: Arc<Vec<Array>> = Arc::new((0..steps).map(|s| heron::scalar(time(s))).collect());
-    let tol_v = Tol::close(1e-5, 1e-3).allowing(1e-3);
-    let mut case = Case::new(
+    let mut case = hand_written_case(
         "W2.step",
         "LIF population: 100 separate calls of a jitted step",
-        format!("N = {n}, {steps} steps, f32"),
-    )
-    .outputs(&[
-        ("V", tol_v),
-        ("t_last", tol_v),
-        ("spike", Tol::EXACT.allowing(1e-3)),
-    ]);
-
-    let iv1 = iv.clone();
-    case = case.variant(Variant::stateful(
-        "rust",
-        Kind::Rust,
-        State::new(n),
-        State::reset,
-        move |st| {
-            for s in 0..steps {
-                rust_step(&mut st.v, &mut st.t_last, &mut st.spike, &iv1, time(s));
-            }
-        },
-        State::out,
-    ));
-    let iv2 = iv.clone();
-    case = case.variant(Variant::stateful(
-        "rayon",
-        Kind::Rayon,
-        State::new(n),
-        State::reset,
-        move |st| {
-            for s in 0..steps {
-                rayon_step(st, &iv2, time(s));
-            }
-        },
-        State::out,
-    ));
+        n,
+        steps,
+        &iv,
+    );
     let lif = Lif::new(n);
     let step = lif.jitted_step();
     let (i1, t1) = (i.clone(), times.clone());
@@ -306,23 +275,23 @@ pub fn cases(cfg: &Config, bw: &Bandwidth) -> Vec<Case<'static>> {
     vec![loop_case(cfg, bw, &i, &iv), step_case]
 }
 
-/// The loop form: the 100 steps in one compiled `fori_loop`, against the
-/// same hand-written loops.
-fn loop_case(cfg: &Config, bw: &Bandwidth, i: &Array, iv: &Arc<Vec<f32>>) -> Case<'static> {
-    let (n, steps) = dims(cfg);
+/// A W2 case with its outputs and the hand-written references (one thread,
+/// and rayon) that both forms are measured against.
+fn hand_written_case(
+    id: &'static str,
+    title: &'static str,
+    n: usize,
+    steps: usize,
+    iv: &Arc<Vec<f32>>,
+) -> Case<'static> {
     let tol_v = Tol::close(1e-5, 1e-3).allowing(1e-3);
-    let mut case = Case::new(
-        "W2.loop",
-        "LIF population: 100 steps in one compiled fori_loop",
-        format!("N = {n}, {steps} steps, f32"),
-    )
-    .outputs(&[
+    let case = Case::new(id, title, format!("N = {n}, {steps} steps, f32")).outputs(&[
         ("V", tol_v),
         ("t_last", tol_v),
         ("spike", Tol::EXACT.allowing(1e-3)),
     ]);
     let iv1 = iv.clone();
-    case = case.variant(Variant::stateful(
+    let case = case.variant(Variant::stateful(
         "rust",
         Kind::Rust,
         State::new(n),
@@ -335,7 +304,7 @@ fn loop_case(cfg: &Config, bw: &Bandwidth, i: &Array, iv: &Arc<Vec<f32>>) -> Cas
         State::out,
     ));
     let iv2 = iv.clone();
-    case = case.variant(Variant::stateful(
+    case.variant(Variant::stateful(
         "rayon",
         Kind::Rayon,
         State::new(n),
@@ -346,7 +315,20 @@ fn loop_case(cfg: &Config, bw: &Bandwidth, i: &Array, iv: &Arc<Vec<f32>>) -> Cas
             }
         },
         State::out,
-    ));
+    ))
+}
+
+/// The loop form: the 100 steps in one compiled `fori_loop`, against the
+/// same hand-written loops.
+fn loop_case(cfg: &Config, bw: &Bandwidth, i: &Array, iv: &Arc<Vec<f32>>) -> Case<'static> {
+    let (n, steps) = dims(cfg);
+    let mut case = hand_written_case(
+        "W2.loop",
+        "LIF population: 100 steps in one compiled fori_loop",
+        n,
+        steps,
+        iv,
+    );
     let lif = Lif::new(n);
     let run = lif.jitted_loop(steps);
     let i1 = i.clone();
