@@ -157,6 +157,7 @@ fn softmax_reduces_then_broadcasts() {
                   h:f32[8,16] = div e g
               in (h) }
             buffers: p0:f32[8,16] o0:f32[8,16] t0:f32[8] t1:f32[8,16] t2:f32[8]
+            rows k0..k3 [8] in blocks of 8; per block: t0 t1 t2
             k0 reduce_max[axes=(1)][8,16] fuses v1
               %0:f32 = load p0[16*i0 + i1]
               acc:f32 = reduce_max %0

@@ -131,6 +131,7 @@ fn softmax_reduces_then_broadcasts() {
     let exe = compile(&g).unwrap();
     expect![[r#"
         buffers: p0:f32[4,8] o0:f32[4,8] t0:f32[4] t1:f32[4,8] t2:f32[4]
+        rows k0..k3 [4] in blocks of 4; per block: t0 t1 t2
         k0 reduce_max[axes=(1)][4,8] fuses v1
           %0:f32 = load p0[8*i0 + i1]
           acc:f32 = reduce_max %0

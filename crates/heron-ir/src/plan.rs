@@ -408,6 +408,37 @@ pub struct KernelPlan {
     pub outputs: Vec<BufId>,
     /// `(output index, param index)` pairs whose buffers may be the same memory.
     pub aliasable: Vec<(usize, usize)>,
+    /// Runs of kernel steps that may run block of rows by block of rows
+    /// (see `RowGroup`); a backend may also run them step by step.
+    pub row_groups: Vec<RowGroup>,
+}
+
+/// Consecutive kernel steps that only touch the rows they compute of the
+/// buffers written among them (a row-wise softmax: max, exp, sum, divide).
+/// They may run one block of rows at a time, all of them per block, so each
+/// block's data stays in cache between them; results are the same as step
+/// by step (no kernel reduces over the rows or reads another row's result).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowGroup {
+    /// The steps of the group, all kernels: `plan.steps[steps]`.
+    pub steps: std::ops::Range<usize>,
+    /// The extent of the leading iteration axis every kernel shares.
+    pub rows: usize,
+    /// How many rows a block covers.
+    pub block_rows: usize,
+    /// The temporaries used only inside the group: a block needs only its
+    /// own rows of them (`size / rows` elements per row), so a backend may
+    /// give each block a small scratch buffer instead of the whole array.
+    pub scratch: Vec<BufId>,
+}
+
+impl RowGroup {
+    /// The launch range of kernel `k` (one of the group's) for rows
+    /// `[first, last)`: a launch index covers `launch_size / rows` of them.
+    pub fn launch_range(&self, k: &Kernel, first: usize, last: usize) -> (usize, usize) {
+        let per_row = k.launch_size() / self.rows;
+        (first * per_row, last * per_row)
+    }
 }
 
 impl KernelPlan {
@@ -432,6 +463,28 @@ impl KernelPlan {
     /// The plan as text (see the module documentation).
     pub fn to_text(&self) -> String {
         self.to_string()
+    }
+
+    /// `rows k0..k3 [4096] in blocks of 1; per block: t1 t2`.
+    fn write_row_group(&self, f: &mut fmt::Formatter<'_>, g: &RowGroup) -> fmt::Result {
+        let name = |s: usize| match &self.steps[s] {
+            Step::Kernel(k) => k.name.clone(),
+            _ => format!("step{s}"),
+        };
+        let scratch: Vec<String> = g.scratch.iter().map(|&b| self.buf_name(b)).collect();
+        writeln!(
+            f,
+            "rows {}..{} [{}] in blocks of {}; per block: {}",
+            name(g.steps.start),
+            name(g.steps.end - 1),
+            g.rows,
+            g.block_rows,
+            if scratch.is_empty() {
+                "-".to_string()
+            } else {
+                scratch.join(" ")
+            }
+        )
     }
 
     fn write_kernel(&self, f: &mut fmt::Formatter<'_>, k: &Kernel) -> fmt::Result {
@@ -498,7 +551,10 @@ impl fmt::Display for KernelPlan {
             .collect();
         writeln!(f, "buffers: {}", bufs.join(" "))?;
         let mut hosts = 0;
-        for step in &self.steps {
+        for (s, step) in self.steps.iter().enumerate() {
+            if let Some(g) = self.row_groups.iter().find(|g| g.steps.start == s) {
+                self.write_row_group(f, g)?;
+            }
             match step {
                 Step::Kernel(k) => self.write_kernel(f, k)?,
                 Step::Control(c) => {

@@ -365,6 +365,7 @@ pub fn fuse(graph: &Graph) -> KernelPlan {
         params: b.params,
         outputs: b.outputs,
         aliasable: Vec::new(),
+        row_groups: Vec::new(),
     };
     drop_unused_temps(&mut plan);
     let mut count = 0;
@@ -375,6 +376,7 @@ pub fn fuse(graph: &Graph) -> KernelPlan {
         }
     }
     plan.aliasable = aliasable(graph, &plan);
+    plan.row_groups = super::row_groups::row_groups(&plan);
     plan
 }
 

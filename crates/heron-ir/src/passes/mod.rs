@@ -9,6 +9,7 @@ pub mod fast_math;
 pub mod fold;
 pub mod fuse;
 mod rewrite;
+pub mod row_groups;
 pub mod simplify;
 pub mod temporal;
 #[cfg(test)]
