@@ -4,7 +4,8 @@
 
 use crate::helpers;
 use crate::module::Compiled;
-use heron_ir::plan::{BufferKind, KernelPlan, Step};
+use crate::row_blocks;
+use heron_ir::plan::{BufId, BufferKind, KernelPlan, Step};
 use heron_ir::{Buffer, DType, Error, Result, Shape, Value, eval_op};
 use rayon::prelude::*;
 use smallvec::SmallVec;
@@ -166,6 +167,8 @@ impl Executable {
                     .expect("constant buffers hold their value")
                     .buf
                     .as_ptr() as *mut u8,
+                // A row group's scratch gets per-block memory when it runs.
+                BufferKind::Temp(_) if self.is_scratch(BufId(i as u32)) => std::ptr::null_mut(),
                 BufferKind::Temp(_) => {
                     // Every temporary is fully written by the step producing
                     // it before any step reads it.
@@ -177,71 +180,114 @@ impl Executable {
         }
         let table = helpers::table();
         let mut args: SmallVec<[*const u8; 16]> = SmallVec::new();
-        let steps = plan.steps.iter().zip(&self.step_fns).zip(&self.controls);
-        for (((step, f), control), driver) in steps.zip(&self.drivers) {
-            match step {
-                Step::Control(c) => {
-                    let control = control.as_ref().expect("control steps are compiled");
-                    // SAFETY: `ptrs` holds a valid buffer for every buffer of
-                    // the plan, and the plan gives the step distinct result
-                    // buffers (or ones it declared aliasable).
-                    unsafe { control.run(plan, c, &ptrs, driver.as_ref())? };
-                }
-                Step::Kernel(k) => {
-                    let n = k.launch_size();
-                    if n == 0 {
-                        continue;
-                    }
-                    let f = self
-                        .code
-                        .function(f.expect("kernels with a non-empty launch are compiled"));
-                    args.clear();
-                    let bufs = k.args_inline();
-                    args.extend(bufs.iter().map(|b| ptrs[b.index()] as *const u8));
-                    args.push(table.as_ptr() as *const u8);
-                    // SAFETY: the argument table holds a valid pointer to every
-                    // buffer the kernel reads or writes, each of the type the
-                    // kernel was compiled for (checked by the caller for params
-                    // and outputs, allocated here for temporaries), then the
-                    // helper table; the ranges cover the launch shape.
-                    unsafe { launch(f, &args, n, work_per_index(k)) };
-                }
-                Step::Host(h) => {
-                    let inputs: Vec<Value> = h
-                        .inputs
-                        .iter()
-                        .map(|b| {
-                            let info = &plan.buffers[b.index()];
-                            // SAFETY: `ptrs[b]` points to a live buffer of this type.
-                            unsafe { read_value(ptrs[b.index()], &info.shape, info.dtype) }
-                        })
-                        .collect();
-                    let refs: Vec<&Value> = inputs.iter().collect();
-                    let out = &plan.buffers[h.output.index()];
-                    let v = eval_op(&h.op, &refs, &out.shape, out.dtype)?;
-                    let bytes = v.buf.bytes();
-                    // SAFETY: the output buffer holds `out.shape.size()` elements of
-                    // `out.dtype`, exactly `bytes.len()` bytes, and does not overlap
-                    // the freshly allocated result.
-                    unsafe {
-                        std::ptr::copy_nonoverlapping(
-                            bytes.as_ptr(),
-                            ptrs[h.output.index()],
-                            bytes.len(),
+        let mut s = 0;
+        while s < plan.steps.len() {
+            if let Some(group) = plan.row_groups.iter().find(|g| g.steps.start == s) {
+                let fns: SmallVec<[crate::module::KernelFn; 8]> = group
+                    .steps
+                    .clone()
+                    .map(|g| {
+                        self.code.function(
+                            self.step_fns[g].expect("kernels with a non-empty launch are compiled"),
                         )
-                    };
-                }
-                Step::Copy { src, dst } => {
-                    let info = &plan.buffers[dst.index()];
-                    let n = info.shape.size() * info.dtype.size();
-                    // SAFETY: both buffers hold `n` bytes of the same type; they
-                    // are either the same memory (an aliased output) or distinct,
-                    // and `copy` allows overlap.
-                    unsafe { std::ptr::copy(ptrs[src.index()], ptrs[dst.index()], n) };
-                }
+                    })
+                    .collect();
+                // SAFETY: `ptrs` holds a valid buffer of the plan's type for
+                // every buffer but the group's scratch, `fns` the group's
+                // compiled kernels, and `table` is the helper table.
+                unsafe { row_blocks::run(plan, group, &fns, &ptrs, table.as_ptr() as *const u8) };
+                s = group.steps.end;
+                continue;
             }
+            // SAFETY: as for `run`; `ptrs` holds every buffer of the plan.
+            unsafe { self.run_step(s, &ptrs, &mut args, table)? };
+            s += 1;
         }
         drop(temps);
+        Ok(())
+    }
+
+    /// True when `b` is the scratch temporary of a row group.
+    fn is_scratch(&self, b: BufId) -> bool {
+        self.plan.row_groups.iter().any(|g| g.scratch.contains(&b))
+    }
+
+    /// Runs step `s` of the plan.
+    ///
+    /// # Safety
+    /// `ptrs` holds a valid pointer for every buffer the step uses, of the
+    /// plan's type; outputs and aliasing as for `run`.
+    unsafe fn run_step(
+        &self,
+        s: usize,
+        ptrs: &[*mut u8],
+        args: &mut SmallVec<[*const u8; 16]>,
+        table: &helpers::HelperTable,
+    ) -> Result<()> {
+        let plan = &self.plan;
+        match &plan.steps[s] {
+            Step::Control(c) => {
+                let control = self.controls[s]
+                    .as_ref()
+                    .expect("control steps are compiled");
+                // SAFETY: `ptrs` holds a valid buffer for every buffer of
+                // the plan, and the plan gives the step distinct result
+                // buffers (or ones it declared aliasable).
+                unsafe { control.run(plan, c, ptrs, self.drivers[s].as_ref())? };
+            }
+            Step::Kernel(k) => {
+                let n = k.launch_size();
+                if n == 0 {
+                    return Ok(());
+                }
+                let f = self.code.function(
+                    self.step_fns[s].expect("kernels with a non-empty launch are compiled"),
+                );
+                args.clear();
+                let bufs = k.args_inline();
+                args.extend(bufs.iter().map(|b| ptrs[b.index()] as *const u8));
+                args.push(table.as_ptr() as *const u8);
+                // SAFETY: the argument table holds a valid pointer to every
+                // buffer the kernel reads or writes, each of the type the
+                // kernel was compiled for (checked by the caller for params
+                // and outputs, allocated by `run` for temporaries), then the
+                // helper table; the ranges cover the launch shape.
+                unsafe { launch(f, args, n, work_per_index(k), || launch_grain(k)) };
+            }
+            Step::Host(h) => {
+                let inputs: Vec<Value> = h
+                    .inputs
+                    .iter()
+                    .map(|b| {
+                        let info = &plan.buffers[b.index()];
+                        // SAFETY: `ptrs[b]` points to a live buffer of this type.
+                        unsafe { read_value(ptrs[b.index()], &info.shape, info.dtype) }
+                    })
+                    .collect();
+                let refs: Vec<&Value> = inputs.iter().collect();
+                let out = &plan.buffers[h.output.index()];
+                let v = eval_op(&h.op, &refs, &out.shape, out.dtype)?;
+                let bytes = v.buf.bytes();
+                // SAFETY: the output buffer holds `out.shape.size()` elements of
+                // `out.dtype`, exactly `bytes.len()` bytes, and does not overlap
+                // the freshly allocated result.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        bytes.as_ptr(),
+                        ptrs[h.output.index()],
+                        bytes.len(),
+                    )
+                };
+            }
+            Step::Copy { src, dst } => {
+                let info = &plan.buffers[dst.index()];
+                let n = info.shape.size() * info.dtype.size();
+                // SAFETY: both buffers hold `n` bytes of the same type; they
+                // are either the same memory (an aliased output) or distinct,
+                // and `copy` allows overlap.
+                unsafe { std::ptr::copy(ptrs[src.index()], ptrs[dst.index()], n) };
+            }
+        }
         Ok(())
     }
 }
@@ -249,16 +295,16 @@ impl Executable {
 /// Launches of at least this much work (launch indices × work per index)
 /// are split across rayon's pool; smaller ones run on the calling thread,
 /// so small arrays never pay for waking threads (about 10–20 µs).
-const PARALLEL_WORK: usize = 1 << 18;
+pub(crate) const PARALLEL_WORK: usize = 1 << 18;
 
 /// A parallel launch's chunks cover this much work each (rounded to whole
 /// vectors): boundaries depend only on the launch's size, never on the
 /// number of threads, so results are the same on any machine.
-const CHUNK_WORK: usize = 1 << 16;
+pub(crate) const CHUNK_WORK: usize = 1 << 16;
 
 /// The relative cost of one launch index of `k`: the elements it visits
 /// (the reduced extent for a reduction) times a rough cost per element.
-fn work_per_index(k: &heron_ir::plan::Kernel) -> usize {
+pub(crate) fn work_per_index(k: &heron_ir::plan::Kernel) -> usize {
     let per_element = 1 + k.body.len() / 8;
     let inner = k.shape.size() / k.launch_size().max(1);
     inner.max(1) * per_element
@@ -281,19 +327,38 @@ impl Args<'_> {
     }
 }
 
+/// A parallel launch of `k` cuts its range into chunks of at least this
+/// many indices: a reduction lowered by columns reads its rows in runs of
+/// consecutive outputs, which a chunk must not cut short (the results do
+/// not depend on the chunks, only the speed does).
+fn launch_grain(k: &heron_ir::plan::Kernel) -> usize {
+    crate::lower::launch_grain(k).unwrap_or(1)
+}
+
 /// Runs `f` over the launch range `[0, n)`: on this thread, or split into
-/// fixed chunks on rayon's pool when the work is large.
+/// fixed chunks on rayon's pool when the work is large. Chunks hold at least
+/// `grain()` indices (asked only for a parallel launch; capped at half the
+/// range, so there stay chunks to share).
 ///
 /// # Safety
 /// `args` is a valid argument table for `f` and the range covers its launch shape.
-unsafe fn launch(f: crate::module::KernelFn, args: &[*const u8], n: usize, per_index: usize) {
+unsafe fn launch(
+    f: crate::module::KernelFn,
+    args: &[*const u8],
+    n: usize,
+    per_index: usize,
+    grain: impl FnOnce() -> usize,
+) {
     let work = n.saturating_mul(per_index);
     if work < PARALLEL_WORK || rayon::current_num_threads() < 2 {
         // SAFETY: guaranteed by the caller.
         unsafe { f(args.as_ptr(), 0, n as u64) };
         return;
     }
-    let chunk = (CHUNK_WORK / per_index.max(1)).max(1).next_multiple_of(16);
+    let chunk = (CHUNK_WORK / per_index.max(1))
+        .max(grain().min(n / 2))
+        .max(1)
+        .next_multiple_of(16);
     let chunks = n.div_ceil(chunk);
     let shared = Args(args);
     (0..chunks).into_par_iter().for_each(|c| {

@@ -8,6 +8,7 @@
 //! - `helpers.rs`: runtime helper functions, reached through a table.
 //! - `module.rs`: the JIT module wrapper.
 //! - `executable.rs`: `Executable` and its `run` driver.
+//! - `row_blocks.rs`: running a plan's row groups block of rows by block.
 //! - `code_image.rs`: an executable's machine code as a `CodeImage`, saved
 //!   and loaded again without compiling.
 
@@ -19,6 +20,7 @@ mod frame;
 mod helpers;
 mod lower;
 mod module;
+mod row_blocks;
 pub mod vmath;
 
 pub use code_image::{CodeImage, ControlImage, FunctionCode, load, target_description};

@@ -43,6 +43,17 @@ static HOST_ISA: LazyLock<std::result::Result<OwnedTargetIsa, String>> = LazyLoc
         ("opt_level", "speed"),
         ("use_colocated_libcalls", "false"),
         ("is_pic", "false"),
+        // Cranelift's IR verifier re-checks every function it compiles: a
+        // tenth or more of the compile time. Debug builds (and so the test
+        // suite) keep it; release builds trust the lowering the tests checked.
+        (
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        ),
     ] {
         flags.set(name, value).map_err(|e| format!("flags: {e}"))?;
     }

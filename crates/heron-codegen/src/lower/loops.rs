@@ -6,7 +6,9 @@
 //! plain 1-d loop. `emit_nest` then runs the innermost axis as an inner loop
 //! and keeps the outer indices and every access's offset incremental: the
 //! linear start is decomposed into a multi-index once (divisions by
-//! compile-time extents), never per element.
+//! compile-time extents), never per element. `emit_runs` walks the same
+//! nest in runs of up to a fixed number of consecutive innermost elements
+//! (the column tiles of `columns.rs`).
 
 use super::Emitter;
 use cranelift_codegen::ir::{InstBuilder, Value, condcodes::IntCC, types::I64};
@@ -105,6 +107,141 @@ impl Nest {
         mut vector: Option<VectorBody<'_>>,
         body: &mut dyn FnMut(&mut Emitter<'_>, &[Value]),
     ) {
+        self.emit_rows(e, base, start, end, &mut |e, off_vars, n| {
+            let zero = e.b.ins().iconst(I64, 0);
+            let j_var = var(&mut e.b, zero);
+            if let Some(v) = vector.as_mut() {
+                let mut widths = vec![v.lanes * v.unroll];
+                if v.unroll > 1 {
+                    widths.push(v.lanes);
+                }
+                for &w in &widths {
+                    let chunks = w / v.lanes;
+                    let head = e.b.create_block();
+                    let vbody = e.b.create_block();
+                    let next = e.b.create_block();
+                    e.b.ins().jump(head, &[]);
+                    e.b.switch_to_block(head);
+                    let j = e.b.use_var(j_var);
+                    let left = e.b.ins().isub(n, j);
+                    let more =
+                        e.b.ins()
+                            .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, left, w as i64);
+                    e.b.ins().brif(more, vbody, &[], next, &[]);
+                    e.b.switch_to_block(vbody);
+                    let cur: Vec<Value> = off_vars.iter().map(|&x| e.b.use_var(x)).collect();
+                    (v.body)(e, &cur, chunks);
+                    self.advance(&mut e.b, off_vars, w as i64);
+                    let j = e.b.use_var(j_var);
+                    let j = e.b.ins().iadd_imm_s(j, w as i64);
+                    e.b.def_var(j_var, j);
+                    e.b.ins().jump(head, &[]);
+                    e.b.switch_to_block(next);
+                }
+            }
+            let inner = e.b.create_block();
+            let inner_body = e.b.create_block();
+            let done = e.b.create_block();
+            e.b.ins().jump(inner, &[]);
+
+            e.b.switch_to_block(inner);
+            let j = e.b.use_var(j_var);
+            let more = e.b.ins().icmp(IntCC::UnsignedLessThan, j, n);
+            e.b.ins().brif(more, inner_body, &[], done, &[]);
+
+            e.b.switch_to_block(inner_body);
+            let cur: Vec<Value> = off_vars.iter().map(|&v| e.b.use_var(v)).collect();
+            body(e, &cur);
+            self.advance(&mut e.b, off_vars, 1);
+            let j = e.b.use_var(j_var);
+            let j = e.b.ins().iadd_imm_s(j, 1);
+            e.b.def_var(j_var, j);
+            e.b.ins().jump(inner, &[]);
+            e.b.switch_to_block(done);
+        });
+    }
+
+    /// Emits the nest over `[start, end)` in runs: `body(e, offsets, count)`
+    /// covers `count` (at most `max_run`, a run-time value) consecutive
+    /// elements of the innermost axis starting at the given offsets. Every
+    /// run lies within one row of the innermost axis.
+    pub fn emit_runs(
+        &self,
+        e: &mut Emitter<'_>,
+        base: &[Value],
+        start: Option<Value>,
+        end: Value,
+        max_run: usize,
+        body: &mut dyn FnMut(&mut Emitter<'_>, &[Value], Value),
+    ) {
+        let last = self.dims.len() - 1;
+        self.emit_rows(e, base, start, end, &mut |e, off_vars, n| {
+            let zero = e.b.ins().iconst(I64, 0);
+            let j_var = var(&mut e.b, zero);
+            let head = e.b.create_block();
+            let run = e.b.create_block();
+            let done = e.b.create_block();
+            e.b.ins().jump(head, &[]);
+
+            e.b.switch_to_block(head);
+            let j = e.b.use_var(j_var);
+            let more = e.b.ins().icmp(IntCC::UnsignedLessThan, j, n);
+            e.b.ins().brif(more, run, &[], done, &[]);
+
+            e.b.switch_to_block(run);
+            let j = e.b.use_var(j_var);
+            let left = e.b.ins().isub(n, j);
+            let max = e.b.ins().iconst(I64, max_run as i64);
+            let count = e.b.ins().umin(left, max);
+            let cur: Vec<Value> = off_vars.iter().map(|&v| e.b.use_var(v)).collect();
+            body(e, &cur, count);
+            for (a, &v) in off_vars.iter().enumerate() {
+                let c = self.coefs[a][last];
+                if c != 0 {
+                    let step = if c == 1 {
+                        count
+                    } else {
+                        e.b.ins().imul_imm_s(count, c)
+                    };
+                    let o = e.b.use_var(v);
+                    let o = e.b.ins().iadd(o, step);
+                    e.b.def_var(v, o);
+                }
+            }
+            let j = e.b.use_var(j_var);
+            let j = e.b.ins().iadd(j, count);
+            e.b.def_var(j_var, j);
+            e.b.ins().jump(head, &[]);
+            e.b.switch_to_block(done);
+        });
+    }
+
+    /// Advances every access's offset by `by` elements of the innermost axis.
+    fn advance(&self, b: &mut FunctionBuilder, off_vars: &[Variable], by: i64) {
+        let last = self.dims.len() - 1;
+        for (a, &x) in off_vars.iter().enumerate() {
+            let c = self.coefs[a][last];
+            if c != 0 {
+                let o = b.use_var(x);
+                let o = b.ins().iadd_imm_s(o, c * by);
+                b.def_var(x, o);
+            }
+        }
+    }
+
+    /// The loop structure shared by `emit_with` and `emit_runs`: decomposes
+    /// `start`, then for each (partial) row of the innermost axis calls
+    /// `row_body(e, offset variables, n)`, which must emit code covering `n`
+    /// elements and leave each offset variable advanced by `n` times its
+    /// innermost coefficient; the outer indices then advance with carries.
+    fn emit_rows(
+        &self,
+        e: &mut Emitter<'_>,
+        base: &[Value],
+        start: Option<Value>,
+        end: Value,
+        row_body: &mut dyn FnMut(&mut Emitter<'_>, &[Variable], Value),
+    ) {
         let rank = self.dims.len();
         let last = rank - 1;
         let b = &mut e.b;
@@ -147,9 +284,6 @@ impl Nest {
 
         let outer = b.create_block();
         let row = b.create_block();
-        let inner = b.create_block();
-        let inner_body = b.create_block();
-        let row_done = b.create_block();
         let exit = b.create_block();
         b.ins().jump(outer, &[]);
 
@@ -165,72 +299,11 @@ impl Nest {
         let left = b.ins().isub(extent, i_last);
         let r = b.use_var(rem_var);
         let n = b.ins().umin(left, r);
-        let j_var = var(b, zero);
-        if let Some(v) = vector.as_mut() {
-            let mut widths = vec![v.lanes * v.unroll];
-            if v.unroll > 1 {
-                widths.push(v.lanes);
-            }
-            for &w in &widths {
-                let chunks = w / v.lanes;
-                let head = e.b.create_block();
-                let vbody = e.b.create_block();
-                let next = e.b.create_block();
-                e.b.ins().jump(head, &[]);
-                e.b.switch_to_block(head);
-                let j = e.b.use_var(j_var);
-                let left = e.b.ins().isub(n, j);
-                let more =
-                    e.b.ins()
-                        .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, left, w as i64);
-                e.b.ins().brif(more, vbody, &[], next, &[]);
-                e.b.switch_to_block(vbody);
-                let cur: Vec<Value> = off_vars.iter().map(|&x| e.b.use_var(x)).collect();
-                (v.body)(e, &cur, chunks);
-                let b = &mut e.b;
-                for (a, &x) in off_vars.iter().enumerate() {
-                    let c = self.coefs[a][last];
-                    if c != 0 {
-                        let o = b.use_var(x);
-                        let o = b.ins().iadd_imm_s(o, c * w as i64);
-                        b.def_var(x, o);
-                    }
-                }
-                let j = b.use_var(j_var);
-                let j = b.ins().iadd_imm_s(j, w as i64);
-                b.def_var(j_var, j);
-                b.ins().jump(head, &[]);
-                e.b.switch_to_block(next);
-            }
-        }
+        row_body(e, &off_vars, n);
+
+        // The range ends here, or the row is complete and the outer indices
+        // advance with carries.
         let b = &mut e.b;
-        b.ins().jump(inner, &[]);
-
-        b.switch_to_block(inner);
-        let j = b.use_var(j_var);
-        let more = b.ins().icmp(IntCC::UnsignedLessThan, j, n);
-        b.ins().brif(more, inner_body, &[], row_done, &[]);
-
-        e.b.switch_to_block(inner_body);
-        let cur: Vec<Value> = off_vars.iter().map(|&v| e.b.use_var(v)).collect();
-        body(e, &cur);
-        let b = &mut e.b;
-        for (a, &v) in off_vars.iter().enumerate() {
-            let c = self.coefs[a][last];
-            if c != 0 {
-                let o = b.use_var(v);
-                let o = b.ins().iadd_imm_s(o, c);
-                b.def_var(v, o);
-            }
-        }
-        let j = b.use_var(j_var);
-        let j = b.ins().iadd_imm_s(j, 1);
-        b.def_var(j_var, j);
-        b.ins().jump(inner, &[]);
-
-        // row_done: the range ends here, or the row is complete and the outer
-        // indices advance with carries.
-        b.switch_to_block(row_done);
         let r = b.use_var(rem_var);
         let r = b.ins().isub(r, n);
         b.def_var(rem_var, r);

@@ -14,9 +14,11 @@
 //! vector at a time, then a scalar tail. Reductions over a contiguous
 //! innermost axis keep several vector accumulators and fold their lanes at
 //! the end; reductions whose innermost *kept* axis is contiguous (a sum over
-//! axis 0) compute one output per lane, in the scalar order.
+//! axis 0) run rows outer and columns inner, one accumulator per output in
+//! the scalar order (`columns.rs`).
 
 mod cast;
+mod columns;
 mod elementwise;
 pub mod loops;
 mod reduce;
@@ -32,6 +34,8 @@ use heron_ir::plan::{Expr, Kernel, StoreValue};
 use heron_ir::{DType, Result};
 use loops::{Nest, collapse};
 use std::collections::HashMap;
+
+pub use columns::launch_grain;
 
 /// The Cranelift type holding an element of `dtype` (bool is an i8 0/1).
 pub fn clif_type(dtype: DType) -> Type {
@@ -245,124 +249,125 @@ pub fn lower_kernel(
                 &inner_coefs,
                 first_store,
                 inner.dims[last],
-            );
-            // Reductions whose innermost kept axis is contiguous (a sum over
-            // axis 0): one vector lane per output element, each accumulated
-            // in the scalar order, so the results are the scalar ones.
-            let outer_last = outer.dims.len() - 1;
-            let outer_coefs: Vec<i64> = outer.coefs.iter().map(|c| c[outer_last]).collect();
-            let columns = vector::plan(
-                kernel,
-                buffer_dtype,
-                &outer_coefs,
-                first_store,
-                outer.dims[outer_last],
             )
-            .filter(|_| reduce::VecAcc::supported(red.op, in_dtype, red.dtype));
-            let mut cbody = |e: &mut Emitter<'_>, offs: &[Value], chunks: usize| {
-                let shape = columns.expect("column bodies run for vectorised kernels");
-                let mut accs: Vec<reduce::VecAcc> = (0..chunks)
-                    .map(|_| {
-                        reduce::VecAcc::new(e, red.op, in_dtype, red.dtype, shape.lanes, 1)
-                            .expect("supported reduction")
-                    })
-                    .collect();
-                if inner.size() > 0 {
-                    let n = e.b.ins().iconst(types::I64, inner.size() as i64);
-                    let body = vector::Body {
-                        kernel,
-                        shape,
-                        accesses: &accesses[..first_store],
-                        access_of: &access_of,
-                        inner: &outer_coefs[..first_store],
-                        generators: &generators,
-                    };
-                    inner.emit(e, &offs[..first_store], None, n, &mut |e, inner_offs| {
-                        for (c, acc) in accs.iter_mut().enumerate() {
-                            let values = vector::eval_body(e, &body, inner_offs, c * shape.lanes);
-                            acc.add(e, 0, values[red.value]);
-                        }
+            .map(|s| vector::Shape {
+                unroll: row_unroll(kernel, red, s),
+                ..s
+            });
+            if let Some(tile) = columns::tile(kernel, &outer, &inner, first_store) {
+                let cols = columns::Columns {
+                    kernel,
+                    buffer_dtype,
+                    accesses: &accesses,
+                    access_of: &access_of,
+                    first_store,
+                    generators: &generators,
+                };
+                cols.emit(&mut e, &outer, &inner, tile, &base, start, end);
+            } else {
+                outer.emit_with(&mut e, &base, Some(start), end, None, &mut |e, offs| {
+                    let mut acc = reduce::Acc::new(e, red.op, in_dtype, red.dtype);
+                    let mut vacc = shape.and_then(|s| {
+                        reduce::VecAcc::new(e, red.op, in_dtype, red.dtype, s.lanes, s.unroll)
                     });
-                }
-                for (c, acc) in accs.iter().enumerate() {
-                    let r = acc.lanes(e, 0);
-                    for k in 0..kernel.stores.len() {
-                        let a = first_store + k;
-                        let skip = c * shape.lanes;
-                        vector::store(e, &accesses[a], offs[a], skip, r, red.dtype, shape.lanes);
-                    }
-                }
-            };
-            let cvector = columns.map(|s| loops::VectorBody {
-                lanes: s.lanes,
-                unroll: s.unroll,
-                body: &mut cbody,
-            });
-            outer.emit_with(&mut e, &base, Some(start), end, cvector, &mut |e, offs| {
-                let mut acc = reduce::Acc::new(e, red.op, in_dtype, red.dtype);
-                let mut vacc = shape.and_then(|s| {
-                    reduce::VecAcc::new(e, red.op, in_dtype, red.dtype, s.lanes, s.unroll)
-                });
-                let vectorised = vacc.is_some();
-                if inner.size() > 0 {
-                    let n = e.b.ins().iconst(types::I64, inner.size() as i64);
-                    let mut vbody = |e: &mut Emitter<'_>, offs: &[Value], chunks: usize| {
-                        let shape = shape.expect("vector bodies run for vectorised kernels");
-                        let vacc = vacc.as_mut().expect("vector accumulators exist");
-                        let body = vector::Body {
-                            kernel,
-                            shape,
-                            accesses: &accesses[..first_store],
-                            access_of: &access_of,
-                            inner: &inner_coefs,
-                            generators: &generators,
-                        };
-                        for c in 0..chunks {
-                            let values = vector::eval_body(e, &body, offs, c * shape.lanes);
-                            vacc.add(e, c, values[red.value]);
-                        }
-                    };
-                    let vector = match (shape, vectorised) {
-                        (Some(s), true) => Some(loops::VectorBody {
-                            lanes: s.lanes,
-                            unroll: s.unroll,
-                            body: &mut vbody,
-                        }),
-                        _ => None,
-                    };
-                    inner.emit_with(
-                        e,
-                        &offs[..first_store],
-                        None,
-                        n,
-                        vector,
-                        &mut |e, inner_offs| {
-                            let values = eval_body(
-                                e,
+                    let vectorised = vacc.is_some();
+                    if inner.size() > 0 {
+                        let n = e.b.ins().iconst(types::I64, inner.size() as i64);
+                        let mut vbody = |e: &mut Emitter<'_>, offs: &[Value], chunks: usize| {
+                            let shape = shape.expect("vector bodies run for vectorised kernels");
+                            let vacc = vacc.as_mut().expect("vector accumulators exist");
+                            let body = vector::Body {
                                 kernel,
-                                &generators,
-                                &accesses,
-                                &access_of,
-                                inner_offs,
-                            );
-                            acc.add(e, values[red.value]);
-                        },
-                    );
-                }
-                if let Some(v) = vacc {
-                    v.finish(e, &mut acc);
-                }
-                let result = acc.finish(e);
-                for k in 0..kernel.stores.len() {
-                    store(e, &accesses[first_store + k], offs[first_store + k], result);
-                }
-            });
+                                shape,
+                                accesses: &accesses[..first_store],
+                                access_of: &access_of,
+                                inner: &inner_coefs,
+                                generators: &generators,
+                            };
+                            let direct = direct_f32_load(kernel, red, &inner_coefs);
+                            for c in 0..chunks {
+                                if let Some(i) = direct {
+                                    let a = &accesses[access_of[i]];
+                                    let addr = address(e, a, offs[access_of[i]]);
+                                    vacc.add_f32_at(e, c, addr, (c * shape.lanes * 4) as i32);
+                                    continue;
+                                }
+                                let values = vector::eval_body(e, &body, offs, c * shape.lanes);
+                                vacc.add(e, c, values[red.value]);
+                            }
+                        };
+                        let vector = match (shape, vectorised) {
+                            (Some(s), true) => Some(loops::VectorBody {
+                                lanes: s.lanes,
+                                unroll: s.unroll,
+                                body: &mut vbody,
+                            }),
+                            _ => None,
+                        };
+                        inner.emit_with(
+                            e,
+                            &offs[..first_store],
+                            None,
+                            n,
+                            vector,
+                            &mut |e, inner_offs| {
+                                let values = eval_body(
+                                    e,
+                                    kernel,
+                                    &generators,
+                                    &accesses,
+                                    &access_of,
+                                    inner_offs,
+                                );
+                                acc.add(e, values[red.value]);
+                            },
+                        );
+                    }
+                    if let Some(v) = vacc {
+                        v.finish(e, &mut acc);
+                    }
+                    let result = acc.finish(e);
+                    for k in 0..kernel.stores.len() {
+                        store(e, &accesses[first_store + k], offs[first_store + k], result);
+                    }
+                });
+            }
         }
     }
     e.b.ins().return_(&[]);
     e.b.seal_all_blocks();
     e.b.finalize(config);
     Ok(())
+}
+
+/// Vectors per step of a reduction along a contiguous axis: a max or min
+/// of a short body keeps eight accumulators (each step's compare-and-blend
+/// chain is long; eight chains hide its latency), everything else the
+/// planned unroll (f32 sums already hold two f64 accumulators per vector).
+fn row_unroll(kernel: &Kernel, red: &heron_ir::plan::Reduction, s: vector::Shape) -> usize {
+    use heron_ir::ReduceOp;
+    let short = kernel.body.len() <= 4;
+    if short && matches!(red.op, ReduceOp::Max | ReduceOp::Min) {
+        8
+    } else {
+        s.unroll
+    }
+}
+
+/// The body instruction of an f32 sum that is the kernel's only
+/// instruction, a load walking the vector axis contiguously: its halves are
+/// loaded straight into the f64 accumulators' form (`VecAcc::add_f32_at`).
+fn direct_f32_load(
+    kernel: &Kernel,
+    red: &heron_ir::plan::Reduction,
+    inner_coefs: &[i64],
+) -> Option<usize> {
+    let ok = kernel.body.len() == 1
+        && red.op == heron_ir::ReduceOp::Sum
+        && kernel.body[red.value].dtype == DType::F32
+        && matches!(kernel.body[red.value].expr, Expr::Load { .. })
+        && inner_coefs.first() == Some(&1);
+    ok.then_some(red.value)
 }
 
 /// The address of element `off` of an access.

@@ -36,8 +36,15 @@ pub struct Shape {
     pub unroll: usize,
 }
 
-/// Bodies up to this many instructions are unrolled ×4, larger ones ×2.
+/// Bodies up to this many instructions are unrolled ×4.
 const SMALL_BODY: usize = 48;
+
+/// Bodies weighing more than this (instructions, an inline transcendental
+/// counting `VMATH_WEIGHT`) are not unrolled; lighter ones are unrolled ×2.
+const LARGE_BODY: usize = 200;
+
+/// The weight of an inline transcendental: about its instruction count.
+const VMATH_WEIGHT: usize = 24;
 
 /// The vector shape of `kernel`'s body, or `None` when it stays scalar.
 /// `inner` holds each access's coefficient on the innermost axis of the
@@ -75,12 +82,38 @@ pub fn plan(
     {
         return None;
     }
-    let unroll = if kernel.body.len() <= SMALL_BODY {
+    Some(Shape {
+        lanes,
+        unroll: unroll_for(kernel),
+    })
+}
+
+/// Vectors per unrolled iteration: ×4 for small bodies, ×2 for larger
+/// ones, and none for bodies so large (several inline transcendentals)
+/// that one vector already has ample independent work: unrolling those
+/// only adds spills and doubles the code to compile. A reduction keeps ×2
+/// (one accumulator per unrolled vector, so the unroll fixes its order of
+/// summation).
+fn unroll_for(kernel: &Kernel) -> usize {
+    let len = kernel.body.len();
+    let weight: usize = kernel
+        .body
+        .iter()
+        .map(|i| match i.expr {
+            Expr::Unary(op, _) if vmath::provides_unary(op) && is_transcendental(op) => {
+                VMATH_WEIGHT
+            }
+            Expr::Binary(op, ..) if vmath::provides_binary(op) => VMATH_WEIGHT,
+            _ => 1,
+        })
+        .sum();
+    if len <= SMALL_BODY {
         4
-    } else {
+    } else if weight <= LARGE_BODY || kernel.reduce.is_some() {
         2
-    };
-    Some(Shape { lanes, unroll })
+    } else {
+        1
+    }
 }
 
 /// Whether instruction `expr` (of result dtype `to`) has a vector form
@@ -540,5 +573,47 @@ fn cast(e: &mut Emitter<'_>, x: Value, from: DType, to: DType, lanes: usize) -> 
         (DType::I32, DType::F32) => e.b.ins().fcvt_from_sint(tty, x),
         (DType::U32, DType::F32) => e.b.ins().fcvt_from_uint(tty, x),
         _ => unreachable!("convert {from} -> {to} has no vector form"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use heron_ir::ReduceOp;
+    use heron_ir::plan::{Instr, Reduction};
+
+    /// A kernel whose body is an immediate followed by `exps` exponentials
+    /// and `others` negations of it.
+    fn kernel(exps: usize, others: usize, reduce: bool) -> Kernel {
+        let f32 = |expr| Instr {
+            expr,
+            dtype: DType::F32,
+        };
+        let mut body = vec![f32(Expr::Imm(Scalar::F32(1.0)))];
+        body.extend((0..exps).map(|_| f32(Expr::Unary(UnaryOp::Exp, 0))));
+        body.extend((0..others).map(|_| f32(Expr::Unary(UnaryOp::Neg, 0))));
+        Kernel {
+            name: "k0".into(),
+            nodes: Vec::new(),
+            shape: heron_ir::Shape::new(&[1024]),
+            reduce: reduce.then(|| Reduction {
+                op: ReduceOp::Sum,
+                axes: [0].into_iter().collect(),
+                value: 1,
+                dtype: DType::F32,
+            }),
+            body,
+            stores: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn unroll_shrinks_as_bodies_grow() {
+        assert_eq!(unroll_for(&kernel(1, 20, false)), 4);
+        assert_eq!(unroll_for(&kernel(1, 60, false)), 2);
+        // Six inline exponentials (a Hodgkin–Huxley step): not unrolled.
+        assert_eq!(unroll_for(&kernel(6, 90, false)), 1);
+        // A reduction keeps its accumulators, hence its order of summation.
+        assert_eq!(unroll_for(&kernel(6, 90, true)), 2);
     }
 }

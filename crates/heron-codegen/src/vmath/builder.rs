@@ -130,14 +130,22 @@ impl<'a, 'b> Ctx<'a, 'b> {
         self.b.ins().trunc(a)
     }
 
-    /// NaN-propagating minimum.
-    pub fn min(&mut self, a: Value, b: Value) -> Value {
-        self.b.ins().fmin(a, b)
+    /// `max(x, k)` for a constant `k`: `x < k ? k : x`, so NaN lanes pass
+    /// through. For vectors this is the compare-and-select form the x86-64
+    /// backend turns into one `maxps`/`maxpd` (`fmax` needs seven
+    /// instructions there for its NaN and signed-zero rules).
+    pub fn at_least(&mut self, x: Value, k: f64) -> Value {
+        let k = self.c(k);
+        let below = self.cmp(FloatCC::LessThan, x, k);
+        self.sel(below, k, x)
     }
 
-    /// NaN-propagating maximum.
-    pub fn max(&mut self, a: Value, b: Value) -> Value {
-        self.b.ins().fmax(a, b)
+    /// `min(x, k)` for a constant `k`: `k < x ? k : x`, so NaN lanes pass
+    /// through (one `minps`/`minpd` for vectors on x86-64).
+    pub fn at_most(&mut self, x: Value, k: f64) -> Value {
+        let k = self.c(k);
+        let above = self.cmp(FloatCC::LessThan, k, x);
+        self.sel(above, k, x)
     }
 
     /// `a * b + c`, fused when the target has FMA.
@@ -290,13 +298,10 @@ impl<'a, 'b> Ctx<'a, 'b> {
         }
     }
 
-    /// `2^k` for integer lanes `k` with `-bias < k <= bias` (built in the
-    /// exponent field; `k = bias + 1` gives +inf).
-    pub fn pow2i(&mut self, k: Value) -> Value {
-        let bias = self.ic(self.bias());
-        let mant_bits = self.mant_bits();
-        let e = self.b.ins().iadd(k, bias);
-        let e = self.shl(e, mant_bits);
+    /// The float whose biased exponent field is `e` (integer lanes with
+    /// `0 < e < 2 bias + 1`) and whose mantissa is 0: `2^(e - bias)`.
+    pub fn exp_field(&mut self, e: Value) -> Value {
+        let e = self.shl(e, self.mant_bits());
         self.from_bits(e)
     }
 
@@ -330,22 +335,17 @@ impl<'a, 'b> Ctx<'a, 'b> {
         1.5 * 2f64.powi(self.mant_bits() as i32)
     }
 
-    /// Rounds `x` (|x| < 2^(mant-1)) to the nearest integer: the integer as a
-    /// float and in integer lanes.
-    pub fn round_int(&mut self, x: Value) -> (Value, Value) {
-        let magic = self.c(self.magic());
-        let s = self.add(x, magic);
-        self.split_magic(s)
-    }
-
-    /// The integer held by `s = n + magic`: `n` as a float and in integer lanes.
-    pub fn split_magic(&mut self, s: Value) -> (Value, Value) {
-        let magic = self.c(self.magic());
-        let nf = self.sub(s, magic);
+    /// `n + plus` in integer lanes for `s = n + magic`, with one integer
+    /// subtraction (`plus` is folded into the constant).
+    pub fn magic_int(&mut self, s: Value, plus: i64) -> Value {
+        let mb = if self.is_f64() {
+            self.magic().to_bits() as i64
+        } else {
+            i64::from((self.magic() as f32).to_bits())
+        };
+        let k = self.ic(mb - plus);
         let sb = self.bits(s);
-        let mb = self.bits(magic);
-        let ni = self.b.ins().isub(sb, mb);
-        (nf, ni)
+        self.b.ins().isub(sb, k)
     }
 
     /// The float of small integer lanes `i` (|i| < 2^(mant-1)).

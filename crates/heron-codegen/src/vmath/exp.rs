@@ -1,11 +1,13 @@
 //! `exp`, `exp2` and `expm1`.
 //!
 //! `exp x = 2^k e^r` with `k = round(x / ln 2)` and `r = x - k ln 2` by a
-//! three-part Cody–Waite reduction (`|r| <= ln2/2`), `e^r = 1 + r + r^2 P(r)`.
+//! Cody–Waite reduction (`|r| <= ln2/2`; two parts of ln 2 with FMA, whose
+//! first product is exact, three without), `e^r = 1 + r + r^2 P(r)`.
 //! The scale `2^k` is applied as two factors `2^(k - k/2) 2^(k/2)`, so that
 //! results which are subnormal, or overflow to inf, come out as libm's
-//! without a special case. The input is clamped first (`-inf` → 0, `+inf` →
-//! inf; NaN passes through the clamp).
+//! without a special case; both exponent fields come from one biased
+//! integer taken straight from the rounding's bits. The input is clamped
+//! first (`-inf` → 0, `+inf` → inf; NaN passes through the clamp).
 
 use super::builder::Ctx;
 use super::consts::*;
@@ -20,20 +22,19 @@ pub fn exp_scaled(c: &mut Ctx, x: Value, extra: i64) -> Value {
 /// `e^(x + lo) * 2^extra`, where `lo` (if given) is a tail below half an ulp
 /// of `x`, added to the reduced argument.
 pub fn exp_dd(c: &mut Ctx, x: Value, lo_part: Option<Value>, extra: i64) -> Value {
-    let (lo, hi, ln2, poly) = if c.is_f64() {
-        (-746.0, 711.0, &LN2_F64, &EXP_F64[..])
+    let (lo, hi, poly) = if c.is_f64() {
+        (-746.0, 711.0, &EXP_F64[..])
     } else {
-        (-104.0, 90.0, &LN2_F32, &EXP_F32[..])
+        (-104.0, 90.0, &EXP_F32[..])
     };
-    let lo = c.c(lo);
-    let hi = c.c(hi);
-    let x = c.max(x, lo);
-    let x = c.min(x, hi);
+    let x = c.at_least(x, lo);
+    let x = c.at_most(x, hi);
     let magic = c.c(c.magic());
     let log2e = c.c(std::f64::consts::LOG2_E);
     let s = c.fma(x, log2e, magic);
-    let (kf, ki) = c.split_magic(s);
-    let r = reduce(c, x, kf, ln2);
+    let kf = c.sub(s, magic);
+    let kb = c.magic_int(s, 2 * c.bias() + extra);
+    let r = reduce(c, x, kf, ln2_parts(c));
     let r = match lo_part {
         Some(l) => c.add(r, l),
         None => r,
@@ -43,11 +44,22 @@ pub fn exp_dd(c: &mut Ctx, x: Value, lo_part: Option<Value>, extra: i64) -> Valu
     let p = c.fma(r2, p, r);
     let one = c.c(1.0);
     let p = c.add(p, one);
-    scale(c, p, ki, extra)
+    scale(c, p, kb)
 }
 
-/// `x - k (l[0] + l[1] + l[2])`, each product exact for the `k` in range.
-pub fn reduce(c: &mut Ctx, x: Value, kf: Value, l: &[f64; 3]) -> Value {
+/// ln 2 split for `reduce`: two parts when products are fused (`x - k hi`
+/// is then exact), three otherwise.
+pub fn ln2_parts(c: &Ctx) -> &'static [f64] {
+    match (c.is_f64(), c.fma) {
+        (true, true) => &LN2_FMA_F64,
+        (true, false) => &LN2_F64,
+        (false, true) => &LN2_FMA_F32,
+        (false, false) => &LN2_F32,
+    }
+}
+
+/// `x - k (l[0] + l[1] + ...)`, each step exact but for its final rounding.
+pub fn reduce(c: &mut Ctx, x: Value, kf: Value, l: &[f64]) -> Value {
     let nk = c.neg(kf);
     let mut r = x;
     for &part in l {
@@ -56,13 +68,13 @@ pub fn reduce(c: &mut Ctx, x: Value, kf: Value, l: &[f64; 3]) -> Value {
     r
 }
 
-/// `p * 2^(k + extra)` as two exact power-of-two factors.
-fn scale(c: &mut Ctx, p: Value, k: Value, extra: i64) -> Value {
-    let k = if extra != 0 { c.iadd_c(k, extra) } else { k };
-    let k1 = c.sshr(k, 1);
-    let k2 = c.b.ins().isub(k, k1);
-    let s1 = c.pow2i(k1);
-    let s2 = c.pow2i(k2);
+/// `p * 2^k` from `kb = k + 2 bias` (`0 < kb < 4 bias`), as two exact
+/// power-of-two factors with biased exponents `kb/2` and `kb - kb/2`.
+fn scale(c: &mut Ctx, p: Value, kb: Value) -> Value {
+    let e1 = c.ushr(kb, 1);
+    let e2 = c.b.ins().isub(kb, e1);
+    let s1 = c.exp_field(e1);
+    let s2 = c.exp_field(e2);
     let p = c.mul(p, s1);
     c.mul(p, s2)
 }
@@ -79,41 +91,40 @@ pub fn exp2(c: &mut Ctx, x: Value) -> Value {
     } else {
         (-152.0, 130.0, &EXP2_F32[..])
     };
-    let lo = c.c(lo);
-    let hi = c.c(hi);
-    let x = c.max(x, lo);
-    let x = c.min(x, hi);
-    let (kf, ki) = c.round_int(x);
+    let x = c.at_least(x, lo);
+    let x = c.at_most(x, hi);
+    let magic = c.c(c.magic());
+    let s = c.add(x, magic);
+    let kf = c.sub(s, magic);
+    let kb = c.magic_int(s, 2 * c.bias());
     let r = c.sub(x, kf);
     let p = c.poly(r, poly);
     let one = c.c(1.0);
     let p = c.fma(r, p, one);
-    scale(c, p, ki, 0)
+    scale(c, p, kb)
 }
 
 /// `e^x - 1`, accurate near 0: `2^k (expm1(r) + 1) - 1` evaluated as
 /// `2 (2^(k-1) expm1(r) + (2^(k-1) - 1/2))`, which is exact in the scaling
 /// and never overflows early. Tiny `x` (including ±0) returns `x`.
 pub fn expm1(c: &mut Ctx, x: Value) -> Value {
-    let (lo, hi, tiny, ln2, poly) = if c.is_f64() {
-        (-40.0, 710.0, 2f64.powi(-60), &LN2_F64, &EXP_F64[..])
+    let (lo, hi, tiny, poly) = if c.is_f64() {
+        (-40.0, 710.0, 2f64.powi(-60), &EXP_F64[..])
     } else {
-        (-30.0, 89.0, 2f64.powi(-30), &LN2_F32, &EXP_F32[..])
+        (-30.0, 89.0, 2f64.powi(-30), &EXP_F32[..])
     };
-    let lo_c = c.c(lo);
-    let hi_c = c.c(hi);
-    let xc = c.max(x, lo_c);
-    let xc = c.min(xc, hi_c);
+    let xc = c.at_least(x, lo);
+    let xc = c.at_most(xc, hi);
     let magic = c.c(c.magic());
     let log2e = c.c(std::f64::consts::LOG2_E);
     let s = c.fma(xc, log2e, magic);
-    let (kf, ki) = c.split_magic(s);
-    let r = reduce(c, xc, kf, ln2);
+    let kf = c.sub(s, magic);
+    let km1 = c.magic_int(s, c.bias() - 1);
+    let r = reduce(c, xc, kf, ln2_parts(c));
     let r2 = c.mul(r, r);
     let p = c.poly(r, poly);
     let em = c.fma(r2, p, r);
-    let km1 = c.iadd_c(ki, -1);
-    let t = c.pow2i(km1);
+    let t = c.exp_field(km1);
     let half = c.c(0.5);
     let tm = c.sub(t, half);
     let y = c.fma(t, em, tm);

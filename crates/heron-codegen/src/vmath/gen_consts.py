@@ -15,7 +15,11 @@ def f32(x):
 
 def fit(f, a, b, target, weight, max_n=40):
     """Smallest-degree fit of f on [a, b] whose weighted error is below target."""
-    g = lambda t: f(t) if t != 0 else f(mpf(10) ** -30)
+    # Near 0 every f here is a 0/0 form: chebyfit also samples points a few
+    # ulps from 0 (the midpoint of a symmetric interval), where it would
+    # cancel to garbage, so those take the value at 1e-30 instead.
+    tiny = mpf(10) ** -30
+    g = lambda t: f(t) if abs(t) > tiny else f(tiny)
     for n in range(2, max_n):
         poly, err = chebyfit(g, [a, b], n, error=True)
         if err * weight < target:
@@ -78,6 +82,11 @@ def main():
     print(f"pub const LN2_F32: [f64; 3] = {[f32(x) for x in split(log(2), 12, 3)]};")
     print("/// ln 2 in three parts (f64): the first two have 32 bits.")
     print(f"pub const LN2_F64: [f64; 3] = {split(log(2), 32, 3)};")
+    # With FMA, `x - k*hi` is exact for a 24-bit (53-bit) `hi`: two parts do.
+    print("/// ln 2 in two parts (f32), for reductions whose products are fused.")
+    print(f"pub const LN2_FMA_F32: [f64; 2] = {[f32(x) for x in split(log(2), 24, 2)]};")
+    print("/// ln 2 in two parts (f64), for reductions whose products are fused.")
+    print(f"pub const LN2_FMA_F64: [f64; 2] = {split(log(2), 53, 2)};")
     print("/// pi/2 as a sum of four f32s.")
     print(f"pub const PIO2_F32: [f64; 4] = {[f32(x) for x in split(pi / 2, 24, 4)]};")
     print("/// pi/2 as a sum of four f64s.")

@@ -28,10 +28,8 @@ fn pow_abs_f64(c: &mut Ctx, ax: Value, y: Value) -> Value {
     let lh = c.sel(nan, ax, lh);
     // |y| beyond 2^900 gives the same 0 or inf, and keeps the exact
     // product's splitting finite.
-    let big = c.c(2f64.powi(900));
-    let nbig = c.c(-(2f64.powi(900)));
-    let y = c.min(y, big);
-    let y = c.max(y, nbig);
+    let y = c.at_most(y, 2f64.powi(900));
+    let y = c.at_least(y, -(2f64.powi(900)));
     let (ph, pe) = c.two_prod(y, lh);
     let yl = c.mul(y, ll);
     let pl = c.add(pe, yl);

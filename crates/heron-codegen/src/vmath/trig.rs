@@ -99,10 +99,8 @@ fn reduce(c: &mut Ctx, x: Value) -> Reduced {
 
 /// `v` clamped to `[-m, m]` (NaN stays NaN).
 fn clamp(c: &mut Ctx, v: Value, m: f64) -> Value {
-    let hi = c.c(m);
-    let lo = c.c(-m);
-    let v = c.min(v, hi);
-    c.max(v, lo)
+    let v = c.at_most(v, m);
+    c.at_least(v, -m)
 }
 
 /// Picks `±sin r` or `±cos r` for quadrant `q` (+ `shift` for cos).
