@@ -110,11 +110,16 @@ impl Driver {
         let temporal = match &plan {
             Some(t) => {
                 let dtype_of = |b| t.buffer(&body.plan, b).dtype;
+                // The chunk loop updates carried values in place: any
+                // parameter may be memory a kernel writes.
+                let may_alias = |b| matches!(t.buffer(&body.plan, b).kind, BufferKind::Param(_));
                 let mut kernel_fns = Vec::with_capacity(t.kernels.len());
                 for tk in &t.kernels {
                     kernel_fns.push(if tk.rewritten {
                         Some(jit.define(&tk.kernel.name, |func, fctx| {
-                            lower::lower_kernel(&tk.kernel, &dtype_of, func, fctx, cc, config)
+                            lower::lower_kernel(
+                                &tk.kernel, &dtype_of, &may_alias, func, fctx, cc, config,
+                            )
                         })?)
                     } else {
                         None

@@ -47,8 +47,9 @@ pub fn compile(graph: &Graph) -> Result<Executable> {
         let f = match step {
             Step::Kernel(k) if k.launch_shape().size() > 0 => {
                 let dtype_of = |b: heron_ir::plan::BufId| plan.buffers[b.index()].dtype;
+                let may_alias = |b| plan.aliasable.iter().any(|&(_, p)| plan.params[p] == b);
                 Some(jit.define(&k.name, |func, fctx| {
-                    lower::lower_kernel(k, &dtype_of, func, fctx, call_conv, config)
+                    lower::lower_kernel(k, &dtype_of, &may_alias, func, fctx, call_conv, config)
                 })?)
             }
             _ => None,

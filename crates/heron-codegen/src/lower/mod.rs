@@ -101,12 +101,43 @@ struct Access {
     size: usize,
     offset: i64,
     coefs: Vec<i64>,
+    /// A load from memory the kernel never writes (see `invariant_load`):
+    /// emitted `readonly` and movable, so Cranelift merges repeated loads
+    /// of one address and hoists loop-invariant ones out of the loops.
+    readonly: bool,
+}
+
+impl Access {
+    /// The flags of a scalar load through this access (`trusted` is
+    /// element aligned and cannot trap).
+    fn load_flags(&self, flags: MemFlagsData) -> MemFlagsData {
+        if self.readonly {
+            flags.with_readonly().with_can_move()
+        } else {
+            flags
+        }
+    }
+}
+
+/// Whether a load of `buf` reads memory that no store of `kernel` writes:
+/// no store writes `buf` itself, and `buf` is not memory a written buffer
+/// may share (`may_alias`: a parameter updated in place by an output).
+fn invariant_load(
+    kernel: &Kernel,
+    buf: heron_ir::plan::BufId,
+    may_alias: &dyn Fn(heron_ir::plan::BufId) -> bool,
+) -> bool {
+    !may_alias(buf) && kernel.stores.iter().all(|s| s.buf != buf)
 }
 
 /// Lowers `kernel` into `func` (which has the kernel signature).
+/// `may_alias(b)` is true for a buffer whose memory a buffer written by the
+/// plan may share (the parameter of an in-place pair); loads of other
+/// buffers the kernel does not write are treated as constant memory.
 pub fn lower_kernel(
     kernel: &Kernel,
     buffer_dtype: &dyn Fn(heron_ir::plan::BufId) -> DType,
+    may_alias: &dyn Fn(heron_ir::plan::BufId) -> bool,
     func: &mut Function,
     fctx: &mut FunctionBuilderContext,
     call_conv: CallConv,
@@ -153,6 +184,8 @@ pub fn lower_kernel(
                 size: instr.dtype.size(),
                 offset: map.offset,
                 coefs: map.coefs.to_vec(),
+                readonly: matches!(instr.expr, Expr::Load { .. })
+                    && invariant_load(kernel, *buf, may_alias),
             });
         }
     }
@@ -163,6 +196,7 @@ pub fn lower_kernel(
             size: buffer_dtype(s.buf).size(),
             offset: s.map.offset,
             coefs: s.map.coefs.to_vec(),
+            readonly: false,
         });
     }
 
@@ -372,18 +406,48 @@ fn direct_f32_load(
 
 /// The address of element `off` of an access.
 fn address(e: &mut Emitter<'_>, a: &Access, off: Value) -> Value {
-    let shift = a.size.trailing_zeros() as i64;
-    let bytes = if shift == 0 {
-        off
+    let (addr, at) = address_at(e, a, off, 0);
+    if at == 0 {
+        addr
     } else {
-        e.b.ins().ishl_imm_u(off, shift)
+        e.b.ins().iadd_imm_s(addr, i64::from(at))
+    }
+}
+
+/// The address of element `off` of an access, `extra` bytes further on, as
+/// a base and an immediate offset for the load or store: a constant part of
+/// `off` (an access sharing another's counter, `loops::Counters`) goes into
+/// the immediate, so accesses at one index of several buffers need no
+/// arithmetic beyond the addressing mode.
+fn address_at(e: &mut Emitter<'_>, a: &Access, off: Value, extra: i64) -> (Value, i32) {
+    let shift = a.size.trailing_zeros() as i64;
+    let (root, k) = loops::split_const(e.b.func, off);
+    let at = k
+        .checked_mul(a.size as i64)
+        .and_then(|b| b.checked_add(extra))
+        .and_then(|b| i32::try_from(b).ok());
+    let (idx, at) = match (root, at) {
+        (Some(x), Some(at)) => (Some(x), at),
+        (None, Some(at)) => (None, at),
+        _ => {
+            let at = i32::try_from(extra).expect("vector offsets within a row are small");
+            (Some(off), at)
+        }
     };
-    e.b.ins().iadd(a.ptr, bytes)
+    let Some(idx) = idx else {
+        return (a.ptr, at);
+    };
+    let bytes = if shift == 0 {
+        idx
+    } else {
+        e.b.ins().ishl_imm_u(idx, shift)
+    };
+    (e.b.ins().iadd(a.ptr, bytes), at)
 }
 
 fn store(e: &mut Emitter<'_>, a: &Access, off: Value, value: Value) {
-    let addr = address(e, a, off);
-    e.b.ins().store(MemFlagsData::trusted(), value, addr, 0);
+    let (addr, at) = address_at(e, a, off, 0);
+    e.b.ins().store(MemFlagsData::trusted(), value, addr, at);
 }
 
 /// Emits the body of `kernel` for the current element; returns every
@@ -403,9 +467,11 @@ fn eval_body(
         let v = match &instr.expr {
             Expr::Load { .. } => {
                 let a = &accesses[access_of[i]];
-                let addr = address(e, a, offs[access_of[i]]);
-                // Not `readonly`: an aliased output may be this very memory.
-                e.b.ins().load(ty, MemFlagsData::trusted(), addr, 0)
+                let (addr, at) = address_at(e, a, offs[access_of[i]], 0);
+                // `readonly` only for memory the kernel never writes: an
+                // in-place output may be this very memory.
+                let flags = a.load_flags(MemFlagsData::trusted());
+                e.b.ins().load(ty, flags, addr, at)
             }
             Expr::Imm(s) => elementwise::immediate(e, *s),
             Expr::Unary(op, x) => elementwise::unary(e, *op, values[*x], dt(*x), instr.dtype),

@@ -207,9 +207,10 @@ fn little() -> MemFlagsData {
     MemFlagsData::new().with_endianness(Endianness::Little)
 }
 
-/// The element offset of an access, in bytes, plus its address.
-fn address(e: &mut Emitter<'_>, a: &Access, off: Value) -> Value {
-    super::address(e, a, off)
+/// The address of an access's element `off`, `skip` elements further on
+/// the innermost axis, as a base and an immediate.
+fn address(e: &mut Emitter<'_>, a: &Access, off: Value, skip: usize) -> (Value, i32) {
+    super::address_at(e, a, off, (skip * a.size) as i64)
 }
 
 /// What a vector body is emitted from.
@@ -249,13 +250,18 @@ pub fn eval_body(e: &mut Emitter<'_>, body: &Body<'_>, offs: &[Value], skip: usi
             Expr::Load { .. } => {
                 let k = access_of[i];
                 let a = &accesses[k];
-                let addr = address(e, a, offs[k]);
                 if inner[k] == 0 {
-                    let flags = MemFlagsData::trusted();
-                    let s = e.b.ins().load(clif_type(instr.dtype), flags, addr, 0);
+                    // One element for the whole vector: when the kernel
+                    // never writes it, the load and splat are the same
+                    // value in every copy and iteration of the row's loop
+                    // (merged and hoisted by Cranelift).
+                    let (addr, at) = address(e, a, offs[k], 0);
+                    let flags = a.load_flags(MemFlagsData::trusted());
+                    let s = e.b.ins().load(clif_type(instr.dtype), flags, addr, at);
                     splat(e, s, instr.dtype, lanes)
                 } else {
-                    load(e, addr, (skip * a.size) as i32, instr.dtype, lanes)
+                    let (addr, at) = address(e, a, offs[k], skip);
+                    load(e, addr, at, instr.dtype, lanes, a.readonly)
                 }
             }
             Expr::Imm(s) => {
@@ -306,8 +312,7 @@ pub fn store(
     dtype: DType,
     lanes: usize,
 ) {
-    let addr = address(e, a, off);
-    let at = (skip * a.size) as i32;
+    let (addr, at) = address(e, a, off, skip);
     let flags = unaligned();
     if dtype != DType::Bool {
         e.b.ins().store(flags, value, addr, at);
@@ -338,10 +343,23 @@ pub fn store_value(s: &Store) -> usize {
     }
 }
 
-/// A vector of `lanes` elements of `dtype` loaded at `addr + at`.
-fn load(e: &mut Emitter<'_>, addr: Value, at: i32, dtype: DType, lanes: usize) -> Value {
-    // Not `readonly`: an aliased output may be this very memory.
-    let flags = unaligned();
+/// A vector of `lanes` elements of `dtype` loaded at `addr + at`;
+/// `readonly` for memory the kernel never writes (`Access::readonly`).
+fn load(
+    e: &mut Emitter<'_>,
+    addr: Value,
+    at: i32,
+    dtype: DType,
+    lanes: usize,
+    readonly: bool,
+) -> Value {
+    // `readonly` only when no store may reach this memory: an in-place
+    // output may be this very memory.
+    let flags = if readonly {
+        unaligned().with_readonly().with_can_move()
+    } else {
+        unaligned()
+    };
     if dtype != DType::Bool {
         return e.b.ins().load(vec_type(dtype, lanes), flags, addr, at);
     }
