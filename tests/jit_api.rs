@@ -80,6 +80,33 @@ fn variables_are_updated_in_place_and_outside_writes_are_seen() {
 }
 
 #[test]
+fn a_variable_only_written_takes_each_new_value_and_spares_copies_held_elsewhere() {
+    let spikes = Variable::new(hn::zeros(&[6], DType::Bool));
+    let step = hn::jit({
+        let spikes = spikes.clone();
+        move |x: Array| spikes.set(x.ge(2.0))
+    });
+    let x = hn::arange(0.0, 6.0, 1.0).astype(DType::F32);
+    step.call(&x);
+    let first = spikes.value();
+    assert_eq!(first.to_vec::<bool>(), [false, false, true, true, true, true]);
+    // `first` still holds the buffer: the next value goes elsewhere.
+    step.call(&(&x - 3.0));
+    assert_eq!(first.to_vec::<bool>(), [false, false, true, true, true, true]);
+    assert_eq!(
+        spikes.value().to_vec::<bool>(),
+        [false, false, false, false, false, true]
+    );
+    // Written into its own buffer again and again.
+    for k in 0..4 {
+        step.call(&(&x - k as f32));
+        let want: Vec<bool> = (0..6).map(|i| i as f32 - k as f32 >= 2.0).collect();
+        assert_eq!(spikes.value().to_vec::<bool>(), want);
+    }
+    assert_eq!(step.cache_len(), 1);
+}
+
+#[test]
 fn compound_assignment_and_read_only_variables() {
     let w = Variable::new(hn::full(&[3], 2.0, DType::F32));
     let mut acc = Variable::new(hn::zeros(&[3], DType::F32));

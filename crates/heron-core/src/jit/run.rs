@@ -1,7 +1,8 @@
 //! Running a cache entry: lock the Variables (in id order), pass argument and
 //! variable buffers to the compiled code, allocate results, and write
 //! Variables back — in place when the code reads each element only at the
-//! index it writes, otherwise into a fresh buffer that is swapped in.
+//! index it writes (or never reads the old value), otherwise into a fresh
+//! buffer that is swapped in.
 //!
 //! A call that fails leaves every Variable as it was: new values are only
 //! stored after the code returned successfully, and in-place updates are only
@@ -88,12 +89,27 @@ fn run_native(
     let mut out_ptrs: SmallVec<[*mut u8; 8]> = SmallVec::new();
     let in_place_allowed = !exe.can_fail_midway();
     for (j, &(node, role)) in graph.outputs.iter().enumerate() {
+        let n = graph.node(node);
         let in_place = match role {
-            OutputRole::VarWrite(s) if in_place_allowed => exe
-                .aliasable()
-                .iter()
-                .find(|&&(out, p)| out == j && graph.params[p].1 == ParamRole::Var(s))
-                .and_then(|_| Arc::get_mut(&mut guards[s as usize].buf)),
+            OutputRole::VarWrite(s) if in_place_allowed => {
+                let var = ParamRole::Var(s);
+                // The code reads the old value only at the index it writes,
+                // or does not read it at all (a Variable only written, such
+                // as a step's spikes): either way its buffer can take the
+                // new value, if it has the new type and no one else holds it.
+                let aliasable = exe
+                    .aliasable()
+                    .iter()
+                    .any(|&(out, p)| out == j && graph.params[p].1 == var);
+                let unread = graph.params.iter().all(|&(_, role)| role != var);
+                let guard = &mut guards[s as usize];
+                let same_type = guard.shape == n.shape && guard.buf.dtype() == n.dtype;
+                if (aliasable || unread) && same_type {
+                    Arc::get_mut(&mut guard.buf)
+                } else {
+                    None
+                }
+            }
             _ => None,
         };
         match in_place {
@@ -102,7 +118,6 @@ fn run_native(
                 fresh.push(None);
             }
             None => {
-                let n = graph.node(node);
                 // The executable writes every element of every output.
                 let mut buf = Buffer::for_overwrite(n.dtype, n.shape.size());
                 out_ptrs.push(buf.as_mut_ptr());
@@ -116,7 +131,7 @@ fn run_native(
     // every output pointer is a distinct writable buffer of the declared
     // type: either freshly allocated here, or a Variable's buffer that we own
     // exclusively (`Arc::get_mut` succeeded, the lock is held) and that the
-    // executable declared aliasable with that very parameter.
+    // executable declared aliasable with that very parameter or never reads.
     unsafe { exe.run(&params, &out_ptrs)? };
     Ok(graph
         .outputs
