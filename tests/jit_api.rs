@@ -89,10 +89,16 @@ fn a_variable_only_written_takes_each_new_value_and_spares_copies_held_elsewhere
     let x = hn::arange(0.0, 6.0, 1.0).astype(DType::F32);
     step.call(&x);
     let first = spikes.value();
-    assert_eq!(first.to_vec::<bool>(), [false, false, true, true, true, true]);
+    assert_eq!(
+        first.to_vec::<bool>(),
+        [false, false, true, true, true, true]
+    );
     // `first` still holds the buffer: the next value goes elsewhere.
     step.call(&(&x - 3.0));
-    assert_eq!(first.to_vec::<bool>(), [false, false, true, true, true, true]);
+    assert_eq!(
+        first.to_vec::<bool>(),
+        [false, false, true, true, true, true]
+    );
     assert_eq!(
         spikes.value().to_vec::<bool>(),
         [false, false, false, false, false, true]
