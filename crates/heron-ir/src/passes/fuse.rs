@@ -193,7 +193,17 @@ pub fn fuse(graph: &Graph) -> KernelPlan {
         match &node.op {
             Op::Reduce { op, axes } => {
                 let operand = node.inputs[0];
-                let shape = graph.nodes[operand].shape.clone();
+                let operand_shape = &graph.nodes[operand].shape;
+                // A long 1-d operand reduced whole is walked as `[n / m, m]`
+                // (same elements, same order), so the split below applies.
+                let folded = fold_1d(*op, operand_shape, axes);
+                let (shape, axes) = match folded {
+                    Some(m) => (
+                        Shape::from(vec![operand_shape[0] / m, m]),
+                        &[0usize, 1].into_iter().collect::<crate::Axes>(),
+                    ),
+                    None => (operand_shape.clone(), axes),
+                };
                 // A reduction to a few values of a large operand is split in
                 // two: first over its innermost reduced axis into a
                 // temporary (a launch with many indices, run in parallel),
@@ -212,10 +222,13 @@ pub fn fuse(graph: &Graph) -> KernelPlan {
                     }
                     None => (axes.clone(), dst, node.shape.clone()),
                 };
-                let mut kb = KernelBuilder::new(&mut b, &realised, id, shape.rank());
-                let ident = identity(shape.rank());
+                let mut kb = KernelBuilder::new(&mut b, &realised, id, operand_shape.rank());
+                let ident = identity(operand_shape.rank());
                 let value = kb.value(operand, &ident);
-                let body = kb.body;
+                let mut body = kb.body;
+                if let Some(m) = folded {
+                    unfold_maps(&mut body, m as i64);
+                }
                 let kernel = Kernel {
                     name: String::new(),
                     nodes: own(0),
@@ -237,7 +250,7 @@ pub fn fuse(graph: &Graph) -> KernelPlan {
                 if let Some(a) = split {
                     // The other reduced axes keep their numbers: `a` is
                     // the innermost reduced axis, only kept axes follow it.
-                    let rest = &graph.nodes[operand].shape;
+                    let rest = &shape;
                     let tshape: Shape = (0..rest.rank())
                         .filter(|&d| d != a)
                         .map(|d| rest[d])
@@ -471,6 +484,35 @@ fn split_axis(op: crate::ReduceOp, shape: &Shape, axes: &crate::Axes) -> Option<
         && shape[a] >= 64
         && others >= 16;
     ok.then_some(a)
+}
+
+/// The inner extent `m` at which a whole reduction `op` of a long 1-d
+/// operand is walked as `[n / m, m]` (then split like a 2-d one), or `None`:
+/// the largest power of two up to 4096 that divides `n`, when it leaves at
+/// least 16 rows. Float products keep their single order.
+fn fold_1d(op: crate::ReduceOp, shape: &Shape, axes: &crate::Axes) -> Option<usize> {
+    let n = *shape.first()?;
+    if shape.rank() != 1 || axes.len() != 1 || op == crate::ReduceOp::Prod || n < SPLIT_FROM {
+        return None;
+    }
+    let m = (1usize << n.trailing_zeros().min(12)).min(n / 16);
+    (m >= 64).then_some(m)
+}
+
+/// Rewrites the index maps of a kernel body built over a 1-d space `[n]` for
+/// the 2-d space `[n / m, m]`: index `i` becomes `i0 * m + i1`.
+fn unfold_maps(body: &mut [Instr], m: i64) {
+    let unfold = |a: &mut Affine| {
+        let c = a.coefs[0];
+        a.coefs = smallvec::smallvec![c * m, c];
+    };
+    for instr in body {
+        match &mut instr.expr {
+            Expr::Load { map, .. } => unfold(map),
+            Expr::ThreefryBits { index, .. } => unfold(index),
+            _ => {}
+        }
+    }
 }
 
 /// The store map of a reduction over `axes` of a `rank`-d iteration space
