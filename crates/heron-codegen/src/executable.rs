@@ -254,42 +254,54 @@ impl Executable {
                 // helper table; the ranges cover the launch shape.
                 unsafe { launch(f, args, n, work_per_index(k), || launch_grain(k)) };
             }
-            Step::Host(h) => {
-                let inputs: Vec<Value> = h
-                    .inputs
-                    .iter()
-                    .map(|b| {
-                        let info = &plan.buffers[b.index()];
-                        // SAFETY: `ptrs[b]` points to a live buffer of this type.
-                        unsafe { read_value(ptrs[b.index()], &info.shape, info.dtype) }
-                    })
-                    .collect();
-                let refs: Vec<&Value> = inputs.iter().collect();
-                let out = &plan.buffers[h.output.index()];
-                let v = eval_op(&h.op, &refs, &out.shape, out.dtype)?;
-                let bytes = v.buf.bytes();
-                // SAFETY: the output buffer holds `out.shape.size()` elements of
-                // `out.dtype`, exactly `bytes.len()` bytes, and does not overlap
-                // the freshly allocated result.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(
-                        bytes.as_ptr(),
-                        ptrs[h.output.index()],
-                        bytes.len(),
-                    )
-                };
-            }
-            Step::Copy { src, dst } => {
-                let info = &plan.buffers[dst.index()];
-                let n = info.shape.size() * info.dtype.size();
-                // SAFETY: both buffers hold `n` bytes of the same type; they
-                // are either the same memory (an aliased output) or distinct,
-                // and `copy` allows overlap.
-                unsafe { std::ptr::copy(ptrs[src.index()], ptrs[dst.index()], n) };
-            }
+            // SAFETY: as guaranteed by the caller.
+            step @ (Step::Host(_) | Step::Copy { .. }) => unsafe {
+                run_data_step(plan, step, ptrs)?
+            },
         }
         Ok(())
     }
+}
+
+/// Runs a host step (an op through `eval_op`) or a copy.
+///
+/// # Safety
+/// `ptrs` holds a valid buffer of the plan's type for every buffer the step
+/// uses.
+pub(crate) unsafe fn run_data_step(plan: &KernelPlan, step: &Step, ptrs: &[*mut u8]) -> Result<()> {
+    match step {
+        Step::Host(h) => {
+            let inputs: Vec<Value> = h
+                .inputs
+                .iter()
+                .map(|b| {
+                    let info = &plan.buffers[b.index()];
+                    // SAFETY: `ptrs[b]` points to a live buffer of this type.
+                    unsafe { read_value(ptrs[b.index()], &info.shape, info.dtype) }
+                })
+                .collect();
+            let refs: Vec<&Value> = inputs.iter().collect();
+            let out = &plan.buffers[h.output.index()];
+            let v = eval_op(&h.op, &refs, &out.shape, out.dtype)?;
+            let bytes = v.buf.bytes();
+            // SAFETY: the output buffer holds `out.shape.size()` elements of
+            // `out.dtype`, exactly `bytes.len()` bytes, and does not overlap
+            // the freshly allocated result.
+            unsafe {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptrs[h.output.index()], bytes.len())
+            };
+        }
+        Step::Copy { src, dst } => {
+            let info = &plan.buffers[dst.index()];
+            let n = info.shape.size() * info.dtype.size();
+            // SAFETY: both buffers hold `n` bytes of the same type; they are
+            // either the same memory (an aliased output) or distinct, and
+            // `copy` allows overlap.
+            unsafe { std::ptr::copy(ptrs[src.index()], ptrs[dst.index()], n) };
+        }
+        Step::Kernel(_) | Step::Control(_) => unreachable!("not a data step"),
+    }
+    Ok(())
 }
 
 /// Launches of at least this much work (launch indices × work per index)

@@ -530,42 +530,10 @@ extern "C" fn step_callback(ctx: u64, code: u64, slots: u64) -> u32 {
 unsafe fn run_step(exe: &Executable, s: usize, ptrs: &[*mut u8]) -> Result<()> {
     let plan = &exe.plan;
     match &plan.steps[s] {
-        Step::Host(h) => {
-            let inputs: Vec<Value> = h
-                .inputs
-                .iter()
-                .map(|b| {
-                    let info = &plan.buffers[b.index()];
-                    let mut buf = Buffer::zeroed(info.dtype, info.shape.size());
-                    let n = buf.nbytes();
-                    // SAFETY: the buffer holds `n` initialised bytes.
-                    unsafe { std::ptr::copy_nonoverlapping(ptrs[b.index()], buf.as_mut_ptr(), n) };
-                    Value::new(info.shape.clone(), buf)
-                })
-                .collect();
-            let refs: Vec<&Value> = inputs.iter().collect();
-            let out = &plan.buffers[h.output.index()];
-            let v = eval_op(&h.op, &refs, &out.shape, out.dtype)?;
-            let bytes = v.buf.bytes();
-            // SAFETY: the output holds exactly `bytes.len()` bytes and does
-            // not overlap the fresh result.
-            unsafe {
-                std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptrs[h.output.index()], bytes.len())
-            };
-            Ok(())
-        }
-        Step::Copy { src, dst } => {
-            let info = &plan.buffers[dst.index()];
-            // SAFETY: both hold `n` bytes of the same type; `copy` allows overlap.
-            unsafe {
-                std::ptr::copy(
-                    ptrs[src.index()],
-                    ptrs[dst.index()],
-                    nbytes(&info.shape, info.dtype),
-                )
-            };
-            Ok(())
-        }
+        // SAFETY: as guaranteed by the caller.
+        step @ (Step::Host(_) | Step::Copy { .. }) => unsafe {
+            crate::executable::run_data_step(plan, step, ptrs)
+        },
         Step::Control(c) => {
             let control = exe.controls[s]
                 .as_ref()

@@ -8,19 +8,10 @@
 
 mod common;
 
-use common::{Rng, Tol, assert_close, run_compiled};
+use common::{REDUCE_OPS, Rng, Tol, assert_close, run_compiled};
 use heron_ir::{
     Axes, BinaryOp, DType, Graph, Op, OutputRole, ParamRole, ReduceOp, Shape, Value, eval, infer,
 };
-
-const OPS: [ReduceOp; 6] = [
-    ReduceOp::Sum,
-    ReduceOp::Prod,
-    ReduceOp::Max,
-    ReduceOp::Min,
-    ReduceOp::Any,
-    ReduceOp::All,
-];
 
 /// `op` over `axes` of a parameter of `dims` (squared first when `square`).
 fn reduction(op: ReduceOp, dtype: DType, dims: &[usize], axes: &[usize], square: bool) -> Graph {
@@ -90,7 +81,7 @@ fn squared(data: &Value) -> Value {
 fn every_op_and_dtype_over_axis_0_at_column_counts_around_the_vector_widths() {
     let mut seed = 100;
     for cols in [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 65] {
-        for op in OPS {
+        for op in REDUCE_OPS {
             for dtype in DType::ALL {
                 seed += 1;
                 // Rows taken 1, 2 and 4 at a time.
@@ -128,7 +119,7 @@ fn middle_and_leading_axes_of_3d_arrays() {
     let mut seed = 700;
     for dims in [[4, 6, 5], [3, 7, 17], [2, 33, 9]] {
         for axes in [&[1][..], &[0, 1], &[0]] {
-            for op in OPS {
+            for op in REDUCE_OPS {
                 for dtype in [DType::F32, DType::F64, DType::I32, DType::U32, DType::Bool] {
                     seed += 1;
                     check(op, dtype, &dims, axes, seed);

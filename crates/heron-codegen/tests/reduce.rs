@@ -5,19 +5,10 @@
 
 mod common;
 
-use common::{Rng, Tol, assert_close, run_compiled};
+use common::{REDUCE_OPS, Rng, Tol, assert_close, run_compiled};
 use heron_ir::{
     Axes, BinaryOp, DType, Graph, Op, OutputRole, ParamRole, ReduceOp, Shape, UnaryOp, eval, infer,
 };
-
-const OPS: [ReduceOp; 6] = [
-    ReduceOp::Sum,
-    ReduceOp::Prod,
-    ReduceOp::Max,
-    ReduceOp::Min,
-    ReduceOp::Any,
-    ReduceOp::All,
-];
 
 fn check_reduce(
     op: ReduceOp,
@@ -93,7 +84,7 @@ fn every_reduction_over_each_axis_and_all_axes() {
     let dims = [3, 4, 5];
     let axes_sets: [&[usize]; 6] = [&[0], &[1], &[2], &[0, 2], &[0, 1, 2], &[]];
     let mut seed = 0;
-    for op in OPS {
+    for op in REDUCE_OPS {
         for dtype in DType::ALL {
             for axes in axes_sets {
                 seed += 1;

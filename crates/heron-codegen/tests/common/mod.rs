@@ -4,7 +4,17 @@
 #![allow(dead_code)]
 
 use heron_codegen::compile;
-use heron_ir::{Buffer, DType, Graph, Scalar, Shape, Value, eval};
+use heron_ir::{Buffer, DType, Graph, ReduceOp, Scalar, Shape, Value, eval};
+
+/// Every reduction op.
+pub const REDUCE_OPS: [ReduceOp; 6] = [
+    ReduceOp::Sum,
+    ReduceOp::Prod,
+    ReduceOp::Max,
+    ReduceOp::Min,
+    ReduceOp::Any,
+    ReduceOp::All,
+];
 
 /// Runs `graph` through the compiled path on `params` (fresh output buffers).
 pub fn run_compiled(graph: &Graph, params: &[Value]) -> Vec<Value> {
