@@ -297,6 +297,18 @@ fn a_scalar_spike_total_is_fused_and_exact() {
 }
 
 #[test]
+fn a_spike_total_over_a_long_population_is_fused_too() {
+    // Long enough that a whole 1-d sum outside a loop is split in two.
+    let (n, steps) = (1 << 18, 30);
+    let state = same_every_way(|| lif_total(n, steps));
+    assert!(state[1].item::<i32>() > 0);
+    let line = fusion_line(move || {
+        lif_total(n, steps);
+    });
+    assert!(line.contains("accumulates carry 1 by reduce_sum"), "{line}");
+}
+
+#[test]
 fn max_min_any_all_and_integer_products_accumulate_exactly() {
     let n = 5_000;
     let sim = move |steps: i32| {

@@ -128,13 +128,22 @@ impl Executable {
 /// plan is recomputed and must match the image's, and the image must have
 /// been made for this target. A mismatch is an `Error::Cache`.
 pub fn load(graph: &Graph, image: &CodeImage) -> Result<Executable> {
+    load_plan(graph, image, heron_ir::passes::fuse::fuse(graph))
+}
+
+/// `load` with the plan the graph was compiled with (`fuse`, or
+/// `fuse_loop_body` for a loop's body).
+fn load_plan(
+    graph: &Graph,
+    image: &CodeImage,
+    plan: heron_ir::plan::KernelPlan,
+) -> Result<Executable> {
     let mismatch = |what: String| Error::Cache(format!("code image does not match: {what}"));
     if image.target != target_description() {
         return Err(mismatch(
             "it was compiled for another CPU or compiler".into(),
         ));
     }
-    let plan = heron_ir::passes::fuse::fuse(graph);
     if plan.to_text() != image.plan_text {
         return Err(mismatch("the fused plan differs".into()));
     }
@@ -216,7 +225,13 @@ fn load_control(op: &Op, images: &[CodeImage]) -> Result<ControlExe> {
     let mut exes = graphs
         .into_iter()
         .zip(images)
-        .map(|(g, image)| load(g, image).map(Box::new))
+        .map(|(g, image)| {
+            let plan = match op {
+                Op::Loop { .. } => heron_ir::passes::fuse::fuse_loop_body(g),
+                _ => heron_ir::passes::fuse::fuse(g),
+            };
+            load_plan(g, image, plan).map(Box::new)
+        })
         .collect::<Result<Vec<_>>>()?
         .into_iter();
     let mut next = || exes.next().expect("one executable per sub-graph");

@@ -60,7 +60,9 @@ pub fn set_native_drivers(on: bool) {
 pub(crate) fn compile_control(op: &Op) -> Result<ControlExe> {
     let c = |g: &heron_ir::Graph| crate::compile(g).map(Box::new);
     match op {
-        Op::Loop { body, .. } => Ok(ControlExe::Loop { body: c(body)? }),
+        Op::Loop { body, .. } => Ok(ControlExe::Loop {
+            body: Box::new(crate::compile_loop_body(body)?),
+        }),
         Op::While { cond, body, .. } => Ok(ControlExe::While {
             cond: c(cond)?,
             body: c(body)?,

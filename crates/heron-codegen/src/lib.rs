@@ -33,7 +33,16 @@ use heron_ir::{Graph, Result};
 /// Fuses `graph` and compiles every kernel to native code. A failure is an
 /// `Error::Compile` (never undefined behaviour).
 pub fn compile(graph: &Graph) -> Result<Executable> {
-    let plan = heron_ir::passes::fuse::fuse(graph);
+    compile_plan(graph, heron_ir::passes::fuse::fuse(graph))
+}
+
+/// `compile` for the body of a counted loop, planned by `fuse_loop_body`.
+pub(crate) fn compile_loop_body(graph: &Graph) -> Result<Executable> {
+    compile_plan(graph, heron_ir::passes::fuse::fuse_loop_body(graph))
+}
+
+/// Compiles every kernel of `plan`, the plan of `graph`.
+fn compile_plan(graph: &Graph, plan: heron_ir::plan::KernelPlan) -> Result<Executable> {
     let mut jit = module::Jit::new()?;
     let call_conv = jit.call_conv();
     let config = jit.frontend_config();

@@ -53,6 +53,19 @@ type GroupKey = (NodeId, u8);
 
 /// Partitions `graph` into fused kernels, host steps and copies.
 pub fn fuse(graph: &Graph) -> KernelPlan {
+    fuse_with(graph, true)
+}
+
+/// `fuse` for the body of a counted loop: a whole reduction of a long 1-d
+/// array stays one kernel over the array (it is not walked as `[n / m, m]`
+/// and split), the form temporal fusion (`temporal.rs`) turns into per-chunk
+/// partial results, which beats a split reduction run step by step.
+pub fn fuse_loop_body(graph: &Graph) -> KernelPlan {
+    fuse_with(graph, false)
+}
+
+/// `fuse`, folding long 1-d reductions when `fold_long` is true.
+fn fuse_with(graph: &Graph, fold_long: bool) -> KernelPlan {
     let live = liveness(graph);
     let mut users: SecondaryMap<NodeId, Vec<(NodeId, usize)>> = SecondaryMap::new();
     for (id, node) in graph.nodes.iter() {
@@ -196,7 +209,9 @@ pub fn fuse(graph: &Graph) -> KernelPlan {
                 let operand_shape = &graph.nodes[operand].shape;
                 // A long 1-d operand reduced whole is walked as `[n / m, m]`
                 // (same elements, same order), so the split below applies.
-                let folded = fold_1d(*op, operand_shape, axes);
+                let folded = fold_long
+                    .then(|| fold_1d(*op, operand_shape, axes))
+                    .flatten();
                 let (shape, axes) = match folded {
                     Some(m) => (
                         Shape::from(vec![operand_shape[0] / m, m]),

@@ -529,7 +529,7 @@ pub fn report(node: crate::NodeId, op: &Op) -> Option<String> {
     let Op::Loop { body, .. } = op else {
         return None;
     };
-    let t = analyze(op, &super::fuse::fuse(body))?;
+    let t = analyze(op, &super::fuse::fuse_loop_body(body))?;
     let mut line = format!(
         "temporal fusion: loop {node} over {} x {} steps",
         dims(&t.shape),

@@ -228,3 +228,24 @@ fn optimize_preserves_values() {
         compared.get()
     );
 }
+
+#[test]
+fn a_long_whole_1d_sum_is_split_except_in_a_loop_body() {
+    let mut g = Graph::new();
+    let x = arg(&mut g, &[1 << 20], DType::F32);
+    let s = node(
+        &mut g,
+        Op::Reduce {
+            op: crate::ReduceOp::Sum,
+            axes: [0].into_iter().collect(),
+        },
+        &[x],
+    );
+    g.output(s, OutputRole::Result(0));
+    let split = super::fuse::fuse(&g);
+    let kernels: Vec<_> = split.kernels().collect();
+    assert_eq!(kernels.len(), 2, "{split}");
+    assert_eq!(kernels[0].shape, Shape::new(&[256, 4096]), "{split}");
+    let body = super::fuse::fuse_loop_body(&g);
+    assert_eq!(body.kernels().count(), 1, "{body}");
+}
