@@ -30,11 +30,73 @@ pub fn immediate(e: &mut Emitter<'_>, s: Scalar) -> Value {
 }
 
 fn fconst(e: &mut Emitter<'_>, dtype: DType, x: f64) -> Value {
-    if dtype == DType::F32 {
+    fconst_lanes(e, dtype, x, 1)
+}
+
+/// The float constant `x` of `dtype`: a scalar for one lane, else splat
+/// into a vector of `lanes`.
+pub fn fconst_lanes(e: &mut Emitter<'_>, dtype: DType, x: f64, lanes: usize) -> Value {
+    let s = if dtype == DType::F32 {
         e.b.ins().f32const(x as f32)
     } else {
         e.b.ins().f64const(x)
+    };
+    if lanes == 1 {
+        s
+    } else {
+        e.b.ins().splat(super::vector::vec_type(dtype, lanes), s)
     }
+}
+
+/// `op x` for the ops that are the same instructions on a scalar
+/// (`lanes == 1`) and on a vector of `lanes`; `None` for the others (sign,
+/// integer predicates, `not`, math calls), whose scalar and vector forms
+/// differ in how they hold booleans or reach helpers.
+pub fn unary_any_lanes(
+    e: &mut Emitter<'_>,
+    op: UnaryOp,
+    x: Value,
+    from: DType,
+    lanes: usize,
+) -> Option<Value> {
+    use UnaryOp::*;
+    let float = from.is_float();
+    Some(match op {
+        Neg if float => e.b.ins().fneg(x),
+        Neg => e.b.ins().ineg(x),
+        Abs if float => e.b.ins().fabs(x),
+        Abs if from == DType::U32 => x,
+        Abs => e.b.ins().iabs(x),
+        Sqrt => e.b.ins().sqrt(x),
+        Rsqrt => {
+            let s = e.b.ins().sqrt(x);
+            let one = fconst_lanes(e, from, 1.0, lanes);
+            e.b.ins().fdiv(one, s)
+        }
+        Reciprocal => {
+            let one = fconst_lanes(e, from, 1.0, lanes);
+            e.b.ins().fdiv(one, x)
+        }
+        Floor if float => e.b.ins().floor(x),
+        Ceil if float => e.b.ins().ceil(x),
+        Round if float => e.b.ins().nearest(x),
+        Trunc if float => e.b.ins().trunc(x),
+        Floor | Ceil | Round | Trunc => x,
+        Square if float => e.b.ins().fmul(x, x),
+        Square => e.b.ins().imul(x, x),
+        IsNan if float => e.b.ins().fcmp(FloatCC::Unordered, x, x),
+        IsInf | IsFinite if float => {
+            let a = e.b.ins().fabs(x);
+            let inf = fconst_lanes(e, from, f64::INFINITY, lanes);
+            let cc = if op == IsInf {
+                FloatCC::Equal
+            } else {
+                FloatCC::LessThan
+            };
+            e.b.ins().fcmp(cc, a, inf)
+        }
+        _ => return None,
+    })
 }
 
 /// `op x`, `x` of dtype `from`, result of dtype `to`.
@@ -49,13 +111,11 @@ pub fn unary(e: &mut Emitter<'_>, op: UnaryOp, x: Value, from: DType, to: DType)
     if let Some(i) = helpers::unary_index(op, from) {
         return e.call_helper(i, &[x], ty);
     }
+    if let Some(v) = unary_any_lanes(e, op, x, from, 1) {
+        return v;
+    }
     let float = from.is_float();
     match op {
-        Neg if float => e.b.ins().fneg(x),
-        Neg => e.b.ins().ineg(x),
-        Abs if float => e.b.ins().fabs(x),
-        Abs if from == DType::U32 => x,
-        Abs => e.b.ins().iabs(x),
         Sign if float => {
             // x > 0 → 1; x < 0 → -1; ±0 → +0; NaN → NaN.
             let one = fconst(e, from, 1.0);
@@ -80,34 +140,6 @@ pub fn unary(e: &mut Emitter<'_>, op: UnaryOp, x: Value, from: DType, to: DType)
             let gt = e.b.ins().uextend(ty, gt);
             let lt = e.b.ins().uextend(ty, lt);
             e.b.ins().isub(gt, lt)
-        }
-        Sqrt => e.b.ins().sqrt(x),
-        Rsqrt => {
-            let s = e.b.ins().sqrt(x);
-            let one = fconst(e, from, 1.0);
-            e.b.ins().fdiv(one, s)
-        }
-        Reciprocal => {
-            let one = fconst(e, from, 1.0);
-            e.b.ins().fdiv(one, x)
-        }
-        Floor if float => e.b.ins().floor(x),
-        Ceil if float => e.b.ins().ceil(x),
-        Round if float => e.b.ins().nearest(x),
-        Trunc if float => e.b.ins().trunc(x),
-        Floor | Ceil | Round | Trunc => x,
-        Square if float => e.b.ins().fmul(x, x),
-        Square => e.b.ins().imul(x, x),
-        IsNan if float => e.b.ins().fcmp(FloatCC::Unordered, x, x),
-        IsInf if float => {
-            let a = e.b.ins().fabs(x);
-            let inf = fconst(e, from, f64::INFINITY);
-            e.b.ins().fcmp(FloatCC::Equal, a, inf)
-        }
-        IsFinite if float => {
-            let a = e.b.ins().fabs(x);
-            let inf = fconst(e, from, f64::INFINITY);
-            e.b.ins().fcmp(FloatCC::LessThan, a, inf)
         }
         IsNan | IsInf => e.b.ins().iconst(types::I8, 0),
         IsFinite => e.b.ins().iconst(types::I8, 1),

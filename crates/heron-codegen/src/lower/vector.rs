@@ -391,12 +391,7 @@ fn splat(e: &mut Emitter<'_>, s: Value, dtype: DType, lanes: usize) -> Value {
 
 /// The float constant `x` of `dtype` in every lane.
 fn fconst(e: &mut Emitter<'_>, dtype: DType, x: f64, lanes: usize) -> Value {
-    let s = if dtype == DType::F32 {
-        e.b.ins().f32const(x as f32)
-    } else {
-        e.b.ins().f64const(x)
-    };
-    e.b.ins().splat(vec_type(dtype, lanes), s)
+    super::elementwise::fconst_lanes(e, dtype, x, lanes)
 }
 
 /// The integer constant `x` in every lane of `ty`.
@@ -424,12 +419,10 @@ fn unary(e: &mut Emitter<'_>, op: UnaryOp, x: Value, from: DType, lanes: usize) 
     if float && let Some(v) = vmath::emit_unary(&mut e.b, e.target, op, x) {
         return super::elementwise::large_argument_fallback(e, op, x, from, v);
     }
+    if let Some(v) = super::elementwise::unary_any_lanes(e, op, x, from, lanes) {
+        return v;
+    }
     match op {
-        Neg if float => e.b.ins().fneg(x),
-        Neg => e.b.ins().ineg(x),
-        Abs if float => e.b.ins().fabs(x),
-        Abs if from == DType::U32 => x,
-        Abs => e.b.ins().iabs(x),
         Sign if float => {
             let one = fconst(e, from, 1.0, lanes);
             let minus = fconst(e, from, -1.0, lanes);
@@ -450,34 +443,6 @@ fn unary(e: &mut Emitter<'_>, op: UnaryOp, x: Value, from: DType, lanes: usize) 
             let gt = e.b.ins().icmp(IntCC::SignedGreaterThan, x, zero);
             let lt = e.b.ins().icmp(IntCC::SignedLessThan, x, zero);
             e.b.ins().isub(lt, gt)
-        }
-        Sqrt => e.b.ins().sqrt(x),
-        Rsqrt => {
-            let s = e.b.ins().sqrt(x);
-            let one = fconst(e, from, 1.0, lanes);
-            e.b.ins().fdiv(one, s)
-        }
-        Reciprocal => {
-            let one = fconst(e, from, 1.0, lanes);
-            e.b.ins().fdiv(one, x)
-        }
-        Floor if float => e.b.ins().floor(x),
-        Ceil if float => e.b.ins().ceil(x),
-        Round if float => e.b.ins().nearest(x),
-        Trunc if float => e.b.ins().trunc(x),
-        Floor | Ceil | Round | Trunc => x,
-        Square if float => e.b.ins().fmul(x, x),
-        Square => e.b.ins().imul(x, x),
-        IsNan if float => e.b.ins().fcmp(FloatCC::Unordered, x, x),
-        IsInf if float => {
-            let a = e.b.ins().fabs(x);
-            let inf = fconst(e, from, f64::INFINITY, lanes);
-            e.b.ins().fcmp(FloatCC::Equal, a, inf)
-        }
-        IsFinite if float => {
-            let a = e.b.ins().fabs(x);
-            let inf = fconst(e, from, f64::INFINITY, lanes);
-            e.b.ins().fcmp(FloatCC::LessThan, a, inf)
         }
         IsNan | IsInf => iconst(e, vec_type(DType::Bool, lanes), 0),
         IsFinite => iconst(e, vec_type(DType::Bool, lanes), -1),
