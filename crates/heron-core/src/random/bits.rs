@@ -15,6 +15,22 @@ use super::prim::{bin, cast, concat, lit, reshape};
 use crate::array::{Array, apply, or_panic};
 use heron_ir::{BinaryOp, DType, Op, Shape};
 
+/// True when `fma(u, span, lo)` equals `u * span + lo` in f32 for every `u`
+/// that is a multiple of 2^-23 in `[0, 1)`: `span` is a power of two (the
+/// product is exact, a normal float) and the exact sum needs at most 53
+/// bits, so the f64 route rounds it once as well.
+fn exact_f32_fma(lo: f32, span: f32) -> bool {
+    let k = span.log2();
+    if span <= 0.0 || k.fract() != 0.0 || !(-100.0..=100.0).contains(&k) || !lo.is_normal() {
+        return false;
+    }
+    let k = k as i32;
+    let lo_exp = lo.abs().log2().floor() as i32;
+    let top = lo_exp.max(k) + 1;
+    let bottom = (lo_exp - 23).min(k - 23);
+    top - bottom <= 53
+}
+
 /// Random words of `shape` drawn with the `u32[2]` key array `key`: `U32`, or
 /// `I64` holding the bit patterns of 64-bit words.
 pub(crate) fn random_bits(key: &Array, shape: &[usize], dtype: DType) -> Array {
@@ -49,6 +65,14 @@ pub(crate) fn uniform_floats(
                 bin(BinaryOp::Mul, &unit, &lit(span))
             } else if span == 1.0 {
                 bin(BinaryOp::Add, &unit, &lit(lo))
+            } else if exact_f32_fma(lo, span) {
+                // `u * span` is exact and `+ lo` rounds once: the fma itself,
+                // in f32 (so kernels stay one element size and vectorise).
+                bin(
+                    BinaryOp::Add,
+                    &bin(BinaryOp::Mul, &unit, &lit(span)),
+                    &lit(lo),
+                )
             } else {
                 let wide = bin(BinaryOp::Mul, &cast(&unit, DType::F64), &lit(span as f64));
                 cast(&bin(BinaryOp::Add, &wide, &lit(lo as f64)), DType::F32)
@@ -115,4 +139,41 @@ pub(crate) fn split_keys(key: &Array, n: usize) -> Array {
     let hi = cast(&bin(BinaryOp::Div, &words, &two32), DType::U32);
     let lo = cast(&bin(BinaryOp::Rem, &words, &two32), DType::U32);
     concat(&[&reshape(&hi, &[n, 1]), &reshape(&lo, &[n, 1])], 1)
+}
+
+#[cfg(test)]
+mod exact_fma_tests {
+    use super::exact_f32_fma;
+
+    /// The f64 route `uniform_floats` uses in general: exact product, one
+    /// rounding of the sum in f64, then to f32.
+    fn via_f64(u: f32, span: f32, lo: f32) -> f32 {
+        (u as f64 * span as f64 + lo as f64) as f32
+    }
+
+    #[test]
+    fn the_f32_route_is_taken_only_where_it_rounds_like_the_fma() {
+        let normal_lo = (-1.0f32).next_up();
+        assert!(exact_f32_fma(normal_lo, 2.0));
+        assert!(exact_f32_fma(-3.0, 8.0));
+        assert!(exact_f32_fma(100.0, 64.0));
+        assert!(!exact_f32_fma(0.5, 3.0), "not a power of two");
+        assert!(!exact_f32_fma(1e30, 2.0), "the sum needs more than 53 bits");
+        assert!(!exact_f32_fma(-1.0, -2.0));
+        let mut m: u32 = 12345;
+        for (lo, span) in [(normal_lo, 2.0f32), (-3.0, 8.0), (100.0, 64.0), (-1e-3, 0.5)] {
+            if !exact_f32_fma(lo, span) {
+                continue;
+            }
+            for _ in 0..100_000 {
+                m = m.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let u = (m >> 9) as f32 * f32::EPSILON;
+                assert_eq!(
+                    (u * span + lo).to_bits(),
+                    via_f64(u, span, lo).to_bits(),
+                    "u = {u}, span = {span}, lo = {lo}"
+                );
+            }
+        }
+    }
 }
