@@ -161,7 +161,12 @@ mod exact_fma_tests {
         assert!(!exact_f32_fma(1e30, 2.0), "the sum needs more than 53 bits");
         assert!(!exact_f32_fma(-1.0, -2.0));
         let mut m: u32 = 12345;
-        for (lo, span) in [(normal_lo, 2.0f32), (-3.0, 8.0), (100.0, 64.0), (-1e-3, 0.5)] {
+        for (lo, span) in [
+            (normal_lo, 2.0f32),
+            (-3.0, 8.0),
+            (100.0, 64.0),
+            (-1e-3, 0.5),
+        ] {
             if !exact_f32_fma(lo, span) {
                 continue;
             }
