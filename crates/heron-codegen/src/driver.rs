@@ -214,6 +214,34 @@ struct Gen<'a, 's> {
     fail: Block,
 }
 
+/// The step counter of a temporally fused loop and its blocks.
+struct StepLoop {
+    t_var: Variable,
+    start: i64,
+    trip: u64,
+    header: Block,
+    iter: Block,
+    exit: Block,
+}
+
+/// What a step of a temporally fused loop passes to its body.
+struct StepState<'a> {
+    /// The index cell.
+    cell: Value,
+    /// The carried values as the step starts, and where it writes them.
+    cur: &'a [Variable],
+    next: &'a [Variable],
+    /// The loop's invariant inputs.
+    invariant: &'a [Value],
+}
+
+/// The head of one step (`Gen::step_entry`).
+struct StepEntry {
+    params: Vec<Value>,
+    outs: Vec<Value>,
+    rows: Vec<Value>,
+}
+
 fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
 }
@@ -340,6 +368,49 @@ impl Gen<'_, '_> {
     }
 
     /// Swaps `cur` and `next` of every carried value not updated in place.
+    /// Emits the head of one step of a temporally fused loop: in `header`,
+    /// leave for `exit` once `t` reaches the trip count; then, in `iter`,
+    /// store the loop index `start + t` in the index cell and gather the
+    /// body's parameters (the cell, the carried values, the invariant
+    /// inputs), its outputs and the address of step `t`'s record of each
+    /// per-step value.
+    fn step_entry(
+        &mut self,
+        lp: StepLoop,
+        st: StepState<'_>,
+        t: &Temporal,
+        bases: &[Value],
+        body: &Executable,
+    ) -> StepEntry {
+        self.b.switch_to_block(lp.header);
+        let step_t = self.b.use_var(lp.t_var);
+        let more = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedLessThan, step_t, lp.trip as i64);
+        self.b.ins().brif(more, lp.iter, &[], lp.exit, &[]);
+
+        self.b.switch_to_block(lp.iter);
+        let step_t = self.b.use_var(lp.t_var);
+        let i = self.b.ins().iadd_imm_s(step_t, lp.start);
+        let i = self.b.ins().ireduce(types::I32, i);
+        self.b.ins().store(flags(), i, st.cell, 0);
+        let mut params = vec![st.cell];
+        params.extend(st.cur.iter().map(|&c| self.b.use_var(c)));
+        params.extend_from_slice(st.invariant);
+        let outs: Vec<Value> = st.next.iter().map(|&n| self.b.use_var(n)).collect();
+        let rows: Vec<Value> = t
+            .per_step
+            .iter()
+            .zip(bases)
+            .map(|(&b, &base)| {
+                let off = self.b.ins().imul_imm_s(step_t, buf_bytes(body, b) as i64);
+                self.b.ins().iadd(base, off)
+            })
+            .collect();
+        StepEntry { params, outs, rows }
+    }
+
     fn swap(&mut self, cur: &[Variable], next: &[Variable], in_place: &[bool]) {
         for k in 0..cur.len() {
             if !in_place[k] {
@@ -591,31 +662,25 @@ pub(crate) fn build_prologue(
     let t_var = g.var(zero);
     let (header, iter, exit) = (g.b.create_block(), g.b.create_block(), g.b.create_block());
     g.b.ins().jump(header, &[]);
-    g.b.switch_to_block(header);
-    let step_t = g.b.use_var(t_var);
-    let more =
-        g.b.ins()
-            .icmp_imm_u(IntCC::UnsignedLessThan, step_t, *trip as i64);
-    g.b.ins().brif(more, iter, &[], exit, &[]);
-
-    g.b.switch_to_block(iter);
-    let step_t = g.b.use_var(t_var);
-    let i = g.b.ins().iadd_imm_s(step_t, *start);
-    let i = g.b.ins().ireduce(types::I32, i);
-    g.b.ins().store(flags(), i, cell, 0);
-    let mut params = vec![cell];
-    params.extend(cur.iter().map(|&c| g.b.use_var(c)));
-    params.extend_from_slice(&inputs[nc..]);
-    let outs: Vec<Value> = next.iter().map(|&n| g.b.use_var(n)).collect();
-    let rows: Vec<Value> = t
-        .per_step
-        .iter()
-        .zip(&bases)
-        .map(|(&b, &base)| {
-            let off = g.b.ins().imul_imm_s(step_t, buf_bytes(body, b) as i64);
-            g.b.ins().iadd(base, off)
-        })
-        .collect();
+    let StepEntry { params, outs, rows } = g.step_entry(
+        StepLoop {
+            t_var,
+            start: *start,
+            trip: *trip,
+            header,
+            iter,
+            exit,
+        },
+        StepState {
+            cell,
+            cur: &cur,
+            next: &next,
+            invariant: &inputs[nc..],
+        },
+        t,
+        &bases,
+        body,
+    );
     // Carried values as the step starts; the rest as the uniform steps leave them.
     for (j, &b) in t.per_step.iter().enumerate() {
         if let BufferKind::Param(n) = body.plan.buffers[b.index()].kind {
@@ -743,31 +808,25 @@ pub(crate) fn build_temporal_driver(
     g.b.def_var(t_var, zero);
     g.b.ins().jump(iter_header, &[]);
 
-    g.b.switch_to_block(iter_header);
-    let step_t = g.b.use_var(t_var);
-    let more =
-        g.b.ins()
-            .icmp_imm_u(IntCC::UnsignedLessThan, step_t, *trip as i64);
-    g.b.ins().brif(more, iter, &[], chunk_done, &[]);
-
-    g.b.switch_to_block(iter);
-    let step_t = g.b.use_var(t_var);
-    let i = g.b.ins().iadd_imm_s(step_t, *start);
-    let i = g.b.ins().ireduce(types::I32, i);
-    g.b.ins().store(flags(), i, cell, 0);
-    let mut params = vec![cell];
-    params.extend(cur.iter().map(|&v| g.b.use_var(v)));
-    params.extend_from_slice(&inputs[nc..]);
-    let outs: Vec<Value> = next.iter().map(|&v| g.b.use_var(v)).collect();
-    let rows: Vec<Value> = t
-        .per_step
-        .iter()
-        .zip(&bases)
-        .map(|(&b, &base)| {
-            let off = g.b.ins().imul_imm_s(step_t, buf_bytes(body, b) as i64);
-            g.b.ins().iadd(base, off)
-        })
-        .collect();
+    let StepEntry { params, outs, rows } = g.step_entry(
+        StepLoop {
+            t_var,
+            start: *start,
+            trip: *trip,
+            header: iter_header,
+            iter,
+            exit: chunk_done,
+        },
+        StepState {
+            cell,
+            cur: &cur,
+            next: &next,
+            invariant: &inputs[nc..],
+        },
+        t,
+        &bases,
+        body,
+    );
     let bound = |b: BufId| {
         if let Some(j) = t.per_step.iter().position(|&x| x == b) {
             return Some(rows[j]);
