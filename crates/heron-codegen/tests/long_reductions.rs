@@ -89,3 +89,38 @@ fn producers_fused_into_a_split_reduction_index_the_same_elements() {
         check(&g, &[rng.value(&[n], dtype, true)]);
     }
 }
+
+#[test]
+fn a_split_f32_sum_still_rounds_once() {
+    // 1 + k·2^-20: a partial sum of thousands of these needs more bits than
+    // an f32 holds, while every total is exact in f64.
+    for dims in [vec![1usize << 20], vec![1024, 1024]] {
+        let n: usize = dims.iter().product();
+        let data: Vec<f32> = (0..n)
+            .map(|i| 1.0 + ((i * 7919) % 7) as f32 * 2f32.powi(-20))
+            .collect();
+        let exact: f64 = data.iter().map(|&x| x as f64).sum();
+        let mut g = Graph::new();
+        let x = g.param(Shape::new(&dims), DType::F32, ParamRole::Arg(0));
+        let all: heron_ir::Axes = (0..dims.len()).collect();
+        let s = g
+            .add(
+                Op::Reduce {
+                    op: ReduceOp::Sum,
+                    axes: all,
+                },
+                &[x],
+            )
+            .expect("valid reduction");
+        g.output(s, OutputRole::Result(0));
+        assert_eq!(kernels(&g), 2, "{dims:?} is split");
+        let value = heron_ir::Value::from_slice(Shape::new(&dims), &data);
+        let got = common::run_compiled(&g, &[value]);
+        assert_eq!(
+            got[0].buf.as_slice::<f32>()[0].to_bits(),
+            (exact as f32).to_bits(),
+            "{dims:?}: the correctly rounded total {}",
+            exact as f32
+        );
+    }
+}

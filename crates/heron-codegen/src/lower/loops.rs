@@ -114,8 +114,10 @@ pub fn split_const(func: &Function, v: Value) -> (Option<Value>, i64) {
     (Some(v), 0)
 }
 
-/// Whether offsets `k` and `k0` are close enough to share a counter: their
-/// difference, in bytes, fits a load's or store's immediate.
+/// Whether element offsets `k` and `k0` are close enough to share a
+/// counter: under 2^24 elements apart, so the difference in bytes (at most
+/// 8 per element) fits a load's or store's 32-bit immediate (`address_at`
+/// falls back to an add when it does not).
 fn near(k: i64, k0: i64) -> bool {
     k.checked_sub(k0)
         .is_some_and(|d| d.unsigned_abs() < 1 << 24)

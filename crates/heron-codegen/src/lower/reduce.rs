@@ -121,6 +121,9 @@ fn extreme(dtype: DType, largest: bool) -> Scalar {
 fn acc_types(op: ReduceOp, input: DType, out: DType) -> (DType, DType) {
     match op {
         ReduceOp::Sum if input == DType::F32 => (DType::F32, DType::F64),
+        // Also the second stage of a split f32 sum: f64 partials, summed
+        // compensated and rounded to f32 once.
+        ReduceOp::Sum if input == DType::F64 => (DType::F64, DType::F64),
         ReduceOp::Sum | ReduceOp::Prod => (out, out),
         ReduceOp::Any | ReduceOp::All => (DType::Bool, DType::Bool),
         ReduceOp::Max | ReduceOp::Min => (input, input),
@@ -271,7 +274,9 @@ impl VecAcc {
     /// Whether reductions `op` of `input` elements into `out` are vectorised.
     pub fn supported(op: ReduceOp, input: DType, out: DType) -> bool {
         match (op, input) {
-            (ReduceOp::Sum, DType::F32 | DType::F64) => out == input,
+            // An f32 sum may also end in f64 (the partials of a split sum).
+            (ReduceOp::Sum, DType::F32) => matches!(out, DType::F32 | DType::F64),
+            (ReduceOp::Sum, DType::F64) => out == input,
             (ReduceOp::Max | ReduceOp::Min, DType::F32 | DType::F64 | DType::I32 | DType::U32) => {
                 out == input
             }

@@ -210,7 +210,7 @@ fn fuse_with(graph: &Graph, fold_long: bool) -> KernelPlan {
                 // A long 1-d operand reduced whole is walked as `[n / m, m]`
                 // (same elements, same order), so the split below applies.
                 let folded = fold_long
-                    .then(|| fold_1d(*op, operand_shape, axes))
+                    .then(|| fold_1d(*op, node.dtype, operand_shape, axes))
                     .flatten();
                 let (shape, axes) = match folded {
                     Some(m) => (
@@ -224,6 +224,14 @@ fn fuse_with(graph: &Graph, fold_long: bool) -> KernelPlan {
                 // temporary (a launch with many indices, run in parallel),
                 // then over the rest. The split is fixed by the shapes.
                 let split = split_axis(*op, &shape, axes);
+                // An f32 sum keeps its partial sums in f64 (its accumulator's
+                // type), so the total is still rounded to f32 only once.
+                let partial = match (*op, node.dtype) {
+                    (crate::ReduceOp::Sum, crate::DType::F32) if split.is_some() => {
+                        crate::DType::F64
+                    }
+                    _ => node.dtype,
+                };
                 let (first_axes, first_dst, first_shape) = match split {
                     Some(a) => {
                         let rest: Shape = (0..shape.rank())
@@ -231,7 +239,7 @@ fn fuse_with(graph: &Graph, fold_long: bool) -> KernelPlan {
                             .map(|d| shape[d])
                             .collect::<Vec<_>>()
                             .into();
-                        let t = b.buffer(BufferKind::Temp(temps), rest.clone(), node.dtype);
+                        let t = b.buffer(BufferKind::Temp(temps), rest.clone(), partial);
                         temps += 1;
                         (std::iter::once(a).collect(), t, rest)
                     }
@@ -252,7 +260,7 @@ fn fuse_with(graph: &Graph, fold_long: bool) -> KernelPlan {
                         op: *op,
                         axes: first_axes.clone(),
                         value,
-                        dtype: node.dtype,
+                        dtype: partial,
                     }),
                     body,
                     stores: vec![Store {
@@ -292,7 +300,7 @@ fn fuse_with(graph: &Graph, fold_long: bool) -> KernelPlan {
                                 buf: first_dst,
                                 map: Affine::row_major(&tshape),
                             },
-                            dtype: node.dtype,
+                            dtype: partial,
                         }],
                         stores: vec![Store {
                             buf: dst,
@@ -479,8 +487,9 @@ const SPLIT_FROM: usize = 1 << 18;
 /// fewer than `SPLIT_BELOW` results of large operands whose innermost
 /// reduced axis and remaining reduced axes are both long, and only for ops
 /// whose result does not depend on the grouping (max, min, any, all,
-/// integer sums) or that keep their error bound (float sums: each partial
-/// is rounded once more). Float products keep their order.
+/// integer sums) or that keep their error bound (an f32 sum keeps its
+/// partials in f64 and rounds once; an f64 sum rounds each partial once
+/// more). Float products keep their order.
 fn split_axis(op: crate::ReduceOp, shape: &Shape, axes: &crate::Axes) -> Option<usize> {
     use crate::ReduceOp;
     let a = *axes.iter().max()?;
@@ -504,10 +513,22 @@ fn split_axis(op: crate::ReduceOp, shape: &Shape, axes: &crate::Axes) -> Option<
 /// The inner extent `m` at which a whole reduction `op` of a long 1-d
 /// operand is walked as `[n / m, m]` (then split like a 2-d one), or `None`:
 /// the largest power of two up to 4096 that divides `n`, when it leaves at
-/// least 16 rows. Float products keep their single order.
-fn fold_1d(op: crate::ReduceOp, shape: &Shape, axes: &crate::Axes) -> Option<usize> {
+/// least 16 rows. Float products keep their single order and f64 sums their
+/// compensated bound.
+fn fold_1d(
+    op: crate::ReduceOp,
+    dtype: crate::DType,
+    shape: &Shape,
+    axes: &crate::Axes,
+) -> Option<usize> {
+    use crate::{DType, ReduceOp};
     let n = *shape.first()?;
-    if shape.rank() != 1 || axes.len() != 1 || op == crate::ReduceOp::Prod || n < SPLIT_FROM {
+    // An f64 sum's partials would each round once more (see `split_axis`).
+    let keeps_bound = !matches!(
+        (op, dtype),
+        (ReduceOp::Prod, _) | (ReduceOp::Sum, DType::F64)
+    );
+    if shape.rank() != 1 || axes.len() != 1 || !keeps_bound || n < SPLIT_FROM {
         return None;
     }
     let m = (1usize << n.trailing_zeros().min(12)).min(n / 16);

@@ -246,6 +246,9 @@ fn a_long_whole_1d_sum_is_split_except_in_a_loop_body() {
     let kernels: Vec<_> = split.kernels().collect();
     assert_eq!(kernels.len(), 2, "{split}");
     assert_eq!(kernels[0].shape, Shape::new(&[256, 4096]), "{split}");
+    // The partial sums stay in f64, the f32 sum's accumulator type.
+    let partials = kernels[0].stores[0].buf;
+    assert_eq!(split.buffers[partials.index()].dtype, DType::F64, "{split}");
     let body = super::fuse::fuse_loop_body(&g);
     assert_eq!(body.kernels().count(), 1, "{body}");
 }
