@@ -58,11 +58,20 @@ pub fn plan(
     extent: usize,
 ) -> Option<Shape> {
     let mut size = None;
-    let dtypes = kernel
-        .body
+    // A reduction over the innermost axis stores its results after the
+    // vector loop, from the scalar accumulator: their type does not set the
+    // lanes (a split f32 sum stores f64 partials).
+    let rank = kernel.shape.rank();
+    let stores_after_loop = kernel
+        .reduce
+        .as_ref()
+        .is_some_and(|r| rank > 0 && r.axes.contains(&(rank - 1)));
+    let stored = kernel
+        .stores
         .iter()
-        .map(|i| i.dtype)
-        .chain(kernel.stores.iter().map(|s| buffer_dtype(s.buf)));
+        .filter(|_| !stores_after_loop)
+        .map(|s| buffer_dtype(s.buf));
+    let dtypes = kernel.body.iter().map(|i| i.dtype).chain(stored);
     for d in dtypes {
         match d {
             DType::Bool => {}
