@@ -117,7 +117,10 @@ fn a_split_f32_sum_still_rounds_once() {
         // The first stage runs vectorised (pairs of f32 widened to f64x2)
         // although it stores f64 partials.
         let clif = compile(&g).expect("compiles").clif_text();
-        assert!(clif.contains("fvpromote_low"), "{dims:?}: not vectorised\n{clif}");
+        assert!(
+            clif.contains("fvpromote_low"),
+            "{dims:?}: not vectorised\n{clif}"
+        );
         let value = heron_ir::Value::from_slice(Shape::new(&dims), &data);
         let got = common::run_compiled(&g, &[value]);
         assert_eq!(
