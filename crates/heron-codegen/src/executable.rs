@@ -38,6 +38,9 @@ pub struct Executable {
     pub(crate) controls: Vec<Option<crate::control::ControlExe>>,
     /// For each control step, its native driver.
     pub(crate) drivers: Vec<Option<crate::frame::Driver>>,
+    /// For each step, the fewest launch indices a parallel chunk of it
+    /// covers (`launch_grain`; 1 for steps without a preference).
+    pub(crate) grains: Vec<usize>,
     pub(crate) code: Compiled,
     pub(crate) param_types: Vec<(Shape, DType)>,
     pub(crate) output_types: Vec<(Shape, DType)>,
@@ -252,7 +255,7 @@ impl Executable {
                 // kernel was compiled for (checked by the caller for params
                 // and outputs, allocated by `run` for temporaries), then the
                 // helper table; the ranges cover the launch shape.
-                unsafe { launch(f, args, n, work_per_index(k), || launch_grain(k)) };
+                unsafe { launch(f, args, n, work_per_index(k), self.grains[s]) };
             }
             // SAFETY: as guaranteed by the caller.
             step @ (Step::Host(_) | Step::Copy { .. }) => unsafe {
@@ -343,13 +346,13 @@ impl Args<'_> {
 /// many indices: a reduction lowered by columns reads its rows in runs of
 /// consecutive outputs, which a chunk must not cut short (the results do
 /// not depend on the chunks, only the speed does).
-fn launch_grain(k: &heron_ir::plan::Kernel) -> usize {
+pub(crate) fn launch_grain(k: &heron_ir::plan::Kernel) -> usize {
     crate::lower::launch_grain(k).unwrap_or(1)
 }
 
 /// Runs `f` over the launch range `[0, n)`: on this thread, or split into
 /// fixed chunks on rayon's pool when the work is large. Chunks hold at least
-/// `grain()` indices (asked only for a parallel launch; capped at half the
+/// `grain` indices (computed once per executable; capped at half the
 /// range, so there stay chunks to share).
 ///
 /// # Safety
@@ -359,7 +362,7 @@ unsafe fn launch(
     args: &[*const u8],
     n: usize,
     per_index: usize,
-    grain: impl FnOnce() -> usize,
+    grain: usize,
 ) {
     let work = n.saturating_mul(per_index);
     if work < PARALLEL_WORK || rayon::current_num_threads() < 2 {
@@ -368,7 +371,7 @@ unsafe fn launch(
         return;
     }
     let chunk = (CHUNK_WORK / per_index.max(1))
-        .max(grain().min(n / 2))
+        .max(grain.min(n / 2))
         .max(1)
         .next_multiple_of(16);
     let chunks = n.div_ceil(chunk);

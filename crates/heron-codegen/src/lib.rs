@@ -98,12 +98,21 @@ pub(crate) fn assemble(
         .collect();
     let output_types = types(&graph.outputs);
     let drivers = frame::build_drivers(&plan, &controls);
+    let grains = plan
+        .steps
+        .iter()
+        .map(|s| match s {
+            heron_ir::plan::Step::Kernel(k) => executable::launch_grain(k),
+            _ => 1,
+        })
+        .collect();
     Executable {
         plan,
         consts,
         step_fns,
         controls,
         drivers,
+        grains,
         code,
         param_types,
         output_types,
