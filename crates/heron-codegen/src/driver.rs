@@ -601,10 +601,13 @@ fn out_bytes(exe: &Executable, n: usize) -> usize {
     s.size() * d.size()
 }
 
-/// The parts of a temporally fused loop a driver needs.
-fn temporal_parts<'a>(spec: &'a DriverSpec<'a>) -> Result<(&'a Temporal, &'a TemporalLayout)> {
-    match (spec.temporal, &spec.layout.temporal) {
-        (Some(t), Some(tl)) if matches!(spec.step.op, Op::Loop { .. }) => Ok((t, tl)),
+/// The parts of a temporally fused loop a driver needs: the temporal plan and layout of a temporally fused loop, with its first
+/// index and trip count.
+fn temporal_parts<'a>(
+    spec: &'a DriverSpec<'a>,
+) -> Result<(&'a Temporal, &'a TemporalLayout, i64, u64)> {
+    match (spec.temporal, &spec.layout.temporal, &spec.step.op) {
+        (Some(t), Some(tl), Op::Loop { start, trip, .. }) => Ok((t, tl, *start, *trip)),
         _ => Err(heron_ir::Error::invalid(
             "temporal fusion",
             format!("{} is not a temporally fused loop", spec.step.op),
@@ -630,10 +633,7 @@ pub(crate) fn build_prologue(
     call_conv: CallConv,
     config: TargetFrontendConfig,
 ) -> Result<()> {
-    let (t, tl) = temporal_parts(spec)?;
-    let Op::Loop { start, trip, .. } = &spec.step.op else {
-        unreachable!("temporal_parts checked the loop")
-    };
+    let (t, tl, start, trip) = temporal_parts(spec)?;
     let l = spec.layout;
     let body = spec.programs[0];
     let (mut g, _, _) = begin(func, fctx, call_conv, spec);
@@ -665,8 +665,8 @@ pub(crate) fn build_prologue(
     let StepEntry { params, outs, rows } = g.step_entry(
         StepLoop {
             t_var,
-            start: *start,
-            trip: *trip,
+            start,
+            trip,
             header,
             iter,
             exit,
@@ -728,10 +728,7 @@ pub(crate) fn build_temporal_driver(
     call_conv: CallConv,
     config: TargetFrontendConfig,
 ) -> Result<()> {
-    let (t, tl) = temporal_parts(spec)?;
-    let Op::Loop { start, trip, .. } = &spec.step.op else {
-        unreachable!("temporal_parts checked the loop")
-    };
+    let (t, tl, start, trip) = temporal_parts(spec)?;
     let l = spec.layout;
     let body = spec.programs[0];
     let nb = body.plan.buffers.len();
@@ -811,8 +808,8 @@ pub(crate) fn build_temporal_driver(
     let StepEntry { params, outs, rows } = g.step_entry(
         StepLoop {
             t_var,
-            start: *start,
-            trip: *trip,
+            start,
+            trip,
             header: iter_header,
             iter,
             exit: chunk_done,

@@ -99,6 +99,35 @@ pub fn unary_any_lanes(
     })
 }
 
+/// The float condition of comparison `op` (`Eq` ... `Ge`).
+pub fn float_cc(op: BinaryOp) -> FloatCC {
+    match op {
+        BinaryOp::Eq => FloatCC::Equal,
+        BinaryOp::Ne => FloatCC::NotEqual,
+        BinaryOp::Lt => FloatCC::LessThan,
+        BinaryOp::Le => FloatCC::LessThanOrEqual,
+        BinaryOp::Gt => FloatCC::GreaterThan,
+        _ => FloatCC::GreaterThanOrEqual,
+    }
+}
+
+/// The integer condition of comparison `op` (`Eq` ... `Ge`), signed or not.
+pub fn int_cc(op: BinaryOp, signed: bool) -> IntCC {
+    use BinaryOp::*;
+    match (op, signed) {
+        (Eq, _) => IntCC::Equal,
+        (Ne, _) => IntCC::NotEqual,
+        (Lt, true) => IntCC::SignedLessThan,
+        (Le, true) => IntCC::SignedLessThanOrEqual,
+        (Gt, true) => IntCC::SignedGreaterThan,
+        (_, true) => IntCC::SignedGreaterThanOrEqual,
+        (Lt, false) => IntCC::UnsignedLessThan,
+        (Le, false) => IntCC::UnsignedLessThanOrEqual,
+        (Gt, false) => IntCC::UnsignedGreaterThan,
+        (_, false) => IntCC::UnsignedGreaterThanOrEqual,
+    }
+}
+
 /// `op x`, `x` of dtype `from`, result of dtype `to`.
 pub fn unary(e: &mut Emitter<'_>, op: UnaryOp, x: Value, from: DType, to: DType) -> Value {
     use UnaryOp::*;
@@ -243,32 +272,8 @@ pub fn binary(e: &mut Emitter<'_>, op: BinaryOp, a: Value, b: Value, dtype: DTyp
         And => e.ins().band(a, b),
         Or => e.ins().bor(a, b),
         Xor => e.ins().bxor(a, b),
-        Eq | Ne | Lt | Le | Gt | Ge if float => {
-            let cc = match op {
-                Eq => FloatCC::Equal,
-                Ne => FloatCC::NotEqual,
-                Lt => FloatCC::LessThan,
-                Le => FloatCC::LessThanOrEqual,
-                Gt => FloatCC::GreaterThan,
-                _ => FloatCC::GreaterThanOrEqual,
-            };
-            e.ins().fcmp(cc, a, b)
-        }
-        Eq | Ne | Lt | Le | Gt | Ge => {
-            let cc = match (op, signed) {
-                (Eq, _) => IntCC::Equal,
-                (Ne, _) => IntCC::NotEqual,
-                (Lt, true) => IntCC::SignedLessThan,
-                (Le, true) => IntCC::SignedLessThanOrEqual,
-                (Gt, true) => IntCC::SignedGreaterThan,
-                (_, true) => IntCC::SignedGreaterThanOrEqual,
-                (Lt, false) => IntCC::UnsignedLessThan,
-                (Le, false) => IntCC::UnsignedLessThanOrEqual,
-                (Gt, false) => IntCC::UnsignedGreaterThan,
-                (_, false) => IntCC::UnsignedGreaterThanOrEqual,
-            };
-            e.ins().icmp(cc, a, b)
-        }
+        Eq | Ne | Lt | Le | Gt | Ge if float => e.ins().fcmp(float_cc(op), a, b),
+        Eq | Ne | Lt | Le | Gt | Ge => e.ins().icmp(int_cc(op, signed), a, b),
         Pow | Atan2 => unreachable!(
             "{} on {dtype} has a helper or is rejected by infer",
             op.name()

@@ -506,31 +506,9 @@ pub fn binary(
         Or => e.b.ins().bor(a, b),
         Xor => e.b.ins().bxor(a, b),
         Eq | Ne | Lt | Le | Gt | Ge if float => {
-            let cc = match op {
-                Eq => FloatCC::Equal,
-                Ne => FloatCC::NotEqual,
-                Lt => FloatCC::LessThan,
-                Le => FloatCC::LessThanOrEqual,
-                Gt => FloatCC::GreaterThan,
-                _ => FloatCC::GreaterThanOrEqual,
-            };
-            e.b.ins().fcmp(cc, a, b)
+            e.b.ins().fcmp(super::elementwise::float_cc(op), a, b)
         }
-        Eq | Ne | Lt | Le | Gt | Ge => {
-            let cc = match (op, signed) {
-                (Eq, _) => IntCC::Equal,
-                (Ne, _) => IntCC::NotEqual,
-                (Lt, true) => IntCC::SignedLessThan,
-                (Le, true) => IntCC::SignedLessThanOrEqual,
-                (Gt, true) => IntCC::SignedGreaterThan,
-                (_, true) => IntCC::SignedGreaterThanOrEqual,
-                (Lt, false) => IntCC::UnsignedLessThan,
-                (Le, false) => IntCC::UnsignedLessThanOrEqual,
-                (Gt, false) => IntCC::UnsignedGreaterThan,
-                (_, false) => IntCC::UnsignedGreaterThanOrEqual,
-            };
-            e.b.ins().icmp(cc, a, b)
-        }
+        Eq | Ne | Lt | Le | Gt | Ge => e.b.ins().icmp(super::elementwise::int_cc(op, signed), a, b),
         Div | Rem | Pow | Atan2 => {
             unreachable!("{} on {dtype} x{lanes} has no vector form", op.name())
         }
