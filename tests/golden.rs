@@ -12,12 +12,15 @@
 //! `terms · eps · scale` (see [`Expected`]). NaN matches NaN, and the sign of
 //! a zero must match except for ops where NumPy leaves it unspecified.
 
+mod support;
+
 use heron as hn;
 use heron::SliceElem;
 use heron::prelude::*;
 use serde_json::Value as Json;
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use support::bits;
 
 // ---------------------------------------------------------------------------
 // Fixtures
@@ -525,26 +528,6 @@ fn reduce(op: &str, x: &Array, axis: Option<isize>) -> Array {
 
 // ---------------------------------------------------------------------------
 // Comparison
-
-/// The raw elements of an array, for bit-exact comparisons.
-fn bits(a: &Array) -> Vec<u64> {
-    match a.dtype() {
-        DType::Bool => a.to_vec::<bool>().into_iter().map(u64::from).collect(),
-        DType::I32 => a
-            .to_vec::<i32>()
-            .into_iter()
-            .map(|x| x as u32 as u64)
-            .collect(),
-        DType::I64 => a.to_vec::<i64>().into_iter().map(|x| x as u64).collect(),
-        DType::U32 => a.to_vec::<u32>().into_iter().map(u64::from).collect(),
-        DType::F32 => a
-            .to_vec::<f32>()
-            .into_iter()
-            .map(|x| u64::from(x.to_bits()))
-            .collect(),
-        DType::F64 => a.to_vec::<f64>().into_iter().map(f64::to_bits).collect(),
-    }
-}
 
 /// Distance in units in the last place between two f32 values (0 between
 /// +0 and -0; counts representable values between them otherwise).

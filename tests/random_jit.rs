@@ -8,25 +8,12 @@
 //! which compiled code may compute as an inline polynomial of stated
 //! accuracy rather than libm's, so they are compared within 1e-5 relative.
 
+mod support;
+
 use heron as hn;
 use heron::prelude::*;
 use heron::random::RandomState;
-
-/// The elements of `a` as raw bits, whatever its dtype, for exact comparison.
-fn bits_of(a: &Array) -> Vec<u64> {
-    match a.dtype() {
-        DType::F32 => a
-            .to_vec::<f32>()
-            .iter()
-            .map(|x| x.to_bits() as u64)
-            .collect(),
-        DType::F64 => a.to_vec::<f64>().iter().map(|x| x.to_bits()).collect(),
-        DType::I32 => a.to_vec::<i32>().iter().map(|&x| x as u32 as u64).collect(),
-        DType::I64 => a.to_vec::<i64>().iter().map(|&x| x as u64).collect(),
-        DType::U32 => a.to_vec::<u32>().iter().map(|&x| x as u64).collect(),
-        DType::Bool => a.to_vec::<bool>().iter().map(|&x| x as u64).collect(),
-    }
-}
+use support::bits;
 
 /// Asserts `got` equals `want`: bit for bit, or for `approx` floats within
 /// 1e-5 relative (see the module documentation).
@@ -34,7 +21,7 @@ fn assert_same(what: &str, got: &Array, want: &Array, approx: bool) {
     assert_eq!(got.shape(), want.shape(), "{what}");
     assert_eq!(got.dtype(), want.dtype(), "{what}");
     if !approx {
-        assert_eq!(bits_of(got), bits_of(want), "{what}");
+        assert_eq!(bits(got), bits(want), "{what}");
         return;
     }
     let to_f64 = |a: &Array| a.astype(DType::F64).to_vec::<f64>();
@@ -80,7 +67,7 @@ fn jitted_draws_equal_eager_draws_and_advance_the_key() {
             let got = f.call(());
             let want = sample(&eager);
             assert_same(&format!("{name}, call {call}"), &got, &want, approx);
-            let got = bits_of(&got);
+            let got = bits(&got);
             assert_eq!(traced.key(), eager.key(), "{name}: key after call {call}");
             if let Some(prev) = &previous
                 && got.len() > 8

@@ -8,28 +8,16 @@
 //! body reading its accumulator) stay unfused and correct; `optimized_text`
 //! says when it applies.
 
+mod support;
+
 use heron as hn;
 use heron::prelude::*;
 use heron::random::RandomState;
 use std::sync::Mutex;
+use support::bits;
 
 /// The switch is process-wide: tests that flip it run one at a time.
 static SWITCH: Mutex<()> = Mutex::new(());
-
-fn bits(a: &Array) -> Vec<u64> {
-    match a.dtype() {
-        DType::F32 => a
-            .to_vec::<f32>()
-            .iter()
-            .map(|x| x.to_bits() as u64)
-            .collect(),
-        DType::F64 => a.to_vec::<f64>().iter().map(|x| x.to_bits()).collect(),
-        DType::I32 => a.to_vec::<i32>().iter().map(|&x| x as u32 as u64).collect(),
-        DType::U32 => a.to_vec::<u32>().iter().map(|&x| x as u64).collect(),
-        DType::Bool => a.to_vec::<bool>().iter().map(|&x| x as u64).collect(),
-        d => panic!("unexpected dtype {d:?}"),
-    }
-}
 
 /// Runs `sim` with temporal fusion on, off, and on the reference driver.
 fn three_ways(sim: impl Fn() -> Vec<Array>) -> [Vec<Array>; 3] {

@@ -5,11 +5,10 @@
 
 mod common;
 
-use common::{Rng, Tol, assert_close};
-use heron_codegen::{CodeImage, Executable, compile, load};
+use common::{Rng, Tol, assert_close, run_executable};
+use heron_codegen::{CodeImage, compile, load};
 use heron_ir::{
-    BinaryOp, Buffer, DType, Error, Graph, Op, OutputRole, ParamRole, ReduceOp, Shape, UnaryOp,
-    Value, eval,
+    BinaryOp, DType, Error, Graph, Op, OutputRole, ParamRole, ReduceOp, Shape, UnaryOp, Value, eval,
 };
 
 /// `sum(exp(a) * c + b, axis 1)` and `a * 2`: a helper-free vector loop with
@@ -47,23 +46,6 @@ fn params() -> Vec<Value> {
     ]
 }
 
-fn run(exe: &Executable, params: &[Value]) -> Vec<Value> {
-    let mut outs: Vec<Buffer> = exe
-        .output_types()
-        .iter()
-        .map(|(s, d)| Buffer::zeroed(*d, s.size()))
-        .collect();
-    let ptrs: Vec<*const u8> = params.iter().map(|v| v.buf.as_ptr()).collect();
-    let optrs: Vec<*mut u8> = outs.iter_mut().map(|b| b.as_mut_ptr()).collect();
-    // SAFETY: `params` have the graph's parameter types; the outputs are
-    // fresh buffers of the output types.
-    unsafe { exe.run(&ptrs, &optrs).expect("runs") };
-    outs.into_iter()
-        .zip(exe.output_types())
-        .map(|(b, (s, _))| Value::new(s.clone(), b))
-        .collect()
-}
-
 fn image_of(graph: &Graph) -> CodeImage {
     let exe = compile(graph).expect("compiles");
     let image = exe.code_image().expect("kernels are position independent");
@@ -88,7 +70,11 @@ fn loaded_code_computes_the_same_bits() {
     assert_eq!(loaded.kernels(), compiled.kernels());
     let p = params();
     let want = eval(&g, &p).unwrap();
-    for (j, (got, exp)) in run(&loaded, &p).iter().zip(run(&compiled, &p)).enumerate() {
+    for (j, (got, exp)) in run_executable(&loaded, &p)
+        .iter()
+        .zip(run_executable(&compiled, &p))
+        .enumerate()
+    {
         assert_close(&format!("output {j}"), got, &exp, Tol::Exact, &[]);
         assert_close(
             &format!("output {j} vs eval"),

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use heron_codegen::compile;
+use heron_codegen::{Executable, compile};
 use heron_ir::{Buffer, DType, Graph, ReduceOp, Scalar, Shape, Value, eval};
 
 /// Every reduction op.
@@ -18,7 +18,11 @@ pub const REDUCE_OPS: [ReduceOp; 6] = [
 
 /// Runs `graph` through the compiled path on `params` (fresh output buffers).
 pub fn run_compiled(graph: &Graph, params: &[Value]) -> Vec<Value> {
-    let exe = compile(graph).expect("compiles");
+    run_executable(&compile(graph).expect("compiles"), params)
+}
+
+/// Runs `exe` (compiled or loaded) on `params`, into fresh output buffers.
+pub fn run_executable(exe: &Executable, params: &[Value]) -> Vec<Value> {
     let mut outs: Vec<Buffer> = exe
         .output_types()
         .iter()
@@ -26,8 +30,8 @@ pub fn run_compiled(graph: &Graph, params: &[Value]) -> Vec<Value> {
         .collect();
     let ptrs: Vec<*const u8> = params.iter().map(|v| v.buf.as_ptr()).collect();
     let optrs: Vec<*mut u8> = outs.iter_mut().map(|b| b.as_mut_ptr()).collect();
-    // SAFETY: params match the graph's parameter types (eval checks the same
-    // values), outputs are fresh buffers of the output types.
+    // SAFETY: params match the executable's parameter types (eval checks the
+    // same values), outputs are fresh buffers of the output types.
     unsafe { exe.run(&ptrs, &optrs).expect("runs") };
     outs.into_iter()
         .zip(exe.output_types())
