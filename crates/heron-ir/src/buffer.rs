@@ -374,6 +374,16 @@ impl Value {
         self.buf.dtype()
     }
 
+    /// The extents.
+    pub fn shape(&self) -> &Shape {
+        &self.shape
+    }
+
+    /// The shared buffer holding the elements.
+    pub fn buf(&self) -> &Arc<Buffer> {
+        &self.buf
+    }
+
     /// The elements as a typed slice.
     pub fn as_slice<T: Element>(&self) -> &[T] {
         self.buf.as_slice()
