@@ -168,7 +168,7 @@ impl Executable {
                 BufferKind::Const(_) => self.consts[i]
                     .as_ref()
                     .expect("constant buffers hold their value")
-                    .buf
+                    .buf()
                     .as_ptr() as *mut u8,
                 // A row group's scratch gets per-block memory when it runs.
                 BufferKind::Temp(_) if self.is_scratch(BufId(i as u32)) => std::ptr::null_mut(),
@@ -286,7 +286,7 @@ pub(crate) unsafe fn run_data_step(plan: &KernelPlan, step: &Step, ptrs: &[*mut 
             let refs: Vec<&Value> = inputs.iter().collect();
             let out = &plan.buffers[h.output.index()];
             let v = eval_op(&h.op, &refs, &out.shape, out.dtype)?;
-            let bytes = v.buf.bytes();
+            let bytes = v.buf().bytes();
             // SAFETY: the output buffer holds `out.shape.size()` elements of
             // `out.dtype`, exactly `bytes.len()` bytes, and does not overlap
             // the freshly allocated result.
@@ -387,11 +387,13 @@ unsafe fn launch(
 /// Copies a raw buffer into a `Value`.
 ///
 /// # Safety
-/// `ptr` points to `shape.size()` initialised elements of `dtype`.
+/// `ptr` points to `shape.size()` initialised elements of `dtype` (valid
+/// ones: a bool is 0 or 1).
 unsafe fn read_value(ptr: *const u8, shape: &Shape, dtype: DType) -> Value {
     let mut buf = Buffer::for_overwrite(dtype, shape.size());
     let n = buf.nbytes();
-    // SAFETY: guaranteed by the caller; `buf` is a fresh allocation of `n` bytes.
-    unsafe { std::ptr::copy_nonoverlapping(ptr, buf.bytes_mut().as_mut_ptr(), n) };
+    // SAFETY: guaranteed by the caller; `buf` is a fresh allocation of `n`
+    // bytes, and the bytes copied are valid elements of its dtype.
+    unsafe { std::ptr::copy_nonoverlapping(ptr, buf.as_mut_ptr(), n) };
     Value::new(shape.clone(), buf)
 }

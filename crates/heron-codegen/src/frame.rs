@@ -188,7 +188,7 @@ impl Driver {
                     BufferKind::Const(_) => exe.consts[i]
                         .as_ref()
                         .expect("constant buffers hold their value")
-                        .buf
+                        .buf()
                         .as_ptr() as u64,
                     BufferKind::Temp(_) => alloc(info.dtype, info.shape.size()) as u64,
                     BufferKind::Param(_) | BufferKind::Output(_) => 0,
@@ -441,7 +441,7 @@ unsafe fn fold_partials(
     } else {
         eval_op(&Op::Cast(dtype), &[&folded], &scalar, dtype)?
     };
-    let bytes = folded.buf.bytes();
+    let bytes = folded.buf().bytes();
     // SAFETY: one element of `dtype`, as `out` holds.
     unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), out, bytes.len()) };
     Ok(())

@@ -32,7 +32,7 @@ fn reduction(op: ReduceOp, dtype: DType, dims: &[usize], axes: &[usize], square:
 /// sum's error bound).
 fn magnitudes(data: &Value, axes: &[usize]) -> Vec<f64> {
     let mut g = Graph::new();
-    let x = g.param(data.shape.clone(), data.dtype(), ParamRole::Arg(0));
+    let x = g.param(data.shape().clone(), data.dtype(), ParamRole::Arg(0));
     let a = g.add(Op::Unary(heron_ir::UnaryOp::Abs), &[x]).unwrap();
     let c = g.add(Op::Cast(DType::F64), &[a]).unwrap();
     let axes: Axes = axes.iter().copied().collect();
@@ -71,7 +71,7 @@ fn check(op: ReduceOp, dtype: DType, dims: &[usize], axes: &[usize], seed: u64) 
 /// `data * data`, through eval.
 fn squared(data: &Value) -> Value {
     let mut g = Graph::new();
-    let x = g.param(data.shape.clone(), data.dtype(), ParamRole::Arg(0));
+    let x = g.param(data.shape().clone(), data.dtype(), ParamRole::Arg(0));
     let s = g.add(Op::Binary(BinaryOp::Mul), &[x, x]).unwrap();
     g.output(s, OutputRole::Result(0));
     eval(&g, std::slice::from_ref(data)).unwrap().remove(0)

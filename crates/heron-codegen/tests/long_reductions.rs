@@ -124,7 +124,7 @@ fn a_split_f32_sum_still_rounds_once() {
         let value = heron_ir::Value::from_slice(Shape::new(&dims), &data);
         let got = common::run_compiled(&g, &[value]);
         assert_eq!(
-            got[0].buf.as_slice::<f32>()[0].to_bits(),
+            got[0].buf().as_slice::<f32>()[0].to_bits(),
             (exact as f32).to_bits(),
             "{dims:?}: the correctly rounded total {}",
             exact as f32

@@ -63,8 +63,8 @@ fn large_row_reductions_match_eval_and_repeat_exactly() {
             let a = run_compiled(&g, std::slice::from_ref(&data));
             let b = run_compiled(&g, std::slice::from_ref(&data));
             assert_eq!(
-                a[0].buf.bytes(),
-                b[0].buf.bytes(),
+                a[0].buf().bytes(),
+                b[0].buf().bytes(),
                 "sums repeat bit for bit"
             );
             let want = heron_ir::eval(&g, std::slice::from_ref(&data)).unwrap();
@@ -112,9 +112,9 @@ fn column_reductions_match_eval() {
                 g
             };
             let abs = heron_ir::eval(&scale_graph, &[data]).unwrap().remove(0);
-            for i in 0..want[0].buf.len() {
-                let (p, q) = (got[0].buf.get(i).to_f64(), want[0].buf.get(i).to_f64());
-                let s = abs.buf.get(i).to_f64();
+            for i in 0..want[0].buf().len() {
+                let (p, q) = (got[0].buf().get(i).to_f64(), want[0].buf().get(i).to_f64());
+                let s = abs.buf().get(i).to_f64();
                 assert!(
                     (p - q).abs() <= 1e-5 * s.max(1e-30),
                     "{dims:?} {i}: {p} vs {q}"

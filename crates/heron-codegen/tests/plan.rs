@@ -188,13 +188,13 @@ fn lif_step_is_one_kernel_updating_in_place() {
     check(&g, &[v.clone(), i.clone()]);
     // In place: the Variable's buffer is also the output buffer.
     let want = heron_ir::eval(&g, &[v.clone(), i.clone()]).unwrap();
-    let mut vbuf: Buffer = (*v.buf).clone();
+    let mut vbuf: Buffer = Buffer::clone(v.buf());
     let mut spikes = Buffer::zeroed(DType::Bool, 100);
     let vp = vbuf.as_mut_ptr();
     // SAFETY: (output 1, param 0) is aliasable; buffers have the graph's types.
     unsafe {
         exe.run(
-            &[vp as *const u8, i.buf.as_ptr()],
+            &[vp as *const u8, i.buf().as_ptr()],
             &[spikes.as_mut_ptr(), vp],
         )
         .unwrap()

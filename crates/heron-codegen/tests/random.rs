@@ -83,8 +83,8 @@ fn compiled_bits_equal_the_reference_for_every_shape_and_dtype() {
             for key in KEYS {
                 let got = run_compiled(&g, &[key_value(key)]);
                 let want = threefry::random_bits(key, &Shape::new(shape), dtype);
-                assert_eq!(got[0].buf.len(), want.len());
-                let bad = (0..want.len()).find(|&i| got[0].buf.get(i) != want.get(i));
+                assert_eq!(got[0].buf().len(), want.len());
+                let bad = (0..want.len()).find(|&i| got[0].buf().get(i) != want.get(i));
                 assert_eq!(bad, None, "random_bits {key:?} {shape:?} {dtype}");
             }
         }
@@ -148,12 +148,12 @@ fn counters_beyond_two_to_the_32_use_the_high_word() {
         for key in KEYS {
             let got = run_compiled(&g, &[key_value(key)]);
             for k in 0..8 {
-                assert_eq!(got[0].buf.get(k), word(key, base + k as u64, dtype));
+                assert_eq!(got[0].buf().get(k), word(key, base + k as u64, dtype));
             }
             let got = run_compiled(&g2, &[key_value(key)]);
             for k in 0..5u64 {
                 let i = 2 * (1u64 << 32) + (1 << 32) - 1 - 3 * k;
-                assert_eq!(got[0].buf.get(k as usize), word(key, i, dtype));
+                assert_eq!(got[0].buf().get(k as usize), word(key, i, dtype));
             }
         }
     }

@@ -48,7 +48,7 @@ fn vector_bits_equal_the_reference_around_the_vector_width() {
         for key in KEYS {
             let got = run_compiled(&g, &[key_value(key)]);
             let want = threefry::random_bits(key, &Shape::new(&[n]), DType::U32);
-            let bad = (0..want.len()).find(|&i| got[0].buf.get(i) != want.get(i));
+            let bad = (0..want.len()).find(|&i| got[0].buf().get(i) != want.get(i));
             assert_eq!(bad, None, "random_bits {key:?} [{n}]");
         }
     }

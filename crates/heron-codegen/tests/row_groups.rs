@@ -129,7 +129,7 @@ fn an_output_written_over_its_input_matches_eval() {
     assert_eq!(exe.aliasable(), &[(0, 0)][..]);
     let x = rng.value(&shape, DType::F32, false);
     let want = eval(&g, std::slice::from_ref(&x)).expect("eval succeeds");
-    let mut buf: Buffer = (*x.buf).clone();
+    let mut buf: Buffer = Buffer::clone(x.buf());
     let p = buf.as_mut_ptr();
     // SAFETY: the one parameter and the one output have the same type, and
     // the executable declares the pair aliasable.

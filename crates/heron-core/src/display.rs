@@ -38,13 +38,13 @@ impl fmt::Debug for Array {
 /// The full text of a concrete array.
 fn render(v: &Value, multiline: bool) -> String {
     let suffix = format!("dtype={}", v.dtype());
-    if v.shape.size() == 0 {
-        if v.shape.rank() == 1 {
+    if v.shape().size() == 0 {
+        if v.shape().rank() == 1 {
             return format!("{PREFIX}[], {suffix})");
         }
-        return format!("{PREFIX}[], shape={}, {suffix})", v.shape);
+        return format!("{PREFIX}[], shape={}, {suffix})", v.shape());
     }
-    let summarise = v.shape.size() > THRESHOLD;
+    let summarise = v.shape().size() > THRESHOLD;
     let layout = Layout {
         value: v,
         summarise,
@@ -52,9 +52,9 @@ fn render(v: &Value, multiline: bool) -> String {
     let shown = layout.shown();
     let format = ElementFormat::new(
         v.dtype(),
-        &shown.iter().map(|&i| v.buf.get(i)).collect::<Vec<_>>(),
+        &shown.iter().map(|&i| v.buf().get(i)).collect::<Vec<_>>(),
     );
-    let element = |i: usize| format.pad(v.buf.get(i));
+    let element = |i: usize| format.pad(v.buf().get(i));
     if !multiline {
         let body = layout.one_line(&element);
         let text = format!("{PREFIX}{body}, {suffix})");
@@ -91,7 +91,7 @@ fn edges(n: usize, summarise: bool) -> (std::ops::Range<usize>, std::ops::Range<
 
 impl Layout<'_> {
     fn rank(&self) -> usize {
-        self.value.shape.rank()
+        self.value.shape().rank()
     }
 
     /// Flat indices of every element shown.
@@ -106,8 +106,8 @@ impl Layout<'_> {
             out.push(offset);
             return;
         }
-        let stride = self.value.shape.strides()[axis];
-        let (lead, trail) = edges(self.value.shape[axis], self.summarise);
+        let stride = self.value.shape().strides()[axis];
+        let (lead, trail) = edges(self.value.shape()[axis], self.summarise);
         for i in lead.chain(trail) {
             self.collect(axis + 1, offset + i * stride, out);
         }
@@ -122,8 +122,8 @@ impl Layout<'_> {
         if axis == self.rank() {
             return element(offset);
         }
-        let stride = self.value.shape.strides()[axis];
-        let (lead, trail) = edges(self.value.shape[axis], self.summarise);
+        let stride = self.value.shape().strides()[axis];
+        let (lead, trail) = edges(self.value.shape()[axis], self.summarise);
         let mut parts: Vec<String> = lead
             .map(|i| self.one_line_at(axis + 1, offset + i * stride, element))
             .collect();
@@ -151,8 +151,8 @@ impl Layout<'_> {
         if axis == self.rank() {
             return element(offset);
         }
-        let stride = self.value.shape.strides()[axis];
-        let (lead, trail) = edges(self.value.shape[axis], self.summarise);
+        let stride = self.value.shape().strides()[axis];
+        let (lead, trail) = edges(self.value.shape()[axis], self.summarise);
         let gap = !trail.is_empty();
         let next_hanging = format!("{hanging} ");
         let items: Vec<Option<usize>> = lead

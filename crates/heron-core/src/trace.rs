@@ -149,7 +149,7 @@ fn node_in(frames: &mut [Frame], d: usize, array: &Array) -> Result<NodeId> {
         }
         Repr::Concrete(v) => {
             let frame = &mut frames[d];
-            let key = (std::sync::Arc::as_ptr(&v.buf) as usize, v.shape.clone());
+            let key = (std::sync::Arc::as_ptr(v.buf()) as usize, v.shape().clone());
             if let Some(&node) = frame.consts.get(&key) {
                 return Ok(node);
             }

@@ -116,7 +116,7 @@ impl Variable {
 
     /// The shape of the variable (fixed for its life).
     pub fn shape(&self) -> Shape {
-        self.inner.value.lock().shape.clone()
+        self.inner.value.lock().shape().clone()
     }
 
     /// The dtype of the variable (fixed for its life).

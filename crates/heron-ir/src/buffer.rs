@@ -8,7 +8,7 @@
 //! fresh memory. `Buffer::for_overwrite` skips zeroing for callers (compiled
 //! code) that write every element before anything reads one.
 
-use crate::{DType, Element, Scalar, Shape};
+use crate::{DType, Element, Error, Result, Scalar, Shape};
 use std::sync::Arc;
 
 /// One cache line: the unit a buffer is allocated in, so data starts 64-byte aligned.
@@ -104,23 +104,24 @@ pub struct Buffer {
     lines: Vec<Line>,
 }
 
-/// `class` zeroed lines of fresh memory. Large blocks are first marked for
-/// transparent huge pages (where the system offers them on request), so
-/// zeroing faults them in 2 MiB at a time rather than 4 KiB, and streaming
-/// kernels later walk them with fewer TLB misses.
-fn fresh_lines(class: usize) -> Vec<Line> {
-    if class * LINE < huge_pages::MIN_BYTES {
-        return vec![Line([0; LINE]); class];
+/// `class` zeroed lines of fresh memory, or `None` when the allocator
+/// cannot provide them. Large blocks are first marked for transparent huge
+/// pages (where the system offers them on request), so zeroing faults them
+/// in 2 MiB at a time rather than 4 KiB, and streaming kernels later walk
+/// them with fewer TLB misses.
+fn fresh_lines(class: usize) -> Option<Vec<Line>> {
+    let mut lines: Vec<Line> = Vec::new();
+    lines.try_reserve_exact(class).ok()?;
+    if class * LINE >= huge_pages::MIN_BYTES {
+        huge_pages::advise(lines.as_mut_ptr() as *mut u8, class * LINE);
     }
-    let mut lines: Vec<Line> = Vec::with_capacity(class);
-    huge_pages::advise(lines.as_mut_ptr() as *mut u8, class * LINE);
     // SAFETY: the vector has capacity for `class` lines; writing zero bytes
     // over all of them initialises every one (a `Line` is plain bytes).
     unsafe {
         std::ptr::write_bytes(lines.as_mut_ptr(), 0, class);
         lines.set_len(class);
     }
-    lines
+    Some(lines)
 }
 
 mod huge_pages {
@@ -165,35 +166,66 @@ impl Clone for Buffer {
 
 impl Buffer {
     /// Memory for `len` elements of `dtype`: a recycled block (`recycled`
-    /// true, holding stale but initialised bytes) or fresh zeroed memory.
-    fn alloc(dtype: DType, len: usize) -> (Buffer, bool) {
-        let lines = (len * dtype.size()).div_ceil(LINE);
-        let class = pool::class(lines);
+    /// true, holding stale but initialised bytes) or fresh zeroed memory; an
+    /// error when the bytes cannot be addressed or allocated.
+    fn alloc(dtype: DType, len: usize) -> Result<(Buffer, bool)> {
+        let bytes = len
+            .checked_mul(dtype.size())
+            .filter(|&b| b <= isize::MAX as usize)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "allocate",
+                    format!("{len} elements of {dtype} are too many to address"),
+                )
+            })?;
+        let class = pool::class(bytes.div_ceil(LINE));
         let (lines, recycled) = match pool::take(class) {
             Some(block) => (block, true),
-            None => (fresh_lines(class), false),
+            None => (
+                fresh_lines(class).ok_or_else(|| {
+                    Error::invalid(
+                        "allocate",
+                        format!("out of memory for {len} elements of {dtype} ({bytes} bytes)"),
+                    )
+                })?,
+                false,
+            ),
         };
-        (Buffer { dtype, len, lines }, recycled)
+        Ok((Buffer { dtype, len, lines }, recycled))
     }
 
-    /// A buffer of `len` zero elements (false, 0, 0.0).
+    /// A buffer of `len` zero elements (false, 0, 0.0). Panics when the
+    /// memory cannot be had (see [`Buffer::try_zeroed`]).
     pub fn zeroed(dtype: DType, len: usize) -> Buffer {
-        let (mut b, recycled) = Buffer::alloc(dtype, len);
+        Buffer::try_zeroed(dtype, len).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `zeroed`, returning an error when the size cannot be addressed or the
+    /// allocation fails.
+    pub fn try_zeroed(dtype: DType, len: usize) -> Result<Buffer> {
+        let (mut b, recycled) = Buffer::alloc(dtype, len)?;
         if recycled {
             b.bytes_mut().fill(0);
         }
-        b
+        Ok(b)
     }
 
     /// A buffer of `len` elements whose values are unspecified (but valid:
     /// bools are 0 or 1), for a caller that overwrites every element before
-    /// reading any. Reuses recycled memory without clearing it.
+    /// reading any. Reuses recycled memory without clearing it. Panics when
+    /// the memory cannot be had.
     pub fn for_overwrite(dtype: DType, len: usize) -> Buffer {
-        let (mut b, recycled) = Buffer::alloc(dtype, len);
+        Buffer::try_for_overwrite(dtype, len).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `for_overwrite`, returning an error when the size cannot be addressed
+    /// or the allocation fails.
+    pub fn try_for_overwrite(dtype: DType, len: usize) -> Result<Buffer> {
+        let (mut b, recycled) = Buffer::alloc(dtype, len)?;
         if recycled && dtype == DType::Bool {
             b.bytes_mut().fill(0);
         }
-        b
+        Ok(b)
     }
 
     /// A buffer holding a copy of `data`.
@@ -203,11 +235,18 @@ impl Buffer {
         buf
     }
 
-    /// A buffer of `len` copies of `value` (cast to `dtype`).
+    /// A buffer of `len` copies of `value` (cast to `dtype`). Panics when
+    /// the memory cannot be had.
     pub fn filled(dtype: DType, len: usize, value: Scalar) -> Buffer {
-        let mut buf = Buffer::zeroed(dtype, len);
+        Buffer::try_filled(dtype, len, value).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `filled`, returning an error when the size cannot be addressed or the
+    /// allocation fails.
+    pub fn try_filled(dtype: DType, len: usize, value: Scalar) -> Result<Buffer> {
+        let mut buf = Buffer::try_for_overwrite(dtype, len)?;
         buf.fill(value);
-        buf
+        Ok(buf)
     }
 
     /// The element type.
@@ -239,8 +278,10 @@ impl Buffer {
         unsafe { std::slice::from_raw_parts(ptr, self.nbytes()) }
     }
 
-    /// The mutable bytes of the data. Callers writing a Bool buffer must write 0 or 1.
-    pub fn bytes_mut(&mut self) -> &mut [u8] {
+    /// The mutable bytes of the data. Crate-private: a caller writing a Bool
+    /// buffer must write 0 or 1, which safe code outside cannot be trusted to
+    /// do (use the typed `as_mut_slice` or `copy_from`).
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
         let n = self.nbytes();
         let ptr = self.lines.as_mut_ptr() as *mut u8;
         // SAFETY: as in `bytes`, and `&mut self` gives exclusive access.
@@ -264,6 +305,28 @@ impl Buffer {
         // SAFETY: as in `as_slice`; `&mut self` gives exclusive access, and a
         // `&mut [bool]` can only store valid bools.
         unsafe { std::slice::from_raw_parts_mut(ptr, self.len) }
+    }
+
+    /// Copies the elements of `src` into `self[at..at + src.len()]`.
+    /// Panics when the dtypes differ or the range does not fit.
+    pub fn copy_from(&mut self, at: usize, src: &Buffer) {
+        assert!(
+            src.dtype == self.dtype,
+            "buffer copy: {} elements into a {} buffer",
+            src.dtype,
+            self.dtype
+        );
+        let size = self.dtype.size();
+        let end = at
+            .checked_add(src.len)
+            .filter(|&end| end <= self.len)
+            .unwrap_or_else(|| {
+                panic!(
+                    "buffer copy: {} elements at {at} do not fit in {}",
+                    src.len, self.len
+                )
+            });
+        self.bytes_mut()[at * size..end * size].copy_from_slice(src.bytes());
     }
 
     /// A raw pointer to the first element, for compiled code.
@@ -329,28 +392,51 @@ impl std::fmt::Debug for Buffer {
 }
 
 /// A concrete array value: a shared buffer and the shape it is viewed with
-/// (row-major, contiguous; `buf.len() == shape.size()`).
+/// (row-major, contiguous).
+///
+/// **Invariant** (compiled code relies on it): `buf.len() == shape.size()`.
+/// The fields are private so that only the checked constructors establish
+/// it, and only the checked mutators change it.
 #[derive(Clone, Debug)]
 pub struct Value {
     /// The extents.
-    pub shape: Shape,
+    pub(crate) shape: Shape,
     /// The elements, shared; copy-on-write through `Arc::make_mut`.
-    pub buf: Arc<Buffer>,
+    pub(crate) buf: Arc<Buffer>,
 }
 
 impl Value {
     /// Wraps a buffer; panics when its length does not match the shape.
     pub fn new(shape: Shape, buf: Buffer) -> Value {
-        assert_eq!(
-            shape.size(),
-            buf.len(),
-            "value: shape {shape} does not fit {} elements",
-            buf.len()
-        );
-        Value {
-            shape,
-            buf: Arc::new(buf),
+        Value::from_shared(shape, Arc::new(buf))
+    }
+
+    /// Wraps a shared buffer; panics when its length does not match the shape.
+    pub fn from_shared(shape: Shape, buf: Arc<Buffer>) -> Value {
+        Value::try_from_shared(shape, buf).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Wraps a shared buffer, or an error when its length does not match
+    /// the shape.
+    pub fn try_from_shared(shape: Shape, buf: Arc<Buffer>) -> Result<Value> {
+        if shape.checked_size() != Some(buf.len()) {
+            return Err(Error::invalid(
+                "value",
+                format!("shape {shape} does not fit {} elements", buf.len()),
+            ));
         }
+        Ok(Value { shape, buf })
+    }
+
+    /// The same elements viewed with another shape of the same size;
+    /// panics when the sizes differ.
+    pub fn reshaped(&self, shape: Shape) -> Value {
+        Value::from_shared(shape, self.buf.clone())
+    }
+
+    /// The shape and the shared buffer.
+    pub fn into_parts(self) -> (Shape, Arc<Buffer>) {
+        (self.shape, self.buf)
     }
 
     /// A value from a typed vector.
@@ -363,10 +449,19 @@ impl Value {
         Value::new(Shape::scalar(), Buffer::filled(s.dtype(), 1, s))
     }
 
-    /// A value of `shape` filled with `value` cast to `dtype`.
+    /// A value of `shape` filled with `value` cast to `dtype`. Panics when
+    /// the array is too large (see [`Value::try_full`]).
     pub fn full(shape: Shape, dtype: DType, value: Scalar) -> Value {
-        let n = shape.size();
-        Value::new(shape, Buffer::filled(dtype, n, value))
+        Value::try_full("full", shape, dtype, value).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `full`, returning an error naming `op` and the shape when the array
+    /// is too large to address or its memory cannot be had.
+    pub fn try_full(op: &str, shape: Shape, dtype: DType, value: Scalar) -> Result<Value> {
+        let n = shape.try_len(op, dtype)?;
+        let buf = Buffer::try_filled(dtype, n, value)
+            .map_err(|e| Error::invalid(op, format!("shape {shape}: {e}")))?;
+        Ok(Value::new(shape, buf))
     }
 
     /// The element type.
@@ -387,6 +482,11 @@ impl Value {
     /// The elements as a typed slice.
     pub fn as_slice<T: Element>(&self) -> &[T] {
         self.buf.as_slice()
+    }
+
+    /// The buffer, if no other value shares it (for an update in place).
+    pub fn unique_buf_mut(&mut self) -> Option<&mut Buffer> {
+        Arc::get_mut(&mut self.buf)
     }
 
     /// The buffer, copied first if it is shared.

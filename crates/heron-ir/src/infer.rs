@@ -4,8 +4,17 @@
 use crate::{BinaryOp, DType, Error, Op, ReduceOp, Result, Shape, UnaryOp};
 
 /// The result type of `op` applied to operands of the given types, or an error
-/// naming the op and the offending shapes or dtypes.
+/// naming the op and the offending shapes or dtypes. A result too large to
+/// address is an error here, so every shape in a graph or eager result has
+/// an element count and byte size that fit (`Shape::try_len`).
 pub fn infer(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
+    let (shape, dtype) = result_type(op, inputs)?;
+    shape.try_len(op_name(op), dtype)?;
+    Ok((shape, dtype))
+}
+
+/// `infer`'s rule for each op, before the size check.
+fn result_type(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
     let arity = |n: usize| -> Result<()> {
         if inputs.len() == n {
             Ok(())
@@ -109,7 +118,7 @@ pub fn infer(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
         }
         Op::Reshape(target) => {
             arity(1)?;
-            if inputs[0].0.size() != target.size() {
+            if Some(inputs[0].0.size()) != target.checked_size() {
                 return Err(Error::invalid(
                     "reshape",
                     format!("cannot reshape {} into {target}", inputs[0].0),
@@ -210,7 +219,9 @@ pub fn infer(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
                         format!("dtypes differ: {dtype} and {d} (promote first)"),
                     ));
                 }
-                total += s[*axis];
+                total = usize::checked_add(total, s[*axis]).ok_or_else(|| {
+                    Error::invalid("concatenate", "the result is too large to address")
+                })?;
             }
             let mut dims = first.to_vec();
             dims[*axis] = total;

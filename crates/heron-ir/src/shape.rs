@@ -1,5 +1,6 @@
 //! Shapes, NumPy broadcasting and axis normalisation.
 
+use crate::{DType, Error, Result};
 use smallvec::SmallVec;
 use std::fmt;
 use std::ops::Deref;
@@ -24,9 +25,31 @@ impl Shape {
         self.0.len()
     }
 
-    /// Number of elements (1 for a 0-d shape).
+    /// Number of elements (1 for a 0-d shape). Panics when the count does
+    /// not fit in `usize`: every shape that reaches a buffer or a graph has
+    /// been checked by [`Shape::try_len`] first, so this cannot happen there.
     pub fn size(&self) -> usize {
-        self.0.iter().product()
+        self.checked_size()
+            .unwrap_or_else(|| panic!("shape {self} has more elements than a usize can count"))
+    }
+
+    /// Number of elements, or `None` when the product overflows `usize`.
+    pub fn checked_size(&self) -> Option<usize> {
+        self.0.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
+    }
+
+    /// The element count of an array of this shape and `dtype`, or an error
+    /// naming `op` when its bytes could not be addressed (more than
+    /// `isize::MAX`, the most any Rust allocation may hold).
+    pub fn try_len(&self, op: &str, dtype: DType) -> Result<usize> {
+        let len = self.checked_size();
+        match len.and_then(|n| n.checked_mul(dtype.size())) {
+            Some(bytes) if bytes <= isize::MAX as usize => Ok(len.unwrap_or(0)),
+            _ => Err(Error::invalid(
+                op,
+                format!("an array of shape {self} and dtype {dtype} is too large to address"),
+            )),
+        }
     }
 
     /// Row-major strides, in elements.

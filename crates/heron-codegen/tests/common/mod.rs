@@ -28,7 +28,7 @@ pub fn run_executable(exe: &Executable, params: &[Value]) -> Vec<Value> {
         .iter()
         .map(|(s, d)| Buffer::zeroed(*d, s.size()))
         .collect();
-    let ptrs: Vec<*const u8> = params.iter().map(|v| v.buf.as_ptr()).collect();
+    let ptrs: Vec<*const u8> = params.iter().map(|v| v.buf().as_ptr()).collect();
     let optrs: Vec<*mut u8> = outs.iter_mut().map(|b| b.as_mut_ptr()).collect();
     // SAFETY: params match the executable's parameter types (eval checks the
     // same values), outputs are fresh buffers of the output types.
@@ -97,10 +97,10 @@ pub fn ulps(a: f64, b: f64, single: bool) -> u64 {
 /// Asserts two values are equal: same shape and dtype, same elements (bits
 /// for floats, NaN matching NaN) or within `tol`.
 pub fn assert_close(what: &str, got: &Value, want: &Value, tol: Tol, scale: &[f64]) {
-    assert_eq!(got.shape, want.shape, "{what}: shape");
+    assert_eq!(got.shape(), want.shape(), "{what}: shape");
     assert_eq!(got.dtype(), want.dtype(), "{what}: dtype");
-    for i in 0..got.buf.len() {
-        let (g, w) = (got.buf.get(i), want.buf.get(i));
+    for i in 0..got.buf().len() {
+        let (g, w) = (got.buf().get(i), want.buf().get(i));
         let ok = match (g, w, tol) {
             (Scalar::F32(a), Scalar::F32(b), Tol::Exact) => {
                 a.to_bits() == b.to_bits() || a.is_nan() && b.is_nan()

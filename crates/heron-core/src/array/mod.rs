@@ -75,7 +75,7 @@ impl Array {
 
     pub(crate) fn shape_ref(&self) -> &Shape {
         match &self.repr {
-            Repr::Concrete(v) => &v.shape,
+            Repr::Concrete(v) => v.shape(),
             Repr::Traced(t) => &t.shape,
         }
     }
@@ -139,9 +139,9 @@ impl Array {
     pub fn item<T: Element>(&self) -> T {
         let v = self.try_value("item").unwrap_or_else(|e| panic!("{e}"));
         assert!(
-            v.shape.size() == 1,
+            v.shape().size() == 1,
             "item: can only convert an array of size 1, not shape {}",
-            v.shape
+            v.shape()
         );
         assert!(
             T::DTYPE == v.dtype(),
@@ -154,7 +154,7 @@ impl Array {
 
     /// The element at a flat (row-major) index as a `Scalar`.
     pub fn get_flat(&self, index: usize) -> Scalar {
-        self.value().buf.get(index)
+        self.value().buf().get(index)
     }
 }
 
@@ -172,7 +172,7 @@ pub fn apply(op: Op, inputs: &[&Array]) -> Result<Array> {
         })
         .collect();
     let types: SmallVec<[(&Shape, DType); 4]> =
-        values.iter().map(|v| (&v.shape, v.dtype())).collect();
+        values.iter().map(|v| (v.shape(), v.dtype())).collect();
     let (shape, dtype) = heron_ir::infer(&op, &types)?;
     let value = heron_ir::eval_op(&op, &values, &shape, dtype)?;
     Ok(Array::from_value(value))

@@ -35,9 +35,9 @@ fn hash_consts(h: &mut blake3::Hasher, g: &Graph) {
     for value in g.consts.values() {
         field(
             h,
-            heron_ir::type_text(&value.shape, value.dtype()).as_bytes(),
+            heron_ir::type_text(value.shape(), value.dtype()).as_bytes(),
         );
-        field(h, value.buf.bytes());
+        field(h, value.buf().bytes());
     }
     for node in g.nodes.values() {
         match &node.op {

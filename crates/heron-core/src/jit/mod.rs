@@ -97,8 +97,11 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
     /// Calls the function. On error, no Variable has changed.
     pub fn try_call(&self, args: impl IntoArgs<A>) -> Result<R> {
         let args = args.into_arg_list();
-        if args.iter().any(Array::is_traced) {
-            // Called while tracing another function: inline, as JAX does.
+        if trace::is_active() {
+            // Called while another function is traced: inline, as JAX does,
+            // whether or not an argument is traced, so that random draws
+            // and Variable writes inside happen on every call of the outer
+            // function rather than once at its trace time.
             return catch::catching(|| (self.f)(A::from_arrays(args)));
         }
         let entry = self.entry_for(&args)?;
@@ -242,7 +245,7 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
 fn concrete(a: &Array) -> &Value {
     match &a.repr {
         Repr::Concrete(v) => v,
-        Repr::Traced(_) => unreachable!("traced arguments are inlined before this point"),
+        Repr::Traced(_) => unreachable!("a traced argument implies an active trace, inlined above"),
     }
 }
 

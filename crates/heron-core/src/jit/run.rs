@@ -30,12 +30,12 @@ pub(crate) fn run(entry: &Entry, args: &[&Value]) -> Result<SmallVec<[Array; 6]>
         .collect();
     for (slot, guard) in guards.iter().enumerate() {
         let (shape, dtype) = &entry.var_types[slot];
-        if &guard.shape != shape || guard.dtype() != *dtype {
+        if guard.shape() != shape || guard.dtype() != *dtype {
             return Err(Error::Variable(format!(
                 "{} changed type from {dtype}{shape} to {}{} since it was traced",
                 entry.vars[slot].id(),
                 guard.dtype(),
-                guard.shape
+                guard.shape()
             )));
         }
     }
@@ -60,7 +60,7 @@ pub(crate) fn run(entry: &Entry, args: &[&Value]) -> Result<SmallVec<[Array; 6]>
             OutputRole::Result(_) => results.push(Array::from_value(value)),
             OutputRole::VarWrite(s) => {
                 let guard = &mut guards[s as usize];
-                if !Arc::ptr_eq(&guard.buf, &value.buf) {
+                if !Arc::ptr_eq(guard.buf(), value.buf()) {
                     **guard = value;
                 }
             }
@@ -81,8 +81,8 @@ fn run_native(
         .params
         .iter()
         .map(|&(_, role)| match role {
-            ParamRole::Arg(i) => args[i as usize].buf.as_ptr(),
-            ParamRole::Var(s) => guards[s as usize].buf.as_ptr(),
+            ParamRole::Arg(i) => args[i as usize].buf().as_ptr(),
+            ParamRole::Var(s) => guards[s as usize].buf().as_ptr(),
         })
         .collect();
     let mut fresh: SmallVec<[Option<Buffer>; 4]> = SmallVec::new();
@@ -103,9 +103,9 @@ fn run_native(
                     .any(|&(out, p)| out == j && graph.params[p].1 == var);
                 let unread = graph.params.iter().all(|&(_, role)| role != var);
                 let guard = &mut guards[s as usize];
-                let same_type = guard.shape == n.shape && guard.buf.dtype() == n.dtype;
+                let same_type = *guard.shape() == n.shape && guard.buf().dtype() == n.dtype;
                 if (aliasable || unread) && same_type {
-                    Arc::get_mut(&mut guard.buf)
+                    guard.unique_buf_mut()
                 } else {
                     None
                 }

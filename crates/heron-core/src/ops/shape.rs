@@ -112,11 +112,12 @@ fn resolve_shape(from: &Shape, shape: &[isize]) -> Result<Shape> {
             format!("{shape:?} may hold one -1 and otherwise non-negative extents"),
         ));
     }
-    let known: usize = shape
+    // Checked: a product that wrapped around could match `from`'s size.
+    let known = shape
         .iter()
         .filter(|&&d| d >= 0)
-        .map(|&d| d as usize)
-        .product();
+        .try_fold(1usize, |n, &d| n.checked_mul(d as usize))
+        .ok_or_else(err)?;
     let mut dims: Vec<usize> = shape.iter().map(|&d| d.max(0) as usize).collect();
     if let Some(&i) = unknown.first() {
         if known == 0 || !from.size().is_multiple_of(known) {
@@ -124,10 +125,11 @@ fn resolve_shape(from: &Shape, shape: &[isize]) -> Result<Shape> {
         }
         dims[i] = from.size() / known;
     }
-    if dims.iter().product::<usize>() != from.size() {
+    let dims = Shape::from(dims);
+    if dims.checked_size() != Some(from.size()) {
         return Err(err());
     }
-    Ok(dims.into())
+    Ok(dims)
 }
 
 /// `x` with another shape (see [`Array::reshape`]).

@@ -25,8 +25,12 @@ fn check_traced(inputs: &[Array], f: impl Fn(&[Array]) -> Vec<Array>) {
     assert_eq!(values.len(), eager.len());
     for (i, (v, e)) in values.iter().zip(&eager).enumerate() {
         let e = e.value();
-        assert_eq!((&v.shape, v.dtype()), (&e.shape, e.dtype()), "result {i}");
-        assert_eq!(v.buf.bytes(), e.buf.bytes(), "result {i}: {v:?} vs {e:?}");
+        assert_eq!((v.shape(), v.dtype()), (e.shape(), e.dtype()), "result {i}");
+        assert_eq!(
+            v.buf().bytes(),
+            e.buf().bytes(),
+            "result {i}: {v:?} vs {e:?}"
+        );
     }
 }
 

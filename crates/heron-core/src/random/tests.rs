@@ -10,7 +10,7 @@ use heron_ir::{DType, OutputRole, ParamRole, Shape, Value};
 fn values(arrays: &[Array]) -> Vec<Vec<u8>> {
     arrays
         .iter()
-        .map(|a| a.value().buf.bytes().to_vec())
+        .map(|a| a.value().buf().bytes().to_vec())
         .collect()
 }
 

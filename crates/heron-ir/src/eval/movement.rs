@@ -17,10 +17,7 @@ pub(super) fn broadcast_to(x: &Value, target: &Shape) -> Value {
 
 /// The same elements viewed with another shape of the same size.
 pub(super) fn reshape(x: &Value, target: &Shape) -> Value {
-    Value {
-        shape: target.clone(),
-        buf: x.buf.clone(),
-    }
+    x.reshaped(target.clone())
 }
 
 /// Axis `i` of the result is axis `perm[i]` of `x`.
