@@ -119,20 +119,45 @@ pub fn scalar<T: Element>(x: T) -> Array {
     Array::from_value(Value::scalar(x.to_scalar()))
 }
 
-/// An array of `shape` filled with `value` cast to `dtype`.
+/// An array of `shape` filled with `value` cast to `dtype`. Panics when the
+/// array is too large to address or allocate (see [`try_full`]).
 pub fn full(shape: &[usize], value: impl WeakScalar, dtype: DType) -> Array {
-    Array::from_value(Value::full(Shape::new(shape), dtype, value.to_scalar()))
+    or_panic(try_full(shape, value, dtype))
 }
 
-/// An array of zeros.
+/// `full`, returning an error naming the op and the shape when the array is
+/// too large to address or its memory cannot be had.
+pub fn try_full(shape: &[usize], value: impl WeakScalar, dtype: DType) -> Result<Array> {
+    filled("full", shape, dtype, value.to_scalar())
+}
+
+/// An array of zeros. Panics when it is too large (see [`try_zeros`]).
 pub fn zeros(shape: &[usize], dtype: DType) -> Array {
-    let n = Shape::new(shape).size();
-    Array::from_value(Value::new(Shape::new(shape), Buffer::zeroed(dtype, n)))
+    or_panic(try_zeros(shape, dtype))
 }
 
-/// An array of ones.
+/// `zeros`, returning an error when the array is too large.
+pub fn try_zeros(shape: &[usize], dtype: DType) -> Result<Array> {
+    let shape = Shape::new(shape);
+    let n = shape.try_len("zeros", dtype)?;
+    let buf = Buffer::try_zeroed(dtype, n)
+        .map_err(|e| Error::invalid("zeros", format!("shape {shape}: {e}")))?;
+    Ok(Array::from_value(Value::new(shape, buf)))
+}
+
+/// An array of ones. Panics when it is too large (see [`try_ones`]).
 pub fn ones(shape: &[usize], dtype: DType) -> Array {
-    Array::from_value(Value::full(Shape::new(shape), dtype, Scalar::one(dtype)))
+    or_panic(try_ones(shape, dtype))
+}
+
+/// `ones`, returning an error when the array is too large.
+pub fn try_ones(shape: &[usize], dtype: DType) -> Result<Array> {
+    filled("ones", shape, dtype, Scalar::one(dtype))
+}
+
+/// An array of `shape` holding `value` (cast to `dtype`), built by `op`.
+fn filled(op: &str, shape: &[usize], dtype: DType, value: Scalar) -> Result<Array> {
+    Value::try_full(op, Shape::new(shape), dtype, value).map(Array::from_value)
 }
 
 /// Zeros of the shape and dtype of `like` (which may be traced).
@@ -157,7 +182,10 @@ fn arange_len(op: &str, start: f64, stop: f64, step: f64) -> Result<usize> {
             format!("needs finite bounds and a non-zero step, got ({start}, {stop}, {step})"),
         ));
     }
-    Ok(((stop - start) / step).ceil().max(0.0) as usize)
+    let n = ((stop - start) / step).ceil().max(0.0);
+    // `as` saturates: a count past what fits is caught by the size check.
+    let n = n as usize;
+    Shape::new(&[n]).try_len(op, DType::F32)
 }
 
 /// `[start, start + step, ...]` up to `stop` (excluded), as f32.
@@ -188,7 +216,9 @@ pub fn arange_i(start: i32, stop: i32, step: i32) -> Array {
 }
 
 /// `num` evenly spaced f32 values from `start` to `stop`, both included.
+/// Panics when `num` values are too many to allocate.
 pub fn linspace(start: f64, stop: f64, num: usize) -> Array {
+    or_panic(Shape::new(&[num]).try_len("linspace", DType::F32));
     let data: Vec<f32> = match num {
         0 => Vec::new(),
         1 => vec![start as f32],
@@ -202,9 +232,12 @@ pub fn linspace(start: f64, stop: f64, num: usize) -> Array {
     Array::from_vec(data, &[num])
 }
 
-/// The `n × n` identity matrix.
+/// The `n × n` identity matrix. Panics when it is too large to allocate.
 pub fn eye(n: usize, dtype: DType) -> Array {
-    let mut buf = Buffer::zeroed(dtype, n * n);
+    let mut buf = or_panic(Shape::new(&[n, n]).try_len("eye", dtype).and_then(|len| {
+        Buffer::try_zeroed(dtype, len)
+            .map_err(|e| Error::invalid("eye", format!("shape [{n}, {n}]: {e}")))
+    }));
     for i in 0..n {
         buf.set(i * n + i, Scalar::one(dtype));
     }

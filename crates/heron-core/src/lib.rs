@@ -22,7 +22,7 @@ pub use control::{
 pub use control::{set_temporal_fusion, temporal_fusion};
 pub use creation::{
     ArrayData, arange, arange_i, array, eye, full, full_like, linspace, ones, ones_like, scalar,
-    try_arange, try_array, zeros, zeros_like,
+    try_arange, try_array, try_full, try_ones, try_zeros, zeros, zeros_like,
 };
 pub use heron_ir::{DType, Error, Result, Scalar, Shape};
 pub use jit::{
