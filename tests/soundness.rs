@@ -126,3 +126,84 @@ fn nested_jit_without_traced_arguments_writes_its_variable_on_every_call() {
     }
     assert_eq!(count.value().item::<i32>(), 3);
 }
+
+// --- Locks and rayon ------------------------------------------------------
+
+/// Runs `work` on a thread of its own and fails if it has not finished
+/// within `secs` seconds (a deadlock would otherwise hang the test run).
+fn finishes_within<T: Send + 'static>(secs: u64, work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(work()).ok());
+    rx.recv_timeout(std::time::Duration::from_secs(secs))
+        .expect("the calls did not finish: deadlock")
+}
+
+#[test]
+fn calls_from_a_rayon_pool_sharing_a_parameter_and_default_always_finish() {
+    use rayon::prelude::*;
+    // Large enough that each call splits its kernels into parallel chunks.
+    const N: usize = 1 << 20;
+    let w = Parameter::new(hn::full(&[N], 0.5, DType::F32));
+    let f = Arc::new(hn::jit({
+        let w = w.clone();
+        move |x: Array| {
+            let u = hn::random::uniform(0.0, 1.0, &[N]);
+            ((&x * &w.value() + &u).sum(), u.slice(s![0..8]))
+        }
+    }));
+    let results = finishes_within(120, move || {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        let x = hn::ones(&[N], DType::F32);
+        pool.install(|| {
+            (0..48)
+                .into_par_iter()
+                .map(|_| f.call(&x))
+                .collect::<Vec<(Array, Array)>>()
+        })
+    });
+    // Each call drew fresh numbers from DEFAULT: no two draws are the same.
+    let mut draws: Vec<Vec<u64>> = results.iter().map(|(_, u)| bits(u)).collect();
+    draws.sort_unstable();
+    draws.dedup();
+    assert_eq!(draws.len(), results.len());
+    for (sum, _) in results {
+        let s = sum.item::<f32>();
+        assert!((s - N as f32).abs() < N as f32 * 0.01, "{s}");
+    }
+}
+
+#[test]
+fn calls_sharing_a_written_variable_from_rayon_and_plain_threads_always_finish() {
+    use rayon::prelude::*;
+    const N: usize = 1 << 20;
+    let v = Variable::new(hn::zeros(&[N], DType::F32));
+    let step = Arc::new(hn::jit({
+        let v = v.clone();
+        move |x: Array| {
+            v.set(&v.value() + &x);
+            v.value().sum()
+        }
+    }));
+    let plain = {
+        let step = step.clone();
+        std::thread::spawn(move || {
+            let x = hn::ones(&[N], DType::F32);
+            for _ in 0..16 {
+                step.call(&x);
+            }
+        })
+    };
+    let pooled = step.clone();
+    finishes_within(120, move || {
+        let x = hn::ones(&[N], DType::F32);
+        (0..32).into_par_iter().for_each(|_| {
+            pooled.call(&x);
+        });
+    });
+    plain.join().unwrap();
+    // Calls are serialised on the Variable: no update is lost.
+    assert_eq!(v.value().to_vec::<f32>()[N - 1], 48.0);
+}

@@ -365,7 +365,7 @@ unsafe fn launch(
     grain: usize,
 ) {
     let work = n.saturating_mul(per_index);
-    if work < PARALLEL_WORK || rayon::current_num_threads() < 2 {
+    if work < PARALLEL_WORK || !crate::parallel::may_fork() {
         // SAFETY: guaranteed by the caller.
         unsafe { f(args.as_ptr(), 0, n as u64) };
         return;

@@ -339,7 +339,11 @@ impl Driver {
         let f = self.code.function(t.func);
         let base = frame.as_ptr() as usize;
         let chunks = t.size.div_ceil(t.chunk);
-        let parts = (rayon::current_num_threads() * 4).min(chunks).max(1);
+        let parts = if crate::parallel::may_fork() {
+            (rayon::current_num_threads() * 4).min(chunks).max(1)
+        } else {
+            1
+        };
         let per = chunks.div_ceil(parts) * t.chunk;
         // SAFETY: the ranges are disjoint; the temporal driver only reads the
         // frame and writes the elements of its range of every element-wise
@@ -463,7 +467,7 @@ extern "C" fn launch(f: u64, args: u64, n: u64) {
     // for the run.
     let f = unsafe { std::mem::transmute::<usize, crate::module::KernelFn>(f as usize) };
     let per = LAUNCH_RANGE;
-    let parts = if rayon::current_num_threads() < 2 {
+    let parts = if !crate::parallel::may_fork() {
         1
     } else {
         n.div_ceil(per)

@@ -20,6 +20,7 @@ mod frame;
 mod helpers;
 mod lower;
 mod module;
+mod parallel;
 mod row_blocks;
 pub mod vmath;
 
@@ -31,8 +32,11 @@ use heron_ir::plan::Step;
 use heron_ir::{Graph, Result};
 
 /// Fuses `graph` and compiles every kernel to native code. A failure is an
-/// `Error::Compile` (never undefined behaviour).
+/// `Error::Compile` (never undefined behaviour). The graph is verified first,
+/// in every build: the addresses the code computes trust its recorded shapes
+/// (a graph's fields are public, so a hand-built one may lie).
 pub fn compile(graph: &Graph) -> Result<Executable> {
+    heron_ir::verify::verify(graph).map_err(|e| heron_ir::Error::Compile(e.to_string()))?;
     compile_plan(graph, heron_ir::passes::fuse::fuse(graph))
 }
 

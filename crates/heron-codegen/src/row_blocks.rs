@@ -124,7 +124,7 @@ pub(crate) unsafe fn run(
         .iter()
         .map(|k| k.launch_size() * work_per_index(k))
         .sum();
-    if work < PARALLEL_WORK || rayon::current_num_threads() < 2 {
+    if work < PARALLEL_WORK || !crate::parallel::may_fork() {
         run_blocks(0..blocks);
         return;
     }

@@ -159,6 +159,11 @@ impl Variable {
     pub(crate) fn lock(&self) -> parking_lot::MutexGuard<'_, Value> {
         self.inner.value.lock()
     }
+
+    /// `lock`, or `None` at once when another thread holds the lock.
+    pub(crate) fn try_lock(&self) -> Option<parking_lot::MutexGuard<'_, Value>> {
+        self.inner.value.try_lock()
+    }
 }
 
 impl From<&Variable> for Array {

@@ -95,7 +95,13 @@ mod pool {
 /// A contiguous, 64-byte aligned block of elements of one dtype.
 ///
 /// Bool elements are stored as one byte holding exactly 0 or 1, so the bytes
-/// are always a valid `[bool]`.
+/// are always a valid `[bool]`. Safe code outside heron-ir writes elements
+/// only through typed slices, never raw bytes:
+///
+/// ```compile_fail
+/// let mut b = heron_ir::Buffer::zeroed(heron_ir::DType::Bool, 1);
+/// b.bytes_mut()[0] = 2; // would make an invalid bool
+/// ```
 pub struct Buffer {
     dtype: DType,
     len: usize,
@@ -396,7 +402,19 @@ impl std::fmt::Debug for Buffer {
 ///
 /// **Invariant** (compiled code relies on it): `buf.len() == shape.size()`.
 /// The fields are private so that only the checked constructors establish
-/// it, and only the checked mutators change it.
+/// it, and only the checked mutators change it:
+///
+/// ```compile_fail
+/// use heron_ir::{Buffer, DType, Shape, Value};
+/// // A shape of 4 over a buffer of 1 element cannot be written down.
+/// let v = Value { shape: Shape::new(&[4]), buf: std::sync::Arc::new(Buffer::zeroed(DType::F32, 1)) };
+/// ```
+///
+/// ```
+/// use heron_ir::{Buffer, DType, Shape, Value};
+/// let short = std::sync::Arc::new(Buffer::zeroed(DType::F32, 1));
+/// assert!(Value::try_from_shared(Shape::new(&[4]), short).is_err());
+/// ```
 #[derive(Clone, Debug)]
 pub struct Value {
     /// The extents.

@@ -29,6 +29,9 @@ pub(crate) struct Entry {
     pub(crate) var_types: Vec<(Shape, DType)>,
     /// Slots in ascending variable id: the order locks are taken in.
     pub(crate) lock_order: Vec<usize>,
+    /// By slot: whether the code writes the Variable (locked for the call)
+    /// or only reads it (read from a snapshot).
+    pub(crate) written: Vec<bool>,
     /// The traced graph.
     pub(crate) traced: Graph,
     /// The graph after the optimisation passes (what runs).
@@ -83,6 +86,12 @@ impl Entry {
             .iter()
             .filter(|(_, r)| matches!(r, heron_ir::OutputRole::Result(_)))
             .count();
+        let mut written = vec![false; vars.len()];
+        for &(_, role) in &optimized.outputs {
+            if let heron_ir::OutputRole::VarWrite(slot) = role {
+                written[slot as usize] = true;
+            }
+        }
         Ok(Entry {
             signature: args
                 .iter()
@@ -91,6 +100,7 @@ impl Entry {
             vars,
             var_types,
             lock_order,
+            written,
             traced: traced.graph,
             optimized,
             exe,

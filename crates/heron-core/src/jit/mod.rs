@@ -6,6 +6,7 @@ mod backend;
 mod cache;
 mod catch;
 mod inspect;
+mod locks;
 mod options;
 mod run;
 

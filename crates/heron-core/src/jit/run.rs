@@ -1,8 +1,9 @@
-//! Running a cache entry: lock the Variables (in id order), pass argument and
-//! variable buffers to the compiled code, allocate results, and write
-//! Variables back — in place when the code reads each element only at the
-//! index it writes (or never reads the old value), otherwise into a fresh
-//! buffer that is swapped in.
+//! Running a cache entry: take the Variables (`locks`: written ones locked
+//! in id order, read-only ones snapshotted), check every buffer against the
+//! types the code was compiled for, pass argument and variable buffers to
+//! the compiled code, allocate results, and write Variables back — in place
+//! when the code reads each element only at the index it writes (or never
+//! reads the old value), otherwise into a fresh buffer that is swapped in.
 //!
 //! A call that fails leaves every Variable as it was: new values are only
 //! stored after the code returned successfully, and in-place updates are only
@@ -10,32 +11,23 @@
 //! (`Executable::can_fail_midway`).
 
 use super::cache::Entry;
+use super::locks::{self, Held};
 use crate::Array;
-use heron_ir::{Buffer, Error, OutputRole, ParamRole, Result, Value};
-use parking_lot::MutexGuard;
+use heron_ir::{Buffer, DType, Error, OutputRole, ParamRole, Result, Shape, Value};
 use smallvec::SmallVec;
 use std::sync::Arc;
 
 /// Runs `entry` on concrete argument values and returns the results.
 pub(crate) fn run(entry: &Entry, args: &[&Value]) -> Result<SmallVec<[Array; 6]>> {
-    // Take the locks in ascending id order; keep the guards by slot.
-    let mut guards: SmallVec<[Option<MutexGuard<'_, Value>>; 8]> =
-        (0..entry.vars.len()).map(|_| None).collect();
-    for &slot in &entry.lock_order {
-        guards[slot] = Some(entry.vars[slot].lock());
-    }
-    let mut guards: SmallVec<[MutexGuard<'_, Value>; 8]> = guards
-        .into_iter()
-        .map(|g| g.expect("every slot is locked"))
-        .collect();
-    for (slot, guard) in guards.iter().enumerate() {
+    let mut held = locks::acquire(entry);
+    for (slot, value) in held.iter().enumerate() {
         let (shape, dtype) = &entry.var_types[slot];
-        if guard.shape() != shape || guard.dtype() != *dtype {
+        if value.shape() != shape || value.dtype() != *dtype {
             return Err(Error::Variable(format!(
                 "{} changed type from {dtype}{shape} to {}{} since it was traced",
                 entry.vars[slot].id(),
-                guard.dtype(),
-                guard.shape()
+                value.dtype(),
+                value.shape()
             )));
         }
     }
@@ -45,28 +37,72 @@ pub(crate) fn run(entry: &Entry, args: &[&Value]) -> Result<SmallVec<[Array; 6]>
             let params: Vec<Value> = graph
                 .params
                 .iter()
-                .map(|&(_, role)| match role {
-                    ParamRole::Arg(i) => args[i as usize].clone(),
-                    ParamRole::Var(s) => (*guards[s as usize]).clone(),
-                })
+                .map(|&(_, r)| param(r, args, &held).clone())
                 .collect();
             heron_ir::eval(graph, &params)?.into_iter().collect()
         }
-        Some(exe) => run_native(exe, graph, args, &mut guards)?,
+        Some(exe) => {
+            let params: SmallVec<[*const u8; 8]> = {
+                let values: SmallVec<[&Value; 8]> = graph
+                    .params
+                    .iter()
+                    .map(|&(_, r)| param(r, args, &held))
+                    .collect();
+                check_buffers(exe.param_types(), &values)?;
+                values.iter().map(|v| v.buf().as_ptr()).collect()
+            };
+            run_native(exe, graph, &params, &mut held)?
+        }
     };
     let mut results = SmallVec::new();
     for (value, &(_, role)) in outputs.into_iter().zip(&graph.outputs) {
         match role {
             OutputRole::Result(_) => results.push(Array::from_value(value)),
-            OutputRole::VarWrite(s) => {
-                let guard = &mut guards[s as usize];
-                if !Arc::ptr_eq(guard.buf(), value.buf()) {
-                    **guard = value;
+            OutputRole::VarWrite(s) => match &mut held[s as usize] {
+                Held::Locked(guard) => {
+                    if !Arc::ptr_eq(guard.buf(), value.buf()) {
+                        **guard = value;
+                    }
                 }
-            }
+                Held::Snapshot(_) => unreachable!("written Variables are locked"),
+            },
         }
     }
     Ok(results)
+}
+
+/// The value a graph parameter of `role` is bound to.
+fn param<'v>(role: ParamRole, args: &[&'v Value], held: &'v [Held<'_>]) -> &'v Value {
+    match role {
+        ParamRole::Arg(i) => args[i as usize],
+        ParamRole::Var(s) => &held[s as usize],
+    }
+}
+
+/// Checks, once per call at the boundary to native code, that every buffer
+/// holds exactly the elements and dtype the code was compiled for: the code
+/// trusts this for every address it computes.
+fn check_buffers(types: &[(Shape, DType)], params: &[&Value]) -> Result<()> {
+    if types.len() != params.len() {
+        return Err(Error::invalid(
+            "jit",
+            format!("{} buffers for {} parameters", params.len(), types.len()),
+        ));
+    }
+    for (i, ((shape, dtype), value)) in types.iter().zip(params).enumerate() {
+        let buf = value.buf();
+        if buf.dtype() != *dtype || Some(buf.len()) != shape.checked_size() {
+            return Err(Error::invalid(
+                "jit",
+                format!(
+                    "parameter {i} holds {} elements of {}, the code expects {dtype}{shape}",
+                    buf.len(),
+                    buf.dtype()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Runs native code; returns the output values (a Variable updated in place
@@ -74,17 +110,9 @@ pub(crate) fn run(entry: &Entry, args: &[&Value]) -> Result<SmallVec<[Array; 6]>
 fn run_native(
     exe: &heron_codegen::Executable,
     graph: &heron_ir::Graph,
-    args: &[&Value],
-    guards: &mut [MutexGuard<'_, Value>],
+    params: &[*const u8],
+    held: &mut [Held<'_>],
 ) -> Result<SmallVec<[Value; 2]>> {
-    let params: SmallVec<[*const u8; 8]> = graph
-        .params
-        .iter()
-        .map(|&(_, role)| match role {
-            ParamRole::Arg(i) => args[i as usize].buf().as_ptr(),
-            ParamRole::Var(s) => guards[s as usize].buf().as_ptr(),
-        })
-        .collect();
     let mut fresh: SmallVec<[Option<Buffer>; 4]> = SmallVec::new();
     let mut out_ptrs: SmallVec<[*mut u8; 8]> = SmallVec::new();
     let in_place_allowed = !exe.can_fail_midway();
@@ -102,12 +130,15 @@ fn run_native(
                     .iter()
                     .any(|&(out, p)| out == j && graph.params[p].1 == var);
                 let unread = graph.params.iter().all(|&(_, role)| role != var);
-                let guard = &mut guards[s as usize];
-                let same_type = *guard.shape() == n.shape && guard.buf().dtype() == n.dtype;
-                if (aliasable || unread) && same_type {
-                    guard.unique_buf_mut()
-                } else {
-                    None
+                match &mut held[s as usize] {
+                    Held::Locked(guard)
+                        if (aliasable || unread)
+                            && *guard.shape() == n.shape
+                            && guard.dtype() == n.dtype =>
+                    {
+                        guard.unique_buf_mut()
+                    }
+                    _ => None,
                 }
             }
             _ => None,
@@ -119,20 +150,22 @@ fn run_native(
             }
             None => {
                 // The executable writes every element of every output.
-                let mut buf = Buffer::for_overwrite(n.dtype, n.shape.size());
+                let mut buf = Buffer::try_for_overwrite(n.dtype, n.shape.size())?;
                 out_ptrs.push(buf.as_mut_ptr());
                 fresh.push(Some(buf));
             }
         }
     }
-    // SAFETY: every param pointer comes from a live buffer of the type the
-    // graph declares (arguments were matched against the entry's signature,
-    // variables checked under their locks, which are held until we return);
-    // every output pointer is a distinct writable buffer of the declared
-    // type: either freshly allocated here, or a Variable's buffer that we own
-    // exclusively (`Arc::get_mut` succeeded, the lock is held) and that the
-    // executable declared aliasable with that very parameter or never reads.
-    unsafe { exe.run(&params, &out_ptrs)? };
+    // SAFETY: every param pointer comes from a live buffer whose dtype and
+    // length `check_buffers` matched against the types the code was compiled
+    // for; the buffers stay alive until we return (arguments are borrowed,
+    // written Variables locked, read-only ones held by their snapshots).
+    // Every output pointer is a distinct writable buffer of the declared
+    // type: either freshly allocated here, or a written Variable's buffer
+    // that we own exclusively (its lock is held and `unique_buf_mut` found
+    // no other reference, not even a snapshot) and that the executable
+    // declared aliasable with that very parameter or never reads.
+    unsafe { exe.run(params, &out_ptrs)? };
     Ok(graph
         .outputs
         .iter()
@@ -141,7 +174,7 @@ fn run_native(
             let shape = graph.node(node).shape.clone();
             match (buf, role) {
                 (Some(buf), _) => Value::new(shape, buf),
-                (None, OutputRole::VarWrite(s)) => (*guards[s as usize]).clone(),
+                (None, OutputRole::VarWrite(s)) => (*held[s as usize]).clone(),
                 (None, OutputRole::Result(_)) => unreachable!("results are never in place"),
             }
         })
