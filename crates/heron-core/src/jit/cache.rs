@@ -70,6 +70,7 @@ impl Entry {
                 args,
                 &traced.graph,
                 &optimized,
+                options.fast_math,
             )?),
             super::Backend::Interpreter => None,
         };
