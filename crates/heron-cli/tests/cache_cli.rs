@@ -223,12 +223,21 @@ fn verify_reports_foreign_entries_instead_of_deleting() {
             out.contains("not trusted, left in place: owned by uid 65534, not by uid 0"),
             "{out}"
         );
-        assert!(out.contains("2 not trusted and left in place, 0 damaged"), "{out}");
+        assert!(
+            out.contains("2 not trusted and left in place, 0 damaged"),
+            "{out}"
+        );
     } else {
-        assert!(out.contains("1 not trusted and left in place, 0 damaged"), "{out}");
+        assert!(
+            out.contains("1 not trusted and left in place, 0 damaged"),
+            "{out}"
+        );
     }
     let out = stdout(&mut cache(dir.path(), &["ls"]), 1);
-    assert!(out.contains("not trusted: writable by other users"), "{out}");
+    assert!(
+        out.contains("not trusted: writable by other users"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -267,7 +276,10 @@ fn ls_and_verify_show_entries_of_another_build_as_stale() {
     assert_eq!(entry["loadable"], false);
     assert_eq!(entry["status"], "stale");
     let out = stdout(&mut cache(dir.path(), &["show", &key[..8]]), 0);
-    assert!(out.contains("stale: written by another heron build"), "{out}");
+    assert!(
+        out.contains("stale: written by another heron build"),
+        "{out}"
+    );
 
     let out = stdout(&mut cache(dir.path(), &["verify"]), 0);
     assert!(

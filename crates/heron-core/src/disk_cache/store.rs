@@ -186,7 +186,20 @@ impl Store {
             Err(e) if is_link_refusal(&e) => {
                 return Err(Unusable::Untrusted("a symbolic link".into()));
             }
-            Err(e) => return Err(Unusable::Corrupt(format!("unreadable: {e}"))),
+            Err(e) => {
+                // A file of another user's may be unreadable to this one:
+                // that makes it foreign, not damaged.
+                return Err(
+                    match fs::symlink_metadata(&path)
+                        .ok()
+                        .as_ref()
+                        .and_then(not_a_private_file)
+                    {
+                        Some(why) => Unusable::Untrusted(why),
+                        None => Unusable::Corrupt(format!("unreadable: {e}")),
+                    },
+                );
+            }
         };
         let meta = file
             .metadata()
@@ -350,8 +363,12 @@ impl Store {
         if !matches!(self.inspect(key), Err(Unusable::Corrupt(_))) {
             return Ok(false);
         }
-        self.remove(key)?;
-        Ok(true)
+        let ours = fs::symlink_metadata(self.entry_path(key))
+            .is_ok_and(|meta| not_a_private_file(&meta).is_none());
+        if ours {
+            self.remove(key)?;
+        }
+        Ok(ours)
     }
 
     /// Bytes of entry `key`'s file (0 when missing; a link is not followed).
