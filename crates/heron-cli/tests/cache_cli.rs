@@ -196,6 +196,7 @@ fn verify_reports_and_removes_damaged_entries() {
     assert!(out.contains("1 entries checked: 1 ok"), "{out}");
 }
 
+#[cfg(unix)]
 #[test]
 fn verify_reports_foreign_entries_instead_of_deleting() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};

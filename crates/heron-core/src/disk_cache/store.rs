@@ -389,11 +389,10 @@ fn open_no_follow(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
         options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
     #[cfg(not(unix))]
-    match fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            return Err(io::Error::new(io::ErrorKind::Other, LINK_REFUSED));
+    {
+        if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(io::Error::other(LINK_REFUSED));
         }
-        _ => {}
     }
     options.open(path)
 }
