@@ -163,7 +163,14 @@ fn checksum(build: &str, body: &[u8]) -> blake3::Hash {
 /// they are placed in a cache directory under `record.key`: `record.image`
 /// must hold what `heron_codegen` compiled for `record.optimized` with
 /// `record.options` on this target, or the entry must be one that can never
-/// load (another build, version, CPU or plan), as tests forge.
+/// load (another build, version, CPU or plan), as tests forge. Safe code
+/// cannot call it:
+///
+/// ```compile_fail,E0133
+/// fn forge(record: &heron_core::disk_cache::EntryRecord) -> Vec<u8> {
+///     heron_core::disk_cache::encode(record)
+/// }
+/// ```
 pub unsafe fn encode(record: &EntryRecord) -> Vec<u8> {
     let body = serde_json::to_vec(record).expect("entry records serialise");
     let hash = checksum(&record.build, &body);

@@ -45,6 +45,16 @@ pub struct Usage {
 }
 
 /// A cache directory.
+///
+/// Only heron itself writes entries (`write` is crate-private and
+/// `unsafe`), so no safe code elsewhere can put bytes in place for a later
+/// load to execute:
+///
+/// ```compile_fail,E0624
+/// fn plant(store: &heron_core::disk_cache::Store, record: &heron_core::disk_cache::EntryRecord) {
+///     let _ = store.write(record);
+/// }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Store {
     dir: PathBuf,
