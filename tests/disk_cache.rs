@@ -1,8 +1,9 @@
 //! The compile cache on disk across processes: a program run twice with the
 //! same `HERON_CACHE_DIR` loads its machine code the second time and compiles
-//! nothing, with identical results; damaged, foreign or misfiled entries are
-//! reported once, never executed, and rewritten; concurrent writers leave no
-//! torn entry; a directory other users can write to is refused; the size
+//! nothing, with identical results; damaged, misfiled, stale (another heron
+//! build, version or CPU) or untrusted (symlinked) entries are reported once
+//! with their kind, never executed, and rewritten; concurrent writers leave
+//! no torn entry; a directory other users can write to is refused; the size
 //! bound evicts.
 //!
 //! Each process is this test binary re-run on one test,
@@ -337,9 +338,10 @@ fn a_second_process_loads_from_disk_and_compiles_nothing() {
 }
 
 /// Runs the program, damages the entry of `victim` with `damage`, and
-/// checks the next run reports it once, recompiles it (with the same
-/// results) and rewrites it so that a third run loads it.
-fn check_damage(victim: &str, damage: impl FnOnce(&Store, &str), reason: &str) {
+/// checks the next run reports it once as `kind` (`corrupt`, `stale`, `not
+/// trusted`) for `reason`, recompiles it (with the same results) and
+/// rewrites it so that a third run loads it.
+fn check_damage(victim: &str, damage: impl FnOnce(&Store, &str), kind: &str, reason: &str) {
     let dir = private_dir();
     let first = run_child(Some(dir.path()), &[]);
     let store = Store::open(dir.path()).unwrap();
@@ -347,7 +349,7 @@ fn check_damage(victim: &str, damage: impl FnOnce(&Store, &str), reason: &str) {
     damage(&store, &key);
     let second = run_child(Some(dir.path()), &[]);
     let message = format!(
-        "heron: cache entry {} is corrupt ({reason}",
+        "heron: cache entry {} is {kind} ({reason}",
         heron::cache::short_key(&key)
     );
     assert_eq!(
@@ -362,7 +364,7 @@ fn check_damage(victim: &str, damage: impl FnOnce(&Store, &str), reason: &str) {
         second.stderr
     );
     assert_eq!(
-        second.stderr.matches("is corrupt").count(),
+        second.stderr.matches("; recompiling").count(),
         1,
         "{}",
         second.stderr
@@ -375,7 +377,7 @@ fn check_damage(victim: &str, damage: impl FnOnce(&Store, &str), reason: &str) {
     assert!(store.read(&key).unwrap().is_some(), "rewritten");
     let third = run_child(Some(dir.path()), &[]);
     assert_all(&third, 1, 1);
-    assert!(!third.stderr.contains("corrupt"), "{}", third.stderr);
+    assert!(!third.stderr.contains("recompiling"), "{}", third.stderr);
     assert_same_results(&first, &third);
 }
 
@@ -384,7 +386,9 @@ fn rewrite(store: &Store, key: &str, edit: impl FnOnce(&mut EntryRecord)) {
     let path = store.entry_path(key);
     let mut record = heron::cache::decode(&std::fs::read(&path).unwrap()).unwrap();
     edit(&mut record);
-    std::fs::write(&path, heron::cache::encode(&record)).unwrap();
+    // SAFETY: every edit these tests make leaves an entry that cannot load
+    // (another build, version, CPU or plan): its code is never executed.
+    std::fs::write(&path, unsafe { heron::cache::encode(&record) }).unwrap();
 }
 
 #[test]
@@ -402,6 +406,7 @@ fn a_flipped_byte_is_a_miss() {
             bytes[at] = if bytes[at] == b'0' { b'1' } else { b'0' };
             std::fs::write(&path, bytes).unwrap();
         },
+        "corrupt",
         "checksum mismatch",
     );
 }
@@ -415,6 +420,7 @@ fn a_truncated_entry_is_a_miss() {
             let bytes = std::fs::read(&path).unwrap();
             std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
         },
+        "corrupt",
         "truncated: ",
     );
 }
@@ -424,7 +430,36 @@ fn an_entry_of_another_version_is_a_miss() {
     check_damage(
         "lif_loop",
         |store, key| rewrite(store, key, |r| r.heron_version = "0.0.1".into()),
+        "stale",
         "written by heron 0.0.1",
+    );
+}
+
+#[test]
+fn stale_entry_from_another_build_is_a_miss() {
+    check_damage(
+        "lif_step",
+        |store, key| rewrite(store, key, |r| r.build = "0".repeat(64)),
+        "stale",
+        &format!(
+            "written by another heron build (000000000000), this is {}",
+            &heron::cache::BUILD[..12]
+        ),
+    );
+}
+
+#[test]
+fn a_symlinked_entry_is_never_loaded() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    check_damage(
+        "w1",
+        |store, key| {
+            let moved = elsewhere.path().join("w1.hrc");
+            std::fs::rename(store.entry_path(key), &moved).unwrap();
+            std::os::unix::fs::symlink(&moved, store.entry_path(key)).unwrap();
+        },
+        "not trusted",
+        "a symbolic link",
     );
 }
 
@@ -438,6 +473,7 @@ fn an_entry_for_another_cpu_is_a_miss() {
                 r.image.target = r.target.clone();
             })
         },
+        "stale",
         "compiled for another CPU",
     );
 }
@@ -450,6 +486,7 @@ fn an_entry_filed_under_another_key_is_a_miss() {
             let other = key_of(store, "softmax");
             std::fs::copy(store.entry_path(&other), store.entry_path(key)).unwrap();
         },
+        "corrupt",
         "it holds the entry of key ",
     );
 }
@@ -459,6 +496,7 @@ fn an_entry_whose_plan_differs_is_a_miss() {
     check_damage(
         "softmax",
         |store, key| rewrite(store, key, |r| r.image.plan_text.push_str("k9 loop")),
+        "corrupt",
         "cache: code image does not match: the fused plan differs",
     );
 }

@@ -2,17 +2,25 @@
 //! (`HERON_CACHE_DIR`, or `--dir`).
 //!
 //! - `ls [--json]`: one row per entry (short key, name, signature, kernels,
-//!   code size, compile time, hits, last use), most recently used first.
+//!   code size, compile time, hits, last use), most recently used first;
+//!   stale entries (another heron build or CPU: never loaded) say so.
 //! - `show KEY [--ir|--optimized|--clif]`: one entry (KEY may be a unique prefix).
 //! - `stats [--json]`: entries, bytes, hits, misses, time saved.
 //! - `clear`: remove every entry.
-//! - `verify`: check every entry; report and remove the damaged ones.
+//! - `verify`: check every entry and report the corrupt, stale and not
+//!   trusted ones. It deletes only corrupt entries, which are always the
+//!   current user's own private files (an entry is checked for that before
+//!   it is read). Stale entries are kept (another heron build may load
+//!   them; `clear` or the size bound removes them); entries that are links,
+//!   special files, not the user's own or writable by others are reported
+//!   and left in place (they are never loaded).
 //!
-//! Exit codes: 0 ok, 1 problems found (damaged entries), 2 bad usage or an
-//! I/O error (a missing or unreadable directory, an unknown key).
+//! Exit codes: 0 ok, 1 problems found (corrupt or not trusted entries), 2
+//! bad usage or an I/O error (a missing or unreadable directory, an unknown
+//! key).
 
 use clap::{Args, Subcommand};
-use heron::cache::{Corrupt, EntryRecord, Store, Usage, foreign, now_ms, short_key};
+use heron::cache::{EntryRecord, Store, Unusable, Usage, now_ms, short_key, stale};
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,7 +66,8 @@ enum CacheCommand {
     },
     /// Remove every entry.
     Clear,
-    /// Check every entry; report and remove the damaged ones.
+    /// Check every entry; report the corrupt, stale and not trusted ones,
+    /// and remove the corrupt ones (never an entry that is not your own).
     Verify,
 }
 
@@ -111,7 +120,7 @@ fn open(dir: Option<PathBuf>) -> anyhow::Result<Store> {
 }
 
 /// Every entry file: its key and its record, or why it cannot be read.
-fn entries(store: &Store) -> anyhow::Result<Vec<(String, Result<EntryRecord, Corrupt>)>> {
+fn entries(store: &Store) -> anyhow::Result<Vec<(String, Result<EntryRecord, Unusable>)>> {
     Ok(store
         .keys()?
         .into_iter()
@@ -152,13 +161,14 @@ fn ls(store: &Store, as_json: bool) -> anyhow::Result<Outcome> {
                     "misses": u.misses,
                     "created_ms": r.created_ms,
                     "last_used_ms": u.last_used_ms,
-                    "loadable": foreign(r).is_none(),
+                    "loadable": stale(r).is_none(),
+                    "status": if stale(r).is_none() { "ok" } else { "stale" },
+                    "reason": stale(r),
                 })
             })
-            .chain(
-                bad.iter()
-                    .map(|(key, why)| json!({"key": key, "corrupt": why.0})),
-            )
+            .chain(bad.iter().map(
+                |(key, why)| json!({"key": key, "status": why.kind(), "reason": why.reason()}),
+            ))
             .collect();
         println!("{}", serde_json::to_string_pretty(&list)?);
     } else {
@@ -179,8 +189,8 @@ fn ls(store: &Store, as_json: bool) -> anyhow::Result<Outcome> {
         let now = now_ms();
         for (r, u) in &rows {
             let mut name = r.name.clone();
-            if let Some(why) = foreign(r) {
-                name.push_str(&format!(" ({why})"));
+            if let Some(why) = stale(r) {
+                name.push_str(&format!(" (stale: {why})"));
             }
             table.push(vec![
                 r.short_key().to_string(),
@@ -195,17 +205,19 @@ fn ls(store: &Store, as_json: bool) -> anyhow::Result<Outcome> {
         }
         print_table(&table, &[3, 4, 5, 6]);
         for (key, why) in &bad {
-            println!("{}  corrupt: {why}", short_key(key));
+            println!("{}  {}: {why}", short_key(key), why.kind());
         }
         if rows.is_empty() && bad.is_empty() {
             println!("(no entries in {})", store.dir().display());
         }
     }
-    Ok(if bad.is_empty() {
-        Outcome::Ok
-    } else {
-        Outcome::Problems
-    })
+    Ok(
+        if bad.iter().all(|(_, why)| matches!(why, Unusable::Stale(_))) {
+            Outcome::Ok
+        } else {
+            Outcome::Problems
+        },
+    )
 }
 
 fn show(
@@ -220,8 +232,12 @@ fn show(
         Ok(Some(r)) => r,
         Ok(None) => anyhow::bail!("entry {} was removed", short_key(&key)),
         Err(why) => {
-            println!("{}  corrupt: {why}", short_key(&key));
-            return Ok(Outcome::Problems);
+            println!("{}  {}: {why}", short_key(&key), why.kind());
+            return Ok(if matches!(why, Unusable::Stale(_)) {
+                Outcome::Ok
+            } else {
+                Outcome::Problems
+            });
         }
     };
     if ir {
@@ -233,12 +249,15 @@ fn show(
     } else {
         let u = store.usage(&key);
         let now = now_ms();
-        let status = foreign(&record).unwrap_or_else(|| "loadable".into());
+        let status =
+            stale(&record).map_or_else(|| "loadable".into(), |why| format!("stale: {why}"));
         let lines = [
             ("key", record.key.clone()),
             ("name", record.name.clone()),
             ("signature", format!("({})", record.signature.join(", "))),
             ("heron", record.heron_version.clone()),
+            ("build", short_key(&record.build).to_string()),
+            ("options", record.options.clone()),
             ("status", status),
             ("kernels", record.kernels.to_string()),
             ("code size", bytes(record.code_size as u64)),
@@ -270,7 +289,10 @@ fn show(
 /// Totals over the readable entries.
 struct Totals {
     entries: usize,
+    /// Entries that are not this heron build's (counted in `entries` when intact).
+    stale: usize,
     corrupt: usize,
+    untrusted: usize,
     bytes: u64,
     code: u64,
     hits: u64,
@@ -282,7 +304,9 @@ struct Totals {
 fn stats(store: &Store, as_json: bool) -> anyhow::Result<Outcome> {
     let mut t = Totals {
         entries: 0,
+        stale: 0,
         corrupt: 0,
+        untrusted: 0,
         bytes: 0,
         code: 0,
         hits: 0,
@@ -292,12 +316,24 @@ fn stats(store: &Store, as_json: bool) -> anyhow::Result<Outcome> {
     };
     for (key, record) in entries(store)? {
         t.bytes += store.entry_size(&key);
-        let Ok(r) = record else {
-            t.corrupt += 1;
-            continue;
+        let r = match record {
+            Ok(r) => r,
+            Err(Unusable::Stale(_)) => {
+                t.stale += 1;
+                continue;
+            }
+            Err(Unusable::Corrupt(_)) => {
+                t.corrupt += 1;
+                continue;
+            }
+            Err(Unusable::Untrusted(_)) => {
+                t.untrusted += 1;
+                continue;
+            }
         };
         let u: Usage = store.usage(&key);
         t.entries += 1;
+        t.stale += usize::from(stale(&r).is_some());
         t.code += r.code_size as u64;
         t.hits += u.hits;
         t.misses += u.misses;
@@ -309,7 +345,9 @@ fn stats(store: &Store, as_json: bool) -> anyhow::Result<Outcome> {
         let v = json!({
             "dir": store.dir(),
             "entries": t.entries,
+            "stale": t.stale,
             "corrupt": t.corrupt,
+            "untrusted": t.untrusted,
             "bytes": t.bytes,
             "code_bytes": t.code,
             "hits": t.hits,
@@ -330,7 +368,9 @@ fn stats(store: &Store, as_json: bool) -> anyhow::Result<Outcome> {
         let lines = [
             ("directory", store.dir().display().to_string()),
             ("entries", t.entries.to_string()),
+            ("stale", t.stale.to_string()),
             ("corrupt", t.corrupt.to_string()),
+            ("not trusted", t.untrusted.to_string()),
             ("size", bytes(t.bytes)),
             ("machine code", bytes(t.code)),
             ("hits", t.hits.to_string()),
@@ -345,7 +385,7 @@ fn stats(store: &Store, as_json: bool) -> anyhow::Result<Outcome> {
             println!("{k:>12}  {v}");
         }
     }
-    Ok(if t.corrupt == 0 {
+    Ok(if t.corrupt == 0 && t.untrusted == 0 {
         Outcome::Ok
     } else {
         Outcome::Problems
@@ -364,28 +404,47 @@ fn clear(store: &Store) -> anyhow::Result<Outcome> {
 }
 
 fn verify(store: &Store) -> anyhow::Result<Outcome> {
-    let (mut ok, mut other, mut bad) = (0, 0, 0);
+    let (mut ok, mut old, mut untrusted, mut bad) = (0, 0, 0, 0);
     for (key, record) in entries(store)? {
-        match record {
-            Ok(r) => match foreign(&r) {
-                None => ok += 1,
-                Some(why) => {
-                    println!("{}  kept: {why}", short_key(&key));
-                    other += 1;
+        let problem = match record {
+            Ok(r) => match stale(&r) {
+                None => {
+                    ok += 1;
+                    continue;
                 }
+                Some(why) => Unusable::Stale(why),
             },
-            Err(why) => {
-                store.remove(&key)?;
-                println!("{}  removed: {why}", short_key(&key));
-                bad += 1;
+            Err(why) => why,
+        };
+        let short = short_key(&key);
+        match &problem {
+            Unusable::Stale(why) => {
+                println!("{short}  stale, kept: {why}");
+                old += 1;
+            }
+            Unusable::Untrusted(why) => {
+                println!("{short}  not trusted, left in place: {why}");
+                untrusted += 1;
+            }
+            Unusable::Corrupt(why) => {
+                // Checked again as it is removed: only a corrupt entry of
+                // the user's own goes.
+                if store.remove_damaged(&key)? {
+                    println!("{short}  removed: {why}");
+                    bad += 1;
+                } else {
+                    println!("{short}  changed while checked, left in place: {why}");
+                    untrusted += 1;
+                }
             }
         }
     }
     println!(
-        "{} entries checked: {ok} ok, {other} for another heron or CPU, {bad} damaged and removed",
-        ok + other + bad
+        "{} entries checked: {ok} ok, {old} stale (another heron build or CPU), {untrusted} not \
+         trusted and left in place, {bad} damaged and removed",
+        ok + old + untrusted + bad
     );
-    Ok(if bad == 0 {
+    Ok(if bad == 0 && untrusted == 0 {
         Outcome::Ok
     } else {
         Outcome::Problems

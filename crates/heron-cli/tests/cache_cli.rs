@@ -1,6 +1,7 @@
 //! `heron cache` on a cache written by this test program: listing, showing
 //! by key prefix, totals after disk hits, verifying and removing damaged
-//! entries, clearing, and the exit codes and messages of bad usage.
+//! entries (and only those: stale and untrusted ones are reported and
+//! kept), clearing, and the exit codes and messages of bad usage.
 
 use assert_cmd::Command;
 use heron as hn;
@@ -193,6 +194,106 @@ fn verify_reports_and_removes_damaged_entries() {
     assert!(!path.exists());
     let out = stdout(&mut cache(dir.path(), &["verify"]), 0);
     assert!(out.contains("1 entries checked: 1 ok"), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn verify_reports_foreign_entries_instead_of_deleting() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = written_cache();
+    let store = Store::open(dir.path()).unwrap();
+    let shared = store.entry_path(&key_of(dir.path(), "double"));
+    let foreign = store.entry_path(&key_of(dir.path(), "lif_step"));
+    // Damaged as well: only its owner may decide to delete it.
+    let bytes = std::fs::read(&shared).unwrap();
+    std::fs::write(&shared, &bytes[..bytes.len() - 100]).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o666)).unwrap();
+    // Another user's entry (only root can make one).
+    let root = std::fs::metadata(&foreign).unwrap().uid() == 0;
+    if root {
+        std::os::unix::fs::chown(&foreign, Some(65534), None).unwrap();
+    }
+    let out = stdout(&mut cache(dir.path(), &["verify"]), 1);
+    assert!(
+        out.contains("not trusted, left in place: writable by other users (mode 0666)"),
+        "{out}"
+    );
+    assert!(shared.exists() && foreign.exists(), "{out}");
+    if root {
+        assert!(
+            out.contains("not trusted, left in place: owned by uid 65534, not by uid 0"),
+            "{out}"
+        );
+        assert!(
+            out.contains("2 not trusted and left in place, 0 damaged"),
+            "{out}"
+        );
+    } else {
+        assert!(
+            out.contains("1 not trusted and left in place, 0 damaged"),
+            "{out}"
+        );
+    }
+    let out = stdout(&mut cache(dir.path(), &["ls"]), 1);
+    assert!(
+        out.contains("not trusted: writable by other users"),
+        "{out}"
+    );
+}
+
+#[test]
+fn ls_and_verify_show_entries_of_another_build_as_stale() {
+    let dir = written_cache();
+    let store = Store::open(dir.path()).unwrap();
+    let key = key_of(dir.path(), "double");
+    let path = store.entry_path(&key);
+    let mut record = hn::cache::decode(&std::fs::read(&path).unwrap()).unwrap();
+    record.build = "0".repeat(64);
+    // SAFETY: an entry of another build is never loaded, so its code is
+    // never executed.
+    std::fs::write(&path, unsafe { hn::cache::encode(&record) }).unwrap();
+    // An entry in the file format of an older heron.
+    let old = store.entry_path(&"e".repeat(64));
+    std::fs::write(&old, "heron-cache 1 2 abcd\n{}").unwrap();
+
+    let out = stdout(&mut cache(dir.path(), &["ls"]), 0);
+    let row = out.lines().find(|l| l.contains(" double ")).expect(&out);
+    assert!(
+        row.contains("double (stale: written by another heron build (000000000000), this is "),
+        "{out}"
+    );
+    assert!(
+        out.contains("eeeeeeeeeeee  stale: file format 1, this heron reads 2"),
+        "{out}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&mut cache(dir.path(), &["ls", "--json"]), 0)).unwrap();
+    let entry = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "double")
+        .unwrap();
+    assert_eq!(entry["loadable"], false);
+    assert_eq!(entry["status"], "stale");
+    let out = stdout(&mut cache(dir.path(), &["show", &key[..8]]), 0);
+    assert!(
+        out.contains("stale: written by another heron build"),
+        "{out}"
+    );
+
+    let out = stdout(&mut cache(dir.path(), &["verify"]), 0);
+    assert!(
+        out.contains(&format!(
+            "{}  stale, kept: written by another heron build",
+            &key[..12]
+        )),
+        "{out}"
+    );
+    assert!(out.contains("3 entries checked: 1 ok, 2 stale"), "{out}");
+    assert!(path.exists() && old.exists());
+    let out = stdout(&mut cache(dir.path(), &["stats"]), 0);
+    assert!(out.contains("stale  2"), "{out}");
 }
 
 #[test]

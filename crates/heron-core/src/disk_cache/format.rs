@@ -3,14 +3,17 @@
 //! An entry file is one header line, then a JSON body:
 //!
 //! ```text
-//! heron-cache 1 <body length> <blake3 of the body, hex>\n
+//! heron-cache 2 <build fingerprint> <body length> <blake3 of the fingerprint and body, hex>\n
 //! {"key": "...", "heron_version": "...", ..., "image": {...}}
 //! ```
 //!
 //! `decode` checks the magic, the format version, the length (a truncated
 //! file) and the checksum before it parses anything, so a damaged entry is
-//! never trusted, let alone executed. What the body says (its key, the heron
-//! version and CPU it was made for) is checked by the store.
+//! never trusted, let alone executed. The build fingerprint (`BUILD`) names
+//! the heron build that wrote the entry; an entry of another build, like one
+//! of another file format, is *stale*: intact, but never loaded by this
+//! heron. What the body says (its key, the options, the CPU it was made
+//! for) is checked by the store.
 
 use heron_codegen::CodeImage;
 use serde::{Deserialize, Serialize};
@@ -20,19 +23,31 @@ use std::fmt;
 pub const MAGIC: &str = "heron-cache";
 
 /// The version of this file format.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
-/// The version of heron that writes entries: code written by another
-/// version is never loaded.
+/// The version of heron that writes entries.
 pub const HERON_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The fingerprint of this heron build (64 hex digits): a hash of the
+/// sources of heron-ir, heron-codegen and heron-core, the Cranelift versions
+/// locked and the Rust compiler, computed by heron-core's build script. Code
+/// written by a build with another fingerprint is never loaded: the helper
+/// tables and frame layouts it was generated against may have changed.
+pub const BUILD: &str = env!("HERON_BUILD_FINGERPRINT");
 
 /// Everything stored about one compiled function specialisation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryRecord {
     /// The key (hex), also the file's name.
     pub key: String,
+    /// The build fingerprint of the heron that compiled it (`BUILD`); it is
+    /// stored in the header line, not in the body.
+    #[serde(skip)]
+    pub build: String,
     /// The heron version that compiled it.
     pub heron_version: String,
+    /// The compile options it was compiled with (`CodeOptions::to_text`).
+    pub options: String,
     /// The target it was compiled for (`heron_codegen::target_description`).
     pub target: String,
     /// The jitted function's name.
@@ -67,48 +82,136 @@ impl EntryRecord {
     }
 }
 
-/// The first 12 hex digits of a key.
+/// The first 12 hex digits of a key (or of a build fingerprint).
 pub fn short_key(key: &str) -> &str {
     &key[..key.len().min(12)]
 }
 
 /// Why an entry file cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Corrupt(pub String);
+pub enum Unusable {
+    /// Damaged, misfiled or inconsistent: its contents cannot be trusted.
+    Corrupt(String),
+    /// Intact, but made by another heron build, in another file format or
+    /// for another CPU: this heron never loads it.
+    Stale(String),
+    /// A symbolic link or special file, not the current user's own, or
+    /// writable by other users: never read as code.
+    Untrusted(String),
+}
 
-impl fmt::Display for Corrupt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl Unusable {
+    /// `corrupt`, `stale` or `not trusted`, as reports say it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Unusable::Corrupt(_) => "corrupt",
+            Unusable::Stale(_) => "stale",
+            Unusable::Untrusted(_) => "not trusted",
+        }
+    }
+
+    /// What is wrong, in words.
+    pub fn reason(&self) -> &str {
+        match self {
+            Unusable::Corrupt(why) | Unusable::Stale(why) | Unusable::Untrusted(why) => why,
+        }
     }
 }
 
-/// The bytes of an entry file.
-pub fn encode(record: &EntryRecord) -> Vec<u8> {
+impl fmt::Display for Unusable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.reason())
+    }
+}
+
+/// Why an intact entry cannot be loaded by this process (another heron
+/// build or version, another CPU), if it cannot.
+pub fn stale(record: &EntryRecord) -> Option<String> {
+    if record.build != BUILD {
+        return Some(format!(
+            "written by another heron build ({}), this is {}",
+            short_key(&record.build),
+            short_key(BUILD)
+        ));
+    }
+    if record.heron_version != HERON_VERSION {
+        return Some(format!(
+            "written by heron {}, this is heron {HERON_VERSION}",
+            record.heron_version
+        ));
+    }
+    if record.target != heron_codegen::target_description() || record.image.target != record.target
+    {
+        return Some("compiled for another CPU".into());
+    }
+    None
+}
+
+/// The checksum of an entry: BLAKE3 of the build fingerprint and the body.
+fn checksum(build: &str, body: &[u8]) -> blake3::Hash {
+    let mut h = blake3::Hasher::new();
+    h.update(build.as_bytes());
+    h.update(b"\n");
+    h.update(body);
+    h.finalize()
+}
+
+/// The bytes of an entry file for `record` (stamped with `record.build`).
+///
+/// # Safety
+/// The bytes are machine code that a later heron process executes when
+/// they are placed in a cache directory under `record.key`: `record.image`
+/// must hold what `heron_codegen` compiled for `record.optimized` with
+/// `record.options` on this target, or the entry must be one that can never
+/// load (another build, version, CPU or plan), as tests forge. Safe code
+/// cannot call it:
+///
+/// ```compile_fail,E0133
+/// fn forge(record: &heron_core::disk_cache::EntryRecord) -> Vec<u8> {
+///     heron_core::disk_cache::encode(record)
+/// }
+/// ```
+pub unsafe fn encode(record: &EntryRecord) -> Vec<u8> {
     let body = serde_json::to_vec(record).expect("entry records serialise");
-    let hash = blake3::hash(&body);
-    let mut out = format!("{MAGIC} {FORMAT} {} {}\n", body.len(), hash.to_hex()).into_bytes();
+    let hash = checksum(&record.build, &body);
+    let mut out = format!(
+        "{MAGIC} {FORMAT} {} {} {}\n",
+        record.build,
+        body.len(),
+        hash.to_hex()
+    )
+    .into_bytes();
     out.extend_from_slice(&body);
     out
 }
 
-/// Parses and checks an entry file.
-pub fn decode(bytes: &[u8]) -> Result<EntryRecord, Corrupt> {
-    let bad = |m: String| Err(Corrupt(m));
+/// Parses and checks an entry file. An intact entry of another build is
+/// returned (`stale` says so); one whose body this heron cannot parse is
+/// `Unusable::Stale` when another build wrote it, `Unusable::Corrupt` when
+/// this one did.
+pub fn decode(bytes: &[u8]) -> Result<EntryRecord, Unusable> {
+    let bad = |m: String| Err(Unusable::Corrupt(m));
     let Some(end) = bytes.iter().take(256).position(|&b| b == b'\n') else {
         return bad("no header line".into());
     };
     let header = String::from_utf8_lossy(&bytes[..end]);
     let body = &bytes[end + 1..];
     let fields: Vec<&str> = header.split(' ').collect();
-    let [magic, format, len, hash] = fields[..] else {
-        return bad(format!("malformed header {header:?}"));
-    };
-    if magic != MAGIC {
+    if fields.first() != Some(&MAGIC) {
         return bad("not a heron cache entry".into());
     }
-    if format != FORMAT.to_string() {
-        return bad(format!("file format {format}, this heron reads {FORMAT}"));
+    match fields.get(1) {
+        Some(format) if *format == FORMAT.to_string() => {}
+        Some(format) if format.parse::<u32>().is_ok() => {
+            return Err(Unusable::Stale(format!(
+                "file format {format}, this heron reads {FORMAT}"
+            )));
+        }
+        _ => return bad(format!("malformed header {header:?}")),
     }
+    let [_, _, build, len, hash] = fields[..] else {
+        return bad(format!("malformed header {header:?}"));
+    };
     let Ok(len) = len.parse::<usize>() else {
         return bad(format!("malformed length {len:?}"));
     };
@@ -118,10 +221,20 @@ pub fn decode(bytes: &[u8]) -> Result<EntryRecord, Corrupt> {
     if body.len() > len {
         return bad(format!("{} bytes where {len} were written", body.len()));
     }
-    if blake3::hash(body).to_hex().as_str() != hash {
+    if checksum(build, body).to_hex().as_str() != hash {
         return bad("checksum mismatch".into());
     }
-    serde_json::from_slice(body).or_else(|e| bad(format!("unreadable body: {e}")))
+    match serde_json::from_slice::<EntryRecord>(body) {
+        Ok(mut record) => {
+            record.build = build.to_string();
+            Ok(record)
+        }
+        Err(_) if build != BUILD => Err(Unusable::Stale(format!(
+            "written by another heron build ({})",
+            short_key(build)
+        ))),
+        Err(e) => bad(format!("unreadable body: {e}")),
+    }
 }
 
 #[cfg(test)]
@@ -131,7 +244,9 @@ mod tests {
     fn record() -> EntryRecord {
         EntryRecord {
             key: "ab".repeat(32),
+            build: BUILD.into(),
             heron_version: HERON_VERSION.into(),
+            options: "fast_math=off".into(),
             target: "x86_64".into(),
             name: "f".into(),
             signature: vec!["f32[3]".into()],
@@ -155,29 +270,96 @@ mod tests {
         }
     }
 
+    /// `encode` for these tests.
+    fn bytes_of(r: &EntryRecord) -> Vec<u8> {
+        // SAFETY: the bytes are only decoded, never written to a cache
+        // directory or executed.
+        unsafe { encode(r) }
+    }
+
     #[test]
     fn round_trips() {
         let r = record();
-        assert_eq!(decode(&encode(&r)), Ok(r));
+        assert_eq!(decode(&bytes_of(&r)), Ok(r));
+    }
+
+    #[test]
+    fn the_header_names_the_build() {
+        let text = String::from_utf8(bytes_of(&record())).unwrap();
+        assert!(
+            text.starts_with(&format!("heron-cache 2 {BUILD} ")),
+            "{text}"
+        );
+        assert_eq!(BUILD.len(), 64);
+        assert!(
+            !text.lines().nth(1).unwrap().contains(BUILD),
+            "not in the body"
+        );
+    }
+
+    #[test]
+    fn stale_entry_from_another_build_is_a_miss() {
+        let mut other = record();
+        other.build = "0f".repeat(32);
+        let decoded = decode(&bytes_of(&other)).unwrap();
+        assert_eq!(decoded.build, other.build);
+        let why = stale(&decoded).unwrap();
+        assert_eq!(
+            why,
+            format!(
+                "written by another heron build (0f0f0f0f0f0f), this is {}",
+                &BUILD[..12]
+            )
+        );
+        // A body this build cannot parse: stale when another build wrote it,
+        // corrupt when this one did.
+        let unparseable = |build: &str| {
+            let body = b"{\"key\": 1}";
+            let mut bytes = format!(
+                "heron-cache 2 {build} {} {}\n",
+                body.len(),
+                checksum(build, body).to_hex()
+            )
+            .into_bytes();
+            bytes.extend_from_slice(body);
+            decode(&bytes).unwrap_err()
+        };
+        assert_eq!(unparseable(&other.build).kind(), "stale");
+        assert_eq!(unparseable(BUILD).kind(), "corrupt");
+        // Swapping the header's fingerprint breaks the checksum.
+        let forged = String::from_utf8(bytes_of(&other))
+            .unwrap()
+            .replacen(&other.build, BUILD, 1);
+        assert_eq!(
+            decode(forged.as_bytes()),
+            Err(Unusable::Corrupt("checksum mismatch".into()))
+        );
     }
 
     #[test]
     fn every_damage_is_named() {
-        let bytes = encode(&record());
-        let reason = |b: &[u8]| decode(b).unwrap_err().0;
-        assert!(reason(&bytes[..bytes.len() - 3]).starts_with("truncated"));
+        let bytes = bytes_of(&record());
+        let reason = |b: &[u8]| decode(b).unwrap_err();
+        let corrupt = |b: &[u8]| {
+            let e = reason(b);
+            assert_eq!(e.kind(), "corrupt", "{e}");
+            e.reason().to_string()
+        };
+        assert!(corrupt(&bytes[..bytes.len() - 3]).starts_with("truncated"));
         let mut flipped = bytes.clone();
         let last = flipped.len() - 10;
         flipped[last] ^= 0x20;
-        assert_eq!(reason(&flipped), "checksum mismatch");
-        assert_eq!(reason(b"garbage"), "no header line");
-        assert_eq!(reason(b"ELF 1 2 3\n{}"), "not a heron cache entry");
+        assert_eq!(corrupt(&flipped), "checksum mismatch");
+        assert_eq!(corrupt(b"garbage"), "no header line");
+        assert_eq!(corrupt(b"ELF 1 2 3\n{}"), "not a heron cache entry");
+        assert!(corrupt(b"heron-cache 2 x 3\n{}").starts_with("malformed header"));
         let mut longer = bytes.clone();
         longer.push(b' ');
-        assert!(reason(&longer).contains("were written"));
-        let v2 = String::from_utf8(bytes)
-            .unwrap()
-            .replacen("heron-cache 1", "heron-cache 2", 1);
-        assert!(reason(v2.as_bytes()).starts_with("file format 2"));
+        assert!(corrupt(&longer).contains("were written"));
+        let v1 = b"heron-cache 1 2 abcd\n{}";
+        assert_eq!(
+            reason(v1),
+            Unusable::Stale("file format 1, this heron reads 2".into())
+        );
     }
 }

@@ -1,20 +1,79 @@
 //! The key of a cache entry: a BLAKE3 hash of everything the machine code
 //! depends on — the optimised graph's text, the contents of its constants
-//! (sub-graphs included), the argument signature, the heron version and file
-//! format, and the target Cranelift compiled for (triple, flags, CPU
-//! features). Two processes that trace the same function on the same
-//! machine compute the same key; any difference gives another key.
+//! (sub-graphs included), the argument signature, the compile options that
+//! change code (`CodeOptions`), the heron build fingerprint, version and
+//! file format, and the target Cranelift compiled for (triple, flags, CPU
+//! features). Two processes of one heron build that trace the same function
+//! with the same options on the same machine compute the same key; any
+//! difference gives another key.
 
-use super::format::{FORMAT, HERON_VERSION};
+use super::format::{BUILD, FORMAT, HERON_VERSION};
 use heron_ir::{Graph, Op};
 
-/// The key of `optimized` called with argument types `signature`, as 64 hex digits.
-pub fn key_for(signature: &[String], optimized: &Graph) -> String {
+/// The compile settings that change the code of an entry (or the plan
+/// recorded with it), whatever the graph: all are part of the key.
+///
+/// - `fast_math`: the function's `JitOptions` (the graph rewrites it makes
+///   already show in the graph; the option is keyed all the same).
+/// - `temporal_fusion`: `heron_ir::passes::temporal::enabled`
+///   (`HERON_TEMPORAL_FUSION`, `set_temporal_fusion`): decides the fused
+///   plan of a loop, which a loaded image must match.
+/// - `native_drivers`: `heron_codegen::native_drivers`
+///   (`set_native_drivers`): how control steps are driven.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CodeOptions {
+    /// Fast math (`JitOptions::fast_math`).
+    pub fast_math: bool,
+    /// Temporal fusion of counted loops.
+    pub temporal_fusion: bool,
+    /// Native drivers for control steps.
+    pub native_drivers: bool,
+}
+
+impl CodeOptions {
+    /// The settings in effect now, for a function compiled with fast math
+    /// on or off.
+    pub fn current(fast_math: bool) -> CodeOptions {
+        CodeOptions {
+            fast_math,
+            temporal_fusion: heron_ir::passes::temporal::enabled(),
+            native_drivers: heron_codegen::native_drivers(),
+        }
+    }
+
+    /// `fast_math=off temporal_fusion=on native_drivers=on`: how the key
+    /// hashes them and the entry records them.
+    pub fn to_text(&self) -> String {
+        let on = |b: bool| if b { "on" } else { "off" };
+        format!(
+            "fast_math={} temporal_fusion={} native_drivers={}",
+            on(self.fast_math),
+            on(self.temporal_fusion),
+            on(self.native_drivers)
+        )
+    }
+}
+
+/// The key of `optimized` called with argument types `signature` and
+/// compiled with `options` by this heron build, as 64 hex digits.
+pub fn key_for(signature: &[String], optimized: &Graph, options: &CodeOptions) -> String {
+    key_of_build(BUILD, signature, optimized, options)
+}
+
+/// `key_for` as the heron build with fingerprint `build` computes it.
+fn key_of_build(
+    build: &str,
+    signature: &[String],
+    optimized: &Graph,
+    options: &CodeOptions,
+) -> String {
     let mut h = blake3::Hasher::new();
     field(&mut h, b"heron-cache-key");
+    field(&mut h, build.as_bytes());
     field(&mut h, HERON_VERSION.as_bytes());
     field(&mut h, &FORMAT.to_le_bytes());
     field(&mut h, heron_codegen::target_description().as_bytes());
+    field(&mut h, options.to_text().as_bytes());
     field(&mut h, &(signature.len() as u64).to_le_bytes());
     for s in signature {
         field(&mut h, s.as_bytes());
@@ -69,17 +128,64 @@ mod tests {
         g
     }
 
+    const DEFAULT: CodeOptions = CodeOptions {
+        fast_math: false,
+        temporal_fusion: true,
+        native_drivers: true,
+    };
+
     #[test]
     fn keys_follow_constants_and_signatures() {
         let sig = vec!["f32[8]".to_string()];
-        let k = key_for(&sig, &graph(1.0));
+        let k = key_for(&sig, &graph(1.0), &DEFAULT);
         assert_eq!(k.len(), 64);
-        assert_eq!(k, key_for(&sig, &graph(1.0)), "deterministic");
-        assert_ne!(k, key_for(&sig, &graph(2.0)), "constant contents");
+        assert_eq!(k, key_for(&sig, &graph(1.0), &DEFAULT), "deterministic");
+        assert_ne!(k, key_for(&sig, &graph(2.0), &DEFAULT), "constant contents");
         assert_ne!(
             k,
-            key_for(&["f32[9]".to_string()], &graph(1.0)),
+            key_for(&["f32[9]".to_string()], &graph(1.0), &DEFAULT),
             "signature"
+        );
+    }
+
+    #[test]
+    fn stale_entry_from_another_build_has_another_key() {
+        let sig = vec!["f32[8]".to_string()];
+        let g = graph(1.0);
+        assert_eq!(
+            key_for(&sig, &g, &DEFAULT),
+            key_of_build(BUILD, &sig, &g, &DEFAULT)
+        );
+        assert_ne!(
+            key_for(&sig, &g, &DEFAULT),
+            key_of_build(&"0".repeat(64), &sig, &g, &DEFAULT)
+        );
+    }
+
+    #[test]
+    fn every_code_option_is_part_of_the_key() {
+        let sig = vec!["f32[8]".to_string()];
+        let g = graph(1.0);
+        let k = key_for(&sig, &g, &DEFAULT);
+        for other in [
+            CodeOptions {
+                fast_math: true,
+                ..DEFAULT
+            },
+            CodeOptions {
+                temporal_fusion: false,
+                ..DEFAULT
+            },
+            CodeOptions {
+                native_drivers: false,
+                ..DEFAULT
+            },
+        ] {
+            assert_ne!(k, key_for(&sig, &g, &other), "{}", other.to_text());
+        }
+        assert_eq!(
+            DEFAULT.to_text(),
+            "fast_math=off temporal_fusion=on native_drivers=on"
         );
     }
 }

@@ -4,18 +4,23 @@
 //! specialisation `jit` compiles is written to `DIR` with what it was made
 //! from: its key, name, signature, traced and optimised graphs, Cranelift IR,
 //! machine code, code size and compile time. A later process that traces the
-//! same function for the same signature on the same machine computes the same
-//! key (`key.rs`) and loads the machine code instead of compiling it; the hit
-//! is counted in the entry's usage file.
+//! same function for the same signature with the same compile options, on
+//! the same machine and with the same heron build, computes the same key
+//! (`key.rs`) and loads the machine code instead of compiling it; the hit is
+//! counted in the entry's usage file.
 //!
 //! - `format.rs`: the entry file and its checksum.
 //! - `key.rs`: what the key hashes.
 //! - `store.rs`: the directory: atomic writes, locked counters, permissions.
 //! - `evict.rs`: the size bound (`HERON_CACHE_MAX_MB`), least recently used first.
 //!
-//! An entry that is damaged, not the user's own, written by another heron or
-//! for another CPU, or filed under another key is never executed: it is a
-//! miss, reported once on stderr, and the entry is compiled and rewritten.
+//! An entry that is damaged or filed under another key (corrupt), written by
+//! another heron build or for another CPU (stale), or a link, special file or
+//! file that is not the user's own (not trusted) is never executed: it is a
+//! miss, reported once on stderr with its kind, and the entry is compiled
+//! and rewritten. Only this module writes entries (`Store::write` is
+//! crate-private and `unsafe`): no safe code elsewhere can put bytes in
+//! place to be executed.
 
 mod evict;
 mod format;
@@ -23,9 +28,11 @@ mod key;
 mod store;
 
 pub use evict::{DEFAULT_MAX_MB, enforce, max_bytes};
-pub use format::{Corrupt, EntryRecord, FORMAT, HERON_VERSION, decode, encode, short_key};
-pub use key::key_for;
-pub use store::{Store, Usage, foreign, is_key, now_ms};
+pub use format::{
+    BUILD, EntryRecord, FORMAT, HERON_VERSION, Unusable, decode, encode, short_key, stale,
+};
+pub use key::{CodeOptions, key_for};
+pub use store::{Store, TRUST_DIR_ENV, Usage, is_key, now_ms};
 
 use crate::Array;
 use heron_codegen::Executable;
@@ -125,21 +132,24 @@ fn signature_of(args: &[Array]) -> Vec<String> {
 }
 
 /// Compiles `optimized` (traced as `traced` from function `name` called with
-/// `args`), or loads its machine code from the cache directory in effect.
-/// Without a cache directory this is `heron_codegen::compile`.
+/// `args`, with fast math on or off), or loads its machine code from the
+/// cache directory in effect. Without a cache directory this is
+/// `heron_codegen::compile`.
 pub(crate) fn compile(
     name: &str,
     args: &[Array],
     traced: &Graph,
     optimized: &Graph,
+    fast_math: bool,
 ) -> Result<Executable> {
     let Some(store) = active() else {
         return heron_codegen::compile(optimized);
     };
     let signature = signature_of(args);
-    let key = key_for(&signature, optimized);
+    let options = CodeOptions::current(fast_math);
+    let key = key_for(&signature, optimized, &options);
     let start = Instant::now();
-    match load(&store, &key, optimized) {
+    match load(&store, &key, optimized, &options) {
         Ok(Some(exe)) => {
             let load_nanos = start.elapsed().as_nanos() as u64;
             let _ = store.update_usage(&key, |u| {
@@ -151,17 +161,23 @@ pub(crate) fn compile(
         }
         Ok(None) => {}
         Err(why) => report(format!(
-            "heron: cache entry {} is corrupt ({why}); recompiling",
-            short_key(&key)
+            "heron: cache entry {} is {} ({why}); recompiling",
+            short_key(&key),
+            why.kind()
         )),
     }
     let start = Instant::now();
     let exe = heron_codegen::compile(optimized)?;
     let compile_nanos = start.elapsed().as_nanos() as u64;
-    if let Some(image) = exe.code_image() {
+    // A setting switched by another thread while this compiled: the code
+    // may not be what the key says, so it is not stored.
+    let unchanged = CodeOptions::current(fast_math) == options;
+    if let Some(image) = exe.code_image().filter(|_| unchanged) {
         let record = EntryRecord {
             key: key.clone(),
+            build: BUILD.to_string(),
             heron_version: HERON_VERSION.to_string(),
+            options: options.to_text(),
             target: heron_codegen::target_description().to_string(),
             name: name.to_string(),
             signature,
@@ -173,7 +189,11 @@ pub(crate) fn compile(
             created_ms: now_ms(),
             image,
         };
-        let stored = store.write(&record).and_then(|_| {
+        // SAFETY: `image` is the machine code Cranelift just compiled for
+        // `optimized` with `options` (unchanged while it compiled) on this
+        // target, and the record names this build.
+        let written = unsafe { store.write(&record) };
+        let stored = written.and_then(|_| {
             store.update_usage(&key, |u| {
                 u.misses += 1;
                 u.last_used_ms = now_ms();
@@ -187,21 +207,30 @@ pub(crate) fn compile(
     Ok(exe)
 }
 
-/// The executable stored under `key`, checked against `optimized`:
-/// `Ok(None)` when there is no entry, `Err` naming the problem when the
-/// entry cannot be used.
+/// The executable stored under `key`, checked against `optimized` and
+/// `options`: `Ok(None)` when there is no entry, `Err` naming the problem
+/// when the entry cannot be used.
 fn load(
     store: &Store,
     key: &str,
     optimized: &Graph,
-) -> std::result::Result<Option<Executable>, Corrupt> {
+    options: &CodeOptions,
+) -> std::result::Result<Option<Executable>, Unusable> {
     let Some(record) = store.read(key)? else {
         return Ok(None);
     };
     if record.optimized != optimized.to_text() {
-        return Err(Corrupt("it holds the code of another graph".into()));
+        return Err(Unusable::Corrupt(
+            "it holds the code of another graph".into(),
+        ));
+    }
+    if record.options != options.to_text() {
+        return Err(Unusable::Corrupt(format!(
+            "it was compiled with {}",
+            record.options
+        )));
     }
     heron_codegen::load(optimized, &record.image)
         .map(Some)
-        .map_err(|e| Corrupt(e.to_string()))
+        .map_err(|e| Unusable::Corrupt(e.to_string()))
 }

@@ -6,9 +6,15 @@
 //!
 //! Code is loaded from this directory, so it must be private: a directory
 //! that other users can write to, or that another user owns, is refused, and
-//! so is an entry file that is not the current user's own.
+//! so is an entry file that is not the current user's own. No file is
+//! opened through a symbolic link: entries and usage files are opened with
+//! `O_NOFOLLOW` (on other systems, after checking `symlink_metadata`), and
+//! anything but a regular file is refused, so a link planted in the
+//! directory is neither executed nor written through. Where file ownership
+//! cannot be checked (not Unix), code is loaded only when the user opts in
+//! with `HERON_CACHE_TRUST_DIR=1`.
 
-use super::format::{self, Corrupt, EntryRecord, HERON_VERSION};
+use super::format::{self, EntryRecord, Unusable};
 use heron_ir::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
@@ -21,6 +27,9 @@ pub const ENTRY_EXT: &str = "hrc";
 pub const USAGE_EXT: &str = "use";
 /// Prefix of temporary files being written.
 pub const TEMP_PREFIX: &str = ".heron-";
+/// The environment variable that lets heron load code from a cache
+/// directory whose owner it cannot check (on systems other than Unix).
+pub const TRUST_DIR_ENV: &str = "HERON_CACHE_TRUST_DIR";
 
 /// How an entry has been used, across processes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +45,16 @@ pub struct Usage {
 }
 
 /// A cache directory.
+///
+/// Only heron itself writes entries (`write` is crate-private and
+/// `unsafe`), so no safe code elsewhere can put bytes in place for a later
+/// load to execute:
+///
+/// ```compile_fail,E0624
+/// fn plant(store: &heron_core::disk_cache::Store, record: &heron_core::disk_cache::EntryRecord) {
+///     let _ = store.write(record);
+/// }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Store {
     dir: PathBuf,
@@ -90,7 +109,8 @@ impl Store {
     }
 
     /// An error unless the directory is owned by the current user and no
-    /// one else can write to it.
+    /// one else can write to it. Where ownership cannot be checked (not
+    /// Unix), an error unless `HERON_CACHE_TRUST_DIR=1` opts in.
     pub fn check_private(&self) -> Result<()> {
         let meta = fs::metadata(&self.dir)
             .map_err(|e| io_error("cannot open cache directory", &self.dir, e))?;
@@ -98,8 +118,13 @@ impl Store {
             None => Ok(()),
             Some(why) => Err(Error::Cache(format!(
                 "refusing cache directory {}: {why}; code is loaded from it, so it must be \
-                 private (chmod go-w, or choose another HERON_CACHE_DIR)",
-                self.dir.display()
+                 private{}",
+                self.dir.display(),
+                if cfg!(unix) {
+                    " (chmod go-w, or choose another HERON_CACHE_DIR)"
+                } else {
+                    ""
+                }
             ))),
         }
     }
@@ -158,27 +183,46 @@ impl Store {
     }
 
     /// Reads entry `key` and checks it is intact: `Ok(None)` when there is
-    /// none, an error naming the problem when the file is damaged, not the
-    /// current user's own, or holds another key's entry.
-    pub fn inspect(&self, key: &str) -> std::result::Result<Option<EntryRecord>, Corrupt> {
+    /// none; `Unusable::Untrusted` when the file is a symbolic link, not a
+    /// regular file, not the current user's own or writable by others;
+    /// `Unusable::Corrupt` when it is damaged or holds another key's entry;
+    /// `Unusable::Stale` when its file format is another heron's. An intact
+    /// entry of another build is returned (`read` refuses it).
+    pub fn inspect(&self, key: &str) -> std::result::Result<Option<EntryRecord>, Unusable> {
         let path = self.entry_path(key);
-        let mut file = match File::open(&path) {
+        let mut file = match open_no_follow(&path, OpenOptions::new().read(true)) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Corrupt(format!("unreadable: {e}"))),
+            Err(e) if is_link_refusal(&e) => {
+                return Err(Unusable::Untrusted("a symbolic link".into()));
+            }
+            Err(e) => {
+                // A file of another user's may be unreadable to this one:
+                // that makes it foreign, not damaged.
+                return Err(
+                    match fs::symlink_metadata(&path)
+                        .ok()
+                        .as_ref()
+                        .and_then(not_a_private_file)
+                    {
+                        Some(why) => Unusable::Untrusted(why),
+                        None => Unusable::Corrupt(format!("unreadable: {e}")),
+                    },
+                );
+            }
         };
         let meta = file
             .metadata()
-            .map_err(|e| Corrupt(format!("unreadable: {e}")))?;
-        if let Some(why) = foreign_access(&meta) {
-            return Err(Corrupt(format!("not trusted: {why}")));
+            .map_err(|e| Unusable::Corrupt(format!("unreadable: {e}")))?;
+        if let Some(why) = not_a_private_file(&meta) {
+            return Err(Unusable::Untrusted(why));
         }
         let mut bytes = Vec::with_capacity(meta.len() as usize);
         file.read_to_end(&mut bytes)
-            .map_err(|e| Corrupt(format!("unreadable: {e}")))?;
+            .map_err(|e| Unusable::Corrupt(format!("unreadable: {e}")))?;
         let record = format::decode(&bytes)?;
         if record.key != key {
-            return Err(Corrupt(format!(
+            return Err(Unusable::Corrupt(format!(
                 "it holds the entry of key {}",
                 format::short_key(&record.key)
             )));
@@ -187,18 +231,28 @@ impl Store {
     }
 
     /// Reads entry `key` and checks it can be loaded here: `inspect`, and
-    /// the entry was written by this heron version for this CPU.
-    pub fn read(&self, key: &str) -> std::result::Result<Option<EntryRecord>, Corrupt> {
+    /// the entry was written by this heron build for this CPU
+    /// (`Unusable::Stale` otherwise).
+    pub fn read(&self, key: &str) -> std::result::Result<Option<EntryRecord>, Unusable> {
         let record = self.inspect(key)?;
-        match record.as_ref().and_then(foreign) {
-            Some(why) => Err(Corrupt(why)),
+        match record.as_ref().and_then(format::stale) {
+            Some(why) => Err(Unusable::Stale(why)),
             None => Ok(record),
         }
     }
 
-    /// Writes an entry atomically; returns the file's size.
-    pub fn write(&self, record: &EntryRecord) -> Result<u64> {
-        let bytes = format::encode(record);
+    /// Writes an entry atomically; returns the file's size. The file is
+    /// created afresh (never through a link) and renamed over any old one.
+    ///
+    /// # Safety
+    /// Later processes execute the entry's machine code: `record.image` must
+    /// be what `heron_codegen` compiled for `record.optimized` with
+    /// `record.options` on this target, and `record.build` this build's
+    /// `BUILD` — or the entry must be one that can never load (another
+    /// build, CPU or plan).
+    pub(crate) unsafe fn write(&self, record: &EntryRecord) -> Result<u64> {
+        // SAFETY: the caller vouches for the record's code.
+        let bytes = unsafe { format::encode(record) };
         let write = || -> io::Result<()> {
             let mut tmp = tempfile::Builder::new()
                 .prefix(TEMP_PREFIX)
@@ -214,25 +268,42 @@ impl Store {
         Ok(bytes.len() as u64)
     }
 
-    /// The usage counters of `key` (zero when never recorded or unreadable).
+    /// The usage counters of `key` (zero when never recorded, unreadable,
+    /// or not a private regular file).
     pub fn usage(&self, key: &str) -> Usage {
-        fs::read(self.usage_path(key))
+        let read = || -> io::Result<Vec<u8>> {
+            let mut file = open_no_follow(&self.usage_path(key), OpenOptions::new().read(true))?;
+            if not_a_private_file(&file.metadata()?).is_some() {
+                return Err(io::Error::other("not a private file"));
+            }
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes)?;
+            Ok(bytes)
+        };
+        read()
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default()
     }
 
     /// Updates the usage counters of `key` under an exclusive lock, so that
-    /// concurrent processes lose no count.
+    /// concurrent processes lose no count. The usage file is never opened
+    /// through a symbolic link, and one that is not a private regular file
+    /// of the current user is left alone (an error).
     pub fn update_usage(&self, key: &str, update: impl FnOnce(&mut Usage)) -> Result<()> {
         let path = self.usage_path(key);
         let run = || -> io::Result<()> {
-            let mut file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&path)?;
+            let mut file = open_no_follow(
+                &path,
+                OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false),
+            )?;
+            if let Some(why) = not_a_private_file(&file.metadata()?) {
+                return Err(io::Error::other(why));
+            }
             file.lock()?;
             let mut text = String::new();
             file.read_to_string(&mut text)?;
@@ -244,7 +315,16 @@ impl Store {
             file.write_all(&text)?;
             Ok(())
         };
-        run().map_err(|e| io_error("cannot update", &path, e))
+        run().map_err(|e| {
+            if is_link_refusal(&e) {
+                Error::Cache(format!(
+                    "refusing to update {}: it is a symbolic link",
+                    path.display()
+                ))
+            } else {
+                io_error("cannot update", &path, e)
+            }
+        })
     }
 
     /// Removes entry `key` and its usage file.
@@ -285,26 +365,79 @@ impl Store {
         Ok((count, bytes))
     }
 
-    /// Bytes of entry `key`'s file (0 when missing).
+    /// Removes entry `key` if it is damaged (`Unusable::Corrupt`); returns
+    /// whether it did. Only the current user's own private regular files
+    /// can be corrupt (`inspect` checks that before reading), so an entry
+    /// that is stale, intact, or not the user's own is never deleted here.
+    pub fn remove_damaged(&self, key: &str) -> Result<bool> {
+        if !matches!(self.inspect(key), Err(Unusable::Corrupt(_))) {
+            return Ok(false);
+        }
+        let ours = fs::symlink_metadata(self.entry_path(key))
+            .is_ok_and(|meta| not_a_private_file(&meta).is_none());
+        if ours {
+            self.remove(key)?;
+        }
+        Ok(ours)
+    }
+
+    /// Bytes of entry `key`'s file (0 when missing; a link is not followed).
     pub fn entry_size(&self, key: &str) -> u64 {
-        fs::metadata(self.entry_path(key)).map_or(0, |m| m.len())
+        fs::symlink_metadata(self.entry_path(key)).map_or(0, |m| m.len())
     }
 }
 
-/// Why an intact entry cannot be loaded by this process (another heron
-/// version, another CPU), if it cannot.
-pub fn foreign(record: &EntryRecord) -> Option<String> {
-    if record.heron_version != HERON_VERSION {
-        return Some(format!(
-            "written by heron {}, this is heron {HERON_VERSION}",
-            record.heron_version
-        ));
-    }
-    if record.target != heron_codegen::target_description() || record.image.target != record.target
+/// Opens `path` with `options`, never through a symbolic link: `O_NOFOLLOW`
+/// on Unix (a link fails with `ELOOP`, see `is_link_refusal`), and
+/// `O_NONBLOCK` so that a FIFO planted in its place does not block the open
+/// (the caller then refuses it as not a regular file). Elsewhere the path
+/// is checked with `symlink_metadata` first.
+fn open_no_follow(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
+    #[cfg(unix)]
     {
-        return Some("compiled for another CPU".into());
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
-    None
+    #[cfg(not(unix))]
+    {
+        if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(io::Error::other(LINK_REFUSED));
+        }
+    }
+    options.open(path)
+}
+
+/// The message of the error `open_no_follow` gives for a link (not Unix).
+#[cfg(not(unix))]
+const LINK_REFUSED: &str = "is a symbolic link";
+
+/// True when `open_no_follow` failed because the path is a symbolic link.
+fn is_link_refusal(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        e.to_string() == LINK_REFUSED
+    }
+}
+
+/// Why an opened file must not be read as code or written to, if so: it is
+/// not a regular file, has other names (hard links), or someone other than
+/// the current user can change it (`foreign_access`).
+fn not_a_private_file(meta: &fs::Metadata) -> Option<String> {
+    if !meta.is_file() {
+        return Some("not a regular file".into());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return Some(format!("it has {} hard links", meta.nlink()));
+        }
+    }
+    foreign_access(meta)
 }
 
 /// Creates `dir` (and missing parents) readable and writable by its owner only.
@@ -332,8 +465,175 @@ fn foreign_access(meta: &fs::Metadata) -> Option<String> {
     None
 }
 
-/// Without Unix permissions there is nothing to check.
+/// Without Unix ownership there is nothing to check: refuse unless the
+/// user trusts the directory (`HERON_CACHE_TRUST_DIR=1`).
 #[cfg(not(unix))]
 fn foreign_access(_meta: &fs::Metadata) -> Option<String> {
-    None
+    unverifiable_owner(trust_opted_in())
+}
+
+/// True when `HERON_CACHE_TRUST_DIR` is set to something other than
+/// empty, `0` or `false`.
+#[cfg_attr(unix, allow(dead_code))]
+fn trust_opted_in() -> bool {
+    std::env::var(TRUST_DIR_ENV)
+        .is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
+/// The refusal where a file's owner cannot be checked (not Unix), unless
+/// the user opted in.
+#[cfg_attr(unix, allow(dead_code))]
+fn unverifiable_owner(opted_in: bool) -> Option<String> {
+    (!opted_in).then(|| {
+        format!(
+            "its owner cannot be checked on this system (set {TRUST_DIR_ENV}=1 to load code \
+             from it anyway, if no one else can write to it)"
+        )
+    })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use crate::disk_cache::format::{BUILD, HERON_VERSION};
+    use std::os::unix::fs::{PermissionsExt, symlink};
+
+    const KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+
+    fn record() -> EntryRecord {
+        EntryRecord {
+            key: KEY.into(),
+            build: BUILD.into(),
+            heron_version: HERON_VERSION.into(),
+            options: String::new(),
+            target: heron_codegen::target_description().into(),
+            name: "f".into(),
+            signature: vec![],
+            ir: String::new(),
+            optimized: String::new(),
+            code_size: 0,
+            kernels: 0,
+            compile_nanos: 0,
+            created_ms: 0,
+            image: heron_codegen::CodeImage {
+                target: heron_codegen::target_description().into(),
+                plan_text: String::new(),
+                clif: String::new(),
+                functions: vec![],
+                controls: vec![],
+            },
+        }
+    }
+
+    /// A store in a fresh private directory holding the entry of `KEY`.
+    fn store_with_entry() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_for_code(dir.path().join("cache")).unwrap();
+        // SAFETY: the entry has no machine code and its graph matches
+        // nothing: it is never executed.
+        unsafe { store.write(&record()) }.unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn usage_update_does_not_follow_symlinks() {
+        let (dir, store) = store_with_entry();
+        let victim = dir.path().join("precious.txt");
+        fs::write(&victim, "precious").unwrap();
+        symlink(&victim, store.usage_path(KEY)).unwrap();
+        let err = store.update_usage(KEY, |u| u.hits += 1).unwrap_err();
+        assert!(err.to_string().contains("it is a symbolic link"), "{err}");
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+        fs::write(
+            &victim,
+            r#"{"hits":7,"misses":0,"load_nanos":0,"last_used_ms":0}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            store.usage(KEY),
+            Usage::default(),
+            "not read through the link"
+        );
+    }
+
+    #[test]
+    fn usage_update_refuses_hard_links_and_shared_files() {
+        let (dir, store) = store_with_entry();
+        let victim = dir.path().join("precious.txt");
+        fs::write(&victim, "precious").unwrap();
+        fs::hard_link(&victim, store.usage_path(KEY)).unwrap();
+        let err = store.update_usage(KEY, |u| u.hits += 1).unwrap_err();
+        assert!(err.to_string().contains("2 hard links"), "{err}");
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+        fs::remove_file(store.usage_path(KEY)).unwrap();
+        store.update_usage(KEY, |u| u.hits += 1).unwrap();
+        fs::set_permissions(store.usage_path(KEY), fs::Permissions::from_mode(0o666)).unwrap();
+        let err = store.update_usage(KEY, |u| u.hits += 1).unwrap_err();
+        assert!(err.to_string().contains("writable by other users"), "{err}");
+        assert_eq!(store.usage(KEY), Usage::default());
+    }
+
+    #[test]
+    fn loads_refuse_symlinked_entries() {
+        let (dir, store) = store_with_entry();
+        assert_eq!(store.read(KEY), Ok(Some(record())));
+        let elsewhere = dir.path().join("elsewhere.hrc");
+        fs::rename(store.entry_path(KEY), &elsewhere).unwrap();
+        symlink(&elsewhere, store.entry_path(KEY)).unwrap();
+        assert_eq!(
+            store.read(KEY),
+            Err(Unusable::Untrusted("a symbolic link".into()))
+        );
+        assert!(
+            store.entry_size(KEY) < 200,
+            "the link's size, not the entry's"
+        );
+    }
+
+    #[test]
+    fn loads_refuse_special_files_without_blocking() {
+        let (_dir, store) = store_with_entry();
+        let path = store.entry_path(KEY);
+        fs::remove_file(&path).unwrap();
+        let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: `c_path` is a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        assert_eq!(
+            store.read(KEY),
+            Err(Unusable::Untrusted("not a regular file".into()))
+        );
+    }
+
+    #[test]
+    fn verify_removes_only_damaged_entries_of_the_user() {
+        let (dir, store) = store_with_entry();
+        assert!(!store.remove_damaged(KEY).unwrap(), "intact");
+        let path = store.entry_path(KEY);
+        let bytes = fs::read(&path).unwrap();
+        fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(matches!(store.read(KEY), Err(Unusable::Untrusted(_))));
+        assert!(!store.remove_damaged(KEY).unwrap(), "writable by others");
+        assert!(path.exists());
+        let elsewhere = dir.path().join("elsewhere.hrc");
+        fs::rename(&path, &elsewhere).unwrap();
+        symlink(&elsewhere, &path).unwrap();
+        assert!(!store.remove_damaged(KEY).unwrap(), "a link");
+        assert!(fs::symlink_metadata(&path).is_ok() && elsewhere.exists());
+        fs::remove_file(&path).unwrap();
+        fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(store.remove_damaged(KEY).unwrap(), "damaged and ours");
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn non_unix_loads_need_the_opt_in() {
+        let refusal = unverifiable_owner(false).unwrap();
+        assert!(
+            refusal.contains("owner cannot be checked") && refusal.contains(TRUST_DIR_ENV),
+            "{refusal}"
+        );
+        assert_eq!(unverifiable_owner(true), None);
+    }
 }

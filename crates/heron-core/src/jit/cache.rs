@@ -73,6 +73,7 @@ impl Entry {
                 args,
                 &traced.graph,
                 &optimized,
+                options.fast_math,
             )?),
             super::Backend::Interpreter => None,
         };
