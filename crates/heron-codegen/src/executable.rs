@@ -42,6 +42,8 @@ pub struct Executable {
     /// covers (`launch_grain`; 1 for steps without a preference).
     pub(crate) grains: Vec<usize>,
     pub(crate) code: Compiled,
+    /// `plan.can_fail_after_writing_outputs()`, for `can_fail_midway`.
+    pub(crate) fails_midway: bool,
     pub(crate) param_types: Vec<(Shape, DType)>,
     pub(crate) output_types: Vec<(Shape, DType)>,
 }
@@ -62,13 +64,15 @@ impl Executable {
         &self.plan.aliasable
     }
 
-    /// True when `run` can fail after it started writing outputs: a host
-    /// step that checks its data (a `take` with an index out of range).
-    /// Callers must not let outputs alias state they need to keep on failure.
+    /// True when `run` can fail after it started writing outputs: some step
+    /// can fail on its data (a `take` with an index out of range, at the top
+    /// level or anywhere inside a control step's sub-graphs, temporally
+    /// fused or not) and runs after an output was written, or writes one
+    /// itself as it goes (`KernelPlan::can_fail_after_writing_outputs`).
+    /// Callers must not let outputs alias state they need to keep on
+    /// failure. Computed once, when the executable is assembled.
     pub fn can_fail_midway(&self) -> bool {
-        self.plan.steps.iter().any(|step| {
-            matches!(step, heron_ir::plan::Step::Host(h) if matches!(h.op, heron_ir::Op::Take { .. }))
-        })
+        self.fails_midway
     }
 
     /// The fused plan, printed.
@@ -168,7 +172,7 @@ impl Executable {
                 BufferKind::Const(_) => self.consts[i]
                     .as_ref()
                     .expect("constant buffers hold their value")
-                    .buf
+                    .buf()
                     .as_ptr() as *mut u8,
                 // A row group's scratch gets per-block memory when it runs.
                 BufferKind::Temp(_) if self.is_scratch(BufId(i as u32)) => std::ptr::null_mut(),
@@ -286,7 +290,7 @@ pub(crate) unsafe fn run_data_step(plan: &KernelPlan, step: &Step, ptrs: &[*mut 
             let refs: Vec<&Value> = inputs.iter().collect();
             let out = &plan.buffers[h.output.index()];
             let v = eval_op(&h.op, &refs, &out.shape, out.dtype)?;
-            let bytes = v.buf.bytes();
+            let bytes = v.buf().bytes();
             // SAFETY: the output buffer holds `out.shape.size()` elements of
             // `out.dtype`, exactly `bytes.len()` bytes, and does not overlap
             // the freshly allocated result.
