@@ -18,7 +18,7 @@ pub(crate) mod cache_entry {
 
 pub use args::{ArgList, IntoArgs, JitValue};
 pub use backend::{Backend, backend, use_backend};
-pub use cache::{CacheStats, Signature};
+pub use cache::{CacheStats, DEFAULT_CACHE_CAPACITY, Signature};
 pub use inspect::{Compiled, Lowered};
 pub use options::JitOptions;
 
@@ -117,6 +117,24 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
         self.cache.stats()
     }
 
+    /// The most signatures this function keeps compiled code for:
+    /// [`DEFAULT_CACHE_CAPACITY`] unless [`set_cache_capacity`] changed it.
+    ///
+    /// [`set_cache_capacity`]: Jit::set_cache_capacity
+    pub fn cache_capacity(&self) -> usize {
+        self.cache.capacity()
+    }
+
+    /// Keeps compiled code for at most `capacity` signatures (at least 1).
+    /// When a new signature is compiled into a full cache, the entry used
+    /// least recently is dropped (its code is freed once no call is running
+    /// it), and calling it again compiles it again. Shrinking the capacity
+    /// drops the least recently used entries beyond it at once. Defaults to
+    /// [`DEFAULT_CACHE_CAPACITY`].
+    pub fn set_cache_capacity(&self, capacity: usize) {
+        self.cache.set_capacity(capacity)
+    }
+
     /// The compilation options (`jit_with`; the defaults for `jit`).
     pub fn options(&self) -> JitOptions {
         self.options
@@ -159,12 +177,10 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
     fn entry_for(&self, args: &[Array]) -> Result<Arc<Entry>> {
         let types = || args.iter().map(|a| (a.shape(), a.dtype()));
         if let Some(entry) = self.cache.find(types) {
-            self.cache.record_hit();
             return Ok(entry);
         }
         let _compiling = self.cache.compiling.lock();
         if let Some(entry) = self.cache.find(types) {
-            self.cache.record_hit();
             return Ok(entry);
         }
         let start = Instant::now();
