@@ -458,8 +458,8 @@ impl RowGroup {
 impl KernelPlan {
     /// True when running the plan can fail after it has started writing
     /// output buffers, so that a caller whose outputs share memory with
-    /// state it must keep on failure (a Variable updated in place) would
-    /// see that state half-updated.
+    /// state it must keep on failure (an output aliasing its parameter)
+    /// would see that state half-updated.
     ///
     /// Walks the steps in order: a step that can fail (`Step::can_fail`)
     /// fails part-way if an earlier step wrote an output, or if it is a
