@@ -14,9 +14,8 @@ use crate::Variable;
 use heron_codegen::Executable;
 use heron_ir::{DType, Graph, Shape};
 use parking_lot::{Mutex, RwLock};
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -155,15 +154,21 @@ impl Entry {
 
 /// The hash of a signature given as `(extents, dtype)` pairs: what the
 /// cache is keyed by (equal signatures hash equal; entries are confirmed by
-/// `Entry::matches`).
+/// `Entry::matches`). Computed on every call, so it is a plain multiply-
+/// rotate mix of the words (as `FxHasher` does), with nothing to call.
+#[inline]
 fn signature_hash<'a>(types: impl ExactSizeIterator<Item = (&'a [usize], DType)>) -> u64 {
-    let mut h = FxHasher::default();
-    types.len().hash(&mut h);
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
+    let mut h = mix(0, types.len() as u64);
     for (shape, dtype) in types {
-        shape.hash(&mut h);
-        dtype.hash(&mut h);
+        h = mix(h, shape.len() as u64);
+        for &extent in shape {
+            h = mix(h, extent as u64);
+        }
+        h = mix(h, dtype as u64);
     }
-    h.finish()
+    h
 }
 
 /// Counters of a jitted function's cache.
