@@ -9,7 +9,9 @@
 //! Every Variable write is one the compiled code could do in place
 //! (`v.set(&v.value() + 1.0)`), and each case runs four ways: native code
 //! with temporal fusion, native code without it, the reference loop driver,
-//! and the interpreter backend.
+//! and the interpreter backend. A gather that runs before any Variable is
+//! written cannot leave one half-updated, so such a function still updates
+//! its Variables in place.
 
 mod support;
 
@@ -326,4 +328,29 @@ fn failing_loop_outside_jit_changes_no_variable() {
             "{way:?}: a failed loop changed v"
         );
     }
+}
+
+#[test]
+fn a_take_before_every_write_keeps_variables_updated_in_place() {
+    let _guard = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
+    let v = vector();
+    let table = table();
+    let f = hn::jit({
+        let v = v.clone();
+        move |idx: Array| v.set(&v.value() + table.take(&idx, 0).sum())
+    });
+    let address = |v: &Variable| v.value().value().buf().as_ptr() as usize;
+    let (good, bad) = (hn::array(&[0, 3]), hn::array(&[0, 4]));
+    f.call(&good);
+    let first = address(&v);
+    f.call(&good);
+    assert_eq!(address(&v), first, "the Variable was not updated in place");
+    assert_eq!(v.value().to_vec::<f32>(), vec![10.0; N]);
+    let err = f
+        .try_call(&bad)
+        .expect_err("an index out of range is an error");
+    assert!(err.to_string().contains("take"), "{err}");
+    assert_eq!(v.value().to_vec::<f32>(), vec![10.0; N]);
+    f.call(&good);
+    assert_eq!(address(&v), first, "the Variable was not updated in place");
 }
