@@ -1,10 +1,10 @@
 //! A call that fails leaves every Variable exactly as it was, wherever the
 //! failing op sits: at the top level, in the body of a `fori_loop`,
 //! `for_loop` or `while_loop`, in a `cond` branch, in a `cond` nested in a
-//! loop, and in a temporally fused loop (where the failing op runs ahead of
-//! the chunk loop). The only op that can fail on its data at run time is
-//! `take` (an index out of range); row groups hold native kernels only, so
-//! nothing in them can fail.
+//! loop, in a temporally fused loop (where the failing op runs ahead of the
+//! chunk loop), and after a row group that wrote a Variable. The only op
+//! that can fail on its data at run time is `take` (an index out of range);
+//! row groups hold native kernels only, so nothing in them can fail.
 //!
 //! Every Variable write is one the compiled code could do in place
 //! (`v.set(&v.value() + 1.0)`), and each case runs four ways: native code
@@ -148,6 +148,42 @@ fn failing_take_at_the_top_level_changes_no_variable() {
             bad: hn::array(&[0, N as i32]),
         }
     });
+}
+
+/// Rows and columns of the softmax case.
+const ROWS: usize = 256;
+
+/// A row-wise softmax of a Variable (a row group), then a gather from it.
+fn softmax_case() -> Case {
+    let v = Variable::new(hn::zeros(&[ROWS, ROWS], DType::F32));
+    let f = hn::jit({
+        let v = v.clone();
+        move |idx: Array| {
+            let x = v.value() + 1.0;
+            let m = x.max_axis(1).reshape(&[ROWS as isize, 1]);
+            let e = (&x - &m).exp();
+            let s = e.sum_axis(1).reshape(&[ROWS as isize, 1]);
+            v.set(&e / &s);
+            v.value().take(&idx, 0)
+        }
+    });
+    Case {
+        vars: vec![v],
+        f,
+        good: hn::array(&[0, 2]),
+        bad: hn::array(&[0, ROWS as i32]),
+    }
+}
+
+#[test]
+fn failing_take_after_a_row_group_changes_no_variable() {
+    {
+        let _guard = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
+        let c = softmax_case();
+        let text = c.f.lower(&c.good).optimized_text();
+        assert!(text.contains("rows k"), "no row group in\n{text}");
+    }
+    check(softmax_case);
 }
 
 /// `fori_loop(0, 3)` adding `table[start + i]` to a vector and a scalar:
