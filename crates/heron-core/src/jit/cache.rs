@@ -205,8 +205,8 @@ pub(crate) struct Cache {
     entries: RwLock<FxHashMap<u64, SmallVec<[Slot; 1]>>>,
     /// The most entries held.
     capacity: AtomicUsize,
-    /// The most recently compiled entry (to explain the next miss).
-    last: Mutex<Option<Arc<Entry>>>,
+    /// The signature compiled last (to explain the next miss).
+    last: Mutex<Option<Signature>>,
     /// Serialises tracing so one signature is never compiled twice.
     pub(crate) compiling: parking_lot::Mutex<()>,
     hits: AtomicU64,
@@ -266,11 +266,11 @@ impl Cache {
         let capacity = self.capacity.load(Ordering::Relaxed);
         self.evict(&mut entries, capacity - 1);
         let now = misses + self.hits.load(Ordering::Relaxed);
+        *self.last.lock() = Some(entry.signature.clone());
         entries.entry(entry.hash).or_default().push(Slot {
-            entry: entry.clone(),
+            entry,
             used: AtomicU64::new(now),
         });
-        *self.last.lock() = Some(entry);
     }
 
     /// Drops the least recently used entries until at most `keep` remain.
@@ -324,8 +324,8 @@ impl Cache {
         }
     }
 
-    /// The most recently compiled entry (to explain the next miss).
-    pub(crate) fn last(&self) -> Option<Arc<Entry>> {
+    /// The signature compiled last (to explain the next miss).
+    pub(crate) fn last(&self) -> Option<Signature> {
         self.last.lock().clone()
     }
 }

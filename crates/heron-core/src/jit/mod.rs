@@ -193,7 +193,7 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
             self.options,
         )?);
         if backend::env_flag("HERON_LOG_COMPILES") {
-            eprintln!("{}", self.compile_log(&entry, self.cache.last().as_deref()));
+            eprintln!("{}", self.compile_log(&entry, self.cache.last().as_ref()));
         }
         self.cache.insert(entry.clone());
         Ok(entry)
@@ -216,22 +216,23 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
     }
 
     /// The line printed for a compilation under `HERON_LOG_COMPILES=1`.
-    fn compile_log(&self, entry: &Entry, previous: Option<&Entry>) -> String {
-        let sig = |e: &Entry| -> Vec<String> {
-            e.signature
+    /// `previous` is the signature compiled before this one, if any.
+    fn compile_log(&self, entry: &Entry, previous: Option<&Signature>) -> String {
+        let sig = |signature: &Signature| -> Vec<String> {
+            signature
                 .iter()
                 .map(|(s, d)| heron_ir::type_text(s, *d))
                 .collect()
         };
         let reason = match previous {
             None => "first call".to_string(),
-            Some(prev) if prev.signature.len() != entry.signature.len() => format!(
+            Some(prev) if prev.len() != entry.signature.len() => format!(
                 "called with {} arguments instead of {}",
                 entry.signature.len(),
-                prev.signature.len()
+                prev.len()
             ),
             Some(prev) => {
-                let (old, new) = (sig(prev), sig(entry));
+                let (old, new) = (sig(prev), sig(&entry.signature));
                 let changed: Vec<String> = old
                     .iter()
                     .zip(&new)
@@ -249,7 +250,7 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
         format!(
             "heron: {verb} {} for ({}){whence} in {:.2?}: {reason}",
             self.name,
-            sig(entry).join(", "),
+            sig(&entry.signature).join(", "),
             entry.compile_time
         )
     }
@@ -316,14 +317,14 @@ mod tests {
         );
         assert!(log.ends_with(": first call"), "{log}");
         let second = f.entry_for(&[ones(5)]).unwrap();
-        let log = f.compile_log(&second, Some(&first));
+        let log = f.compile_log(&second, Some(&first.signature));
         assert!(
             log.ends_with(": argument 0 changed from f32[3] to f32[5]"),
             "{log}"
         );
         let pair = jit_named("pair", |(a, _b): (Array, Array)| a);
         let one = pair.entry_for(&[ones(2), ones(2)]).unwrap();
-        let log = f.compile_log(&one, Some(&first));
+        let log = f.compile_log(&one, Some(&first.signature));
         assert!(
             log.ends_with("called with 2 arguments instead of 1"),
             "{log}"
