@@ -42,6 +42,8 @@ pub struct Executable {
     /// covers (`launch_grain`; 1 for steps without a preference).
     pub(crate) grains: Vec<usize>,
     pub(crate) code: Compiled,
+    /// `plan.can_fail_after_writing_outputs()`, for `can_fail_midway`.
+    pub(crate) fails_midway: bool,
     pub(crate) param_types: Vec<(Shape, DType)>,
     pub(crate) output_types: Vec<(Shape, DType)>,
 }
@@ -62,13 +64,15 @@ impl Executable {
         &self.plan.aliasable
     }
 
-    /// True when `run` can fail after it started writing outputs: a host
-    /// step that checks its data (a `take` with an index out of range).
-    /// Callers must not let outputs alias state they need to keep on failure.
+    /// True when `run` can fail after it started writing outputs: some step
+    /// can fail on its data (a `take` with an index out of range, at the top
+    /// level or anywhere inside a control step's sub-graphs, temporally
+    /// fused or not) and runs after an output was written, or writes one
+    /// itself as it goes (`KernelPlan::can_fail_after_writing_outputs`).
+    /// Callers must not let outputs alias state they need to keep on
+    /// failure. Computed once, when the executable is assembled.
     pub fn can_fail_midway(&self) -> bool {
-        self.plan.steps.iter().any(|step| {
-            matches!(step, heron_ir::plan::Step::Host(h) if matches!(h.op, heron_ir::Op::Take { .. }))
-        })
+        self.fails_midway
     }
 
     /// The fused plan, printed.

@@ -110,7 +110,9 @@ pub(crate) fn assemble(
             _ => 1,
         })
         .collect();
+    let fails_midway = plan.can_fail_after_writing_outputs();
     Executable {
+        fails_midway,
         plan,
         consts,
         step_fns,

@@ -26,8 +26,8 @@ pub use creation::{
 };
 pub use heron_ir::{DType, Error, Result, Scalar, Shape};
 pub use jit::{
-    Backend, CacheStats, Compiled, Jit, JitOptions, Lowered, backend, jit, jit_named, jit_with,
-    use_backend,
+    Backend, CacheStats, Compiled, DEFAULT_CACHE_CAPACITY, Jit, JitOptions, Lowered, backend, jit,
+    jit_named, jit_with, use_backend,
 };
 pub use module::{Collector, Module};
 pub use ops::*;

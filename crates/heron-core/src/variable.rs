@@ -164,6 +164,21 @@ impl Variable {
     pub(crate) fn try_lock(&self) -> Option<parking_lot::MutexGuard<'_, Value>> {
         self.inner.value.try_lock()
     }
+
+    /// A handle that does not keep the variable (nor its value) alive.
+    pub(crate) fn downgrade(&self) -> WeakVariable {
+        WeakVariable(Arc::downgrade(&self.inner))
+    }
+}
+
+/// A handle to a Variable that does not keep it alive: what caches hold.
+pub(crate) struct WeakVariable(std::sync::Weak<VarInner>);
+
+impl WeakVariable {
+    /// True while some `Variable` handle to the variable exists.
+    pub(crate) fn is_alive(&self) -> bool {
+        self.0.strong_count() > 0
+    }
 }
 
 impl From<&Variable> for Array {

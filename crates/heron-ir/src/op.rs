@@ -304,6 +304,25 @@ impl Op {
     pub fn is_leaf(&self) -> bool {
         matches!(self, Op::Param(_) | Op::Const(_))
     }
+
+    /// True for ops whose evaluation can fail on the data it is given, once
+    /// `infer` has accepted the operands' types: `take` (an index out of
+    /// range), and a control op any of whose sub-graphs, at any depth, holds
+    /// such an op. Every other op computes a result for any operand values
+    /// of the types `infer` accepts (zero-size `max`/`argmax` and the like
+    /// are rejected by `infer`, when the graph is built). Ops that can fail
+    /// run on the host through `eval_op`, never inside a native kernel,
+    /// which has no way to report an error.
+    pub fn can_fail_at_run_time(&self) -> bool {
+        let any = |g: &crate::Graph| g.nodes.values().any(|n| n.op.can_fail_at_run_time());
+        match self {
+            Op::Take { .. } => true,
+            Op::Loop { body, .. } => any(body),
+            Op::While { cond, body, .. } => any(cond) || any(body),
+            Op::Cond { then, else_ } => any(then) || any(else_),
+            _ => false,
+        }
+    }
 }
 
 impl UnaryOp {

@@ -393,6 +393,20 @@ impl Step {
             Step::Copy { dst, .. } => vec![*dst],
         }
     }
+
+    /// True when running the step can fail on the data it reads: a host
+    /// step whose op checks its data (`Op::can_fail_at_run_time`), or a
+    /// control step with such an op anywhere in its sub-graphs (counted and
+    /// temporally fused loops, `while_loop`s, `cond` branches, nested
+    /// constructs). Kernels and copies cannot fail, so neither can a row
+    /// group, which holds kernels only.
+    pub fn can_fail(&self) -> bool {
+        match self {
+            Step::Host(h) => h.op.can_fail_at_run_time(),
+            Step::Control(c) => c.op.can_fail_at_run_time(),
+            Step::Kernel(_) | Step::Copy { .. } => false,
+        }
+    }
 }
 
 /// A graph partitioned into steps over buffers.
@@ -442,6 +456,31 @@ impl RowGroup {
 }
 
 impl KernelPlan {
+    /// True when running the plan can fail after it has started writing
+    /// output buffers, so that a caller whose outputs share memory with
+    /// state it must keep on failure (an output aliasing its parameter)
+    /// would see that state half-updated.
+    ///
+    /// Walks the steps in order: a step that can fail (`Step::can_fail`)
+    /// fails part-way if an earlier step wrote an output, or if it is a
+    /// control step writing an output itself (a loop keeps its carried
+    /// state in its result buffers from the first iteration, a `cond`'s
+    /// branch writes them as it runs). A host step writes its result only
+    /// after its op succeeded, so a failing host step that comes before
+    /// every output write leaves the outputs untouched.
+    pub fn can_fail_after_writing_outputs(&self) -> bool {
+        let is_output = |b: &BufId| matches!(self.buffers[b.index()].kind, BufferKind::Output(_));
+        let mut written = false;
+        for step in &self.steps {
+            let writes_output = step.writes().iter().any(is_output);
+            if step.can_fail() && (written || (writes_output && matches!(step, Step::Control(_)))) {
+                return true;
+            }
+            written |= writes_output;
+        }
+        false
+    }
+
     /// The printed name of a buffer: `p0`, `c1`, `o0`, `t2`.
     pub fn buf_name(&self, b: BufId) -> String {
         match self.buffers[b.index()].kind {

@@ -21,7 +21,10 @@ mod loops;
 mod while_loop;
 
 pub use cond::{cond, try_cond};
-pub use eager::control_cache_len;
+pub use eager::{
+    DEFAULT_CONTROL_CACHE_CAPACITY, control_cache_capacity, control_cache_len,
+    set_control_cache_capacity,
+};
 pub use loops::{ForOperands, LoopBound, for_loop, fori_loop, try_for_loop, try_fori_loop};
 pub use while_loop::{try_while_loop, while_loop};
 

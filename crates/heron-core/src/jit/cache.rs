@@ -1,5 +1,8 @@
 //! The per-function compile cache: entries keyed by the signature (the shapes
-//! and dtypes of the arguments), found without allocating.
+//! and dtypes of the arguments), found by the signature's hash without
+//! allocating, and bounded: past its capacity (`DEFAULT_CACHE_CAPACITY`
+//! signatures unless `Jit::set_cache_capacity` says otherwise), the least
+//! recently used entry is dropped, and its code freed once no call runs it.
 //!
 //! The Variables a function touches are discovered by tracing; their shapes
 //! and dtypes are fixed for their life (`Variable::set` rejects a change), so
@@ -10,19 +13,29 @@
 use crate::Variable;
 use heron_codegen::Executable;
 use heron_ir::{DType, Graph, Shape};
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
+use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
+
+/// How many signatures a jitted function keeps compiled code for, unless
+/// `Jit::set_cache_capacity` sets another bound (as JAX keeps a bounded
+/// cache per function).
+pub const DEFAULT_CACHE_CAPACITY: usize = 64;
 
 /// Shapes and dtypes of a call's arguments.
 pub type Signature = SmallVec<[(Shape, DType); 4]>;
 
-/// One traced and compiled specialisation of a jitted function.
+/// One traced and compiled specialisation of a jitted function. The graphs
+/// and the code are shared, so an entry for other Variables of the same
+/// types (`with_vars`) is cheap to make.
 pub(crate) struct Entry {
     /// The argument types this entry was traced for.
     pub(crate) signature: Signature,
+    /// `signature_hash` of the signature.
+    pub(crate) hash: u64,
     /// The Variables touched, by slot.
     pub(crate) vars: Vec<Variable>,
     /// Their types when traced.
@@ -33,11 +46,11 @@ pub(crate) struct Entry {
     /// or only reads it (read from a snapshot).
     pub(crate) written: Vec<bool>,
     /// The traced graph.
-    pub(crate) traced: Graph,
+    pub(crate) traced: Arc<Graph>,
     /// The graph after the optimisation passes (what runs).
-    pub(crate) optimized: Graph,
+    pub(crate) optimized: Arc<Graph>,
     /// Native code; `None` when the interpreter backend traced this entry.
-    pub(crate) exe: Option<Executable>,
+    pub(crate) exe: Option<Arc<Executable>>,
     /// How many results the function returns.
     pub(crate) n_results: usize,
     /// Time spent tracing, optimising and compiling.
@@ -68,13 +81,13 @@ impl Entry {
     ) -> heron_ir::Result<Entry> {
         let optimized = options.apply(heron_ir::passes::optimize(&traced.graph)?);
         let exe = match super::backend() {
-            super::Backend::Cranelift => Some(crate::disk_cache::compile(
+            super::Backend::Cranelift => Some(Arc::new(crate::disk_cache::compile(
                 name,
                 args,
                 &traced.graph,
                 &optimized,
                 options.fast_math,
-            )?),
+            )?)),
             super::Backend::Interpreter => None,
         };
         let vars = traced.vars;
@@ -93,21 +106,48 @@ impl Entry {
                 written[slot as usize] = true;
             }
         }
+        let signature: Signature = args
+            .iter()
+            .map(|a| (a.shape_ref().clone(), a.dtype()))
+            .collect();
         Ok(Entry {
-            signature: args
-                .iter()
-                .map(|a| (a.shape_ref().clone(), a.dtype()))
-                .collect(),
+            hash: signature_hash(signature.iter().map(|(s, d)| (&s[..], *d))),
+            signature,
             vars,
             var_types,
             lock_order,
             written,
-            traced: traced.graph,
-            optimized,
+            traced: Arc::new(traced.graph),
+            optimized: Arc::new(optimized),
             exe,
             n_results,
             compile_time: start.elapsed(),
         })
+    }
+
+    /// This entry for `vars`, Variables of the same types as its own, in
+    /// slot order (sharing the graphs and the code).
+    pub(crate) fn with_vars(&self, vars: Vec<Variable>) -> Entry {
+        debug_assert!(
+            vars.iter()
+                .zip(&self.var_types)
+                .all(|(v, (s, d))| v.shape() == *s && v.dtype() == *d)
+        );
+        let mut lock_order: Vec<usize> = (0..vars.len()).collect();
+        lock_order.sort_by_key(|&s| vars[s].id());
+        Entry {
+            signature: self.signature.clone(),
+            hash: self.hash,
+            vars,
+            var_types: self.var_types.clone(),
+            lock_order,
+            written: self.written.clone(),
+            traced: self.traced.clone(),
+            optimized: self.optimized.clone(),
+            exe: self.exe.clone(),
+            n_results: self.n_results,
+            compile_time: self.compile_time,
+        }
     }
 
     /// True when `arrays` have exactly this entry's signature (no allocation).
@@ -124,6 +164,25 @@ impl Entry {
     }
 }
 
+/// The hash of a signature given as `(extents, dtype)` pairs: what the
+/// cache is keyed by (equal signatures hash equal; entries are confirmed by
+/// `Entry::matches`). Computed on every call, so it is a plain multiply-
+/// rotate mix of the words (as `FxHasher` does), with nothing to call.
+#[inline]
+fn signature_hash<'a>(types: impl ExactSizeIterator<Item = (&'a [usize], DType)>) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
+    let mut h = mix(0, types.len() as u64);
+    for (shape, dtype) in types {
+        h = mix(h, shape.len() as u64);
+        for &extent in shape {
+            h = mix(h, extent as u64);
+        }
+        h = mix(h, dtype as u64);
+    }
+    h
+}
+
 /// Counters of a jitted function's cache.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CacheStats {
@@ -138,49 +197,132 @@ pub struct CacheStats {
     /// Misses whose machine code was loaded from the disk cache instead of
     /// compiled (`heron::cache`).
     pub disk_loads: u64,
+    /// Entries dropped, least recently used first, to stay within the
+    /// cache's capacity (`Jit::set_cache_capacity`).
+    pub evictions: u64,
+}
+
+/// A cached entry and when it was last used.
+struct Slot {
+    entry: Arc<Entry>,
+    /// The cache's clock (its hits plus misses) at the last call that found
+    /// or added the entry.
+    used: AtomicU64,
 }
 
 /// The entries of one jitted function and its counters.
-#[derive(Default)]
 pub(crate) struct Cache {
-    pub(crate) entries: RwLock<Vec<Arc<Entry>>>,
+    /// Entries by `signature_hash`; a bucket holds the rare signatures
+    /// whose hashes collide.
+    entries: RwLock<FxHashMap<u64, SmallVec<[Slot; 1]>>>,
+    /// The most entries held.
+    capacity: AtomicUsize,
+    /// The signature compiled last (to explain the next miss).
+    last: Mutex<Option<Signature>>,
     /// Serialises tracing so one signature is never compiled twice.
     pub(crate) compiling: parking_lot::Mutex<()>,
     hits: AtomicU64,
     misses: AtomicU64,
     compile_nanos: AtomicU64,
     disk_loads: AtomicU64,
+    evictions: AtomicU64,
+}
+
+impl Default for Cache {
+    fn default() -> Cache {
+        Cache {
+            entries: RwLock::default(),
+            capacity: AtomicUsize::new(DEFAULT_CACHE_CAPACITY),
+            last: Mutex::default(),
+            compiling: parking_lot::Mutex::default(),
+            hits: AtomicU64::default(),
+            misses: AtomicU64::default(),
+            compile_nanos: AtomicU64::default(),
+            disk_loads: AtomicU64::default(),
+            evictions: AtomicU64::default(),
+        }
+    }
 }
 
 impl Cache {
-    /// The entry for argument types `types`, if compiled.
+    /// The entry for argument types `types`, if compiled; counts a hit and
+    /// marks the entry used. Does not allocate.
     pub(crate) fn find<'a, I>(&self, types: impl Fn() -> I) -> Option<Arc<Entry>>
     where
         I: ExactSizeIterator<Item = (&'a [usize], DType)>,
     {
-        self.entries
-            .read()
+        let hash = signature_hash(types());
+        let entries = self.entries.read();
+        let slot = entries
+            .get(&hash)?
             .iter()
-            .find(|e| e.matches(types()))
-            .cloned()
+            .find(|s| s.entry.matches(types()))?;
+        let hits = self.hits.fetch_add(1, Ordering::Relaxed) + 1;
+        slot.used.store(
+            hits + self.misses.load(Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
+        Some(slot.entry.clone())
     }
 
-    pub(crate) fn record_hit(&self) {
-        self.hits.fetch_add(1, Ordering::Relaxed);
-    }
-
+    /// Adds a newly compiled entry, first dropping the least recently used
+    /// ones if the cache is full.
     pub(crate) fn insert(&self, entry: Arc<Entry>) {
-        self.misses.fetch_add(1, Ordering::Relaxed);
-        if entry.exe.as_ref().is_some_and(Executable::is_loaded) {
+        let misses = self.misses.fetch_add(1, Ordering::Relaxed) + 1;
+        if entry.exe.as_ref().is_some_and(|e| e.is_loaded()) {
             self.disk_loads.fetch_add(1, Ordering::Relaxed);
         }
         self.compile_nanos
             .fetch_add(entry.compile_time.as_nanos() as u64, Ordering::Relaxed);
-        self.entries.write().push(entry);
+        let mut entries = self.entries.write();
+        let capacity = self.capacity.load(Ordering::Relaxed);
+        self.evict(&mut entries, capacity - 1);
+        let now = misses + self.hits.load(Ordering::Relaxed);
+        *self.last.lock() = Some(entry.signature.clone());
+        entries.entry(entry.hash).or_default().push(Slot {
+            entry,
+            used: AtomicU64::new(now),
+        });
+    }
+
+    /// Drops the least recently used entries until at most `keep` remain.
+    fn evict(&self, entries: &mut FxHashMap<u64, SmallVec<[Slot; 1]>>, keep: usize) {
+        let mut len: usize = entries.values().map(|b| b.len()).sum();
+        while len > keep {
+            let Some((hash, i)) = entries
+                .iter()
+                .flat_map(|(&h, b)| b.iter().enumerate().map(move |(i, s)| (h, i, s)))
+                .min_by_key(|(_, _, s)| s.used.load(Ordering::Relaxed))
+                .map(|(h, i, _)| (h, i))
+            else {
+                break;
+            };
+            let bucket = entries.get_mut(&hash).expect("found above");
+            bucket.remove(i);
+            if bucket.is_empty() {
+                entries.remove(&hash);
+            }
+            len -= 1;
+            self.evictions.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The most entries held.
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity.load(Ordering::Relaxed)
+    }
+
+    /// Bounds the cache to `capacity` entries (at least 1), dropping the
+    /// least recently used ones beyond it.
+    pub(crate) fn set_capacity(&self, capacity: usize) {
+        let capacity = capacity.max(1);
+        let mut entries = self.entries.write();
+        self.capacity.store(capacity, Ordering::Relaxed);
+        self.evict(&mut entries, capacity);
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.entries.read().len()
+        self.entries.read().values().map(|b| b.len()).sum()
     }
 
     pub(crate) fn stats(&self) -> CacheStats {
@@ -190,11 +332,12 @@ impl Cache {
             compile_time: Duration::from_nanos(self.compile_nanos.load(Ordering::Relaxed)),
             entries: self.len(),
             disk_loads: self.disk_loads.load(Ordering::Relaxed),
+            evictions: self.evictions.load(Ordering::Relaxed),
         }
     }
 
-    /// The most recently compiled entry (to explain the next miss).
-    pub(crate) fn last(&self) -> Option<Arc<Entry>> {
-        self.entries.read().last().cloned()
+    /// The signature compiled last (to explain the next miss).
+    pub(crate) fn last(&self) -> Option<Signature> {
+        self.last.lock().clone()
     }
 }

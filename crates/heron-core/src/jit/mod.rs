@@ -19,7 +19,7 @@ pub(crate) mod cache_entry {
 
 pub use args::{ArgList, IntoArgs, JitValue};
 pub use backend::{Backend, backend, use_backend};
-pub use cache::{CacheStats, Signature};
+pub use cache::{CacheStats, DEFAULT_CACHE_CAPACITY, Signature};
 pub use inspect::{Compiled, Lowered};
 pub use options::JitOptions;
 
@@ -121,6 +121,24 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
         self.cache.stats()
     }
 
+    /// The most signatures this function keeps compiled code for:
+    /// [`DEFAULT_CACHE_CAPACITY`] unless [`set_cache_capacity`] changed it.
+    ///
+    /// [`set_cache_capacity`]: Jit::set_cache_capacity
+    pub fn cache_capacity(&self) -> usize {
+        self.cache.capacity()
+    }
+
+    /// Keeps compiled code for at most `capacity` signatures (at least 1).
+    /// When a new signature is compiled into a full cache, the entry used
+    /// least recently is dropped (its code is freed once no call is running
+    /// it), and calling it again compiles it again. Shrinking the capacity
+    /// drops the least recently used entries beyond it at once. Defaults to
+    /// [`DEFAULT_CACHE_CAPACITY`].
+    pub fn set_cache_capacity(&self, capacity: usize) {
+        self.cache.set_capacity(capacity)
+    }
+
     /// The compilation options (`jit_with`; the defaults for `jit`).
     pub fn options(&self) -> JitOptions {
         self.options
@@ -163,12 +181,10 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
     fn entry_for(&self, args: &[Array]) -> Result<Arc<Entry>> {
         let types = || args.iter().map(|a| (a.shape(), a.dtype()));
         if let Some(entry) = self.cache.find(types) {
-            self.cache.record_hit();
             return Ok(entry);
         }
         let _compiling = self.cache.compiling.lock();
         if let Some(entry) = self.cache.find(types) {
-            self.cache.record_hit();
             return Ok(entry);
         }
         let start = Instant::now();
@@ -181,7 +197,7 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
             self.options,
         )?);
         if backend::env_flag("HERON_LOG_COMPILES") {
-            eprintln!("{}", self.compile_log(&entry, self.cache.last().as_deref()));
+            eprintln!("{}", self.compile_log(&entry, self.cache.last().as_ref()));
         }
         self.cache.insert(entry.clone());
         Ok(entry)
@@ -204,22 +220,23 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
     }
 
     /// The line printed for a compilation under `HERON_LOG_COMPILES=1`.
-    fn compile_log(&self, entry: &Entry, previous: Option<&Entry>) -> String {
-        let sig = |e: &Entry| -> Vec<String> {
-            e.signature
+    /// `previous` is the signature compiled before this one, if any.
+    fn compile_log(&self, entry: &Entry, previous: Option<&Signature>) -> String {
+        let sig = |signature: &Signature| -> Vec<String> {
+            signature
                 .iter()
                 .map(|(s, d)| heron_ir::type_text(s, *d))
                 .collect()
         };
         let reason = match previous {
             None => "first call".to_string(),
-            Some(prev) if prev.signature.len() != entry.signature.len() => format!(
+            Some(prev) if prev.len() != entry.signature.len() => format!(
                 "called with {} arguments instead of {}",
                 entry.signature.len(),
-                prev.signature.len()
+                prev.len()
             ),
             Some(prev) => {
-                let (old, new) = (sig(prev), sig(entry));
+                let (old, new) = (sig(prev), sig(&entry.signature));
                 let changed: Vec<String> = old
                     .iter()
                     .zip(&new)
@@ -237,7 +254,7 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
         format!(
             "heron: {verb} {} for ({}){whence} in {:.2?}: {reason}",
             self.name,
-            sig(entry).join(", "),
+            sig(&entry.signature).join(", "),
             entry.compile_time
         )
     }
@@ -304,14 +321,14 @@ mod tests {
         );
         assert!(log.ends_with(": first call"), "{log}");
         let second = f.entry_for(&[ones(5)]).unwrap();
-        let log = f.compile_log(&second, Some(&first));
+        let log = f.compile_log(&second, Some(&first.signature));
         assert!(
             log.ends_with(": argument 0 changed from f32[3] to f32[5]"),
             "{log}"
         );
         let pair = jit_named("pair", |(a, _b): (Array, Array)| a);
         let one = pair.entry_for(&[ones(2), ones(2)]).unwrap();
-        let log = f.compile_log(&one, Some(&first));
+        let log = f.compile_log(&one, Some(&first.signature));
         assert!(
             log.ends_with("called with 2 arguments instead of 1"),
             "{log}"

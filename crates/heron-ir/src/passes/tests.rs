@@ -252,3 +252,88 @@ fn a_long_whole_1d_sum_is_split_except_in_a_loop_body() {
     let body = super::fuse::fuse_loop_body(&g);
     assert_eq!(body.kernels().count(), 1, "{body}");
 }
+
+/// A graph updating Variable `v: f32[8]` and gathering with the argument
+/// `idx: i32[2]`: `v + 1` written, then gathered from (`write_first`), or
+/// `v + sum(table[idx])` written, the gather coming first.
+fn write_and_take(write_first: bool) -> Graph {
+    let mut g = Graph::new();
+    let v = g.param(Shape::new(&[8]), DType::F32, crate::ParamRole::Var(0));
+    let idx = arg(&mut g, &[2], DType::I32);
+    if write_first {
+        let one = scalar(&mut g, 1.0f32);
+        let nv = binary(&mut g, BinaryOp::Add, v, one);
+        let y = node(&mut g, Op::Take { axis: 0 }, &[nv, idx]);
+        g.output(nv, OutputRole::VarWrite(0));
+        g.output(y, OutputRole::Result(0));
+    } else {
+        let table = vector(&mut g, &[1.0f32, 2.0, 3.0, 4.0]);
+        let y = node(&mut g, Op::Take { axis: 0 }, &[table, idx]);
+        let s = node(
+            &mut g,
+            Op::Reduce {
+                op: crate::ReduceOp::Sum,
+                axes: [0].into_iter().collect(),
+            },
+            &[y],
+        );
+        let nv = binary(&mut g, BinaryOp::Add, v, s);
+        g.output(nv, OutputRole::VarWrite(0));
+    }
+    g
+}
+
+#[test]
+fn a_take_after_an_output_write_can_fail_midway() {
+    let plan = super::fuse::fuse(&write_and_take(true));
+    assert!(plan.steps.iter().any(|s| s.can_fail()), "{plan}");
+    assert!(plan.can_fail_after_writing_outputs(), "{plan}");
+}
+
+#[test]
+fn a_take_before_every_output_write_cannot_fail_midway() {
+    let plan = super::fuse::fuse(&write_and_take(false));
+    assert!(plan.steps.iter().any(|s| s.can_fail()), "{plan}");
+    assert!(!plan.can_fail_after_writing_outputs(), "{plan}");
+}
+
+#[test]
+fn control_ops_can_fail_when_a_sub_graph_holds_a_take() {
+    let body = |with_take: bool| {
+        let mut g = Graph::new();
+        let x = arg(&mut g, &[4], DType::F32);
+        let y = if with_take {
+            let idx = vector(&mut g, &[3i32, 0, 1, 2]);
+            node(&mut g, Op::Take { axis: 0 }, &[x, idx])
+        } else {
+            unary(&mut g, UnaryOp::Neg, x)
+        };
+        g.output(y, OutputRole::Result(0));
+        crate::control::Body::new(g)
+    };
+    assert!(Op::Take { axis: 0 }.can_fail_at_run_time());
+    assert!(!Op::Unary(UnaryOp::Exp).can_fail_at_run_time());
+    let cond = |t: bool, e: bool| Op::Cond {
+        then: body(t),
+        else_: body(e),
+    };
+    assert!(!cond(false, false).can_fail_at_run_time());
+    assert!(cond(false, true).can_fail_at_run_time());
+    let nested = Op::Loop {
+        body: {
+            let mut g = Graph::new();
+            let _index = arg(&mut g, &[], DType::I32);
+            let pred = arg(&mut g, &[], DType::Bool);
+            let x = arg(&mut g, &[4], DType::F32);
+            let c = node(&mut g, cond(true, false), &[pred, x]);
+            let y = node(&mut g, Op::Project(0), &[c]);
+            g.output(y, OutputRole::Result(0));
+            crate::control::Body::new(g)
+        },
+        start: 0,
+        trip: 2,
+        n_carry: 0,
+        n_xs: 0,
+    };
+    assert!(nested.can_fail_at_run_time());
+}
