@@ -286,7 +286,7 @@ impl Buffer {
 
     /// The mutable bytes of the data. Crate-private: a caller writing a Bool
     /// buffer must write 0 or 1, which safe code outside cannot be trusted to
-    /// do (use the typed `as_mut_slice` or `copy_from`).
+    /// do (they use the typed `as_mut_slice`).
     pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
         let n = self.nbytes();
         let ptr = self.lines.as_mut_ptr() as *mut u8;
@@ -311,28 +311,6 @@ impl Buffer {
         // SAFETY: as in `as_slice`; `&mut self` gives exclusive access, and a
         // `&mut [bool]` can only store valid bools.
         unsafe { std::slice::from_raw_parts_mut(ptr, self.len) }
-    }
-
-    /// Copies the elements of `src` into `self[at..at + src.len()]`.
-    /// Panics when the dtypes differ or the range does not fit.
-    pub fn copy_from(&mut self, at: usize, src: &Buffer) {
-        assert!(
-            src.dtype == self.dtype,
-            "buffer copy: {} elements into a {} buffer",
-            src.dtype,
-            self.dtype
-        );
-        let size = self.dtype.size();
-        let end = at
-            .checked_add(src.len)
-            .filter(|&end| end <= self.len)
-            .unwrap_or_else(|| {
-                panic!(
-                    "buffer copy: {} elements at {at} do not fit in {}",
-                    src.len, self.len
-                )
-            });
-        self.bytes_mut()[at * size..end * size].copy_from_slice(src.bytes());
     }
 
     /// A raw pointer to the first element, for compiled code.
