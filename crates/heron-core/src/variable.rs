@@ -5,7 +5,8 @@
 //! gives a traced node (a graph parameter bound to the variable) and `set`
 //! records a write that the compiled function performs on every call.
 
-use crate::array::{Array, Repr};
+use crate::array::{Array, Repr, or_panic};
+use crate::ops::{Operand, SliceElem};
 use crate::trace;
 use heron_ir::{DType, Error, Result, Shape, Value};
 use parking_lot::Mutex;
@@ -155,9 +156,83 @@ impl Variable {
         }
     }
 
+    /// Assigns `value` (an array or a scalar, broadcast to the selected region
+    /// and cast to the variable's dtype) to the region `index` selects, as
+    /// BrainPy's `v[0:2] = 10.`; the rest of the value is unchanged. Inside
+    /// `jit` this records a write of the variable (a slice update, then
+    /// `set`). Panics on a bad index or value, naming `set_at`.
+    ///
+    /// ```
+    /// use heron as hn;
+    /// use heron::prelude::*;
+    ///
+    /// let v = Variable::new(hn::zeros(&[4], DType::F32));
+    /// v.set_at(s![0..2], 10.0);
+    /// assert_eq!(v.value().to_vec::<f32>(), vec![10.0, 10.0, 0.0, 0.0]);
+    /// v.set_at(s![-1], &hn::scalar(3.0f32));
+    /// assert_eq!(v.value().to_vec::<f32>(), vec![10.0, 10.0, 0.0, 3.0]);
+    /// ```
+    pub fn set_at(&self, index: impl AsRef<[SliceElem]>, value: impl Operand) {
+        or_panic(self.try_set_at(index, value))
+    }
+
+    /// `set_at` returning an error instead of panicking (the variable is
+    /// then unchanged).
+    pub fn try_set_at(&self, index: impl AsRef<[SliceElem]>, value: impl Operand) -> Result<()> {
+        // Convert first: the value may read this very variable.
+        let value = value.into_operand();
+        let mut updated = self.value();
+        updated
+            .try_set(index, value)
+            .map_err(|e| rename_set(e, "set_at"))?;
+        self.try_set(updated)
+    }
+
+    /// Sets every element to `value` (a scalar, or an array broadcast to the
+    /// variable's shape; cast to its dtype), as BrainPy's `v.fill(x)`. Inside
+    /// `jit` this records a write of the variable.
+    ///
+    /// ```
+    /// use heron as hn;
+    /// use heron::prelude::*;
+    ///
+    /// let v = Variable::new(hn::ones(&[2, 2], DType::I32));
+    /// v.fill(7);
+    /// assert_eq!(v.value().to_vec::<i32>(), vec![7; 4]);
+    /// ```
+    pub fn fill(&self, value: impl Operand) {
+        or_panic(self.try_fill(value))
+    }
+
+    /// `fill` returning an error instead of panicking (the variable is then
+    /// unchanged).
+    pub fn try_fill(&self, value: impl Operand) -> Result<()> {
+        let value = value.into_operand().to_array(self.dtype())?;
+        let shape = self.shape();
+        let filled = value.try_broadcast_to(&shape).map_err(|_| Error::Broadcast {
+            op: "fill".into(),
+            lhs: value.shape_ref().clone(),
+            rhs: shape,
+        })?;
+        self.try_set(filled)
+    }
+
     /// Locks the variable's storage for the duration of a compiled call.
     pub(crate) fn lock(&self) -> parking_lot::MutexGuard<'_, Value> {
         self.inner.value.lock()
+    }
+}
+
+/// Renames the op of an error from an array's `set` to a Variable's `name`.
+fn rename_set(e: Error, name: &str) -> Error {
+    match e {
+        Error::Invalid { op, msg } if op == "set" => Error::invalid(name, msg),
+        Error::Broadcast { op, lhs, rhs } if op == "set" => Error::Broadcast {
+            op: name.into(),
+            lhs,
+            rhs,
+        },
+        other => other,
     }
 }
 

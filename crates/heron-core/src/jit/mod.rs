@@ -217,6 +217,9 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
                 entry.signature.len(),
                 prev.signature.len()
             ),
+            Some(prev) if prev.threefry_partitionable != entry.threefry_partitionable => {
+                "the Threefry scheme changed (hn::random::set_threefry_partitionable)".to_string()
+            }
             Some(prev) => {
                 let (old, new) = (sig(prev), sig(entry));
                 let changed: Vec<String> = old

@@ -112,6 +112,20 @@ impl RandomState {
         self.next_key().random(shape)
     }
 
+    /// f32 samples uniform on `[0, 1)`: BrainPy's `sample`, an alias of
+    /// `random` (one split of the key, then a uniform draw).
+    ///
+    /// ```
+    /// use heron::random::RandomState;
+    ///
+    /// let (a, b) = (RandomState::new(7), RandomState::new(7));
+    /// assert_eq!(a.sample(&[3]).to_vec::<f32>(), b.random(&[3]).to_vec::<f32>());
+    /// assert_eq!(a.key(), b.key());
+    /// ```
+    pub fn sample(&self, shape: &[usize]) -> Array {
+        self.random(shape)
+    }
+
     /// f32 normal samples with the given mean and standard deviation.
     pub fn normal(&self, mean: f64, std: f64, shape: &[usize]) -> Array {
         self.next_key().normal(mean, std, shape)
@@ -190,6 +204,13 @@ impl Deref for RandomState {
 impl From<&RandomState> for Array {
     fn from(rng: &RandomState) -> Array {
         rng.var.value()
+    }
+}
+
+/// Prints as BrainPy does: `RandomState([   0, 1234], dtype=u32)`.
+impl fmt::Display for RandomState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.var, f)
     }
 }
 
