@@ -110,7 +110,10 @@ fn seeds() -> &'static [Json] {
 #[test]
 fn the_default_is_partitionable_and_the_fixtures_cover_both() {
     let _s = SCHEME.lock().unwrap_or_else(|e| e.into_inner());
-    assert!(threefry_partitionable(), "JAX's current scheme is the default");
+    assert!(
+        threefry_partitionable(),
+        "JAX's current scheme is the default"
+    );
     assert_eq!(FIXTURES["threefry_partitionable"], Json::Bool(false));
     assert_eq!(PARTITIONABLE["threefry_partitionable"], Json::Bool(true));
 }
@@ -151,7 +154,11 @@ fn bits_of_even_and_odd_counts_match_jax_in_the_older_scheme() {
             let shape = dims(&b["shape"]);
             let got = key.bits(&shape);
             assert_eq!(got.shape(), &shape[..]);
-            assert_eq!(got.to_vec::<u32>(), u32s(&b["bits"]), "bits {shape:?} of {key:?}");
+            assert_eq!(
+                got.to_vec::<u32>(),
+                u32s(&b["bits"]),
+                "bits {shape:?} of {key:?}"
+            );
         }
     }
     for case in list(&FIXTURES["seeds_x64"]) {
@@ -166,7 +173,10 @@ fn bits_of_even_and_odd_counts_match_jax_in_the_older_scheme() {
                 .collect();
             assert_eq!(got, u64s(&b["bits"]), "u64 bits {shape:?} of {key:?}");
         }
-        assert_eq!(key.split_array(2).to_vec::<u32>(), keys_flat(&case["split2"]));
+        assert_eq!(
+            key.split_array(2).to_vec::<u32>(),
+            keys_flat(&case["split2"])
+        );
     }
 }
 
@@ -184,7 +194,10 @@ fn uniform_and_normal_match_jax_in_the_older_scheme() {
                 "uniform({lo}, {hi}, {shape:?}) of {key:?}"
             );
         }
-        for n in list(&case["normal_f32"]).iter().chain(list(&more["normal_odd"])) {
+        for n in list(&case["normal_f32"])
+            .iter()
+            .chain(list(&more["normal_odd"]))
+        {
             let shape = dims(&n["shape"]);
             let got = key.normal(0.0, 1.0, &shape);
             assert_eq!(got.shape(), &shape[..]);

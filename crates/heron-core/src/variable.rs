@@ -209,11 +209,13 @@ impl Variable {
     pub fn try_fill(&self, value: impl Operand) -> Result<()> {
         let value = value.into_operand().to_array(self.dtype())?;
         let shape = self.shape();
-        let filled = value.try_broadcast_to(&shape).map_err(|_| Error::Broadcast {
-            op: "fill".into(),
-            lhs: value.shape_ref().clone(),
-            rhs: shape,
-        })?;
+        let filled = value
+            .try_broadcast_to(&shape)
+            .map_err(|_| Error::Broadcast {
+                op: "fill".into(),
+                lhs: value.shape_ref().clone(),
+                rhs: shape,
+            })?;
         self.try_set(filled)
     }
 

@@ -105,9 +105,7 @@ fn hash_counts(key: [u32; 2], m: usize) -> Result<Vec<u32>> {
     if m >= u32::MAX as usize {
         return Err(Error::invalid(
             "random_bits",
-            format!(
-                "the older Threefry scheme draws fewer than 2^32 - 1 words at once, not {m}"
-            ),
+            format!("the older Threefry scheme draws fewer than 2^32 - 1 words at once, not {m}"),
         ));
     }
     let half = m.div_ceil(2);
@@ -215,7 +213,13 @@ mod tests {
         // Odd count: 5 words hash the pairs (0, 3), (1, 4), (2, pad 0).
         let u = random_bits_original(key, &Shape::new(&[5]), DType::U32).unwrap();
         let pairs = [[0, 3], [1, 4], [2, 0]].map(|x| threefry2x32(key, x));
-        let want = [pairs[0][0], pairs[1][0], pairs[2][0], pairs[0][1], pairs[1][1]];
+        let want = [
+            pairs[0][0],
+            pairs[1][0],
+            pairs[2][0],
+            pairs[0][1],
+            pairs[1][1],
+        ];
         assert_eq!(u.as_slice::<u32>(), &want);
         // 64-bit words: 2n counts, word i from the pair (i, n + i).
         let w = random_bits_original(key, &Shape::new(&[2]), DType::I64).unwrap();
@@ -232,9 +236,11 @@ mod tests {
             split_original(key, 2).unwrap(),
             vec![[a[0], b[0]], [a[1], b[1]]]
         );
-        assert!(random_bits_original(key, &Shape::new(&[0]), DType::U32)
-            .unwrap()
-            .is_empty());
+        assert!(
+            random_bits_original(key, &Shape::new(&[0]), DType::U32)
+                .unwrap()
+                .is_empty()
+        );
         let huge = random_bits_original(key, &Shape::new(&[1 << 31]), DType::I64);
         assert!(huge.unwrap_err().to_string().contains("random_bits"));
     }

@@ -80,7 +80,6 @@ super::receiver::array_methods! {
 }
 
 impl Array {
-
     /// Applies `op` with `rhs` and stores the result in `self`, which keeps its
     /// shape and dtype as NumPy's in-place operators do. The old buffer is not
     /// touched, so other arrays sharing it keep their values.
