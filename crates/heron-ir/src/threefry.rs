@@ -123,7 +123,7 @@ fn hash_counts(key: [u32; 2], m: usize) -> Result<Vec<u32>> {
 /// `n` new keys derived from `key`, as `jax.random.split(key, n)` with
 /// `jax_threefry_partitionable=False`. An error when `2n >= 2^32 - 1`.
 pub fn split_original(key: [u32; 2], n: usize) -> Result<Vec<[u32; 2]>> {
-    let out = hash_counts(key, n.checked_mul(2).unwrap_or(usize::MAX))?;
+    let out = hash_counts(key, n.saturating_mul(2))?;
     Ok(out.chunks_exact(2).map(|w| [w[0], w[1]]).collect())
 }
 
@@ -146,7 +146,7 @@ pub fn random_bits_original(key: [u32; 2], shape: &Shape, dtype: DType) -> Resul
     match dtype {
         DType::U32 => Ok(Buffer::from_slice(&hash_counts(key, n)?)),
         DType::I64 => {
-            let out = hash_counts(key, n.checked_mul(2).unwrap_or(usize::MAX))?;
+            let out = hash_counts(key, n.saturating_mul(2))?;
             let (hi, lo) = out.split_at(n);
             let words: Vec<i64> = hi
                 .iter()
