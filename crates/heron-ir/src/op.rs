@@ -238,7 +238,7 @@ pub enum Op {
     },
     /// Matrix product of two operands of rank 1 or 2 (NumPy's `matmul`/`dot`).
     MatMul,
-    /// Operand: a u32 key of shape [2]. Threefry-2x32 random bits of `shape`
+    /// Operand: a u32 key of shape `[2]`. Threefry-2x32 random bits of `shape`
     /// and `dtype` (U32, or I64 bits for 64-bit draws), as `jax.random.bits`
     /// with `jax_threefry_partitionable` set to `partitionable`.
     RandomBits {
