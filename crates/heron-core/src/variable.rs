@@ -66,6 +66,29 @@ struct VarInner {
 
 /// A shared, thread-safe, mutable array handle. `clone()` gives another
 /// handle to the same variable.
+///
+/// As in BrainPy, where a Variable is an array, every read-only `Array`
+/// method is a method of `Variable` too, and every function taking arrays
+/// takes `&Variable`: they read the value (inside `jit`, a traced read) and
+/// give a plain `Array`. In place, `set`, `set_at`, `fill` and compound
+/// assignment update the variable. It prints as BrainPy prints it, under
+/// the name of its kind.
+///
+/// ```
+/// use heron_core as hn;
+/// use heron_core::{DType, Variable, s};
+///
+/// let v = Variable::new(hn::array(&[1.0f32, -2.0, 3.0, 0.5]));
+/// assert_eq!(v.sum().item::<f32>(), 2.5);
+/// assert_eq!(v.gt(0.0).to_vec::<bool>(), vec![true, false, true, true]);
+/// assert_eq!(v.reshape(&[2, -1]).shape(), &[2, 2]);
+/// assert_eq!(hn::sum(&v).item::<f32>(), 2.5);
+/// assert_eq!((&v + 1.0).to_vec::<f32>(), vec![2.0, -1.0, 4.0, 1.5]);
+/// v.set_at(s![0..2], 10.0);
+/// assert_eq!(v.to_string(), "Variable([10. , 10. ,  3. ,  0.5], dtype=f32)");
+/// v.fill(0.0);
+/// assert_eq!(v.value().to_vec::<f32>(), vec![0.0; 4]);
+/// ```
 #[derive(Clone)]
 pub struct Variable {
     inner: Arc<VarInner>,
@@ -163,8 +186,8 @@ impl Variable {
     /// `set`). Panics on a bad index or value, naming `set_at`.
     ///
     /// ```
-    /// use heron as hn;
-    /// use heron::prelude::*;
+    /// use heron_core as hn;
+    /// use heron_core::{DType, Variable, s};
     ///
     /// let v = Variable::new(hn::zeros(&[4], DType::F32));
     /// v.set_at(s![0..2], 10.0);
@@ -193,8 +216,8 @@ impl Variable {
     /// `jit` this records a write of the variable.
     ///
     /// ```
-    /// use heron as hn;
-    /// use heron::prelude::*;
+    /// use heron_core as hn;
+    /// use heron_core::{DType, Variable, s};
     ///
     /// let v = Variable::new(hn::ones(&[2, 2], DType::I32));
     /// v.fill(7);

@@ -169,8 +169,8 @@ pub fn flatten(x: impl Operand) -> Array {
 /// `&[a.clone(), v.value()]`).
 ///
 /// ```
-/// use heron as hn;
-/// use heron::prelude::*;
+/// use heron_core as hn;
+/// use heron_core::Variable;
 ///
 /// let v = Variable::new(hn::array(&[1.0f32, 2.0]));
 /// let w = Variable::new(hn::array(&[3.0f32]));

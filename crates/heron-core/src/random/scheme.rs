@@ -19,7 +19,7 @@ static PARTITIONABLE: AtomicBool = AtomicBool::new(true);
 /// and code traced after the call use it, bit for bit as JAX does.
 ///
 /// ```
-/// use heron as hn;
+/// use heron_core as hn;
 /// use hn::random::RandomState;
 ///
 /// hn::random::set_threefry_partitionable(false);

@@ -116,7 +116,7 @@ impl RandomState {
     /// `random` (one split of the key, then a uniform draw).
     ///
     /// ```
-    /// use heron::random::RandomState;
+    /// use heron_core::random::RandomState;
     ///
     /// let (a, b) = (RandomState::new(7), RandomState::new(7));
     /// assert_eq!(a.sample(&[3]).to_vec::<f32>(), b.random(&[3]).to_vec::<f32>());
