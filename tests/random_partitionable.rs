@@ -373,3 +373,26 @@ fn switching_the_scheme_retraces_and_keeps_both_entries() {
     let stats = draw.cache_stats();
     assert_eq!((stats.misses, stats.hits, stats.entries), (2, 1, 2));
 }
+
+#[test]
+fn draws_inside_compiled_loops_follow_the_older_scheme() {
+    let _s = scheme(false);
+    let rng = RandomState::new(42);
+    let acc = Variable::new(hn::zeros(&[5], DType::F32));
+    let run = hn::jit({
+        let (rng, acc) = (rng.clone(), acc.clone());
+        move |()| {
+            hn::fori_loop(0, 3, |_i: Array| {
+                acc.set(&acc.value() + rng.uniform(0.0, 1.0, &[5]));
+            })
+        }
+    });
+    run.call(());
+    let eager = RandomState::new(42);
+    let mut want = hn::zeros(&[5], DType::F32);
+    for _ in 0..3 {
+        want = &want + eager.uniform(0.0, 1.0, &[5]);
+    }
+    assert_eq!(f32_bits(&acc.value()), f32_bits(&want));
+    assert_eq!(rng.key(), eager.key());
+}
