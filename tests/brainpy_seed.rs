@@ -130,6 +130,18 @@ fn every_read_only_method_and_function_takes_a_variable() {
         hn::concatenate(&[a.clone(), v.value()], 1),
         hn::concatenate(&[&a, &a], 1),
     );
+    same(hn::zeros_like(&v), hn::zeros_like(&a));
+    same(hn::full_like(&v, 2.5), hn::full_like(&a, 2.5));
+    let idx = Variable::new(hn::array(&[1, 0]));
+    same(v.take(&idx, 0), a.take(&hn::array(&[1, 0]), 0));
+    same(
+        hn::for_loop(&v, |row: Array| row.sum()),
+        hn::array(&[2.0f32, 3.0]),
+    );
+    let flag = Variable::new(hn::scalar(true));
+    same(hn::cond(&flag, || v.sum(), || v.max()), a.sum());
+    let rows = random::RandomState::new(3).shuffle(&v);
+    assert_eq!(rows.shape(), &[2, 3]);
     // The results are plain arrays; the Variable is unchanged.
     assert_eq!(v.value().to_string(), a.to_string());
 }

@@ -6,7 +6,7 @@
 //! `x[::2]`, `s![..;-1]` is `x[::-1]` and `s![5..1;-2]` is `x[5:1:-2]`. An
 //! integer index drops its axis; missing trailing entries mean full axes.
 
-use super::operand::Operand;
+use super::operand::{Operand, array_of};
 use super::reduce::axis_of;
 use crate::array::{Array, apply, or_panic};
 use heron_ir::{AxisSlice, Error, Op, Result, Shape, SliceSpec};
@@ -347,14 +347,14 @@ super::receiver::array_methods! {
 
     /// Gathers along `axis` at `indices` (integers; negative count from the
     /// end): the result's shape is `shape[..axis] + indices.shape + shape[axis+1..]`.
-    pub fn take(&self, indices: &Array, axis: isize) -> Array {
+    pub fn take(&self, indices: impl Operand, axis: isize) -> Array {
         or_panic(self.try_take(indices, axis))
     }
 
     /// `take` returning an error instead of panicking.
-    pub fn try_take(&self, indices: &Array, axis: isize) -> Result<Array> {
+    pub fn try_take(&self, indices: impl Operand, axis: isize) -> Result<Array> {
         let axis = axis_of("take", self, axis)?;
-        apply(Op::Take { axis }, &[self, indices])
+        apply(Op::Take { axis }, &[self, &array_of(indices)])
     }
 
     /// The sub-arrays along axis 0, in order. Panics on a 0-d array.

@@ -10,6 +10,7 @@ use super::prim::{
     argsort, bin, cast, cumsum, iota_i32, lit, lit_as, reshape, rows, slice1, sum_axis, take, un,
 };
 use crate::array::{Array, Repr};
+use crate::ops::{Operand, array_of};
 use heron_ir::{BinaryOp, DType, Error, Result, Scalar, UnaryOp, threefry};
 use std::fmt;
 
@@ -270,7 +271,8 @@ impl Key {
     }
 
     /// `a` with its rows (axis 0) in random order, as `jax.random.permutation(key, a)`.
-    pub fn shuffle(&self, a: &Array) -> Array {
+    pub fn shuffle(&self, a: impl Operand) -> Array {
+        let a = &array_of(a);
         assert!(
             a.ndim() >= 1,
             "shuffle: expects an array of at least one axis, not a 0-d array"
@@ -337,11 +339,12 @@ impl Key {
     /// `shape + a.shape[1..]`.
     pub fn choice_from(
         &self,
-        a: &Array,
+        a: impl Operand,
         shape: &[usize],
         replace: bool,
         p: Option<&Array>,
     ) -> Array {
+        let a = &array_of(a);
         assert!(
             a.ndim() >= 1,
             "choice: expects an array of at least one axis, not a 0-d array"

@@ -7,6 +7,7 @@
 use super::key::Key;
 use super::prim::rows;
 use crate::array::Array;
+use crate::ops::Operand;
 use crate::variable::{VarKind, Variable};
 use heron_ir::{DType, threefry};
 use std::fmt;
@@ -157,7 +158,7 @@ impl RandomState {
     }
 
     /// `a` with its rows (axis 0) in random order.
-    pub fn shuffle(&self, a: &Array) -> Array {
+    pub fn shuffle(&self, a: impl Operand) -> Array {
         self.next_key().shuffle(a)
     }
 
@@ -170,7 +171,7 @@ impl RandomState {
     /// Samples of `shape` taken from the rows of `a`.
     pub fn choice_from(
         &self,
-        a: &Array,
+        a: impl Operand,
         shape: &[usize],
         replace: bool,
         p: Option<&Array>,
