@@ -202,8 +202,6 @@ impl Variable {
     /// `set_at` returning an error instead of panicking (the variable is
     /// then unchanged).
     pub fn try_set_at(&self, index: impl AsRef<[SliceElem]>, value: impl Operand) -> Result<()> {
-        // Convert first: the value may read this very variable.
-        let value = value.into_operand();
         let mut updated = self.value();
         updated
             .try_set(index, value)
