@@ -1,14 +1,17 @@
-"""Writes the JAX golden fixtures that tests/random_golden.rs checks heron against.
+"""Writes the JAX golden fixtures that tests/random_golden.rs,
+tests/random_partitionable.rs and tests/brainpy_seed.rs check heron against.
 
 Run with JAX on CPU (`pip install "jax[cpu]"`):
 
     python3 tests/golden_jax/gen.py
 
-It writes `random.json` beside this file. Floats are stored as their IEEE bit
-patterns (`*_bits`, u32 for f32 and u64 for f64) as well as values, so the
-comparison of exact draws is bit for bit. Everything is drawn with
-`jax_threefry_partitionable=True` (JAX's default); 64-bit seeds, u64 bits and
-f64 draws are made with `jax_enable_x64` on, the rest with it off.
+It writes, beside this file, `random.json` (everything drawn with
+`jax_threefry_partitionable=True`, JAX's default) and `random_original.json`
+(the same draws with `jax_threefry_partitionable=False`, JAX's default before
+0.5, plus the key sequence BrainPy's documentation shows). Floats are stored
+as their IEEE bit patterns (`*_bits`, u32 for f32 and u64 for f64) as well as
+values, so the comparison of exact draws is bit for bit. 64-bit seeds, u64
+bits and f64 draws are made with `jax_enable_x64` on, the rest with it off.
 """
 
 import json
@@ -19,7 +22,6 @@ import jax.numpy as jnp
 import numpy as np
 
 jax.config.update("jax_platforms", "cpu")
-jax.config.update("jax_threefry_partitionable", True)
 
 SEEDS = [0, 1, 42, 1234, 654321, 2**31 + 11]
 SEEDS_64 = [2**32 + 5, 2**40 + 7, 2**63 - 1]
@@ -132,18 +134,85 @@ def per_seed_x64(seed):
     return out
 
 
-def main():
-    fixtures = {"jax_version": jax.__version__}
+def per_seed_original(seed):
+    """Extra draws for the older scheme: bits of odd and even sizes in
+    several shapes, and normals of odd sizes (x64 off)."""
+    key = jax.random.PRNGKey(seed)
+    out = {"seed": seed}
+    out["bits_more"] = [
+        {"shape": s, "bits": ints(jax.random.bits(key, tuple(s), jnp.uint32))}
+        for s in [[2], [3], [4, 1], [1, 9], [11], [16], [33]]
+    ]
+    out["normal_odd"] = [
+        {"shape": s, "values": floats(jax.random.normal(key, tuple(s), jnp.float32))}
+        for s in [[1], [3], [9]]
+    ]
+    out["split_odd"] = [key_list(k) for k in jax.random.split(key, 3)]
+    return out
+
+
+def brainpy_seed():
+    """The RandomState sequence of BrainPy's documentation, as BrainPy computes
+    it: every draw first splits the state (`state <- k[0]`, draw with `k[1]`)."""
+    state = jax.random.PRNGKey(1234)
+    out = {"key": key_list(state)}
+
+    def split_key():
+        nonlocal state
+        k = jax.random.split(state)
+        state = k[0]
+        return k[1]
+
+    r = jax.random.uniform(split_key(), (1,))
+    out["random1"] = {"values": floats(r), "bits": f32_bits(r), "key_after": key_list(state)}
+    s = jax.random.uniform(split_key(), (1,))
+    out["sample1"] = {"values": floats(s), "bits": f32_bits(s), "key_after": key_list(state)}
+    k = split_key()
+    out["split_key"] = {"returned": key_list(k), "key_after": key_list(state)}
+    ks = jax.random.split(state, 3)
+    state = ks[0]
+    out["split_keys2"] = {"returned": [key_list(x) for x in ks[1:]], "key_after": key_list(state)}
+    n = jax.random.normal(split_key(), (2, 3))
+    out["normal23"] = {"values": floats(n), "key_after": key_list(state)}
+    # DEFAULT after bm.random.seed(654321), then random(3) and randint(0, 10, (4,)).
+    state = jax.random.PRNGKey(654321)
+    u = jax.random.uniform(split_key(), (3,))
+    i = jax.random.randint(split_key(), (4,), 0, 10)
+    out["default_654321"] = {
+        "random3": floats(u),
+        "random3_bits": f32_bits(u),
+        "randint4": ints(i),
+        "key_after": key_list(state),
+    }
+    return out
+
+
+def fixtures_for(partitionable):
+    jax.config.update("jax_threefry_partitionable", partitionable)
+    fixtures = {"jax_version": jax.__version__, "threefry_partitionable": partitionable}
     jax.config.update("jax_enable_x64", False)
     fixtures["seeds"] = [per_seed(s) for s in SEEDS]
+    if not partitionable:
+        fixtures["seeds_more"] = [per_seed_original(s) for s in SEEDS]
+        fixtures["brainpy"] = brainpy_seed()
     jax.config.update("jax_enable_x64", True)
     fixtures["seeds_x64"] = [per_seed_x64(s) for s in SEEDS[:3] + SEEDS_64]
     jax.config.update("jax_enable_x64", False)
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "random.json")
+    return fixtures
+
+
+def write(name, fixtures):
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
     with open(path, "w") as f:
         json.dump(fixtures, f, indent=1)
         f.write("\n")
     print(f"wrote {path}")
+
+
+def main():
+    write("random.json", fixtures_for(True))
+    write("random_original.json", fixtures_for(False))
+    jax.config.update("jax_threefry_partitionable", True)
 
 
 if __name__ == "__main__":

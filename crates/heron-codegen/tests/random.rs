@@ -29,6 +29,7 @@ fn bits_op(shape: &[usize], dtype: DType) -> Op {
     Op::RandomBits {
         shape: Shape::new(shape),
         dtype,
+        partitionable: true,
     }
 }
 

@@ -27,6 +27,7 @@ fn draw(shape: &[usize]) -> (Graph, NodeId) {
     let op = Op::RandomBits {
         shape: Shape::new(shape),
         dtype: DType::U32,
+        partitionable: true,
     };
     let bits = g.add(op, &[key]).unwrap();
     (g, bits)
@@ -77,6 +78,7 @@ fn fused_broadcast_and_reduced_draws_match_eval() {
     let op = Op::RandomBits {
         shape: Shape::new(&[4, 37]),
         dtype: DType::U32,
+        partitionable: true,
     };
     let bits = g.add(op, &[key]).unwrap();
     let x = g.param(Shape::new(&[4, 37]), DType::F32, ParamRole::Arg(1));
@@ -101,6 +103,7 @@ fn fused_broadcast_and_reduced_draws_match_eval() {
             Op::RandomBits {
                 shape: Shape::new(&[5, 1]),
                 dtype: DType::U32,
+                partitionable: true,
             },
             &[key],
         )
@@ -113,6 +116,7 @@ fn fused_broadcast_and_reduced_draws_match_eval() {
             Op::RandomBits {
                 shape: Shape::new(&[5, 13]),
                 dtype: DType::U32,
+                partitionable: true,
             },
             &[key],
         )

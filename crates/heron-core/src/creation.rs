@@ -4,7 +4,7 @@
 //! float type is f32 and the default integer type i32, as in JAX.
 
 use crate::array::{Array, or_panic};
-use crate::ops::WeakScalar;
+use crate::ops::{Operand, WeakScalar, array_of};
 use heron_ir::{Buffer, DType, Element, Error, Result, Scalar, Shape, Value};
 
 /// Nested Rust data an array can be built from: an element (`bool, i32, i64,
@@ -160,18 +160,24 @@ fn filled(op: &str, shape: &[usize], dtype: DType, value: Scalar) -> Result<Arra
     Value::try_full(op, Shape::new(shape), dtype, value).map(Array::from_value)
 }
 
-/// Zeros of the shape and dtype of `like` (which may be traced).
-pub fn zeros_like(like: &Array) -> Array {
+/// Zeros of the shape and dtype of `like` (an array, possibly traced, or a
+/// `&Variable`).
+pub fn zeros_like(like: impl Operand) -> Array {
+    let like = array_of(like);
     zeros(like.shape(), like.dtype())
 }
 
-/// Ones of the shape and dtype of `like` (which may be traced).
-pub fn ones_like(like: &Array) -> Array {
+/// Ones of the shape and dtype of `like` (an array, possibly traced, or a
+/// `&Variable`).
+pub fn ones_like(like: impl Operand) -> Array {
+    let like = array_of(like);
     ones(like.shape(), like.dtype())
 }
 
-/// `value` in the shape and dtype of `like` (which may be traced).
-pub fn full_like(like: &Array, value: impl WeakScalar) -> Array {
+/// `value` in the shape and dtype of `like` (an array, possibly traced, or
+/// a `&Variable`).
+pub fn full_like(like: impl Operand, value: impl WeakScalar) -> Array {
+    let like = array_of(like);
     full(like.shape(), value, like.dtype())
 }
 

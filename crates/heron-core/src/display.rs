@@ -7,8 +7,13 @@
 //! `...`. An array that fits in 75 columns prints on one line, a larger one
 //! in NumPy's multi-line layout (also chosen by the alternate flag, `{:#}`).
 //! A traced array prints its type: `Traced<f32[3,4]>`.
+//!
+//! A Variable prints as BrainPy prints one, its value under the name of its
+//! kind: `Variable([0.33, 0.12], dtype=f32)`, `TrainVar(...)`,
+//! `RandomState([   0, 1234], dtype=u32)`, `Momentum(...)` for a custom kind.
 
 use crate::array::{Array, Repr};
+use crate::variable::Variable;
 use heron_ir::{DType, Scalar, Value};
 use std::fmt;
 
@@ -18,13 +23,25 @@ const THRESHOLD: usize = 1000;
 const EDGE: usize = 3;
 /// Columns a line may take.
 const LINE_WIDTH: usize = 75;
-const PREFIX: &str = "Array(";
 
 impl fmt::Display for Array {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Concrete(v) => f.write_str(&render(v, f.alternate())),
+            Repr::Concrete(v) => f.write_str(&render("Array", v, f.alternate())),
             Repr::Traced(t) => write!(f, "Traced<{}>", heron_ir::type_text(&t.shape, t.dtype)),
+        }
+    }
+}
+
+/// The value under the name of the kind: `Variable([0., 0.], dtype=f32)`;
+/// inside `jit`, `Variable(Traced<f32[2]>)`.
+impl fmt::Display for Variable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.kind().to_string();
+        let value = self.value();
+        match &value.repr {
+            Repr::Concrete(v) => f.write_str(&render(&name, v, f.alternate())),
+            Repr::Traced(_) => write!(f, "{name}({value})"),
         }
     }
 }
@@ -35,14 +52,15 @@ impl fmt::Debug for Array {
     }
 }
 
-/// The full text of a concrete array.
-fn render(v: &Value, multiline: bool) -> String {
+/// The full text of a concrete array printed as `name(...)`.
+fn render(name: &str, v: &Value, multiline: bool) -> String {
+    let prefix = format!("{name}(");
     let suffix = format!("dtype={}", v.dtype());
     if v.shape().size() == 0 {
         if v.shape().rank() == 1 {
-            return format!("{PREFIX}[], {suffix})");
+            return format!("{prefix}[], {suffix})");
         }
-        return format!("{PREFIX}[], shape={}, {suffix})", v.shape());
+        return format!("{prefix}[], shape={}, {suffix})", v.shape());
     }
     let summarise = v.shape().size() > THRESHOLD;
     let layout = Layout {
@@ -57,12 +75,12 @@ fn render(v: &Value, multiline: bool) -> String {
     let element = |i: usize| format.pad(v.buf().get(i));
     if !multiline {
         let body = layout.one_line(&element);
-        let text = format!("{PREFIX}{body}, {suffix})");
+        let text = format!("{prefix}{body}, {suffix})");
         if text.len() <= LINE_WIDTH {
             return text;
         }
     }
-    let indent = " ".repeat(PREFIX.len());
+    let indent = " ".repeat(prefix.chars().count());
     let body = layout.multi_line(&element, &format!("{indent} "));
     let last_line = body.rsplit('\n').next().unwrap_or("").len();
     let sep = if last_line + suffix.len() + 3 > LINE_WIDTH {
@@ -70,7 +88,7 @@ fn render(v: &Value, multiline: bool) -> String {
     } else {
         ", ".into()
     };
-    format!("{PREFIX}{body}{sep}{suffix})")
+    format!("{prefix}{body}{sep}{suffix})")
 }
 
 /// Walks the (possibly summarised) elements of a value.
@@ -508,5 +526,29 @@ mod tests {
                        [1900, 1901, 1902, ..., 1947, 1948, 1949],
                        [1950, 1951, 1952, ..., 1997, 1998, 1999]], dtype=i32)"#]],
         );
+    }
+
+    #[test]
+    fn variables_print_as_their_kind() {
+        use crate::variable::{Parameter, TrainVar, VarKind, Variable};
+        let v = Variable::new(array(&[0.33f32, 0.12]));
+        expect!["Variable([0.33, 0.12], dtype=f32)"].assert_eq(&v.to_string());
+        let t = TrainVar::new(array(&[[1, 2], [3, 4]]));
+        expect![[r#"
+            TrainVar([[1, 2],
+                      [3, 4]], dtype=i32)"#]]
+        .assert_eq(&format!("{t:#}"));
+        let p = Parameter::new(scalar(2.5f64));
+        expect!["Parameter(2.5, dtype=f64)"].assert_eq(&p.to_string());
+        let m = Variable::with_kind(zeros(&[2], DType::F32), VarKind::custom("Momentum"));
+        expect!["Momentum([0., 0.], dtype=f32)"].assert_eq(&m.to_string());
+        let rng = crate::random::RandomState::new(1234);
+        expect!["RandomState([   0, 1234], dtype=u32)"].assert_eq(&rng.to_string());
+        let long = Variable::new(arange_i(0, 30, 1));
+        expect![[r#"
+            Variable([ 0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14, 15,
+                      16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29],
+                     dtype=i32)"#]]
+        .assert_eq(&long.to_string());
     }
 }

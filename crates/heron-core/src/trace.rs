@@ -258,7 +258,7 @@ pub(crate) fn finish(results: &[Array]) -> Result<TracedFn> {
 }
 
 /// A control-flow body traced in an inner frame: its graph (outputs not yet
-/// bound), the parameters made by [`arg`] in order, the outer arrays it
+/// bound), the parameters made by `arg` in order, the outer arrays it
 /// captured with their parameters, and the Variables it touched.
 pub struct SubTrace {
     /// The recorded graph; its params are bound later by the control builder.

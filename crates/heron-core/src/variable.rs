@@ -5,7 +5,8 @@
 //! gives a traced node (a graph parameter bound to the variable) and `set`
 //! records a write that the compiled function performs on every call.
 
-use crate::array::{Array, Repr};
+use crate::array::{Array, Repr, or_panic};
+use crate::ops::{Operand, SliceElem};
 use crate::trace;
 use heron_ir::{DType, Error, Result, Shape, Value};
 use parking_lot::Mutex;
@@ -65,6 +66,29 @@ struct VarInner {
 
 /// A shared, thread-safe, mutable array handle. `clone()` gives another
 /// handle to the same variable.
+///
+/// As in BrainPy, where a Variable is an array, every read-only `Array`
+/// method is a method of `Variable` too, and every function taking arrays
+/// takes `&Variable`: they read the value (inside `jit`, a traced read) and
+/// give a plain `Array`. In place, `set`, `set_at`, `fill` and compound
+/// assignment update the variable. It prints as BrainPy prints it, under
+/// the name of its kind.
+///
+/// ```
+/// use heron_core as hn;
+/// use heron_core::{DType, Variable, s};
+///
+/// let v = Variable::new(hn::array(&[1.0f32, -2.0, 3.0, 0.5]));
+/// assert_eq!(v.sum().item::<f32>(), 2.5);
+/// assert_eq!(v.gt(0.0).to_vec::<bool>(), vec![true, false, true, true]);
+/// assert_eq!(v.reshape(&[2, -1]).shape(), &[2, 2]);
+/// assert_eq!(hn::sum(&v).item::<f32>(), 2.5);
+/// assert_eq!((&v + 1.0).to_vec::<f32>(), vec![2.0, -1.0, 4.0, 1.5]);
+/// v.set_at(s![0..2], 10.0);
+/// assert_eq!(v.to_string(), "Variable([10. , 10. ,  3. ,  0.5], dtype=f32)");
+/// v.fill(0.0);
+/// assert_eq!(v.value().to_vec::<f32>(), vec![0.0; 4]);
+/// ```
 #[derive(Clone)]
 pub struct Variable {
     inner: Arc<VarInner>,
@@ -155,6 +179,67 @@ impl Variable {
         }
     }
 
+    /// Assigns `value` (an array or a scalar, broadcast to the selected region
+    /// and cast to the variable's dtype) to the region `index` selects, as
+    /// BrainPy's `v[0:2] = 10.`; the rest of the value is unchanged. Inside
+    /// `jit` this records a write of the variable (a slice update, then
+    /// `set`). Panics on a bad index or value, naming `set_at`.
+    ///
+    /// ```
+    /// use heron_core as hn;
+    /// use heron_core::{DType, Variable, s};
+    ///
+    /// let v = Variable::new(hn::zeros(&[4], DType::F32));
+    /// v.set_at(s![0..2], 10.0);
+    /// assert_eq!(v.value().to_vec::<f32>(), vec![10.0, 10.0, 0.0, 0.0]);
+    /// v.set_at(s![-1], &hn::scalar(3.0f32));
+    /// assert_eq!(v.value().to_vec::<f32>(), vec![10.0, 10.0, 0.0, 3.0]);
+    /// ```
+    pub fn set_at(&self, index: impl AsRef<[SliceElem]>, value: impl Operand) {
+        or_panic(self.try_set_at(index, value))
+    }
+
+    /// `set_at` returning an error instead of panicking (the variable is
+    /// then unchanged).
+    pub fn try_set_at(&self, index: impl AsRef<[SliceElem]>, value: impl Operand) -> Result<()> {
+        let mut updated = self.value();
+        updated
+            .try_set(index, value)
+            .map_err(|e| rename_set(e, "set_at"))?;
+        self.try_set(updated)
+    }
+
+    /// Sets every element to `value` (a scalar, or an array broadcast to the
+    /// variable's shape; cast to its dtype), as BrainPy's `v.fill(x)`. Inside
+    /// `jit` this records a write of the variable.
+    ///
+    /// ```
+    /// use heron_core as hn;
+    /// use heron_core::{DType, Variable, s};
+    ///
+    /// let v = Variable::new(hn::ones(&[2, 2], DType::I32));
+    /// v.fill(7);
+    /// assert_eq!(v.value().to_vec::<i32>(), vec![7; 4]);
+    /// ```
+    pub fn fill(&self, value: impl Operand) {
+        or_panic(self.try_fill(value))
+    }
+
+    /// `fill` returning an error instead of panicking (the variable is then
+    /// unchanged).
+    pub fn try_fill(&self, value: impl Operand) -> Result<()> {
+        let value = value.into_operand().to_array(self.dtype())?;
+        let shape = self.shape();
+        let filled = value
+            .try_broadcast_to(&shape)
+            .map_err(|_| Error::Broadcast {
+                op: "fill".into(),
+                lhs: value.shape_ref().clone(),
+                rhs: shape,
+            })?;
+        self.try_set(filled)
+    }
+
     /// Locks the variable's storage for the duration of a compiled call.
     pub(crate) fn lock(&self) -> parking_lot::MutexGuard<'_, Value> {
         self.inner.value.lock()
@@ -178,6 +263,19 @@ impl WeakVariable {
     /// True while some `Variable` handle to the variable exists.
     pub(crate) fn is_alive(&self) -> bool {
         self.0.strong_count() > 0
+    }
+}
+
+/// Renames the op of an error from an array's `set` to a Variable's `name`.
+fn rename_set(e: Error, name: &str) -> Error {
+    match e {
+        Error::Invalid { op, msg } if op == "set" => Error::invalid(name, msg),
+        Error::Broadcast { op, lhs, rhs } if op == "set" => Error::Broadcast {
+            op: name.into(),
+            lhs,
+            rhs,
+        },
+        other => other,
     }
 }
 

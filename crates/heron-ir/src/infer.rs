@@ -322,7 +322,7 @@ fn result_type(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
             "get",
             format!("get[{k}] is typed by its control operand (Graph::add)"),
         )),
-        Op::RandomBits { shape, dtype } => {
+        Op::RandomBits { shape, dtype, .. } => {
             arity(1)?;
             let (ks, kd) = inputs[0];
             if kd != DType::U32 || ks[..] != [2] {

@@ -238,14 +238,17 @@ pub enum Op {
     },
     /// Matrix product of two operands of rank 1 or 2 (NumPy's `matmul`/`dot`).
     MatMul,
-    /// Operand: a u32 key of shape [2]. Threefry-2x32 random bits of `shape`
+    /// Operand: a u32 key of shape `[2]`. Threefry-2x32 random bits of `shape`
     /// and `dtype` (U32, or I64 bits for 64-bit draws), as `jax.random.bits`
-    /// with `jax_threefry_partitionable=True`.
+    /// with `jax_threefry_partitionable` set to `partitionable`.
     RandomBits {
         /// Shape of the result.
         shape: Shape,
         /// U32 for 32-bit words.
         dtype: DType,
+        /// The counter scheme: JAX's `jax_threefry_partitionable=True` (its
+        /// default) when true, the older scheme when false (see `threefry`).
+        partitionable: bool,
     },
     /// A counted loop (`fori_loop`, `for_loop`): runs `body` `trip` times with
     /// index `start + t`; carried state, sliced operands and stacked
@@ -499,8 +502,16 @@ impl fmt::Display for Op {
             Op::Sort { axis } => write!(f, "sort[axis={axis}]"),
             Op::Argsort { axis } => write!(f, "argsort[axis={axis}]"),
             Op::MatMul => f.write_str("matmul"),
-            Op::RandomBits { shape, dtype } => {
-                write!(f, "random_bits[shape={},dtype={dtype}]", list(shape))
+            Op::RandomBits {
+                shape,
+                dtype,
+                partitionable,
+            } => {
+                write!(f, "random_bits[shape={},dtype={dtype}", list(shape))?;
+                if !partitionable {
+                    f.write_str(",partitionable=false")?;
+                }
+                f.write_str("]")
             }
             Op::Loop {
                 start,

@@ -80,16 +80,6 @@ impl Array {
         }
     }
 
-    /// Number of axes.
-    pub fn ndim(&self) -> usize {
-        self.shape().len()
-    }
-
-    /// Number of elements.
-    pub fn size(&self) -> usize {
-        self.shape_ref().size()
-    }
-
     /// The element type.
     pub fn dtype(&self) -> DType {
         match &self.repr {
@@ -119,6 +109,18 @@ impl Array {
     /// The concrete value; panics on a traced array.
     pub fn value(&self) -> &Value {
         self.try_value("value").unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+crate::ops::receiver::array_methods! {
+    /// Number of axes.
+    pub fn ndim(&self) -> usize {
+        self.shape().len()
+    }
+
+    /// Number of elements.
+    pub fn size(&self) -> usize {
+        self.shape_ref().size()
     }
 
     /// The elements in row-major order. Panics if `T` does not match the dtype

@@ -5,6 +5,7 @@
 
 use super::{Externals, assemble, eager, find_var, resolve, trace_body, written};
 use crate::jit::JitValue;
+use crate::ops::{Operand, array_of};
 use crate::{Array, trace};
 use heron_ir::{DType, Error, Op, Result, type_text};
 
@@ -12,16 +13,21 @@ use heron_ir::{DType, Error, Op, Result, type_text};
 /// return the same structure of arrays (an `Array`, a tuple, a `Vec` or
 /// `()`) with the same shapes and dtypes. Panics with the error's message
 /// on failure.
-pub fn cond<R: JitValue>(pred: &Array, then: impl FnOnce() -> R, else_: impl FnOnce() -> R) -> R {
+pub fn cond<R: JitValue>(
+    pred: impl Operand,
+    then: impl FnOnce() -> R,
+    else_: impl FnOnce() -> R,
+) -> R {
     try_cond(pred, then, else_).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// [`cond`] returning an error instead of panicking.
 pub fn try_cond<R: JitValue>(
-    pred: &Array,
+    pred: impl Operand,
     then: impl FnOnce() -> R,
     else_: impl FnOnce() -> R,
 ) -> Result<R> {
+    let pred = &array_of(pred);
     if pred.dtype() != DType::Bool || pred.ndim() != 0 {
         return Err(Error::invalid(
             "cond",

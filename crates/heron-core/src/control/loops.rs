@@ -70,6 +70,13 @@ impl ForOperands for &Array {
     }
 }
 
+impl ForOperands for &crate::Variable {
+    type Rows = Array;
+    fn operands(&self) -> Vec<Array> {
+        vec![self.value()]
+    }
+}
+
 impl ForOperands for (&Array, &Array) {
     type Rows = (Array, Array);
     fn operands(&self) -> Vec<Array> {

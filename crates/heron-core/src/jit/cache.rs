@@ -55,6 +55,8 @@ pub(crate) struct Entry {
     pub(crate) n_results: usize,
     /// Time spent tracing, optimising and compiling.
     pub(crate) compile_time: Duration,
+    /// The Threefry scheme in use when traced (random draws record it).
+    pub(crate) threefry_partitionable: bool,
 }
 
 impl Entry {
@@ -79,6 +81,7 @@ impl Entry {
         start: std::time::Instant,
         options: super::JitOptions,
     ) -> heron_ir::Result<Entry> {
+        let threefry_partitionable = crate::random::threefry_partitionable();
         let optimized = options.apply(heron_ir::passes::optimize(&traced.graph)?);
         let exe = match super::backend() {
             super::Backend::Cranelift => Some(Arc::new(crate::disk_cache::compile(
@@ -122,6 +125,7 @@ impl Entry {
             exe,
             n_results,
             compile_time: start.elapsed(),
+            threefry_partitionable,
         })
     }
 
@@ -142,6 +146,7 @@ impl Entry {
             var_types: self.var_types.clone(),
             lock_order,
             written: self.written.clone(),
+            threefry_partitionable: self.threefry_partitionable,
             traced: self.traced.clone(),
             optimized: self.optimized.clone(),
             exe: self.exe.clone(),
@@ -150,12 +155,14 @@ impl Entry {
         }
     }
 
-    /// True when `arrays` have exactly this entry's signature (no allocation).
+    /// True when `arrays` have exactly this entry's signature (no allocation)
+    /// and the entry was traced under the Threefry scheme now in use.
     pub(crate) fn matches<'a>(
         &self,
         mut types: impl ExactSizeIterator<Item = (&'a [usize], DType)>,
     ) -> bool {
-        types.len() == self.signature.len()
+        self.threefry_partitionable == crate::random::threefry_partitionable()
+            && types.len() == self.signature.len()
             && self.signature.iter().all(|(shape, dtype)| {
                 types
                     .next()

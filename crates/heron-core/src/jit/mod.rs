@@ -235,6 +235,9 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
                 entry.signature.len(),
                 prev.len()
             ),
+            Some(prev) if *prev == entry.signature => "same argument types: the Threefry scheme \
+                 changed (hn::random::set_threefry_partitionable), or the entry had been evicted"
+                .to_string(),
             Some(prev) => {
                 let (old, new) = (sig(prev), sig(&entry.signature));
                 let changed: Vec<String> = old

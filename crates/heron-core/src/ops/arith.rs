@@ -47,7 +47,7 @@ pub fn try_floor_divide(lhs: impl Operand, rhs: impl Operand) -> Result<Array> {
     }
 }
 
-impl Array {
+super::receiver::array_methods! {
     /// `self + other` with promotion; an error instead of a panic.
     pub fn try_add(&self, other: impl Operand) -> Result<Array> {
         binary(BinaryOp::Add, self, other)
@@ -77,7 +77,9 @@ impl Array {
     pub fn floor_divide(&self, other: impl Operand) -> Array {
         floor_divide(self, other)
     }
+}
 
+impl Array {
     /// Applies `op` with `rhs` and stores the result in `self`, which keeps its
     /// shape and dtype as NumPy's in-place operators do. The old buffer is not
     /// touched, so other arrays sharing it keep their values.

@@ -6,7 +6,7 @@
 //! `x[::2]`, `s![..;-1]` is `x[::-1]` and `s![5..1;-2]` is `x[5:1:-2]`. An
 //! integer index drops its axis; missing trailing entries mean full axes.
 
-use super::operand::Operand;
+use super::operand::{Operand, array_of};
 use super::reduce::axis_of;
 use crate::array::{Array, apply, or_panic};
 use heron_ir::{AxisSlice, Error, Op, Result, Shape, SliceSpec};
@@ -324,7 +324,7 @@ fn resolve_range(
     }
 }
 
-impl Array {
+super::receiver::array_methods! {
     /// The sub-array selected by an index expression (`a.slice(s![0..2, 1])`).
     /// Panics when an index is out of bounds.
     pub fn slice(&self, index: impl AsRef<[SliceElem]>) -> Array {
@@ -345,6 +345,30 @@ impl Array {
         }
     }
 
+    /// Gathers along `axis` at `indices` (integers; negative count from the
+    /// end): the result's shape is `shape[..axis] + indices.shape + shape[axis+1..]`.
+    pub fn take(&self, indices: impl Operand, axis: isize) -> Array {
+        or_panic(self.try_take(indices, axis))
+    }
+
+    /// `take` returning an error instead of panicking.
+    pub fn try_take(&self, indices: impl Operand, axis: isize) -> Result<Array> {
+        let axis = axis_of("take", self, axis)?;
+        apply(Op::Take { axis }, &[self, &array_of(indices)])
+    }
+
+    /// The sub-arrays along axis 0, in order. Panics on a 0-d array.
+    pub fn iter(&self) -> AxisIter {
+        assert!(self.ndim() > 0, "iter: cannot iterate over a 0-d array");
+        AxisIter {
+            array: self.clone(),
+            front: 0,
+            back: self.shape()[0],
+        }
+    }
+}
+
+impl Array {
     /// Assigns `value` (an array or a scalar, broadcast to the selected region
     /// and cast to this array's dtype) to the region selected by `index`:
     /// `a.set(s![0..2], 10.0)`, `a.set(s![1, ..], &row)`. A buffer shared with
@@ -386,28 +410,6 @@ impl Array {
         debug_assert!(value.shape_ref().broadcasts_to(&r.region()));
         *self = apply(Op::SetSlice(r.spec), &[self, &value])?;
         Ok(())
-    }
-
-    /// Gathers along `axis` at `indices` (integers; negative count from the
-    /// end): the result's shape is `shape[..axis] + indices.shape + shape[axis+1..]`.
-    pub fn take(&self, indices: &Array, axis: isize) -> Array {
-        or_panic(self.try_take(indices, axis))
-    }
-
-    /// `take` returning an error instead of panicking.
-    pub fn try_take(&self, indices: &Array, axis: isize) -> Result<Array> {
-        let axis = axis_of("take", self, axis)?;
-        apply(Op::Take { axis }, &[self, indices])
-    }
-
-    /// The sub-arrays along axis 0, in order. Panics on a 0-d array.
-    pub fn iter(&self) -> AxisIter {
-        assert!(self.ndim() > 0, "iter: cannot iterate over a 0-d array");
-        AxisIter {
-            array: self.clone(),
-            front: 0,
-            back: self.shape()[0],
-        }
     }
 }
 

@@ -6,7 +6,7 @@ use super::operand::{Operand, promote};
 use crate::array::{Array, apply, or_panic};
 use heron_ir::{Op, Result};
 
-impl Array {
+super::receiver::array_methods! {
     /// The matrix product with `other` (1-d or 2-d operands).
     pub fn matmul(&self, other: impl Operand) -> Array {
         or_panic(self.try_matmul(other))

@@ -9,7 +9,7 @@ use crate::array::{Array, apply, or_panic};
 use crate::variable::Variable;
 use heron_ir::{BinaryOp, DType, Op, Result, UnaryOp};
 
-impl Array {
+super::receiver::array_methods! {
     /// Element-wise `self > other` (bool result).
     pub fn gt(&self, other: impl Operand) -> Array {
         or_panic(binary(BinaryOp::Gt, self, other))

@@ -11,7 +11,7 @@ use heron_ir::{BinaryOp, DType, Op, Result, UnaryOp};
 pub use super::arith::{floor_divide, try_floor_divide};
 pub use super::logic::{logical_and, logical_not, logical_or, logical_xor};
 
-impl Array {
+super::receiver::array_methods! {
     /// The array converted to `dtype` (floats to integers truncate toward
     /// zero, anything to bool is `!= 0`). A no-op when the dtype already matches.
     pub fn astype(&self, dtype: DType) -> Array {
@@ -152,7 +152,7 @@ pub fn try_where(cond: impl Operand, x: impl Operand, y: impl Operand) -> Result
 
 macro_rules! unary_functions {
     ($($name:ident $op:ident $doc:literal;)*) => {$(
-        impl Array {
+        super::receiver::array_methods! {
             #[doc = $doc]
             pub fn $name(&self) -> Array {
                 or_panic(self.try_unary(UnaryOp::$op))

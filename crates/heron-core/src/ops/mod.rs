@@ -1,6 +1,8 @@
 //! The operations of the public Array API, grouped by purpose. Every one
 //! builds an `heron_ir::Op` and goes through [`apply`](crate::apply), so the
 //! same code runs eagerly on concrete arrays and records nodes inside `jit`.
+//! The read-only methods are defined once for `Array` and `Variable`
+//! (`receiver`); free functions take any [`Operand`], `&Variable` included.
 
 pub mod arith;
 pub mod index;
@@ -8,6 +10,7 @@ pub mod linalg;
 pub mod logic;
 pub mod math;
 pub mod operand;
+pub(crate) mod receiver;
 pub mod reduce;
 pub mod shape;
 pub mod sort;
@@ -15,7 +18,7 @@ pub mod sort;
 pub use index::{AxisIter, IntoSliceRange, SliceElem};
 pub use linalg::{dot, matmul, outer, try_dot, try_matmul};
 pub use math::*;
-pub use operand::{Operand, OperandValue, WeakScalar};
+pub use operand::{Operand, OperandValue, WeakScalar, array_of};
 pub use reduce::{all, any, argmax, argmin, cumsum, max, mean, min, prod, std, sum, var};
 pub use shape::{
     broadcast_to, concatenate, expand_dims, flatten, reshape, squeeze, stack, transpose,

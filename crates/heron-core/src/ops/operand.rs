@@ -1,7 +1,9 @@
 //! `Operand`: what an array operation accepts on either side — an `Array`
-//! (owned or borrowed), a `&Variable` (its current value) or a Rust scalar,
-//! which is weakly typed as in JAX — and the promotion of operands to one
-//! dtype before an op is applied.
+//! (owned or borrowed), a `&Variable` (its current value; inside `jit` a
+//! traced read) or a Rust scalar, which is weakly typed as in JAX — and the
+//! promotion of operands to one dtype before an op is applied. Every free
+//! function taking arrays takes `impl Operand` (or a slice of them), so
+//! `hn::sum(&v)` and `hn::concatenate(&[&v, &w], 0)` accept Variables.
 
 use crate::array::Array;
 use crate::variable::Variable;
@@ -108,6 +110,13 @@ impl OperandValue {
             }
         }
     }
+}
+
+/// The operand as an array of its own dtype (a weak scalar becomes a 0-d
+/// array of its kind's default dtype): what free functions that take one
+/// array (`hn::sum(&v)`, `hn::reshape(&a, ..)`) apply their method to.
+pub fn array_of(x: impl Operand) -> Array {
+    x.into_operand().into_array()
 }
 
 /// The dtype a weak scalar of `kind` takes when no array fixes it.

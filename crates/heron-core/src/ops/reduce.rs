@@ -2,6 +2,7 @@
 //! (a 0-d result) or one axis (`_axis`, negative axes count from the end),
 //! `var` and `std` (ddof 0), and `cumsum`.
 
+use super::operand::{Operand, array_of};
 use crate::array::{Array, apply, or_panic};
 use heron_ir::{ArgOp, Axes, Error, Op, ReduceOp, Result, normalize_axis};
 
@@ -44,13 +45,6 @@ fn sorted_axes(op: &str, x: &Array, axes: &[isize]) -> Result<Axes> {
 }
 
 impl Array {
-    /// Reduces over `axes` (negative axes count from the end; an empty list
-    /// reduces nothing, so `sum()` and friends pass every axis).
-    pub fn try_reduce(&self, op: ReduceOp, axes: &[isize]) -> Result<Array> {
-        let axes = sorted_axes(name(op), self, axes)?;
-        self.reduce_sorted(op, axes)
-    }
-
     fn reduce_sorted(&self, op: ReduceOp, axes: Axes) -> Result<Array> {
         apply(Op::Reduce { op, axes }, &[self]).map_err(|e| rename(e, op))
     }
@@ -61,6 +55,20 @@ impl Array {
 
     fn reduce_axis(&self, op: ReduceOp, axis: isize) -> Array {
         or_panic(self.try_reduce(op, &[axis]))
+    }
+
+    fn arg_all(&self, op: ArgOp) -> Array {
+        let flat = or_panic(self.try_reshape(&[-1]));
+        or_panic(flat.try_arg_reduce(op, 0))
+    }
+}
+
+super::receiver::array_methods! {
+    /// Reduces over `axes` (negative axes count from the end; an empty list
+    /// reduces nothing, so `sum()` and friends pass every axis).
+    pub fn try_reduce(&self, op: ReduceOp, axes: &[isize]) -> Result<Array> {
+        let axes = sorted_axes(name(op), self, axes)?;
+        self.reduce_sorted(op, axes)
     }
 
     /// Sum of all elements (0-d; bool sums as i32).
@@ -193,11 +201,6 @@ impl Array {
         apply(Op::ArgReduce { op, axis }, &[self])
     }
 
-    fn arg_all(&self, op: ArgOp) -> Array {
-        let flat = or_panic(self.try_reshape(&[-1]));
-        or_panic(flat.try_arg_reduce(op, 0))
-    }
-
     /// Index (i32) of the maximum in the flattened array (0-d).
     pub fn argmax(&self) -> Array {
         self.arg_all(ArgOp::ArgMax)
@@ -244,61 +247,61 @@ fn rename_to(e: Error, to: &str) -> Error {
 }
 
 /// Sum of all elements of `x` (0-d).
-pub fn sum(x: &Array) -> Array {
-    x.sum()
+pub fn sum(x: impl Operand) -> Array {
+    array_of(x).sum()
 }
 
 /// Product of all elements of `x` (0-d).
-pub fn prod(x: &Array) -> Array {
-    x.prod()
+pub fn prod(x: impl Operand) -> Array {
+    array_of(x).prod()
 }
 
 /// Maximum of all elements of `x` (0-d).
-pub fn max(x: &Array) -> Array {
-    x.max()
+pub fn max(x: impl Operand) -> Array {
+    array_of(x).max()
 }
 
 /// Minimum of all elements of `x` (0-d).
-pub fn min(x: &Array) -> Array {
-    x.min()
+pub fn min(x: impl Operand) -> Array {
+    array_of(x).min()
 }
 
 /// Mean of all elements of `x` (0-d, float).
-pub fn mean(x: &Array) -> Array {
-    x.mean()
+pub fn mean(x: impl Operand) -> Array {
+    array_of(x).mean()
 }
 
 /// Whether any element of `x` is non-zero (0-d bool).
-pub fn any(x: &Array) -> Array {
-    x.any()
+pub fn any(x: impl Operand) -> Array {
+    array_of(x).any()
 }
 
 /// Whether every element of `x` is non-zero (0-d bool).
-pub fn all(x: &Array) -> Array {
-    x.all()
+pub fn all(x: impl Operand) -> Array {
+    array_of(x).all()
 }
 
 /// Index of the maximum of the flattened `x` (0-d i32).
-pub fn argmax(x: &Array) -> Array {
-    x.argmax()
+pub fn argmax(x: impl Operand) -> Array {
+    array_of(x).argmax()
 }
 
 /// Index of the minimum of the flattened `x` (0-d i32).
-pub fn argmin(x: &Array) -> Array {
-    x.argmin()
+pub fn argmin(x: impl Operand) -> Array {
+    array_of(x).argmin()
 }
 
 /// Variance of all elements of `x` (ddof 0).
-pub fn var(x: &Array) -> Array {
-    x.var()
+pub fn var(x: impl Operand) -> Array {
+    array_of(x).var()
 }
 
 /// Standard deviation of all elements of `x` (ddof 0).
-pub fn std(x: &Array) -> Array {
-    x.std()
+pub fn std(x: impl Operand) -> Array {
+    array_of(x).std()
 }
 
 /// Cumulative sum of `x` along `axis`.
-pub fn cumsum(x: &Array, axis: isize) -> Array {
-    x.cumsum(axis)
+pub fn cumsum(x: impl Operand, axis: isize) -> Array {
+    array_of(x).cumsum(axis)
 }

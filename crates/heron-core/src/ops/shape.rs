@@ -2,11 +2,12 @@
 //! `expand_dims`, `squeeze`, `broadcast_to`, `flatten`, and joining arrays
 //! with `concatenate` and `stack` (operands promote to one dtype).
 
+use super::operand::{Operand, OperandValue, array_of, result_dtype};
 use super::reduce::axis_of;
 use crate::array::{Array, apply, or_panic};
-use heron_ir::{Axes, DType, Error, Op, Result, Shape, normalize_axis};
+use heron_ir::{Axes, Error, Op, Result, Shape, normalize_axis};
 
-impl Array {
+super::receiver::array_methods! {
     /// The same elements in row-major order with another shape of the same
     /// size; one extent may be `-1`, inferred from the others.
     pub fn reshape(&self, shape: &[isize]) -> Array {
@@ -133,42 +134,67 @@ fn resolve_shape(from: &Shape, shape: &[isize]) -> Result<Shape> {
 }
 
 /// `x` with another shape (see [`Array::reshape`]).
-pub fn reshape(x: &Array, shape: &[isize]) -> Array {
-    x.reshape(shape)
+pub fn reshape(x: impl Operand, shape: &[isize]) -> Array {
+    array_of(x).reshape(shape)
 }
 
 /// `x` with its axes reversed.
-pub fn transpose(x: &Array) -> Array {
-    x.transpose()
+pub fn transpose(x: impl Operand) -> Array {
+    array_of(x).transpose()
 }
 
 /// `x` with an axis of extent 1 inserted at `axis`.
-pub fn expand_dims(x: &Array, axis: isize) -> Array {
-    x.expand_dims(axis)
+pub fn expand_dims(x: impl Operand, axis: isize) -> Array {
+    array_of(x).expand_dims(axis)
 }
 
 /// `x` without its axes of extent 1.
-pub fn squeeze(x: &Array) -> Array {
-    x.squeeze()
+pub fn squeeze(x: impl Operand) -> Array {
+    array_of(x).squeeze()
 }
 
 /// `x` broadcast to `shape`.
-pub fn broadcast_to(x: &Array, shape: &[usize]) -> Array {
-    x.broadcast_to(shape)
+pub fn broadcast_to(x: impl Operand, shape: &[usize]) -> Array {
+    array_of(x).broadcast_to(shape)
 }
 
 /// The elements of `x` as a 1-d array.
-pub fn flatten(x: &Array) -> Array {
-    x.flatten()
+pub fn flatten(x: impl Operand) -> Array {
+    array_of(x).flatten()
 }
 
 /// Joins `arrays` along an existing `axis`; their dtypes promote to one.
-pub fn concatenate(arrays: &[&Array], axis: isize) -> Array {
+/// The operands are `&Array`s, `&Variable`s or anything else an operation
+/// accepts, one type per slice (to join an array with a Variable, pass
+/// `&[a.clone(), v.value()]`).
+///
+/// ```
+/// use heron_core as hn;
+/// use heron_core::Variable;
+///
+/// let v = Variable::new(hn::array(&[1.0f32, 2.0]));
+/// let w = Variable::new(hn::array(&[3.0f32]));
+/// assert_eq!(hn::concatenate(&[&v, &w], 0).to_vec::<f32>(), vec![1.0, 2.0, 3.0]);
+/// let a = hn::array(&[0.5f32]);
+/// assert_eq!(hn::concatenate(&[&a, &a], 0).shape(), &[2]);
+/// ```
+pub fn concatenate<A: Operand + Clone>(arrays: &[A], axis: isize) -> Array {
     or_panic(try_concatenate(arrays, axis))
 }
 
 /// `concatenate` returning an error instead of panicking.
-pub fn try_concatenate(arrays: &[&Array], axis: isize) -> Result<Array> {
+pub fn try_concatenate<A: Operand + Clone>(arrays: &[A], axis: isize) -> Result<Array> {
+    let operands: Vec<OperandValue> = arrays.iter().map(|a| a.clone().into_operand()).collect();
+    concatenate_values(&operands, axis)
+}
+
+fn concatenate_values(operands: &[OperandValue], axis: isize) -> Result<Array> {
+    let refs: Vec<&OperandValue> = operands.iter().collect();
+    let dtype = result_dtype(&refs);
+    let arrays: Vec<Array> = operands
+        .iter()
+        .map(|o| o.to_array(dtype))
+        .collect::<Result<_>>()?;
     let Some(first) = arrays.first() else {
         return Err(Error::invalid("concatenate", "needs at least one array"));
     };
@@ -179,26 +205,25 @@ pub fn try_concatenate(arrays: &[&Array], axis: isize) -> Result<Array> {
         ));
     }
     let axis = axis_of("concatenate", first, axis)?;
-    let dtype = arrays
-        .iter()
-        .map(|a| a.dtype())
-        .reduce(DType::promote)
-        .unwrap_or(DType::F32);
-    let cast: Vec<Array> = arrays
-        .iter()
-        .map(|a| a.try_astype(dtype))
-        .collect::<Result<_>>()?;
-    let refs: Vec<&Array> = cast.iter().collect();
+    let refs: Vec<&Array> = arrays.iter().collect();
     apply(Op::Concat { axis }, &refs)
 }
 
-/// Joins `arrays` (all of one shape) along a new `axis`; dtypes promote to one.
-pub fn stack(arrays: &[&Array], axis: isize) -> Array {
+/// Joins `arrays` (all of one shape) along a new `axis`; dtypes promote to
+/// one. The operands are as for [`concatenate`].
+pub fn stack<A: Operand + Clone>(arrays: &[A], axis: isize) -> Array {
     or_panic(try_stack(arrays, axis))
 }
 
 /// `stack` returning an error instead of panicking.
-pub fn try_stack(arrays: &[&Array], axis: isize) -> Result<Array> {
+pub fn try_stack<A: Operand + Clone>(arrays: &[A], axis: isize) -> Result<Array> {
+    let operands: Vec<OperandValue> = arrays.iter().map(|a| a.clone().into_operand()).collect();
+    let refs: Vec<&OperandValue> = operands.iter().collect();
+    let dtype = result_dtype(&refs);
+    let arrays: Vec<Array> = operands
+        .iter()
+        .map(|o| o.to_array(dtype))
+        .collect::<Result<_>>()?;
     let Some(first) = arrays.first() else {
         return Err(Error::invalid("stack", "needs at least one array"));
     };
@@ -221,10 +246,9 @@ pub fn try_stack(arrays: &[&Array], axis: isize) -> Result<Array> {
             ),
         )
     })?;
-    let expanded: Vec<Array> = arrays
+    let expanded: Vec<OperandValue> = arrays
         .iter()
-        .map(|a| a.try_expand_dims(at as isize))
+        .map(|a| a.try_expand_dims(at as isize).map(OperandValue::Array))
         .collect::<Result<_>>()?;
-    let refs: Vec<&Array> = expanded.iter().collect();
-    try_concatenate(&refs, at as isize)
+    concatenate_values(&expanded, at as isize)
 }

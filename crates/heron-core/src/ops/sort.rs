@@ -1,11 +1,12 @@
 //! Sorting along an axis: `sort` (ascending, NaN last, stable) and `argsort`
 //! (the i32 indices that sort, ties in their original order).
 
+use super::operand::{Operand, array_of};
 use super::reduce::axis_of;
 use crate::array::{Array, apply, or_panic};
 use heron_ir::{Op, Result};
 
-impl Array {
+super::receiver::array_methods! {
     /// The elements sorted along `axis` (negative counts from the end),
     /// ascending, NaN last.
     pub fn sort(&self, axis: isize) -> Array {
@@ -31,11 +32,11 @@ impl Array {
 }
 
 /// `x` sorted along `axis`, ascending, NaN last.
-pub fn sort(x: &Array, axis: isize) -> Array {
-    x.sort(axis)
+pub fn sort(x: impl Operand, axis: isize) -> Array {
+    array_of(x).sort(axis)
 }
 
 /// The indices (i32) that sort `x` along `axis`.
-pub fn argsort(x: &Array, axis: isize) -> Array {
-    x.argsort(axis)
+pub fn argsort(x: impl Operand, axis: isize) -> Array {
+    array_of(x).argsort(axis)
 }

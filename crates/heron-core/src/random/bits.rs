@@ -11,7 +11,7 @@
 //! divisions (logical on u32; on the i64 bit pattern of a u64 word the
 //! arithmetic shift is corrected by a non-negative remainder).
 
-use super::prim::{bin, cast, concat, lit, reshape};
+use super::prim::{bin, cast, concat, lit, reshape, slice1};
 use crate::array::{Array, apply, or_panic};
 use heron_ir::{BinaryOp, DType, Op, Shape};
 
@@ -32,11 +32,18 @@ fn exact_f32_fma(lo: f32, span: f32) -> bool {
 }
 
 /// Random words of `shape` drawn with the `u32[2]` key array `key`: `U32`, or
-/// `I64` holding the bit patterns of 64-bit words.
+/// `I64` holding the bit patterns of 64-bit words; under the process's
+/// Threefry scheme.
 pub(crate) fn random_bits(key: &Array, shape: &[usize], dtype: DType) -> Array {
+    random_bits_with(key, shape, dtype, super::threefry_partitionable())
+}
+
+/// `random_bits` under the given scheme.
+fn random_bits_with(key: &Array, shape: &[usize], dtype: DType, partitionable: bool) -> Array {
     let op = Op::RandomBits {
         shape: Shape::new(shape),
         dtype,
+        partitionable,
     };
     or_panic(apply(op, &[key]))
 }
@@ -130,15 +137,37 @@ fn fma_f64(m: &Array, b: f64, c: f64) -> Array {
     bin(add, &s, &bin(add, &t, &e))
 }
 
-/// `jax.random.split(key, n)` as array operations: a `u32[n, 2]` array whose
-/// row `i` is the pair of words Threefry gives for counter `i` (the high
-/// and low halves of the 64-bit draw).
+/// `jax.random.split(key, n)` as array operations, under the process's
+/// Threefry scheme: a `u32[n, 2]` array of keys. Both schemes hash the same
+/// pairs of counters a 64-bit draw of `n` words does: the partitionable
+/// scheme's key `i` is the high and low halves of word `i`; the older
+/// scheme's keys are the `2n` high halves followed by the `2n` low halves,
+/// taken two by two.
 pub(crate) fn split_keys(key: &Array, n: usize) -> Array {
-    let words = random_bits(key, &[n], DType::I64);
+    let partitionable = super::threefry_partitionable();
+    let (hi, lo) = halves(key, n, partitionable);
+    if partitionable {
+        concat(&[&reshape(&hi, &[n, 1]), &reshape(&lo, &[n, 1])], 1)
+    } else {
+        reshape(&concat(&[&hi, &lo], 0), &[n, 2])
+    }
+}
+
+/// `jax.random.fold_in(key, d)` on a traced key: the pair of counter `d`
+/// (the same in both schemes), through a partitionable draw of `d + 1` words.
+pub(crate) fn fold_in(key: &Array, d: u32) -> Array {
+    let n = d as usize + 1;
+    let (hi, lo) = halves(key, n, true);
+    concat(&[&slice1(&hi, n - 1, 1), &slice1(&lo, n - 1, 1)], 0)
+}
+
+/// The high and low u32 halves of a 64-bit draw of `n` words.
+fn halves(key: &Array, n: usize, partitionable: bool) -> (Array, Array) {
+    let words = random_bits_with(key, &[n], DType::I64, partitionable);
     let two32 = lit(1i64 << 32);
     let hi = cast(&bin(BinaryOp::Div, &words, &two32), DType::U32);
     let lo = cast(&bin(BinaryOp::Rem, &words, &two32), DType::U32);
-    concat(&[&reshape(&hi, &[n, 1]), &reshape(&lo, &[n, 1])], 1)
+    (hi, lo)
 }
 
 #[cfg(test)]

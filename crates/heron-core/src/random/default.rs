@@ -5,6 +5,7 @@
 
 use super::state::RandomState;
 use crate::array::Array;
+use crate::ops::Operand;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::LazyLock;
 
@@ -89,7 +90,7 @@ pub fn permutation(n: usize) -> Array {
 }
 
 /// `a` with its rows in random order, from `DEFAULT`.
-pub fn shuffle(a: &Array) -> Array {
+pub fn shuffle(a: impl Operand) -> Array {
     DEFAULT.shuffle(a)
 }
 
@@ -100,7 +101,7 @@ pub fn choice(n: usize, shape: &[usize], replace: bool, p: Option<&Array>) -> Ar
 }
 
 /// Samples of `shape` taken from the rows of `a`, from `DEFAULT`.
-pub fn choice_from(a: &Array, shape: &[usize], replace: bool, p: Option<&Array>) -> Array {
+pub fn choice_from(a: impl Operand, shape: &[usize], replace: bool, p: Option<&Array>) -> Array {
     DEFAULT.choice_from(a, shape, replace, p)
 }
 

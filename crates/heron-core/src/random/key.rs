@@ -4,14 +4,21 @@
 //! on the key, so it works on a concrete key (eagerly) and on a traced one
 //! (inside `jit`, where the key is a Variable's value).
 
-use super::bits::{random_bits, split_keys, uniform_floats};
+use super::bits::{fold_in, random_bits, split_keys, uniform_floats};
 use super::erfinv::erfinv;
 use super::prim::{
     argsort, bin, cast, cumsum, iota_i32, lit, lit_as, reshape, rows, slice1, sum_axis, take, un,
 };
 use crate::array::{Array, Repr};
+use crate::ops::{Operand, array_of};
 use heron_ir::{BinaryOp, DType, Error, Result, Scalar, UnaryOp, threefry};
 use std::fmt;
+
+/// `jax.random.split(key, n)` of a concrete key under the process's scheme.
+fn split_concrete(key: [u32; 2], n: usize) -> Vec<[u32; 2]> {
+    threefry::split_with(key, n, super::threefry_partitionable())
+        .unwrap_or_else(|e| panic!("split: {e}"))
+}
 
 /// A Threefry-2x32 key: a u32 array of shape `[2]`, concrete or traced.
 #[derive(Clone)]
@@ -87,7 +94,7 @@ impl Key {
     /// `n` new keys, as `jax.random.split(key, n)`.
     pub fn split_n(&self, n: usize) -> Vec<Key> {
         match self.concrete() {
-            Some(key) => threefry::split(key, n)
+            Some(key) => split_concrete(key, n)
                 .into_iter()
                 .map(Key::from_data)
                 .collect(),
@@ -104,7 +111,7 @@ impl Key {
     pub fn split_array(&self, n: usize) -> Array {
         match self.concrete() {
             Some(key) => {
-                let words: Vec<u32> = threefry::split(key, n).into_iter().flatten().collect();
+                let words: Vec<u32> = split_concrete(key, n).into_iter().flatten().collect();
                 Array::from_vec(words, &[n, 2])
             }
             None => split_keys(&self.data, n),
@@ -116,10 +123,7 @@ impl Key {
     pub fn fold_in(&self, data: u32) -> Key {
         match self.concrete() {
             Some(key) => Key::from_data(threefry::fold_in(key, data)),
-            None => {
-                let all = split_keys(&self.data, data as usize + 1);
-                Key::from_array(reshape(&rows(&all, data as usize, 1), &[2]))
-            }
+            None => Key::from_array(fold_in(&self.data, data)),
         }
     }
 
@@ -267,7 +271,8 @@ impl Key {
     }
 
     /// `a` with its rows (axis 0) in random order, as `jax.random.permutation(key, a)`.
-    pub fn shuffle(&self, a: &Array) -> Array {
+    pub fn shuffle(&self, a: impl Operand) -> Array {
+        let a = &array_of(a);
         assert!(
             a.ndim() >= 1,
             "shuffle: expects an array of at least one axis, not a 0-d array"
@@ -334,11 +339,12 @@ impl Key {
     /// `shape + a.shape[1..]`.
     pub fn choice_from(
         &self,
-        a: &Array,
+        a: impl Operand,
         shape: &[usize],
         replace: bool,
         p: Option<&Array>,
     ) -> Array {
+        let a = &array_of(a);
         assert!(
             a.ndim() >= 1,
             "choice: expects an array of at least one axis, not a 0-d array"

@@ -1,5 +1,6 @@
 //! Random numbers: Threefry-2x32, counter based and splittable, bit-compatible
-//! with `jax.random` (`jax_threefry_partitionable=True`).
+//! with `jax.random` (`jax_threefry_partitionable=True` by default, the older
+//! scheme after [`set_threefry_partitionable(false)`](set_threefry_partitionable)).
 //!
 //! - [`Key`]: an explicit key and pure samplers (`jax.random` style).
 //! - [`RandomState`]: a key held in a Variable; every draw splits it first
@@ -15,6 +16,7 @@ mod default;
 pub mod erfinv;
 mod key;
 mod prim;
+mod scheme;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -25,4 +27,5 @@ pub use default::{
     truncated_normal, uniform,
 };
 pub use key::Key;
+pub use scheme::{set_threefry_partitionable, threefry_partitionable};
 pub use state::RandomState;

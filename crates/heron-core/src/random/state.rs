@@ -7,6 +7,7 @@
 use super::key::Key;
 use super::prim::rows;
 use crate::array::Array;
+use crate::ops::Operand;
 use crate::variable::{VarKind, Variable};
 use heron_ir::{DType, threefry};
 use std::fmt;
@@ -112,6 +113,20 @@ impl RandomState {
         self.next_key().random(shape)
     }
 
+    /// f32 samples uniform on `[0, 1)`: BrainPy's `sample`, an alias of
+    /// `random` (one split of the key, then a uniform draw).
+    ///
+    /// ```
+    /// use heron_core::random::RandomState;
+    ///
+    /// let (a, b) = (RandomState::new(7), RandomState::new(7));
+    /// assert_eq!(a.sample(&[3]).to_vec::<f32>(), b.random(&[3]).to_vec::<f32>());
+    /// assert_eq!(a.key(), b.key());
+    /// ```
+    pub fn sample(&self, shape: &[usize]) -> Array {
+        self.random(shape)
+    }
+
     /// f32 normal samples with the given mean and standard deviation.
     pub fn normal(&self, mean: f64, std: f64, shape: &[usize]) -> Array {
         self.next_key().normal(mean, std, shape)
@@ -143,7 +158,7 @@ impl RandomState {
     }
 
     /// `a` with its rows (axis 0) in random order.
-    pub fn shuffle(&self, a: &Array) -> Array {
+    pub fn shuffle(&self, a: impl Operand) -> Array {
         self.next_key().shuffle(a)
     }
 
@@ -156,7 +171,7 @@ impl RandomState {
     /// Samples of `shape` taken from the rows of `a`.
     pub fn choice_from(
         &self,
-        a: &Array,
+        a: impl Operand,
         shape: &[usize],
         replace: bool,
         p: Option<&Array>,
@@ -190,6 +205,13 @@ impl Deref for RandomState {
 impl From<&RandomState> for Array {
     fn from(rng: &RandomState) -> Array {
         rng.var.value()
+    }
+}
+
+/// Prints as BrainPy does: `RandomState([   0, 1234], dtype=u32)`.
+impl fmt::Display for RandomState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.var, f)
     }
 }
 

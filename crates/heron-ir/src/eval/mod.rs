@@ -162,7 +162,11 @@ pub fn eval_op(op: &Op, inputs: &[&Value], shape: &Shape, dtype: DType) -> Resul
         Op::Sort { axis } => sort::sort(x(), *axis),
         Op::Argsort { axis } => sort::argsort(x(), *axis),
         Op::MatMul => linalg::matmul(x(), inputs[1], shape),
-        Op::RandomBits { shape, dtype } => random::random_bits(x(), shape, *dtype)?,
+        Op::RandomBits {
+            shape,
+            dtype,
+            partitionable,
+        } => random::random_bits(x(), shape, *dtype, *partitionable)?,
         Op::Loop { .. } | Op::While { .. } | Op::Cond { .. } | Op::Project(_) => {
             return Err(Error::invalid(
                 op_name(op),

@@ -154,6 +154,7 @@ mod tests {
             Op::RandomBits {
                 shape: Shape::new(&[2]),
                 dtype: DType::U32,
+                partitionable: true,
             },
             &[key],
         );

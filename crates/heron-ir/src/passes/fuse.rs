@@ -564,12 +564,22 @@ fn reduced_map(rank: usize, axes: &crate::Axes, out: &Shape) -> Affine {
 
 /// True for ops that run on the host through `eval_op`.
 fn is_host(op: &Op) -> bool {
+    // The older Threefry scheme's counters depend on the draw's size, not
+    // on the element's index alone, and each hash gives two words of the
+    // draw: it runs through the interpreter, which hashes once per pair of
+    // words (a per-element loop hashes twice as often and measured 2.5x
+    // slower for 2^20 uniforms).
     !(op.is_leaf()
         || op.is_elementwise()
         || op.is_movement()
         || matches!(
             op,
-            Op::Reduce { .. } | Op::SetSlice(_) | Op::RandomBits { .. }
+            Op::Reduce { .. }
+                | Op::SetSlice(_)
+                | Op::RandomBits {
+                    partitionable: true,
+                    ..
+                }
         ))
 }
 

@@ -99,6 +99,7 @@ fn random_bits_come_from_threefry() {
         let op = Op::RandomBits {
             shape: shape.clone(),
             dtype,
+            partitionable: true,
         };
         let bits = eval_op(&op, &[&key], &shape, dtype).unwrap();
         let want = crate::threefry::random_bits([0, 42], &shape, dtype);
@@ -112,6 +113,7 @@ fn random_bits_come_from_threefry() {
     let empty = Op::RandomBits {
         shape: Shape::new(&[0]),
         dtype: DType::U32,
+        partitionable: true,
     };
     let bits = eval_op(&empty, &[&key], &Shape::new(&[0]), DType::U32).unwrap();
     assert_eq!(show(&bits), "u32[0] []");
