@@ -115,7 +115,14 @@ pub struct Buffer {
 /// pages (where the system offers them on request), so zeroing faults them
 /// in 2 MiB at a time rather than 4 KiB, and streaming kernels later walk
 /// them with fewer TLB misses.
+///
+/// Blocks below the pool's size take the allocator's fast path, which, like
+/// every small allocation in Rust, aborts when memory is exhausted; a
+/// request the size of an array that may not fit is made fallibly.
 fn fresh_lines(class: usize) -> Option<Vec<Line>> {
+    if class * LINE < pool::MIN_BYTES {
+        return Some(vec![Line([0; LINE]); class]);
+    }
     let mut lines: Vec<Line> = Vec::new();
     lines.try_reserve_exact(class).ok()?;
     if class * LINE >= huge_pages::MIN_BYTES {
@@ -401,6 +408,13 @@ pub struct Value {
     pub(crate) buf: Arc<Buffer>,
 }
 
+/// The panic of a value whose buffer does not fit its shape.
+#[cold]
+#[inline(never)]
+fn mismatch(shape: &Shape, buf: &Buffer) -> ! {
+    panic!("value: shape {shape} does not fit {} elements", buf.len())
+}
+
 impl Value {
     /// Wraps a buffer; panics when its length does not match the shape.
     pub fn new(shape: Shape, buf: Buffer) -> Value {
@@ -408,12 +422,16 @@ impl Value {
     }
 
     /// Wraps a shared buffer; panics when its length does not match the shape.
+    #[inline]
     pub fn from_shared(shape: Shape, buf: Arc<Buffer>) -> Value {
-        Value::try_from_shared(shape, buf).unwrap_or_else(|e| panic!("{e}"))
+        if shape.checked_size() != Some(buf.len()) {
+            mismatch(&shape, &buf);
+        }
+        Value { shape, buf }
     }
 
     /// Wraps a shared buffer, or an error when its length does not match
-    /// the shape.
+    /// the shape (see [`Value::from_shared`]).
     pub fn try_from_shared(shape: Shape, buf: Arc<Buffer>) -> Result<Value> {
         if shape.checked_size() != Some(buf.len()) {
             return Err(Error::invalid(

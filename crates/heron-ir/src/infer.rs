@@ -9,7 +9,9 @@ use crate::{BinaryOp, DType, Error, Op, ReduceOp, Result, Shape, UnaryOp};
 /// an element count and byte size that fit (`Shape::try_len`).
 pub fn infer(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
     let (shape, dtype) = result_type(op, inputs)?;
-    shape.try_len(op_name(op), dtype)?;
+    if shape.addressable_len(dtype).is_none() {
+        return Err(shape.try_len(op_name(op), dtype).unwrap_err());
+    }
     Ok((shape, dtype))
 }
 

@@ -34,6 +34,7 @@ impl Shape {
     }
 
     /// Number of elements, or `None` when the product overflows `usize`.
+    #[inline]
     pub fn checked_size(&self) -> Option<usize> {
         self.0.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
     }
@@ -42,14 +43,27 @@ impl Shape {
     /// naming `op` when its bytes could not be addressed (more than
     /// `isize::MAX`, the most any Rust allocation may hold).
     pub fn try_len(&self, op: &str, dtype: DType) -> Result<usize> {
-        let len = self.checked_size();
-        match len.and_then(|n| n.checked_mul(dtype.size())) {
-            Some(bytes) if bytes <= isize::MAX as usize => Ok(len.unwrap_or(0)),
-            _ => Err(Error::invalid(
-                op,
-                format!("an array of shape {self} and dtype {dtype} is too large to address"),
-            )),
+        match self.addressable_len(dtype) {
+            Some(len) => Ok(len),
+            None => Err(self.too_large(op, dtype)),
         }
+    }
+
+    /// The element count of an array of this shape and `dtype` when its
+    /// bytes fit in `isize::MAX`.
+    #[inline]
+    pub fn addressable_len(&self, dtype: DType) -> Option<usize> {
+        let len = self.checked_size()?;
+        let bytes = len.checked_mul(dtype.size())?;
+        (bytes <= isize::MAX as usize).then_some(len)
+    }
+
+    #[cold]
+    fn too_large(&self, op: &str, dtype: DType) -> Error {
+        Error::invalid(
+            op,
+            format!("an array of shape {self} and dtype {dtype} is too large to address"),
+        )
     }
 
     /// Row-major strides, in elements.

@@ -47,6 +47,9 @@ impl Deref for Held<'_> {
 
 /// The Variables of `entry`, by slot, taken under the rules above.
 pub(crate) fn acquire(entry: &Entry) -> SmallVec<[Held<'_>; 8]> {
+    if entry.vars.is_empty() {
+        return SmallVec::new();
+    }
     if rayon::current_thread_index().is_none() {
         return take_in_order(entry, |slot| Some(entry.vars[slot].lock()))
             .expect("blocking locks always succeed");
@@ -79,17 +82,31 @@ fn take_in_order<'a>(
     entry: &'a Entry,
     lock: impl Fn(usize) -> Option<MutexGuard<'a, Value>>,
 ) -> Option<SmallVec<[Held<'a>; 8]>> {
-    let mut held: SmallVec<[Option<Held<'a>>; 8]> = (0..entry.vars.len()).map(|_| None).collect();
+    // Taken in id order; returned by slot (most often the same order).
+    let mut taken: SmallVec<[Held<'a>; 8]> = SmallVec::with_capacity(entry.vars.len());
     for &slot in &entry.lock_order {
         let guard = lock(slot)?;
-        held[slot] = Some(if entry.written[slot] {
+        taken.push(if entry.written[slot] {
             Held::Locked(guard)
         } else {
             Held::Snapshot(guard.clone())
         });
     }
+    if entry
+        .lock_order
+        .iter()
+        .enumerate()
+        .all(|(i, &slot)| i == slot)
+    {
+        return Some(taken);
+    }
+    let mut by_slot: SmallVec<[Option<Held<'a>>; 8]> = (0..taken.len()).map(|_| None).collect();
+    for (held, &slot) in taken.into_iter().zip(&entry.lock_order) {
+        by_slot[slot] = Some(held);
+    }
     Some(
-        held.into_iter()
+        by_slot
+            .into_iter()
             .map(|h| h.expect("every slot is taken"))
             .collect(),
     )
