@@ -57,8 +57,9 @@ pub fn program(u: &mut Unstructured<'_>, limits: Limits) -> Result<Program> {
     let n_vars = u.int_in_range(0..=2)?;
     let mut vars = Vec::with_capacity(n_vars);
     for _ in 0..n_vars {
-        // Variables stay small: they are read and written whole.
-        let shape = if base.iter().product::<usize>() <= 4096 {
+        // Variables of the arguments' shapes (so that loops over them cross
+        // temporal fusion's chunks), but never of the large ones.
+        let shape = if base.iter().product::<usize>() <= 40_000 {
             derived_shape(u, &base)?
         } else {
             vec![u.int_in_range(1..=9)?]

@@ -43,6 +43,16 @@ impl Class {
         matches!(self, Class::Exact)
     }
 
+    /// The class of a value with the same elements moved or repeated
+    /// (reshape, transpose, slice, broadcast): a per-element bound holds
+    /// still; a sum's absolute sums are no longer aligned with it.
+    fn moved(&self) -> Class {
+        match self {
+            Class::Sum { .. } => Class::Loose,
+            c => c.clone(),
+        }
+    }
+
     /// Exact if both are, else loose.
     fn join(&self, other: &Class) -> Class {
         if self.is_exact() && other.is_exact() {
@@ -364,15 +374,15 @@ impl Runner<'_> {
             }
             Expr::Reshape(a, code) => {
                 let (x, c) = self.get(*a);
-                (reshape(&x, *code), c.join(&Class::Exact))
+                (reshape(&x, *code), c.moved())
             }
             Expr::Transpose(a) => {
                 let (x, c) = self.get(*a);
-                (x.transpose(), c.join(&Class::Exact))
+                (x.transpose(), c.moved())
             }
             Expr::Slice(a, code) => {
                 let (x, c) = self.get(*a);
-                (x.slice(slice_elems(code, x.shape())), c.join(&Class::Exact))
+                (x.slice(slice_elems(code, x.shape())), c.moved())
             }
             Expr::Concat(a, b, axis) => {
                 let (x, cx) = self.get(*a);
@@ -426,7 +436,7 @@ impl Runner<'_> {
                 if shape.iter().product::<usize>() > 200_000 {
                     return (x, c);
                 }
-                (x.broadcast_to(&shape), c.join(&Class::Exact))
+                (x.broadcast_to(&shape), c.moved())
             }
             Expr::MatMul(a, b) => {
                 let (x, cx) = self.get(*a);
