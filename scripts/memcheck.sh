@@ -16,9 +16,15 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
+export CARGO_TARGET_DIR="$target"
 what="${1:-all}"
 cases="${MEMCHECK_CASES:-150}"
 status=0
+
+# The executables cargo reports building (from --message-format=json).
+executables() {
+    grep -o '"executable":"[^"]*"' | sed 's/"executable":"//; s/"$//'
+}
 
 run_valgrind() {
     if ! command -v valgrind >/dev/null; then
@@ -30,23 +36,24 @@ run_valgrind() {
         --suppressions=scripts/memcheck.supp --quiet)
 
     echo "== building the examples and the differential tests"
-    cargo build --release --examples
-    cargo test --release -p heron-difftest --test differential --no-run
-    cargo test --release --test jit_differential --no-run
-    local difftest jitdiff
-    difftest=$(find "$target/release/deps" -maxdepth 1 -type f -executable -name 'differential-*' | xargs ls -t | head -1)
-    jitdiff=$(find "$target/release/deps" -maxdepth 1 -type f -executable -name 'jit_differential-*' | xargs ls -t | head -1)
+    # The test profile (opt-level 1) and the dev profile: no release build
+    # of the whole tree, and debug info for valgrind's reports.
+    local examples difftest jitdiff
+    examples=$(cargo build --examples --message-format=json | executables)
+    difftest=$(cargo test -p heron-difftest --test differential --no-run --message-format=json | executables)
+    jitdiff=$(cargo test --test jit_differential --no-run --message-format=json | executables)
+    example() { grep "/examples/$1\$" <<<"$examples"; }
 
     local cache
     cache=$(mktemp -d)
     # shellcheck disable=SC2064
     trap "rm -rf '$cache'" RETURN
     local runs=(
-        "arrays|$target/release/examples/arrays"
-        "hh|$target/release/examples/hh"
-        "lif|$target/release/examples/lif"
-        "cached_run (cold)|$target/release/examples/cached_run"
-        "cached_run (warm)|$target/release/examples/cached_run"
+        "arrays|$(example arrays)"
+        "hh|$(example hh)"
+        "lif|$(example lif)"
+        "cached_run (cold)|$(example cached_run)"
+        "cached_run (warm)|$(example cached_run)"
         "differential ($cases programs)|$difftest"
         "jit_differential|$jitdiff"
     )

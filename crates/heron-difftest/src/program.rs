@@ -156,53 +156,82 @@ pub enum Expr {
 
 /// Element-wise binary operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub enum Binary {
+    /// `a + b`.
     Add,
+    /// `a - b`.
     Sub,
+    /// `a * b`.
     Mul,
+    /// `a / b` (true division: integers become floats).
     Div,
+    /// NumPy's remainder.
     Rem,
+    /// `a ** b`.
     Pow,
+    /// `maximum`.
     Max,
+    /// `minimum`.
     Min,
+    /// `arctan2`.
     Atan2,
     /// Floor division (`floor_divide`; integer `//` for integers).
     FloorDiv,
+    /// Logical/bitwise and (floats as i32 first).
     And,
+    /// Logical/bitwise or (floats as i32 first).
     Or,
+    /// Logical/bitwise xor (floats as i32 first).
     Xor,
+    /// `a == b`.
     Eq,
+    /// `a != b`.
     Ne,
+    /// `a < b`.
     Lt,
+    /// `a <= b`.
     Le,
+    /// `a > b`.
     Gt,
+    /// `a >= b`.
     Ge,
 }
 
 /// Reductions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub enum Reduction {
+    /// `sum`.
     Sum,
+    /// `mean`.
     Mean,
+    /// `prod`.
     Prod,
+    /// `max` (`any` over an empty axis).
     Max,
+    /// `min` (`any` over an empty axis).
     Min,
+    /// `any`.
     Any,
+    /// `all`.
     All,
+    /// `argmax` (`any` over an empty axis).
     ArgMax,
+    /// `argmin` (`any` over an empty axis).
     ArgMin,
 }
 
 /// Random draws.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub enum Draw {
+    /// `bits`: raw u32 words.
     Bits,
+    /// `uniform(-2, 3)`.
     Uniform,
+    /// `normal(0.5, 2)`.
     Normal,
+    /// `randint(-5, 17)`.
     Randint,
+    /// `bernoulli(0.3)`.
     Bernoulli,
 }
 

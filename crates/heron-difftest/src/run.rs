@@ -756,7 +756,7 @@ fn reshape(x: &Array, code: u8) -> Array {
         1 => x.expand_dims((code / 4) as isize % (x.ndim() as isize + 1)),
         2 => x.squeeze(),
         _ => {
-            let divisors: Vec<usize> = (1..=n.min(64)).filter(|d| n % d == 0).collect();
+            let divisors: Vec<usize> = (1..=n.min(64)).filter(|&d| n.is_multiple_of(d)).collect();
             if divisors.is_empty() {
                 return x.flatten();
             }
