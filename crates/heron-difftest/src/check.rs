@@ -3,9 +3,10 @@
 //! the other path through `jit` on native code. Results of every call and
 //! the Variables' final values must agree under the precision contract.
 
+use crate::class::Class;
 use crate::contract::sum_bound;
 use crate::program::Program;
-use crate::run::{Class, Env, args, run};
+use crate::run::{Env, args, run};
 use heron::{Array, Backend, DType, Scalar};
 use std::cell::Cell;
 use std::sync::Arc;

@@ -9,25 +9,29 @@
 //! - `program.rs`: the program as data and its text form.
 //! - `generate.rs`: a program from unstructured bytes (`arbitrary`).
 //! - `data.rs`: the elements of arguments and Variables.
-//! - `run.rs`: runs a program through heron's API, tracking each value's
-//!   class under the contract.
+//! - `run.rs`: runs a program's statements through heron's API;
+//!   `expr.rs` its expressions, `adapt.rs` fits operands to ops, `class.rs`
+//!   tracks what the contract promises of each value.
 //! - `contract.rs`: the contract, op by op (`tolerance`).
 //! - `check.rs`: runs both paths and compares.
 //!
 //! The fuzz target (`fuzz/`) and the fixed-seed test (`tests/`) both call
 //! [`check_bytes`].
 
+mod adapt;
 mod check;
+mod class;
 pub mod contract;
 mod data;
+mod expr;
 pub mod generate;
 pub mod program;
 mod run;
 
 pub use check::{Error, Verdict, check, compare, in_reference, ulps};
+pub use class::Class;
 pub use generate::{Limits, program};
 pub use program::Program;
-pub use run::Class;
 
 /// Builds a program from `bytes` and checks it. `Ok(None)` when the bytes
 /// run out before a program is complete.
