@@ -38,11 +38,40 @@ pub enum Error {
     },
 }
 
+/// How many values a program's check compared, by what the contract
+/// promises of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Compared bit for bit.
+    pub exact: usize,
+    /// Compared within an ulp or sum bound.
+    pub bounded: usize,
+    /// Derived from approximate values: shape and dtype only.
+    pub loose: usize,
+}
+
+impl Tally {
+    fn count(&mut self, class: &Class) {
+        match class {
+            Class::Exact => self.exact += 1,
+            Class::Ulp(..) | Class::Sum { .. } => self.bounded += 1,
+            Class::Loose => self.loose += 1,
+        }
+    }
+
+    /// Adds another tally.
+    pub fn add(&mut self, other: Tally) {
+        self.exact += other.exact;
+        self.bounded += other.bounded;
+        self.loose += other.loose;
+    }
+}
+
 /// What became of a program that did not fail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// Both paths ran and agree.
-    Agreed,
+    Agreed(Tally),
     /// The reference rejected the program (the panic's message): nothing
     /// to compare.
     Skipped(String),
@@ -102,21 +131,24 @@ pub fn check(p: &Program) -> Result<Verdict, Error> {
             graph,
         }
     };
+    let mut tally = Tally::default();
     for (call, want) in want.iter().enumerate() {
         let got = f.try_call(args(p)).map_err(|e| Error::Failed {
             message: format!("call {}: {e}", call + 1),
             program: p.to_string(),
         })?;
         for (k, (g, (w, class))) in got.iter().zip(want).enumerate() {
+            tally.count(class);
             compare(g, w, class)
                 .map_err(|d| mismatch(format!("result {k} of call {}", call + 1), d))?;
         }
     }
     for (k, (v, w)) in env.vars.iter().zip(&want_vars).enumerate() {
+        tally.count(&var_classes[k]);
         compare(&v.value(), w, &var_classes[k])
             .map_err(|d| mismatch(format!("final value of variable w{k}"), d))?;
     }
-    Ok(Verdict::Agreed)
+    Ok(Verdict::Agreed(tally))
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

@@ -3,7 +3,7 @@
 //! through `jit`, compared under the precision contract. The same
 //! generator and checker back the cargo-fuzz target in `fuzz/`.
 
-use heron_difftest::{Limits, Verdict, check_bytes, in_reference};
+use heron_difftest::{Limits, Tally, Verdict, check_bytes, in_reference};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -32,7 +32,7 @@ fn compiled_programs_agree_with_the_interpreter() {
     };
     let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
     let mut runner = TestRunner::new_with_rng(config, rng);
-    let tally = Mutex::new((0u32, 0u32, BTreeMap::<String, u32>::new()));
+    let tally = Mutex::new((0u32, 0u32, BTreeMap::<String, u32>::new(), Tally::default()));
     // Large programs stay for the fuzzer: here, nothing over the parallel
     // threshold (its launches are covered by the codegen tests).
     let limits = Limits {
@@ -46,7 +46,10 @@ fn compiled_programs_agree_with_the_interpreter() {
                 check_bytes(&data, limits).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let mut t = tally.lock().unwrap();
             match outcome {
-                Some((_, Verdict::Agreed)) => t.0 += 1,
+                Some((_, Verdict::Agreed(values))) => {
+                    t.0 += 1;
+                    t.3.add(values);
+                }
                 Some((_, Verdict::Skipped(why))) => {
                     t.1 += 1;
                     let key: String = why.chars().take(60).collect();
@@ -57,8 +60,12 @@ fn compiled_programs_agree_with_the_interpreter() {
             Ok(())
         })
         .unwrap();
-    let (agreed, skipped, why) = tally.into_inner().unwrap();
-    eprintln!("{agreed} programs agreed, {skipped} skipped: {why:#?}");
+    let (agreed, skipped, why, values) = tally.into_inner().unwrap();
+    eprintln!(
+        "{agreed} programs agreed ({} values compared bit for bit, {} within a bound, \
+         {} derived from approximate ones: shape and dtype only), {skipped} skipped: {why:#?}",
+        values.exact, values.bounded, values.loose
+    );
     assert!(
         skipped * 10 <= agreed,
         "{skipped} programs skipped, {agreed} checked; reasons: {why:#?}"
