@@ -34,12 +34,16 @@ pub use generate::{Limits, program};
 pub use program::Program;
 
 /// Builds a program from `bytes` and checks it. `Ok(None)` when the bytes
-/// run out before a program is complete.
+/// run out before a program is complete. With `HERON_DIFFTEST_PRINT` set,
+/// the program is printed before it runs (a crash then shows it too).
 pub fn check_bytes(bytes: &[u8], limits: Limits) -> Result<Option<(Program, Verdict)>, Error> {
     let mut u = arbitrary::Unstructured::new(bytes);
     let Ok(p) = program(&mut u, limits) else {
         return Ok(None);
     };
+    if std::env::var_os("HERON_DIFFTEST_PRINT").is_some() {
+        eprintln!("{p}");
+    }
     let verdict = check(&p)?;
     Ok(Some((p, verdict)))
 }
