@@ -34,8 +34,8 @@ pub const TRIG_RANGE: f64 = 1e5;
 /// The contract of `op` producing a result of `dtype`. Every op not listed
 /// here as approximate is bit-exact: arithmetic, comparisons, `where`,
 /// casts, integer and bitwise ops, rounding, movement, gathers, sorts,
-/// cumulative sums, `max`/`min`/`prod`/`any`/`all` reductions, integer sums,
-/// matrix products of integers and bools, and random bits.
+/// cumulative sums, matrix products (run by `eval_op` itself),
+/// `max`/`min`/`prod`/`any`/`all` reductions, integer sums, and random bits.
 pub fn tolerance(op: &Op, dtype: DType) -> Tol {
     if !dtype.is_float() {
         return Tol::Exact;
@@ -47,7 +47,6 @@ pub fn tolerance(op: &Op, dtype: DType) -> Tol {
         Op::Reduce {
             op: ReduceOp::Sum, ..
         } => Tol::Sum,
-        Op::MatMul => Tol::Sum,
         _ => Tol::Exact,
     }
 }
