@@ -225,7 +225,8 @@ impl Runner<'_> {
                 then,
                 else_,
             } => {
-                let p = first(&self.get(*pred).0).astype(DType::Bool);
+                let (p, pred_class) = self.get(*pred);
+                let p = first(&p).astype(DType::Bool);
                 let like = self.get(*like).0;
                 let (shape, dtype) = (like.shape().to_vec(), like.dtype());
                 let before = self.var_class.borrow().clone();
@@ -256,7 +257,20 @@ impl Runner<'_> {
                     }
                 }
                 let (a, b) = classes.into_inner();
-                self.push((y, a.join(&b)));
+                if pred_class.is_exact() {
+                    self.push((y, a.join(&b)));
+                } else {
+                    // An approximate predicate may take the other branch.
+                    let mut written = Vec::new();
+                    writes(then, self.env.vars.len(), &mut written);
+                    writes(else_, self.env.vars.len(), &mut written);
+                    let mut classes = self.var_class.borrow_mut();
+                    for k in written {
+                        classes[k] = Class::Loose;
+                    }
+                    drop(classes);
+                    self.push((y, Class::Loose));
+                }
             }
         }
     }
