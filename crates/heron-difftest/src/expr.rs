@@ -150,7 +150,11 @@ impl Runner<'_> {
                 let x = match x.ndim() {
                     0 => x.reshape(&[1]),
                     1 | 2 => x,
-                    _ => x.reshape(&[-1, *x.shape().last().expect("rank 3") as isize]),
+                    _ => {
+                        let k = *x.shape().last().expect("rank 3");
+                        let rows: usize = x.shape()[..x.ndim() - 1].iter().product();
+                        x.reshape(&[rows as isize, k as isize])
+                    }
                 };
                 let k = *x.shape().last().expect("rank 1 or 2");
                 let y = if (y.ndim() == 2 && y.shape()[0] == k) || (y.ndim() == 1 && y.size() == k)

@@ -30,7 +30,18 @@ fn compiled_programs_agree_with_the_interpreter() {
         failure_persistence: None,
         ..Config::default()
     };
-    let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
+    // `HERON_DIFFTEST_SEED=N` explores another fixed sequence.
+    let rng = match std::env::var("HERON_DIFFTEST_SEED")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        Some(seed) => {
+            let mut bytes = [0u8; 32];
+            bytes[..8].copy_from_slice(&seed.to_le_bytes());
+            TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
+        }
+        None => TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    };
     let mut runner = TestRunner::new_with_rng(config, rng);
     let tally = Mutex::new((0u32, 0u32, BTreeMap::<String, u32>::new(), Tally::default()));
     // Large programs stay for the fuzzer: here, nothing over the parallel
