@@ -12,14 +12,20 @@
 //! cargo run --release --example cached_run    # cold: compiles
 //! cargo run --release --example cached_run    # warm: loads from disk
 //! ```
+//!
+//! `HERON_EXAMPLE_N=1000` shrinks both workloads to 1,000 elements
+//! (`scripts/memcheck.sh` runs it so).
 
 use heron as hn;
 use heron::prelude::*;
 use heron::random::Key;
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-const N_W1: usize = 16_777_216;
-const N_LIF: usize = 1_000_000;
+/// Elements of W1 (`HERON_EXAMPLE_N` overrides it: a small run, e.g. under valgrind).
+static N_W1: LazyLock<usize> = LazyLock::new(|| example_size(16_777_216));
+/// LIF neurons (`HERON_EXAMPLE_N` overrides it: a small run, e.g. under valgrind).
+static N_LIF: LazyLock<usize> = LazyLock::new(|| example_size(1_000_000));
 
 /// The LIF population's state.
 #[derive(Clone)]
@@ -32,9 +38,9 @@ struct Lif {
 impl Lif {
     fn new() -> Lif {
         Lif {
-            v: Variable::new(hn::full(&[N_LIF], -65.0, DType::F32)),
-            t_last: Variable::new(hn::full(&[N_LIF], -1e7, DType::F32)),
-            input: Key::new(2024).normal(0.0, 1.0, &[N_LIF]) * 5.0 + 20.0,
+            v: Variable::new(hn::full(&[*N_LIF], -65.0, DType::F32)),
+            t_last: Variable::new(hn::full(&[*N_LIF], -1e7, DType::F32)),
+            input: Key::new(2024).normal(0.0, 1.0, &[*N_LIF]) * 5.0 + 20.0,
         }
     }
 
@@ -90,8 +96,8 @@ fn main() {
         None => println!("compile cache: off (set HERON_CACHE_DIR to use one)"),
     }
 
-    let x = Key::new(1).uniform(0.0, 1.0, &[N_W1]);
-    let y = Key::new(2).uniform(0.0, 1.0, &[N_W1]);
+    let x = Key::new(1).uniform(0.0, 1.0, &[*N_W1]);
+    let y = Key::new(2).uniform(0.0, 1.0, &[*N_W1]);
     let w1 = hn::jit_named("w1", |(x, y): (Array, Array)| {
         (&x * 2.0 + &y) * (&x - 0.5) / (&y + 1.0)
     });
@@ -134,4 +140,12 @@ fn main() {
         || run.compile(()),
         || run.lower(()),
     );
+}
+
+/// `HERON_EXAMPLE_N` if set, else `default`.
+fn example_size(default: usize) -> usize {
+    std::env::var("HERON_EXAMPLE_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }

@@ -4,13 +4,16 @@
 //! count and the time: compiled with and without temporal fusion, on the
 //! reference loop driver, and eager.
 //!
-//! Run with `cargo run --release --example hh`.
+//! Run with `cargo run --release --example hh`. `HERON_EXAMPLE_N=1000` runs a
+//! population of 1,000 instead (`scripts/memcheck.sh` runs it so).
 
 use heron as hn;
 use heron::prelude::*;
+use std::sync::LazyLock;
 use std::time::Instant;
 
-const N: usize = 100_000;
+/// Neurons (`HERON_EXAMPLE_N` overrides it: a small run, e.g. under valgrind).
+static N: LazyLock<usize> = LazyLock::new(|| example_size(100_000));
 const STEPS: i32 = 100;
 const DT: f32 = 0.05;
 
@@ -28,13 +31,13 @@ impl Hh {
     fn new() -> Hh {
         let v0 = -65.0;
         Hh {
-            v: Variable::new(hn::full(&[N], v0, DType::F32)),
-            m: Variable::new(hn::full(&[N], 0.0529, DType::F32)),
-            h: Variable::new(hn::full(&[N], 0.5961, DType::F32)),
-            n: Variable::new(hn::full(&[N], 0.3177, DType::F32)),
-            spikes: Variable::new(hn::zeros(&[N], DType::I32)),
+            v: Variable::new(hn::full(&[*N], v0, DType::F32)),
+            m: Variable::new(hn::full(&[*N], 0.0529, DType::F32)),
+            h: Variable::new(hn::full(&[*N], 0.5961, DType::F32)),
+            n: Variable::new(hn::full(&[*N], 0.3177, DType::F32)),
+            spikes: Variable::new(hn::zeros(&[*N], DType::I32)),
             // Currents spread over 0..20 µA/cm², so some neurons fire.
-            input: hn::linspace(0.0, 20.0, N),
+            input: hn::linspace(0.0, 20.0, *N),
         }
     }
 
@@ -101,4 +104,12 @@ fn main() {
         net.step();
     }
     net.report("eager", start.elapsed().as_secs_f64());
+}
+
+/// `HERON_EXAMPLE_N` if set, else `default`.
+fn example_size(default: usize) -> usize {
+    std::env::var("HERON_EXAMPLE_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }

@@ -10,14 +10,17 @@
 //! `RandomState` normal draw per step, whose key chain the fused loop runs
 //! ahead). Both give the same numbers either way.
 //!
-//! Run with `cargo run --release --example lif`.
+//! Run with `cargo run --release --example lif`. `HERON_EXAMPLE_N=1000` runs a
+//! population of 1,000 instead (`scripts/memcheck.sh` runs it so).
 
 use heron as hn;
 use heron::prelude::*;
 use heron::random::RandomState;
+use std::sync::LazyLock;
 use std::time::Instant;
 
-const N: usize = 1_000_000;
+/// Neurons (`HERON_EXAMPLE_N` overrides it: a small run, e.g. under valgrind).
+static N: LazyLock<usize> = LazyLock::new(|| example_size(1_000_000));
 const STEPS: i32 = 100;
 const DT: f32 = 0.1;
 const V_REST: f32 = -65.0;
@@ -44,11 +47,11 @@ impl Lif {
     fn new() -> Lif {
         let rng = RandomState::new(2024);
         Lif {
-            v: Variable::new(hn::full(&[N], V_REST as f64, DType::F32)),
-            t_last: Variable::new(hn::full(&[N], -1e7, DType::F32)),
-            spikes: Variable::new(hn::zeros(&[N], DType::I32)),
+            v: Variable::new(hn::full(&[*N], V_REST as f64, DType::F32)),
+            t_last: Variable::new(hn::full(&[*N], -1e7, DType::F32)),
+            spikes: Variable::new(hn::zeros(&[*N], DType::I32)),
             total: Variable::new(hn::zeros(&[], DType::I32)),
-            input: rng.normal(0.0, 1.0, &[N]) * 5.0 + 20.0,
+            input: rng.normal(0.0, 1.0, &[*N]) * 5.0 + 20.0,
             rng: RandomState::new(7),
         }
     }
@@ -80,14 +83,14 @@ impl Lif {
 
     /// One step under a fresh normal draw added to the input.
     fn step_noisy(&self) {
-        let noise = self.rng.normal(0.0, NOISE, &[N]);
+        let noise = self.rng.normal(0.0, NOISE, &[*N]);
         let (_, spike) = self.integrate(&(&self.input + noise));
         self.total
             .set(self.total.value() + spike.astype(DType::I32).sum());
     }
 
     fn report(&self, label: &str, total: i32, seconds: f64) {
-        let rate = total as f64 / N as f64 / (STEPS as f64 * DT as f64 * 1e-3);
+        let rate = total as f64 / *N as f64 / (STEPS as f64 * DT as f64 * 1e-3);
         println!(
             "{label:>30}: {total} spikes, mean rate {rate:.2} Hz, {:.3} ms/step",
             seconds * 1e3 / STEPS as f64
@@ -151,4 +154,12 @@ fn main() {
     let total = |net: &Lif| net.total.value().item::<i32>();
     timed("scalar total", |net, _| net.step_total(), total);
     timed("noisy input", |net, _| net.step_noisy(), total);
+}
+
+/// `HERON_EXAMPLE_N` if set, else `default`.
+fn example_size(default: usize) -> usize {
+    std::env::var("HERON_EXAMPLE_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }

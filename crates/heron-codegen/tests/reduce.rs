@@ -130,3 +130,59 @@ fn nan_propagates_through_max_and_min() {
     );
     common::check(&g, &[data]);
 }
+
+/// Regression: Neumaier's compensation of an f64 sum turned an infinite
+/// running sum into NaN (`(s - t) + x` is `inf - inf`, or `-inf` when the
+/// sum overflowed, and the final `s + c` then `inf - inf`): a sum holding
+/// ±inf, or overflowing, came out NaN instead of ±inf on the scalar,
+/// vector and column paths.
+#[test]
+fn f64_sum_with_an_infinity_is_infinite_not_nan() {
+    let cases: [(&[usize], &[usize]); 6] = [
+        (&[1], &[0]),
+        (&[17], &[0]),
+        (&[17, 1], &[1]),
+        (&[3, 17], &[1]),
+        (&[17, 5], &[0]),
+        (&[9, 33], &[0, 1]),
+    ];
+    for (dims, axes) in cases {
+        let shape = Shape::new(dims);
+        let n = shape.size();
+        for (at, big) in [
+            (0, f64::NEG_INFINITY),
+            (n - 1, f64::INFINITY),
+            (n / 2, f64::INFINITY),
+            (n / 3, f64::MAX),
+        ] {
+            let mut data: Vec<f64> = (0..n).map(|i| i as f64 * 0.25 - 1.0).collect();
+            data[at] = big;
+            if big == f64::MAX {
+                // Two of them overflow the sum to inf.
+                data[n - 1 - at] = f64::MAX;
+            }
+            let mut g = Graph::new();
+            let x = g.param(shape.clone(), DType::F64, ParamRole::Arg(0));
+            let r = g
+                .add(
+                    Op::Reduce {
+                        op: ReduceOp::Sum,
+                        axes: axes.iter().copied().collect(),
+                    },
+                    &[x],
+                )
+                .unwrap();
+            g.output(r, OutputRole::Result(0));
+            let value = heron_ir::Value::from_slice(shape.clone(), &data);
+            let want = eval(&g, std::slice::from_ref(&value)).unwrap();
+            let got = run_compiled(&g, &[value]);
+            assert_close(
+                &format!("sum over {axes:?} of {dims:?} with {big} at {at}"),
+                &got[0],
+                &want[0],
+                Tol::Exact,
+                &[],
+            );
+        }
+    }
+}

@@ -178,6 +178,11 @@ fn combine(e: &mut Emitter<'_>, op: ReduceOp, dtype: DType, acc: Value, x: Value
 /// One step of Neumaier's summation: `t = s + x` and the compensation
 /// `c += |s| >= |x| ? (s - t) + x : (x - t) + s`, scalar (`mask_ty` `None`)
 /// or lane by lane (`mask_ty` the vector type). Returns `(t, c)`.
+///
+/// Where `t` is not finite (an infinite term, or an overflow) the step adds
+/// nothing to `c`: its formula would be `inf - inf`, and a NaN (or
+/// infinite) compensation would turn the final `t + c` into NaN where the
+/// sum is ±inf.
 fn neumaier(
     e: &mut Emitter<'_>,
     s: Value,
@@ -193,11 +198,32 @@ fn neumaier(
     let st = e.b.ins().fadd(st, x);
     let xt = e.b.ins().fsub(x, t);
     let xt = e.b.ins().fadd(xt, s);
+    let ta = e.b.ins().fabs(t);
+    let inf = match mask_ty {
+        None => e.b.ins().f64const(f64::INFINITY),
+        Some(ty) => {
+            let inf = e.b.ins().f64const(f64::INFINITY);
+            e.b.ins().splat(ty, inf)
+        }
+    };
+    let finite = e.b.ins().fcmp(FloatCC::LessThan, ta, inf);
+    let zero = match mask_ty {
+        None => e.b.ins().f64const(0.0),
+        Some(ty) => {
+            let z = e.b.ins().f64const(0.0);
+            e.b.ins().splat(ty, z)
+        }
+    };
     let d = match mask_ty {
-        None => e.b.ins().select(big_s, st, xt),
+        None => {
+            let d = e.b.ins().select(big_s, st, xt);
+            e.b.ins().select(finite, d, zero)
+        }
         Some(ty) => {
             let m = e.b.ins().bitcast(ty, MemFlagsData::new(), big_s);
-            e.b.ins().bitselect(m, st, xt)
+            let d = e.b.ins().bitselect(m, st, xt);
+            let m = e.b.ins().bitcast(ty, MemFlagsData::new(), finite);
+            e.b.ins().bitselect(m, d, zero)
         }
     };
     let c = e.b.ins().fadd(c, d);

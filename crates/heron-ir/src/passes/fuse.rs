@@ -36,8 +36,9 @@
 //!   kernel's position).
 //!
 //! `aliasable` lists the (output, param) pairs whose buffers may be the same
-//! memory: the output's producing kernel reads the param only at the linear
-//! index it writes, with the same type, and no later step reads the param.
+//! memory: the first step writing the output reads the param only at the
+//! linear index it writes, with the same type, and no later step reads the
+//! param.
 
 use crate::plan::{
     Affine, BufId, BufferInfo, BufferKind, ControlStep, Expr, HostStep, Instr, Kernel, KernelPlan,
@@ -1126,9 +1127,16 @@ fn aliasable(graph: &Graph, plan: &KernelPlan) -> Vec<(usize, usize)> {
             let Some(first) = plan.steps.iter().position(|s| s.writes().contains(&ob)) else {
                 continue;
             };
-            let ok = plan.steps[first..].iter().all(|s| {
+            // Only the first step writing the output may read the param
+            // (element by element, before it overwrites it); a later step
+            // would read elements already overwritten (a region written by
+            // `set_slice` after the copy of its operand).
+            let ok = plan.steps[first..].iter().enumerate().all(|(i, s)| {
                 if !s.reads().contains(&pb) {
                     return true;
+                }
+                if i > 0 {
+                    return false;
                 }
                 match s {
                     Step::Kernel(k) if k.reduce.is_none() => {

@@ -133,7 +133,7 @@ impl Simplifier<'_> {
             },
             Op::Cast(to) => match inner.op {
                 _ if inner.dtype == *to => Some(To(x)),
-                Op::Cast(_) if lossless(self.ty(inner.inputs[0]).1, inner.dtype) => {
+                Op::Cast(_) if collapses(self.ty(inner.inputs[0]).1, inner.dtype, *to) => {
                     Some(Apply(Op::Cast(*to), Inputs::from_slice(&[inner.inputs[0]])))
                 }
                 _ => None,
@@ -236,6 +236,17 @@ fn same_bits(a: Scalar, b: Scalar) -> bool {
 }
 
 /// True when every value of `from` converts to `to` exactly (and back).
+/// Whether `convert[to] (convert[mid] x)` equals `convert[to] x` for every
+/// `x` of dtype `from`: the first conversion loses nothing, and the second
+/// does to the value what the direct one does. An integer through a float
+/// into an integer is the exception: the float conversion saturates where
+/// the integer one wraps, so it collapses only when no value of `from`
+/// leaves `to`'s range.
+fn collapses(from: DType, mid: DType, to: DType) -> bool {
+    let saturates = mid.is_float() && !to.is_float() && !to.is_bool();
+    lossless(from, mid) && (!saturates || from.is_float() || lossless(from, to))
+}
+
 fn lossless(from: DType, to: DType) -> bool {
     use DType::*;
     from == to || from == Bool || matches!((from, to), (I32 | U32, I64 | F64) | (F32, F64))

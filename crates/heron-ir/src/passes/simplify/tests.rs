@@ -208,6 +208,57 @@ fn casts_collapse_only_through_lossless_widening() {
     );
 }
 
+/// Regression: `convert[i32] (convert[f64] x)` of a u32 `x` collapsed to
+/// `convert[i32] x`, which wraps where the float conversion saturates
+/// (`u32::MAX` gave -1, not `i32::MAX`); likewise i32 through f64 to u32.
+/// An integer through a float to an integer collapses only when the
+/// direct conversion cannot leave the target's range.
+#[test]
+fn integer_through_float_to_integer_keeps_the_saturation() {
+    check(
+        |g| {
+            let u = arg(g, &[2], DType::U32);
+            let i = arg(g, &[2], DType::I32);
+            let f = arg(g, &[2], DType::F32);
+            let cast = |g: &mut Graph, x, d| node(g, Op::Cast(d), &[x]);
+            let u_f64 = cast(g, u, DType::F64);
+            let i_f64 = cast(g, i, DType::F64);
+            let f_f64 = cast(g, f, DType::F64);
+            vec![
+                cast(g, u_f64, DType::I32),
+                cast(g, i_f64, DType::U32),
+                cast(g, u_f64, DType::I64),
+                cast(g, i_f64, DType::I64),
+                cast(g, f_f64, DType::I32),
+                cast(g, u_f64, DType::F32),
+            ]
+        },
+        expect![[r#"
+            { lambda a:u32[2] b:i32[2] c:f32[2] .
+              let d:f64[2] = convert[f64] a
+                  e:f64[2] = convert[f64] b
+                  f:f64[2] = convert[f64] c
+                  g:i32[2] = convert[i32] d
+                  h:u32[2] = convert[u32] e
+                  i:i64[2] = convert[i64] d
+                  j:i64[2] = convert[i64] e
+                  k:i32[2] = convert[i32] f
+                  l:f32[2] = convert[f32] d
+              in (g, h, i, j, k, l) }
+            =>
+            { lambda a:u32[2] b:i32[2] c:f32[2] .
+              let d:f64[2] = convert[f64] a
+                  e:f64[2] = convert[f64] b
+                  f:i32[2] = convert[i32] d
+                  g:u32[2] = convert[u32] e
+                  h:i64[2] = convert[i64] a
+                  i:i64[2] = convert[i64] b
+                  j:i32[2] = convert[i32] c
+                  k:f32[2] = convert[f32] a
+              in (f, g, h, i, j, k) }"#]],
+    );
+}
+
 #[test]
 fn identity_and_chained_movements() {
     check(
