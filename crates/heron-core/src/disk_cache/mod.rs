@@ -23,6 +23,7 @@
 //! place to be executed.
 
 mod evict;
+mod files;
 mod format;
 mod key;
 mod store;
