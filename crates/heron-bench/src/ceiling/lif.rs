@@ -167,14 +167,36 @@ unsafe fn update<S: Simd>(v: S, c: S) -> (S, S::Mask) {
     }
 }
 
-/// Writes lane `j` of `m` to `out[j]` for each of `out`'s lanes.
+/// `SPREAD[b]` has byte `j` equal to bit `j` of `b`: eight mask bits as
+/// eight `bool` bytes.
+const SPREAD: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut j = 0;
+        while j < 8 {
+            table[b] |= ((b as u64 >> j) & 1) << (8 * j);
+            j += 1;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// Writes lane `j` of `m` to `out[j]` for each of `out`'s lanes (at most
+/// 16), as one copy of 0/1 bytes rather than a store per lane.
 #[inline(always)]
 unsafe fn store_mask<S: Simd>(m: S::Mask, out: &mut [bool]) {
     // SAFETY: the caller guarantees `S`'s width; no pointers.
-    let bits = unsafe { S::bits(m) };
-    for (j, o) in out.iter_mut().enumerate() {
-        *o = bits >> j & 1 != 0;
-    }
+    let bits = unsafe { S::bits(m) } as usize;
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&SPREAD[bits & 0xff].to_le_bytes());
+    bytes[8..].copy_from_slice(&SPREAD[(bits >> 8) & 0xff].to_le_bytes());
+    let len = out.len().min(16);
+    // SAFETY: `out` is `len` valid, exclusively borrowed bools, and every
+    // byte written is 0 or 1, a valid bool.
+    let out = unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u8>(), len) };
+    out.copy_from_slice(&bytes[..len]);
 }
 
 /// One step over the whole slice: vectors, then the scalar tail.

@@ -92,11 +92,15 @@ unsafe fn row_with<S: Simd>(out: &mut [f32], row: &[f32]) {
         for k in (blocked..full).step_by(l) {
             acc[0] = acc[0].max_keep_nan(S::load(x.add(k)));
         }
-        let m = acc
-            .iter()
-            .map(|&a| max_lanes(a))
-            .chain(row[full..].iter().copied())
-            .fold(f32::NEG_INFINITY, f32::max);
+        // Plain loops rather than iterator closures, so the lane reductions
+        // inline into this (target-feature) function.
+        let mut m = f32::NEG_INFINITY;
+        for &a in &acc {
+            m = m.max(max_lanes(a));
+        }
+        for &v in &row[full..] {
+            m = m.max(v);
+        }
         let mv = S::splat(m);
         let mut acc = [S::splat(0.0); ACC];
         for base in (0..blocked).step_by(ACC * l) {
@@ -112,7 +116,10 @@ unsafe fn row_with<S: Simd>(out: &mut [f32], row: &[f32]) {
             e.store(o.add(k));
             acc[0] = acc[0].add(e);
         }
-        let mut s: f32 = acc.iter().map(|&a| sum_lanes(a)).sum();
+        let mut s = 0.0f32;
+        for &a in &acc {
+            s += sum_lanes(a);
+        }
         for (e, &v) in out[full..].iter_mut().zip(&row[full..]) {
             *e = polyexp::exp(v - m);
             s += *e;
