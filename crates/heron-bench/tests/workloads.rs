@@ -38,7 +38,11 @@ fn the_ceilings_are_registered_and_pass_their_checks() {
     let cfg = Config::tiny();
     let bw = stream::measure(&cfg);
     let (widths, notes) = Width::shown();
-    for (workload, id, per_width) in [("W2", "W2.loop", 4), ("W3", "W3", 4), ("W4", "W4.softmax", 2)] {
+    for (workload, id, per_width) in [
+        ("W2", "W2.loop", 4),
+        ("W3", "W3", 4),
+        ("W4", "W4.softmax", 2),
+    ] {
         let w = heron_bench::find(workload).expect("workload exists");
         let mut case = w
             .cases(&cfg, &bw)

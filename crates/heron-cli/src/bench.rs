@@ -37,7 +37,12 @@ pub struct BenchArgs {
     #[arg(long, value_name = "PATH", requires = "peers")]
     python: Option<PathBuf>,
     /// Seconds the peers may take before they are stopped.
-    #[arg(long, value_name = "SECONDS", default_value_t = 1800, requires = "peers")]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 1800,
+        requires = "peers"
+    )]
     peers_timeout: u64,
 }
 

@@ -5,8 +5,8 @@
 //! rayon's pool. Every lane does `w3::neuron_step`'s operations in its order,
 //! so the results are bit-identical to the scalar loop with `polyexp::exp`.
 
-use super::{Form, Plan, Width};
 use super::simd::{Simd, exp};
+use super::{Form, Plan, Width};
 use crate::polyexp;
 use crate::workloads::w3::{C, DT, EK, EL, ENA, GK, GL, GNA, V_TH, neuron_step};
 use rayon::prelude::*;
@@ -207,12 +207,7 @@ unsafe fn step<S: Simd>(s: &mut Lanes<S>) {
             .div(one.sub(exp(arg(x, 55.0, 10.0))));
         let bn = k(0.125).mul(exp(arg(x, 65.0, 80.0)));
         let (mm, hh, nn) = (s.m, s.h, s.n);
-        let ina = k(GNA)
-            .mul(mm)
-            .mul(mm)
-            .mul(mm)
-            .mul(hh)
-            .mul(x.sub(k(ENA)));
+        let ina = k(GNA).mul(mm).mul(mm).mul(mm).mul(hh).mul(x.sub(k(ENA)));
         let ik = k(GK).mul(nn).mul(nn).mul(nn).mul(nn).mul(x.sub(k(EK)));
         let il = k(GL).mul(x.sub(k(EL)));
         let total = ina.neg().sub(ik).sub(il).add(s.i);
@@ -297,8 +292,12 @@ mod tests {
     type State = [Vec<f32>; 6];
 
     fn start(len: usize) -> State {
-        let v = (0..len).map(|k| -70.0 + (k * 53 % 97) as f32 * 0.1).collect();
-        let i = (0..len).map(|k| 5.0 + (k * 29 % 89) as f32 * 0.11).collect();
+        let v = (0..len)
+            .map(|k| -70.0 + (k * 53 % 97) as f32 * 0.1)
+            .collect();
+        let i = (0..len)
+            .map(|k| 5.0 + (k * 29 % 89) as f32 * 0.11)
+            .collect();
         [
             v,
             vec![0.05; len],
@@ -340,7 +339,8 @@ mod tests {
                         let mut got = start(len);
                         kernel(width, neurons(&mut got), steps, parallel);
                         for (k, (g, w)) in got.iter().zip(&want).enumerate() {
-                            let bits = |x: &[f32]| x.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                            let bits =
+                                |x: &[f32]| x.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                             assert_eq!(
                                 bits(g),
                                 bits(w),

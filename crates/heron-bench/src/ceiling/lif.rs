@@ -4,9 +4,9 @@
 //! steps) — each on one thread or on rayon's pool. Every lane does
 //! `w2::rust_step`'s operations in its order, so the results are bit-identical.
 
-use super::{Form, Plan, Width};
 use super::simd::Simd;
-use crate::workloads::w2::{DT, R, TAU, V_REST, V_RESET, V_TH, rust_step, time};
+use super::{Form, Plan, Width};
+use crate::workloads::w2::{DT, R, TAU, V_RESET, V_REST, V_TH, rust_step, time};
 use rayon::prelude::*;
 use std::arch::x86_64::{__m128, __m256, __m512};
 
@@ -86,7 +86,8 @@ pub fn tiled(width: Width, mut st: Neurons<'_>, steps: usize, parallel: bool) {
     width.assert_available();
     st.check_lengths();
     if parallel {
-        st.par_chunks().for_each(|mut c| tiles(width, &mut c, steps));
+        st.par_chunks()
+            .for_each(|mut c| tiles(width, &mut c, steps));
     } else {
         tiles(width, &mut st, steps);
     }

@@ -103,7 +103,10 @@ pub(crate) unsafe fn max_lanes<S: Simd>(v: S) -> f32 {
     let mut buf = [0.0f32; 16];
     // SAFETY: `buf` holds 16 ≥ S::LANES f32s; the caller guarantees the width.
     unsafe { v.store(buf.as_mut_ptr()) };
-    buf[..S::LANES].iter().copied().fold(f32::NEG_INFINITY, f32::max)
+    buf[..S::LANES]
+        .iter()
+        .copied()
+        .fold(f32::NEG_INFINITY, f32::max)
 }
 
 const ROUNDER_BITS_LESS_BIAS: i32 = ROUNDER.to_bits() as i32 - 127;

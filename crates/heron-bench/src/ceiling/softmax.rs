@@ -22,7 +22,7 @@ pub const ACC: usize = 4;
 pub fn rows(width: Width, out: &mut [f32], data: &[f32], cols: usize, parallel: bool) {
     width.assert_available();
     assert!(
-        out.len() == data.len() && cols > 0 && data.len() % cols == 0,
+        out.len() == data.len() && cols > 0 && data.len().is_multiple_of(cols),
         "ceiling softmax: {} outputs for {} inputs in rows of {cols}",
         out.len(),
         data.len()

@@ -226,6 +226,9 @@ pub fn render(report: &Report, peers: &PeerReport) -> String {
     if !peers.json["versions"].is_null() {
         out.push_str(&format!("peers: {}\n", peers.json["versions"]));
     }
+    if let Some(inputs) = peers.json["inputs"].as_str() {
+        out.push_str(&format!("peers' inputs: {inputs}\n"));
+    }
     for case in &report.cases {
         let (Some(peer), Some(base)) = (peer_case(&case.id, peers), base_row(case)) else {
             continue;
@@ -245,7 +248,12 @@ pub fn render(report: &Report, peers: &PeerReport) -> String {
                 .iter()
                 .map(|(name, s)| (format!("peer {}: {name}", peer.id), *s)),
         );
-        let width = rows.iter().map(|(n, _)| n.chars().count()).max().unwrap_or(0) + 2;
+        let width = rows
+            .iter()
+            .map(|(n, _)| n.chars().count())
+            .max()
+            .unwrap_or(0)
+            + 2;
         out.push_str(&format!("\n{}  [{}]\n", case.id, case.size));
         out.push_str(&format!(
             "  {:<width$} {:>12} {:>9}\n",
@@ -326,7 +334,10 @@ mod tests {
         let text = render(&report, &peers());
         assert!(text.contains("heron: heron jit"), "{text}");
         assert!(text.contains("peer W7: jax jit"), "{text}");
-        let heron_line = text.lines().find(|l| l.contains("heron: heron jit")).unwrap();
+        let heron_line = text
+            .lines()
+            .find(|l| l.contains("heron: heron jit"))
+            .unwrap();
         assert!(heron_line.trim_end().ends_with("1.00"), "{text}");
     }
 }
