@@ -77,7 +77,7 @@ impl PeerReport {
 pub fn default_script() -> PathBuf {
     let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benches/peers/run_all.py");
     if built.is_file() {
-        built
+        built.canonicalize().unwrap_or(built)
     } else {
         PathBuf::from("benches/peers/run_all.py")
     }
