@@ -5,7 +5,13 @@ with the same inputs (drawn with jax.random from the keys heron uses, which
 heron's generator reproduces bit for bit) and the same timing rules: a
 checked first run, a warm-up, at least five timed repetitions, the median and
 the minimum, and ratios to the reference of the case (NumPy, the eager peer).
-Prints one JSON document on stdout.
+Prints one JSON document on stdout (`heron bench --peers` runs this script
+and prints the medians beside heron's).
+
+JAX and Numba are optional: without Numba its rows are left out; without
+JAX its rows (and W6, which times JAX's compiler) are left out and the inputs
+are drawn with NumPy's generator instead (other numbers from the same
+distributions; the document's "inputs" field says which).
 
     python3 benches/peers/run_all.py [W1 W2 ...] [--quick] [--reps N]
 """
@@ -21,11 +27,14 @@ import time
 import numpy as np
 
 os.environ.setdefault("XLA_FLAGS", "")
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-from jax import lax  # noqa: E402
+try:
+    import jax
+    import jax.numpy as jnp
+    from jax import lax
 
-jax.config.update("jax_threefry_partitionable", True)
+    jax.config.update("jax_threefry_partitionable", True)
+except ImportError:  # jax is optional: the NumPy and Numba peers run without it
+    jax = None
 
 try:
     import numba
@@ -112,15 +121,33 @@ def key(seed):
     return jax.random.PRNGKey(seed)
 
 
+def normal(seed, shape, mean=0.0, std=1.0):
+    """float32 normals: JAX's from heron's key, else NumPy's (other numbers)."""
+    if jax:
+        x = jax.random.normal(key(seed), shape, jnp.float32)
+        return np.asarray(x if (mean, std) == (0.0, 1.0) else x * std + mean)
+    x = np.random.default_rng(seed).standard_normal(shape, dtype=np.float32)
+    return x if (mean, std) == (0.0, 1.0) else x * F32(std) + F32(mean)
+
+
+def uniform(seed, shape, lo=0.0, hi=1.0):
+    """float32 uniforms on [lo, hi): JAX's from heron's key, else NumPy's."""
+    if jax:
+        return np.asarray(jax.random.uniform(key(seed), shape, jnp.float32, lo, hi))
+    return np.random.default_rng(seed).uniform(lo, hi, shape).astype(F32)
+
+
 # ---------------------------------------------------------------- W1
 def w1(sz, reps):
     n = sz["w1"]
-    x = np.asarray(jax.random.normal(key(1), (n,), jnp.float32))
-    y = np.asarray(jax.random.uniform(key(2), (n,), jnp.float32))
+    x = normal(1, (n,))
+    y = uniform(2, (n,))
     f = lambda x, y: (x * F32(2) + y) * (x - F32(0.5)) / (y + F32(1))  # noqa: E731
-    jf = jax.jit(f)
-    xj, yj = jnp.asarray(x), jnp.asarray(y)
-    variants = [("numpy", lambda: f(x, y), None), ("jax jit", lambda: jf(xj, yj), None)]
+    variants = [("numpy", lambda: f(x, y), None)]
+    if jax:
+        jf = jax.jit(f)
+        xj, yj = jnp.asarray(x), jnp.asarray(y)
+        variants.append(("jax jit", lambda: jf(xj, yj), None))
     if numba:
         nf = njit(fastmath=False)(lambda x, y: (x * F32(2) + y) * (x - F32(0.5)) / (y + F32(1)))
 
@@ -145,23 +172,8 @@ def lif_step(v, t_last, i, t, xp):
     return xp.where(spike, V_RESET, v), xp.where(spike, t, t_last), spike
 
 
-def w2(sz, reps):
-    n, steps = sz["w2"]
-    i = np.asarray(jax.random.normal(key(3), (n,), jnp.float32) * 5 + 20)
-    st = {}
-
-    def reset():
-        st["v"] = np.full(n, V_REST, F32)
-        st["t_last"] = np.full(n, T_NEVER, F32)
-        st["spike"] = np.zeros(n, bool)
-
-    def outputs():
-        return [np.asarray(st["v"]), np.asarray(st["t_last"]), np.asarray(st["spike"])]
-
-    def numpy_run():
-        for s in range(steps):
-            st["v"], st["t_last"], st["spike"] = lif_step(st["v"], st["t_last"], i, F32(s) * DT, np)
-
+def w2_jax(n, steps, i, st, outputs):
+    """JAX's W2 variants: 100 calls of a jitted step, and one fori_loop."""
     ij = jnp.asarray(i)
     jstep = jax.jit(lambda v, tl, t: lif_step(v, tl, ij, t, jnp), donate_argnums=(0, 1))
     times = [jnp.asarray(F32(s) * DT) for s in range(steps)]
@@ -185,11 +197,30 @@ def w2(sz, reps):
         st["v"], st["t_last"], st["spike"] = jloop(jnp.asarray(st["v"]), jnp.asarray(st["t_last"]))
         return st["v"]
 
-    variants = [
-        ("numpy", numpy_run, outputs),
-        ("jax jit step x100", jax_steps, outputs),
-        ("jax fori_loop", jax_loop, outputs),
-    ]
+    return [("jax jit step x100", jax_steps, outputs), ("jax fori_loop", jax_loop, outputs)]
+
+
+def w2(sz, reps):
+    n, steps = sz["w2"]
+    i = normal(3, (n,), 20.0, 5.0)
+    st = {}
+
+    def reset():
+        st["v"] = np.full(n, V_REST, F32)
+        st["t_last"] = np.full(n, T_NEVER, F32)
+        st["spike"] = np.zeros(n, bool)
+
+    def outputs():
+        return [np.asarray(st["v"]), np.asarray(st["t_last"]), np.asarray(st["spike"])]
+
+    def numpy_run():
+        for s in range(steps):
+            st["v"], st["t_last"], st["spike"] = lif_step(st["v"], st["t_last"], i, F32(s) * DT, np)
+
+    variants = [("numpy", numpy_run, outputs)]
+    if jax:
+        variants += w2_jax(n, steps, i, st, outputs)
+
     if numba:
 
         @njit
@@ -249,8 +280,8 @@ def hh_step(v, m, h, n, cnt, i, xp):
 
 def w3(sz, reps):
     N, steps = sz["w3"]
-    v0 = np.asarray(jax.random.uniform(key(4), (N,), jnp.float32, -70, -60))
-    i = np.asarray(jax.random.uniform(key(5), (N,), jnp.float32, 5, 15))
+    v0 = uniform(4, (N,), -70, -60)
+    i = uniform(5, (N,), 5, 15)
     st = {}
 
     def reset():
@@ -264,23 +295,25 @@ def w3(sz, reps):
             s = hh_step(*s, i, np)
         st["s"] = list(s)
 
-    ij = jnp.asarray(i)
-    jstep = jax.jit(lambda *s: hh_step(*s, ij, jnp))
+    variants = [("numpy", numpy_run, outputs)]
+    if jax:
+        ij = jnp.asarray(i)
+        jstep = jax.jit(lambda *s: hh_step(*s, ij, jnp))
 
-    def jax_steps():
-        s = [jnp.asarray(a) for a in st["s"]]
-        for _ in range(steps):
-            s = jstep(*s)
-        st["s"] = list(s)
-        return s[0]
+        def jax_steps():
+            s = [jnp.asarray(a) for a in st["s"]]
+            for _ in range(steps):
+                s = jstep(*s)
+            st["s"] = list(s)
+            return s[0]
 
-    jloop = jax.jit(lambda s: lax.fori_loop(0, steps, lambda _, s: hh_step(*s, ij, jnp), s))
+        jloop = jax.jit(lambda s: lax.fori_loop(0, steps, lambda _, s: hh_step(*s, ij, jnp), s))
 
-    def jax_loop():
-        st["s"] = list(jloop(tuple(jnp.asarray(a) for a in st["s"])))
-        return st["s"][0]
+        def jax_loop():
+            st["s"] = list(jloop(tuple(jnp.asarray(a) for a in st["s"])))
+            return st["s"][0]
 
-    variants = [("numpy", numpy_run, outputs), ("jax jit step x100", jax_steps, outputs), ("jax fori_loop", jax_loop, outputs)]
+        variants += [("jax jit step x100", jax_steps, outputs), ("jax fori_loop", jax_loop, outputs)]
     if numba:
         import math
 
@@ -333,18 +366,23 @@ def softmax(a, xp):
 
 def w4(sz, reps):
     r, c = sz["w4"]
-    a = np.asarray(jax.random.normal(key(6), (r, c), jnp.float32))
-    aj = jnp.asarray(a)
+    a = normal(6, (r, c))
+    aj = jnp.asarray(a) if jax else None
     out = []
     for case, f, tol in [
         ("W4.sum", lambda x: x.sum(), dict(rtol=0, atol=2e-6 * a.size)),
         ("W4.sum0", lambda x: x.sum(axis=0), dict(rtol=0, atol=2e-6 * r)),
         ("W4.max1", lambda x: x.max(axis=1), dict(rtol=0, atol=0)),
     ]:
-        jf = jax.jit(f)
-        out.append(run_case(case, [("numpy", lambda f=f: f(a), None), ("jax jit", lambda jf=jf: jf(aj), None)], reps, tol))
-    js = jax.jit(lambda x: softmax(x, jnp))
-    variants = [("numpy", lambda: softmax(a, np), None), ("jax jit", lambda: js(aj), None)]
+        variants = [("numpy", lambda f=f: f(a), None)]
+        if jax:
+            jf = jax.jit(f)
+            variants.append(("jax jit", lambda jf=jf: jf(aj), None))
+        out.append(run_case(case, variants, reps, tol))
+    variants = [("numpy", lambda: softmax(a, np), None)]
+    if jax:
+        js = jax.jit(lambda x: softmax(x, jnp))
+        variants.append(("jax jit", lambda: js(aj), None))
     if numba:
 
         @njit(parallel=True)
@@ -364,20 +402,24 @@ def w4(sz, reps):
 # ---------------------------------------------------------------- W5
 def w5(sz, reps):
     n = sz["w5"]
-    ju = jax.jit(lambda k: jax.random.uniform(k, (n,), jnp.float32))
-    jn = jax.jit(lambda k: jax.random.normal(k, (n,), jnp.float32))
     rng = np.random.default_rng(7)
     # NumPy has no Threefry: its PCG64 draws other numbers, so it is timed
-    # but checked only for its range; JAX is the reference here.
+    # but checked only for its range; JAX is the reference here when present.
     out = []
-    for case, jf, k, npf in [
-        ("W5.uniform", ju, key(7), lambda: rng.random(n, dtype=np.float32)),
-        ("W5.normal", jn, key(8), lambda: rng.standard_normal(n, dtype=np.float32)),
+    for case, dist, seed, npf in [
+        ("W5.uniform", "uniform", 7, lambda: rng.random(n, dtype=np.float32)),
+        ("W5.normal", "normal", 8, lambda: rng.standard_normal(n, dtype=np.float32)),
     ]:
-        rep = run_case(case, [("jax jit", lambda jf=jf, k=k: jf(k), None)], reps)
         sample = npf()
         assert sample.shape == (n,) and np.isfinite(sample).all()
-        rep["rows"].append(dict(variant="numpy (PCG64, other numbers)", **time_runs(npf, reps)))
+        numpy_row = dict(variant="numpy (PCG64, other numbers)", **time_runs(npf, reps))
+        if not jax:
+            out.append(dict(id=case, reference=numpy_row["variant"], rows=[dict(numpy_row, ratio=1.0)]))
+            continue
+        draw = getattr(jax.random, dist)
+        jf = jax.jit(lambda k, draw=draw: draw(k, (n,), jnp.float32))
+        rep = run_case(case, [("jax jit", lambda jf=jf, k=key(seed): jf(k), None)], reps)
+        rep["rows"].append(numpy_row)
         ref = rep["rows"][0]["median_s"]
         for r in rep["rows"]:
             r["ratio"] = r["median_s"] / ref
@@ -388,6 +430,8 @@ def w5(sz, reps):
 # ---------------------------------------------------------------- W6, W7
 def w6(sz, reps):
     """JAX compile time: first call of a freshly jitted function minus a cached call."""
+    if not jax:
+        return []
     n = sz["w1"]
     x = jnp.asarray(jax.random.normal(key(1), (n,), jnp.float32))
     y = jnp.asarray(jax.random.uniform(key(2), (n,), jnp.float32))
@@ -433,10 +477,12 @@ def w6(sz, reps):
 
 def w7(sz, reps):
     x = np.arange(8, dtype=F32) * F32(0.5) - 1
-    xj = jnp.asarray(x)
-    jf = jax.jit(lambda x: x * 2 + 1)
     rows = []
-    fns = [("numpy", lambda: x * F32(2) + F32(1)), ("jax jit", lambda: jf(xj).block_until_ready())]
+    fns = [("numpy", lambda: x * F32(2) + F32(1))]
+    if jax:
+        xj = jnp.asarray(x)
+        jf = jax.jit(lambda x: x * 2 + 1)
+        fns.append(("jax jit", lambda: jf(xj).block_until_ready()))
     if numba:
         nf = njit(lambda x: x * F32(2) + F32(1))
         fns.append(("numba njit", lambda: nf(x)))
@@ -475,9 +521,10 @@ def main():
         print(f"{w} ...", file=sys.stderr, flush=True)
         cases += WORKLOADS[w](sz, reps)
     print(json.dumps(dict(
-        versions=dict(python=platform.python_version(), numpy=np.__version__, jax=jax.__version__,
-                      numba=numba.__version__ if numba else None),
-        devices=[str(d) for d in jax.devices()],
+        versions=dict(python=platform.python_version(), numpy=np.__version__,
+                      jax=jax.__version__ if jax else None, numba=numba.__version__ if numba else None),
+        devices=[str(d) for d in jax.devices()] if jax else [],
+        inputs="jax.random with heron's keys" if jax else "numpy default_rng (other numbers, same distributions)",
         quick=args.quick, reps=reps, cases=cases), indent=1))
 
 

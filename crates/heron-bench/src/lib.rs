@@ -1,8 +1,9 @@
 //! heron's benchmark workloads (W1–W7 of `BENCHMARKS.md`): inputs with fixed
 //! seeds, the heron (jit and eager) versions, the references they are
 //! measured against (hand-written loops on one thread and on rayon, the
-//! `ndarray` crate, the `rand` crate for W5, the memory-bandwidth bound),
-//! result checks and the timing routine. The `heron bench` command and the
+//! `ndarray` crate, the `rand` crate for W5, the memory-bandwidth bound, and
+//! for W2, W3 and softmax the SIMD ceilings of `ceiling`), result checks and
+//! the timing routine. The `heron bench` command and the
 //! criterion benches both run these.
 //!
 //! Every case checks each variant's result against the reference (the
@@ -11,6 +12,7 @@
 //! median to the reference's median measured in the same run.
 
 pub mod case;
+pub mod ceiling;
 pub mod check;
 pub mod config;
 pub mod inputs;

@@ -7,13 +7,27 @@
 
 /// Adding and subtracting 1.5·2^23 rounds an f32 of magnitude below 2^22 to
 /// the nearest integer, and leaves that integer in the low mantissa bits.
-const ROUNDER: f32 = 12_582_912.0;
-const LOG2E: f32 = std::f32::consts::LOG2_E;
+pub(crate) const ROUNDER: f32 = 12_582_912.0;
+/// log2(e).
+pub(crate) const LOG2E: f32 = std::f32::consts::LOG2_E;
 /// ln 2 split in two so that `n · LN2_HI` is exact.
-const LN2_HI: f32 = 0.693_359_4;
-const LN2_LO: f32 = -2.121_944_4e-4;
-const LO: f32 = -87.0;
-const HI: f32 = 88.0;
+pub(crate) const LN2_HI: f32 = 0.693_359_4;
+/// The rest of ln 2.
+pub(crate) const LN2_LO: f32 = -2.121_944_4e-4;
+/// Arguments are clamped to `[LO, HI]`.
+pub(crate) const LO: f32 = -87.0;
+/// Upper clamp.
+pub(crate) const HI: f32 = 88.0;
+/// The polynomial's coefficients, highest degree first (Horner order):
+/// `e^r ≈ 1 + r + r²·(P[0]·r⁵ + … + P[5])`.
+pub(crate) const P: [f32; 6] = [
+    1.987_569_1e-4,
+    1.398_199_9e-3,
+    8.333_452e-3,
+    4.166_579_6e-2,
+    1.666_666_5e-1,
+    5e-1,
+];
 
 /// `e^x` by range reduction `x = n·ln2 + r`, `|r| ≤ ln2/2`, a degree-6
 /// polynomial for `e^r` and a scaling by `2^n` built from its bits.
@@ -23,12 +37,10 @@ pub fn exp(x: f32) -> f32 {
     let t = x * LOG2E + ROUNDER;
     let n = t - ROUNDER;
     let r = x - n * LN2_HI - n * LN2_LO;
-    let mut p = 1.987_569_1e-4f32;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 5e-1;
+    let mut p = P[0];
+    for &c in &P[1..] {
+        p = p * r + c;
+    }
     let y = p * r * r + r + 1.0;
     // The integer n sits in t's low mantissa bits: t.to_bits() - ROUNDER.to_bits() == n.
     let n_int = t.to_bits().wrapping_sub(ROUNDER.to_bits());

@@ -21,6 +21,8 @@ pub enum Kind {
     Ndarray,
     /// The `rand` crate's sequential generators (other numbers, same distribution).
     Rand,
+    /// A hand-written SIMD loop (`ceiling`): 128-bit, or the CPU's widest vectors.
+    Ceiling,
     /// A time implied by a measured bandwidth (not a run).
     Bound,
     /// A time derived from other rows (compile = first call − cached call).
@@ -37,6 +39,7 @@ impl Kind {
             Kind::Rayon => "rayon",
             Kind::Ndarray => "ndarray",
             Kind::Rand => "rand",
+            Kind::Ceiling => "ceiling",
             Kind::Bound => "bound",
             Kind::Derived => "derived",
         }

@@ -30,3 +30,36 @@ fn a_tiny_run_reports_ratios_to_the_reference() {
     assert!(case.row("heron jit").is_some_and(|r| r.ratio.is_finite()));
     assert!(seen.iter().any(|m| m.contains("heron jit")));
 }
+
+#[test]
+fn the_ceilings_are_registered_and_pass_their_checks() {
+    use heron_bench::Kind;
+    use heron_bench::ceiling::Width;
+    let cfg = Config::tiny();
+    let bw = stream::measure(&cfg);
+    let (widths, notes) = Width::shown();
+    for (workload, id, per_width) in [
+        ("W2", "W2.loop", 4),
+        ("W3", "W3", 4),
+        ("W4", "W4.softmax", 2),
+    ] {
+        let w = heron_bench::find(workload).expect("workload exists");
+        let mut case = w
+            .cases(&cfg, &bw)
+            .into_iter()
+            .find(|c| c.id == id)
+            .expect("case exists");
+        // The reference and the ceilings only: each must pass the case's check.
+        let mut first = true;
+        case.variants.retain(|v| {
+            let keep = first || v.kind == Kind::Ceiling;
+            first = false;
+            keep
+        });
+        assert_eq!(case.variants.len(), 1 + per_width * widths.len(), "{id}");
+        for note in &notes {
+            assert!(case.notes.contains(note), "{id}: missing note {note}");
+        }
+        case.check().unwrap_or_else(|e| panic!("{id}: {e}"));
+    }
+}

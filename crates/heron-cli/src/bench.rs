@@ -1,10 +1,15 @@
-//! `heron bench [WORKLOAD…] [--json] [--reps N] [--quick]`: runs the
-//! workloads of `heron-bench`, each variant checked against the reference
-//! before it is timed, and prints a table of medians and ratios (or JSON).
+//! `heron bench [WORKLOAD…] [--json] [--reps N] [--quick] [--peers]`: runs
+//! the workloads of `heron-bench`, each variant checked against the
+//! reference before it is timed, and prints a table of medians and ratios (or
+//! JSON); with `--peers`, then runs the Python peers on the same workloads and
+//! prints their medians beside heron's.
+
+mod peers;
 
 use clap::Args;
 use heron_bench::{CaseReport, Config, Kind, Report, Workload};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -23,6 +28,22 @@ pub struct BenchArgs {
     /// Smaller problem sizes (about a sixteenth of the work) for a fast look.
     #[arg(long)]
     quick: bool,
+    /// Then run the Python peers (benches/peers/run_all.py: NumPy, JAX,
+    /// Numba) on the same workloads and print their medians beside heron's,
+    /// with ratios; skipped with a message when Python or a package is missing.
+    #[arg(long)]
+    peers: bool,
+    /// The Python the peers run with (default: $HERON_PEERS_PYTHON, else python3).
+    #[arg(long, value_name = "PATH", requires = "peers")]
+    python: Option<PathBuf>,
+    /// Seconds the peers may take before they are stopped.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 1800,
+        requires = "peers"
+    )]
+    peers_timeout: u64,
 }
 
 /// Runs `heron bench`.
@@ -51,8 +72,19 @@ pub fn main(args: BenchArgs) -> ExitCode {
     bar.finish_and_clear();
     match result {
         Ok(report) => {
+            let peers = args.peers.then(|| run_peers(&args, &report));
             if args.json {
-                match serde_json::to_string_pretty(&report) {
+                let json = match &peers {
+                    None => serde_json::to_value(&report),
+                    Some(p) => serde_json::to_value(&report).map(|heron| {
+                        serde_json::json!({
+                            "heron": heron,
+                            "peers": p.as_ref().ok().map(|p| &p.json),
+                            "peers_skipped": p.as_ref().err(),
+                        })
+                    }),
+                };
+                match json.and_then(|j| serde_json::to_string_pretty(&j)) {
                     Ok(text) => println!("{text}"),
                     Err(e) => {
                         eprintln!("heron bench: cannot write JSON: {e}");
@@ -61,6 +93,11 @@ pub fn main(args: BenchArgs) -> ExitCode {
                 }
             } else {
                 print!("{}", render(&report));
+                match &peers {
+                    Some(Ok(p)) => print!("{}", peers::render(&report, p)),
+                    Some(Err(why)) => println!("\npeers skipped: {why}"),
+                    None => {}
+                }
             }
             ExitCode::SUCCESS
         }
@@ -69,6 +106,37 @@ pub fn main(args: BenchArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs the peer script on the workloads `report` measured; `Err` says why
+/// there are no peer figures (never a failure of the bench).
+fn run_peers(args: &BenchArgs, report: &Report) -> Result<peers::PeerReport, String> {
+    let python = args
+        .python
+        .clone()
+        .or_else(|| std::env::var_os("HERON_PEERS_PYTHON").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("python3"));
+    let mut workloads: Vec<String> = Vec::new();
+    for case in &report.cases {
+        let w = case.id.split('.').next().unwrap_or(&case.id).to_string();
+        if !workloads.contains(&w) {
+            workloads.push(w);
+        }
+    }
+    eprintln!(
+        "heron bench --peers: running {} with `{}` on {}",
+        peers::default_script().display(),
+        python.display(),
+        workloads.join(" ")
+    );
+    peers::run(&peers::Setup {
+        python,
+        script: peers::default_script(),
+        workloads,
+        quick: args.quick,
+        reps: args.reps,
+        timeout: Duration::from_secs(args.peers_timeout),
+    })
 }
 
 /// Measures the bandwidth and runs the workloads, advancing `bar` per workload.

@@ -95,7 +95,34 @@ pub fn case(m: &Matrix) -> Case<'static> {
         Out::Heron(vec![softmax(&a)])
     }));
     let nd = m.nd.clone();
-    case.variant(Variant::pure("ndarray", Kind::Ndarray, move || {
+    case = case.variant(Variant::pure("ndarray", Kind::Ndarray, move || {
         Out::Nd(vec![ndarray_softmax(&nd).into_dyn()])
-    }))
+    }));
+    ceiling_variants(case, m)
+}
+
+/// The ceilings (`ceiling::softmax`): hand-written SIMD rows with the vector
+/// form of `polyexp::exp`, at 128 bits and at the CPU's widest vectors, on
+/// one thread and on rayon.
+#[cfg(target_arch = "x86_64")]
+fn ceiling_variants(mut case: Case<'static>, m: &Matrix) -> Case<'static> {
+    use crate::ceiling;
+    let (plans, notes) = ceiling::row_plans();
+    let cols = m.cols;
+    for plan in plans {
+        let d = m.data.clone();
+        case = case.variant(Variant::pure(plan.name.clone(), Kind::Ceiling, move || {
+            let mut out = vec![0.0f32; d.len()];
+            ceiling::softmax::rows(plan.width, &mut out, &d, cols, plan.parallel);
+            Out::Vecs(vec![out])
+        }));
+    }
+    notes.into_iter().fold(case, Case::note)
+}
+
+/// Off x86-64 the ceilings are left out, with a note.
+#[cfg(not(target_arch = "x86_64"))]
+fn ceiling_variants(case: Case<'static>, _m: &Matrix) -> Case<'static> {
+    let (_, notes) = crate::ceiling::row_plans();
+    notes.into_iter().fold(case, Case::note)
 }

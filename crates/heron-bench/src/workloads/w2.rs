@@ -351,6 +351,53 @@ fn loop_case(cfg: &Config, bw: &Bandwidth, i: &Array, iv: &Arc<Vec<f32>>) -> Cas
         move |_| run.call(&i1),
         Lif::outputs,
     ));
+    case = ceiling_variants(case, n, steps, iv);
     case.bounds = bandwidth_bounds(21.0 * (n * steps) as f64, bw);
     case.note("heron eager and ndarray: see W2.step (the same computation step by step)")
+}
+
+/// The ceilings (`ceiling::lif`): hand-written SIMD loops at 128 bits and at
+/// the CPU's widest vectors, step-outer and register-tiled, on one thread and
+/// on rayon, bit-identical to `rust_step`.
+#[cfg(target_arch = "x86_64")]
+fn ceiling_variants(
+    mut case: Case<'static>,
+    n: usize,
+    steps: usize,
+    iv: &Arc<Vec<f32>>,
+) -> Case<'static> {
+    use crate::ceiling::{self, lif};
+    let (plans, notes) = ceiling::simulation_plans(lif::TILE);
+    for plan in plans {
+        let iv = iv.clone();
+        case = case.variant(Variant::stateful(
+            plan.name.clone(),
+            Kind::Ceiling,
+            State::new(n),
+            State::reset,
+            move |st| {
+                let neurons = lif::Neurons {
+                    v: &mut st.v,
+                    t_last: &mut st.t_last,
+                    spike: &mut st.spike,
+                    i: &iv,
+                };
+                lif::run_plan(&plan, neurons, steps);
+            },
+            State::out,
+        ));
+    }
+    notes.into_iter().fold(case, Case::note)
+}
+
+/// Off x86-64 the ceilings are left out, with a note.
+#[cfg(not(target_arch = "x86_64"))]
+fn ceiling_variants(
+    case: Case<'static>,
+    _n: usize,
+    _steps: usize,
+    _iv: &Arc<Vec<f32>>,
+) -> Case<'static> {
+    let (_, notes) = crate::ceiling::simulation_plans(8);
+    notes.into_iter().fold(case, Case::note)
 }

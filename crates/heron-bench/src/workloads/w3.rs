@@ -417,5 +417,55 @@ pub fn case(cfg: &Config) -> Case<'static> {
         },
         NdState::out,
     ));
+    case = ceiling_variants(case, &v0v, &iv, steps);
     case.note("heron jit: 100 separate calls of the jitted step")
+}
+
+/// The ceilings (`ceiling::hh`): hand-written SIMD loops with the vector
+/// form of `polyexp::exp`, at 128 bits and at the CPU's widest vectors,
+/// step-outer and register-tiled, on one thread and on rayon, bit-identical
+/// to the scalar loop with `polyexp::exp` ("rust poly exp").
+#[cfg(target_arch = "x86_64")]
+fn ceiling_variants(
+    mut case: Case<'static>,
+    v0: &Arc<Vec<f32>>,
+    iv: &Arc<Vec<f32>>,
+    steps: usize,
+) -> Case<'static> {
+    use crate::ceiling::{self, hh};
+    let (plans, notes) = ceiling::simulation_plans(hh::TILE);
+    for plan in plans {
+        let iv = iv.clone();
+        case = case.variant(Variant::stateful(
+            plan.name.clone(),
+            Kind::Ceiling,
+            State::new(v0.clone()),
+            State::reset,
+            move |st| {
+                let neurons = hh::Neurons {
+                    v: &mut st.v,
+                    m: &mut st.m,
+                    h: &mut st.h,
+                    n: &mut st.n,
+                    count: &mut st.count,
+                    i: &iv,
+                };
+                hh::run_plan(&plan, neurons, steps);
+            },
+            State::out,
+        ));
+    }
+    notes.into_iter().fold(case, Case::note)
+}
+
+/// Off x86-64 the ceilings are left out, with a note.
+#[cfg(not(target_arch = "x86_64"))]
+fn ceiling_variants(
+    case: Case<'static>,
+    _v0: &Arc<Vec<f32>>,
+    _iv: &Arc<Vec<f32>>,
+    _steps: usize,
+) -> Case<'static> {
+    let (_, notes) = crate::ceiling::simulation_plans(2);
+    notes.into_iter().fold(case, Case::note)
 }
