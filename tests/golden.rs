@@ -529,25 +529,6 @@ fn reduce(op: &str, x: &Array, axis: Option<isize>) -> Array {
 // ---------------------------------------------------------------------------
 // Comparison
 
-/// Distance in units in the last place between two f32 values (0 between
-/// +0 and -0; counts representable values between them otherwise).
-fn ulps_f32(a: f32, b: f32) -> u64 {
-    fn ordered(x: f32) -> i64 {
-        let i = x.to_bits() as i32;
-        i64::from(if i < 0 { i32::MIN.wrapping_sub(i) } else { i })
-    }
-    ordered(a).abs_diff(ordered(b))
-}
-
-/// Distance in units in the last place between two f64 values.
-fn ulps_f64(a: f64, b: f64) -> u64 {
-    fn ordered(x: f64) -> i128 {
-        let i = x.to_bits() as i64;
-        i128::from(if i < 0 { i64::MIN.wrapping_sub(i) } else { i })
-    }
-    ordered(a).abs_diff(ordered(b)) as u64
-}
-
 /// The allowed error of a float element-wise result, in ulps, for f32 and f64.
 fn ulp_bound(op: &str) -> (u64, u64) {
     match op {
@@ -679,9 +660,9 @@ fn float_mismatch(op: &str, g: f64, e: f64, exp: &Expected, i: usize) -> Option<
     }
     let (f32_bound, f64_bound) = ulp_bound(op);
     let (d, bound) = if f32s {
-        (ulps_f32(g as f32, e as f32), f32_bound)
+        (heron::ir::ulps_f32(g as f32, e as f32), f32_bound)
     } else {
-        (ulps_f64(g, e), f64_bound)
+        (heron::ir::ulps_f64(g, e), f64_bound)
     };
     (d > bound).then(|| format!(" ({d} ulp > {bound})"))
 }
@@ -820,16 +801,19 @@ golden! {
 
 #[test]
 fn ulp_distance() {
-    assert_eq!(ulps_f32(1.0, 1.0), 0);
-    assert_eq!(ulps_f32(1.0, 1.0 + f32::EPSILON), 1);
-    assert_eq!(ulps_f32(0.0, -0.0), 0);
-    assert_eq!(ulps_f32(f32::from_bits(1), -f32::from_bits(1)), 2);
-    assert_eq!(ulps_f32(-1.0, -1.0 - f32::EPSILON), 1);
-    assert_eq!(ulps_f32(f32::MAX, f32::INFINITY), 1);
-    assert_eq!(ulps_f64(1.0, 1.0 + 2.0 * f64::EPSILON), 2);
-    assert_eq!(ulps_f64(-0.0, f64::from_bits(3)), 3);
+    assert_eq!(heron::ir::ulps_f32(1.0, 1.0), 0);
+    assert_eq!(heron::ir::ulps_f32(1.0, 1.0 + f32::EPSILON), 1);
+    assert_eq!(heron::ir::ulps_f32(0.0, -0.0), 0);
     assert_eq!(
-        ulps_f64(f64::MIN_POSITIVE, -f64::MIN_POSITIVE),
+        heron::ir::ulps_f32(f32::from_bits(1), -f32::from_bits(1)),
+        2
+    );
+    assert_eq!(heron::ir::ulps_f32(-1.0, -1.0 - f32::EPSILON), 1);
+    assert_eq!(heron::ir::ulps_f32(f32::MAX, f32::INFINITY), 1);
+    assert_eq!(heron::ir::ulps_f64(1.0, 1.0 + 2.0 * f64::EPSILON), 2);
+    assert_eq!(heron::ir::ulps_f64(-0.0, f64::from_bits(3)), 3);
+    assert_eq!(
+        heron::ir::ulps_f64(f64::MIN_POSITIVE, -f64::MIN_POSITIVE),
         2 * f64::MIN_POSITIVE.to_bits()
     );
 }

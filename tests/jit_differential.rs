@@ -219,31 +219,6 @@ fn arb_program() -> impl Strategy<Value = Program> {
         })
 }
 
-fn ulps(a: f64, b: f64, f32_: bool) -> u64 {
-    if f32_ {
-        let (a, b) = (a as f32, b as f32);
-        let key = |x: f32| {
-            let i = x.to_bits() as i32;
-            if i < 0 {
-                i32::MIN.wrapping_sub(i) as i64
-            } else {
-                i as i64
-            }
-        };
-        (key(a) - key(b)).unsigned_abs()
-    } else {
-        let key = |x: f64| {
-            let i = x.to_bits() as i64;
-            if i < 0 {
-                i64::MIN.wrapping_sub(i) as i128
-            } else {
-                i as i128
-            }
-        };
-        (key(a) - key(b)).unsigned_abs().min(u64::MAX as u128) as u64
-    }
-}
-
 fn assert_matches(jitted: &Array, eager: &Array, reduced: bool) -> Result<(), TestCaseError> {
     prop_assert_eq!(jitted.shape(), eager.shape());
     prop_assert_eq!(jitted.dtype(), eager.dtype());
@@ -262,8 +237,11 @@ fn assert_matches(jitted: &Array, eager: &Array, reduced: bool) -> Result<(), Te
         }
         match eager.dtype() {
             DType::F32 | DType::F64 => {
-                let close = ulps(a, b, eager.dtype() == DType::F32) <= 4
-                    || (reduced && (a - b).abs() <= 1e-5 * (1.0 + scale));
+                let ulps = match eager.dtype() {
+                    DType::F32 => heron::ir::ulps_f32(a as f32, b as f32),
+                    _ => heron::ir::ulps_f64(a, b),
+                };
+                let close = ulps <= 4 || (reduced && (a - b).abs() <= 1e-5 * (1.0 + scale));
                 prop_assert!(close, "element {}: jit {} vs eager {}", i, a, b);
             }
             _ => prop_assert!(false, "element {}: jit {} vs eager {}", i, a, b),

@@ -193,10 +193,10 @@ pub fn compare(got: &Array, want: &Array, class: &Class) -> Result<(), String> {
             (Scalar::F32(x), Scalar::F32(y), Class::Exact) => x.to_bits() == y.to_bits(),
             (Scalar::F64(x), Scalar::F64(y), Class::Exact) => x.to_bits() == y.to_bits(),
             (Scalar::F32(x), Scalar::F32(y), Class::Ulp(n, _)) => {
-                x == y || ulps(f64::from(x), f64::from(y), true) <= u64::from(*n)
+                x == y || heron::ir::ulps_f32(x, y) <= u64::from(*n)
             }
             (Scalar::F64(x), Scalar::F64(y), Class::Ulp(_, n)) => {
-                x == y || ulps(x, y, false) <= u64::from(*n)
+                x == y || heron::ir::ulps_f64(x, y) <= u64::from(*n)
             }
             (Scalar::F32(_) | Scalar::F64(_), _, Class::Sum { n, .. }) => {
                 let (x, y) = (a.to_f64(), b.to_f64());
@@ -231,31 +231,5 @@ fn describe(class: &Class) -> String {
         Class::Ulp(a, b) => format!("{a} ulp (f32) / {b} ulp (f64)"),
         Class::Sum { n, .. } => format!("the bound of a sum of {n} terms"),
         Class::Loose => "anything".into(),
-    }
-}
-
-/// The distance in ulps between two floats of one type (0 for equal values,
-/// counting across zero).
-pub fn ulps(a: f64, b: f64, single: bool) -> u64 {
-    if single {
-        let key = |x: f32| {
-            let i = x.to_bits() as i32;
-            if i < 0 {
-                i32::MIN.wrapping_sub(i) as i64
-            } else {
-                i as i64
-            }
-        };
-        (key(a as f32) - key(b as f32)).unsigned_abs()
-    } else {
-        let key = |x: f64| {
-            let i = x.to_bits() as i64;
-            if i < 0 {
-                i64::MIN.wrapping_sub(i) as i128
-            } else {
-                i as i128
-            }
-        };
-        (key(a) - key(b)).unsigned_abs().min(u64::MAX as u128) as u64
     }
 }

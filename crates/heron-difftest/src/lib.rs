@@ -28,7 +28,7 @@ pub mod generate;
 pub mod program;
 mod run;
 
-pub use check::{Error, Tally, Verdict, check, compare, in_reference, ulps};
+pub use check::{Error, Tally, Verdict, check, compare, in_reference};
 pub use class::Class;
 pub use generate::{Limits, program};
 pub use program::Program;

@@ -30,5 +30,5 @@ pub use graph::{Graph, Inputs, Node, NodeId, OutputRole, ParamRole};
 pub use infer::infer;
 pub use op::{ArgOp, Axes, AxisSlice, BinaryOp, ConstId, Op, ReduceOp, SliceSpec, UnaryOp};
 pub use print::type_text;
-pub use scalar::{Element, Scalar};
+pub use scalar::{Element, Scalar, ulps_f32, ulps_f64};
 pub use shape::{Shape, normalize_axis};

@@ -150,6 +150,27 @@ element!(u32, U32);
 element!(f32, F32);
 element!(f64, F64);
 
+/// The distance in units in the last place between two f32 values: how many
+/// representable values lie between them (0 between +0 and -0; 1 between
+/// `f32::MAX` and infinity). The measure of every ulp bound in heron's
+/// precision contract (`docs/ARCHITECTURE.md`).
+pub fn ulps_f32(a: f32, b: f32) -> u64 {
+    fn ordered(x: f32) -> i64 {
+        let i = x.to_bits() as i32;
+        i64::from(if i < 0 { i32::MIN.wrapping_sub(i) } else { i })
+    }
+    ordered(a).abs_diff(ordered(b))
+}
+
+/// [`ulps_f32`] for f64 values.
+pub fn ulps_f64(a: f64, b: f64) -> u64 {
+    fn ordered(x: f64) -> i128 {
+        let i = x.to_bits() as i64;
+        i128::from(if i < 0 { i64::MIN.wrapping_sub(i) } else { i })
+    }
+    ordered(a).abs_diff(ordered(b)).min(u128::from(u64::MAX)) as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,32 +68,6 @@ pub fn math_tol(op: &str) -> Tol {
     Tol::Ulp(f32_, f64_)
 }
 
-/// The distance in ulps between two floats of one type (0 for equal values,
-/// counting across zero).
-pub fn ulps(a: f64, b: f64, single: bool) -> u64 {
-    if single {
-        let key = |x: f32| {
-            let i = x.to_bits() as i32;
-            if i < 0 {
-                i32::MIN.wrapping_sub(i) as i64
-            } else {
-                i as i64
-            }
-        };
-        (key(a as f32) - key(b as f32)).unsigned_abs()
-    } else {
-        let key = |x: f64| {
-            let i = x.to_bits() as i64;
-            if i < 0 {
-                i64::MIN.wrapping_sub(i) as i128
-            } else {
-                i as i128
-            }
-        };
-        (key(a) - key(b)).unsigned_abs().min(u64::MAX as u128) as u64
-    }
-}
-
 /// Asserts two values are equal: same shape and dtype, same elements (bits
 /// for floats, NaN matching NaN) or within `tol`.
 pub fn assert_close(what: &str, got: &Value, want: &Value, tol: Tol, scale: &[f64]) {
@@ -114,10 +88,10 @@ pub fn assert_close(what: &str, got: &Value, want: &Value, tol: Tol, scale: &[f6
                 a == b || a.is_nan() && b.is_nan() || (a - b).abs() <= r * s
             }
             (Scalar::F32(a), Scalar::F32(b), Tol::Ulp(n, _)) => {
-                a == b || a.is_nan() && b.is_nan() || ulps(a as f64, b as f64, true) <= n
+                a == b || a.is_nan() && b.is_nan() || heron_ir::ulps_f32(a, b) <= n
             }
             (Scalar::F64(a), Scalar::F64(b), Tol::Ulp(_, n)) => {
-                a == b || a.is_nan() && b.is_nan() || ulps(a, b, false) <= n
+                a == b || a.is_nan() && b.is_nan() || heron_ir::ulps_f64(a, b) <= n
             }
             _ => g == w,
         };
