@@ -87,31 +87,13 @@ fn sweep(store: &Store) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::disk_cache::format::{BUILD, EntryRecord, HERON_VERSION};
+    use crate::disk_cache::format::{EntryRecord, empty_record};
     use crate::disk_cache::store::ENTRY_EXT;
 
     fn record(key: String, filler: usize) -> EntryRecord {
         EntryRecord {
-            key,
-            build: BUILD.into(),
-            heron_version: HERON_VERSION.into(),
-            options: String::new(),
-            target: heron_codegen::target_description().into(),
-            name: "f".into(),
-            signature: vec![],
             ir: "x".repeat(filler),
-            optimized: String::new(),
-            code_size: 0,
-            kernels: 0,
-            compile_nanos: 0,
-            created_ms: 0,
-            image: heron_codegen::CodeImage {
-                target: heron_codegen::target_description().into(),
-                plan_text: String::new(),
-                clif: String::new(),
-                functions: vec![],
-                controls: vec![],
-            },
+            ..empty_record(key)
         }
     }
 

@@ -237,6 +237,34 @@ pub fn decode(bytes: &[u8]) -> Result<EntryRecord, Unusable> {
     }
 }
 
+/// An entry of this build for the target Cranelift compiles for, with no
+/// code and empty texts: the starting point of the tests' entries.
+#[cfg(test)]
+pub(crate) fn empty_record(key: String) -> EntryRecord {
+    EntryRecord {
+        key,
+        build: BUILD.into(),
+        heron_version: HERON_VERSION.into(),
+        options: String::new(),
+        target: heron_codegen::target_description().into(),
+        name: "f".into(),
+        signature: vec![],
+        ir: String::new(),
+        optimized: String::new(),
+        code_size: 0,
+        kernels: 0,
+        compile_nanos: 0,
+        created_ms: 0,
+        image: CodeImage {
+            target: heron_codegen::target_description().into(),
+            plan_text: String::new(),
+            clif: String::new(),
+            functions: vec![],
+            controls: vec![],
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -394,34 +394,13 @@ impl Store {
 mod tests {
     use super::*;
     use crate::disk_cache::files::unverifiable_owner;
-    use crate::disk_cache::format::{BUILD, HERON_VERSION};
+    use crate::disk_cache::format::empty_record;
     use std::os::unix::fs::{PermissionsExt, symlink};
 
     const KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
 
     fn record() -> EntryRecord {
-        EntryRecord {
-            key: KEY.into(),
-            build: BUILD.into(),
-            heron_version: HERON_VERSION.into(),
-            options: String::new(),
-            target: heron_codegen::target_description().into(),
-            name: "f".into(),
-            signature: vec![],
-            ir: String::new(),
-            optimized: String::new(),
-            code_size: 0,
-            kernels: 0,
-            compile_nanos: 0,
-            created_ms: 0,
-            image: heron_codegen::CodeImage {
-                target: heron_codegen::target_description().into(),
-                plan_text: String::new(),
-                clif: String::new(),
-                functions: vec![],
-                controls: vec![],
-            },
-        }
+        empty_record(KEY.into())
     }
 
     /// A store in a fresh private directory holding the entry of `KEY`.
