@@ -7,6 +7,7 @@ pub mod control;
 pub mod creation;
 pub mod disk_cache;
 mod display;
+pub mod grad;
 pub mod jit;
 pub mod module;
 pub mod ops;
@@ -24,6 +25,7 @@ pub use creation::{
     ArrayData, arange, arange_i, array, eye, full, full_like, linspace, ones, ones_like, scalar,
     try_arange, try_array, try_full, try_ones, try_zeros, zeros, zeros_like,
 };
+pub use grad::{grad, grad_vars, stop_gradient, value_and_grad, value_and_grad_vars};
 pub use heron_ir::{DType, Error, Result, Scalar, Shape};
 pub use jit::{
     Backend, CacheStats, Compiled, DEFAULT_CACHE_CAPACITY, Jit, JitOptions, Lowered, backend, jit,

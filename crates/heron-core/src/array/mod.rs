@@ -163,6 +163,13 @@ crate::ops::receiver::array_methods! {
 /// Applies `op` to `inputs`: eagerly through the interpreter when every
 /// operand is concrete, by recording a node in the current trace otherwise.
 pub fn apply(op: Op, inputs: &[&Array]) -> Result<Array> {
+    // A reshape to the operand's own shape is the identity; never recorded,
+    // so that a recorded one can mark `stop_gradient`.
+    if let (Op::Reshape(s), [x]) = (&op, inputs)
+        && s == x.shape_ref()
+    {
+        return Ok((*x).clone());
+    }
     if inputs.iter().any(|a| a.is_traced()) {
         return trace::record(op, inputs);
     }

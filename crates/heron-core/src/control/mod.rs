@@ -16,7 +16,7 @@
 //! the native code.
 
 mod cond;
-mod eager;
+pub(crate) mod eager;
 mod loops;
 mod while_loop;
 

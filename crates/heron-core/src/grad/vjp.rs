@@ -1,0 +1,486 @@
+//! The vector-Jacobian product of every non-control op, one function per op
+//! family, all next to each other.
+//!
+//! A rule takes the op, the primal values of its operands, its primal
+//! result and the cotangent of that result, and returns one cotangent per
+//! operand (`None` where no gradient flows: integer and bool operands,
+//! indices, keys, predicates). Every rule is written with ordinary array
+//! operations through [`apply`], so a gradient computes eagerly on concrete
+//! arrays and records ordinary nodes inside a trace, where they go through
+//! the same passes and fusion as any other code. Cotangents keep the dtype
+//! of the value they belong to. Control ops (`loop`, `while`, `cond`) have
+//! their rules in `grad::control`.
+
+use crate::array::apply;
+use crate::{Array, Error, Result};
+use heron_ir::{
+    Axes, AxisSlice, BinaryOp, DType, Op, ReduceOp, Scalar, Shape, SliceSpec, UnaryOp, Value,
+};
+
+/// Cotangents of a node's operands, `None` where no gradient flows.
+pub(crate) type Cts = Vec<Option<Array>>;
+
+/// The cotangents of the operands of `op` (not a control op), given the
+/// operands `ins`, the result `out` and its cotangent `ct`.
+pub(crate) fn rule(op: &Op, ins: &[Array], out: &Array, ct: &Array) -> Result<Cts> {
+    match op {
+        Op::Unary(u) => Ok(vec![unary(*u, &ins[0], out, ct)?]),
+        Op::Binary(b) => binary(*b, &ins[0], &ins[1], out, ct),
+        Op::Select => select(ins, ct),
+        Op::Cast(_) => Ok(vec![cast(&ins[0], ct)?]),
+        Op::BroadcastTo(_) => Ok(vec![Some(unbroadcast(ct, ins[0].shape_ref())?)]),
+        Op::Reshape(s) if s == ins[0].shape_ref() => Ok(vec![None]), // stop_gradient
+        Op::Reshape(_) => Ok(vec![Some(reshape(ct, ins[0].shape_ref())?)]),
+        Op::Permute(perm) => Ok(vec![Some(permute_back(ct, perm)?)]),
+        Op::Slice(spec) => Ok(vec![Some(slice_back(ct, &ins[0], spec)?)]),
+        Op::SetSlice(spec) => set_slice(spec, &ins[0], &ins[1], ct),
+        Op::Take { axis } => Ok(vec![Some(take_back(ct, &ins[0], &ins[1], *axis)?), None]),
+        Op::Concat { axis } => concat(ins, ct, *axis),
+        Op::Reduce { op, axes } => Ok(vec![reduce(*op, axes, &ins[0], out, ct)?]),
+        Op::Cumsum { axis } => Ok(vec![cumsum(&ins[0], ct, *axis)?]),
+        Op::Sort { axis } => Ok(vec![Some(sort(&ins[0], ct, *axis)?)]),
+        Op::MatMul => matmul(&ins[0], &ins[1], ct),
+        // Integer results (indices, random bits): nothing flows back.
+        Op::ArgReduce { .. } | Op::Argsort { .. } | Op::RandomBits { .. } => {
+            Ok(vec![None; ins.len()])
+        }
+        Op::Param(_) | Op::Const(_) => Ok(Vec::new()),
+        Op::Loop { .. } | Op::While { .. } | Op::Cond { .. } | Op::Project(_) => Err(
+            Error::invalid("grad", "control ops are differentiated by grad::control"),
+        ),
+    }
+}
+
+// ---- helpers ---------------------------------------------------------------
+
+/// A 0-d constant of `dtype` holding `v`.
+pub(crate) fn lit(v: f64, dtype: DType) -> Array {
+    Array::from_value(Value::scalar(Scalar::F64(v).cast(dtype)))
+}
+
+pub(crate) fn un(op: UnaryOp, x: &Array) -> Result<Array> {
+    apply(Op::Unary(op), &[x])
+}
+
+pub(crate) fn bin(op: BinaryOp, a: &Array, b: &Array) -> Result<Array> {
+    apply(Op::Binary(op), &[a, b])
+}
+
+pub(crate) fn add(a: &Array, b: &Array) -> Result<Array> {
+    bin(BinaryOp::Add, a, b)
+}
+
+pub(crate) fn mul(a: &Array, b: &Array) -> Result<Array> {
+    bin(BinaryOp::Mul, a, b)
+}
+
+fn div(a: &Array, b: &Array) -> Result<Array> {
+    bin(BinaryOp::Div, a, b)
+}
+
+fn sub(a: &Array, b: &Array) -> Result<Array> {
+    bin(BinaryOp::Sub, a, b)
+}
+
+fn neg(x: &Array) -> Result<Array> {
+    un(UnaryOp::Neg, x)
+}
+
+fn select_(c: &Array, a: &Array, b: &Array) -> Result<Array> {
+    apply(Op::Select, &[c, a, b])
+}
+
+pub(crate) fn cast_to(x: &Array, dtype: DType) -> Result<Array> {
+    if x.dtype() == dtype {
+        return Ok(x.clone());
+    }
+    apply(Op::Cast(dtype), &[x])
+}
+
+/// A zero array of `shape` and `dtype` (a broadcast scalar).
+pub(crate) fn zeros(shape: &Shape, dtype: DType) -> Result<Array> {
+    broadcast(&lit(0.0, dtype), shape)
+}
+
+fn broadcast(x: &Array, shape: &Shape) -> Result<Array> {
+    if x.shape_ref() == shape {
+        return Ok(x.clone());
+    }
+    apply(Op::BroadcastTo(shape.clone()), &[x])
+}
+
+/// Reshapes, never recording a reshape to the same shape (the marker of
+/// `stop_gradient`).
+pub(crate) fn reshape(x: &Array, shape: &Shape) -> Result<Array> {
+    if x.shape_ref() == shape {
+        return Ok(x.clone());
+    }
+    apply(Op::Reshape(shape.clone()), &[x])
+}
+
+fn sum_axes(x: &Array, axes: &[usize]) -> Result<Array> {
+    if axes.is_empty() {
+        return Ok(x.clone());
+    }
+    apply(
+        Op::Reduce {
+            op: ReduceOp::Sum,
+            axes: Axes::from_slice(axes),
+        },
+        &[x],
+    )
+}
+
+/// Sums `ct` over the axes along which an operand of `shape` was broadcast.
+pub(crate) fn unbroadcast(ct: &Array, shape: &Shape) -> Result<Array> {
+    let out = ct.shape_ref().clone();
+    if &out == shape {
+        return Ok(ct.clone());
+    }
+    let lead = out.rank() - shape.rank();
+    let axes: Vec<usize> = (0..out.rank())
+        .filter(|&a| a < lead || (shape[a - lead] == 1 && out[a] != 1))
+        .collect();
+    reshape(&sum_axes(ct, &axes)?, shape)
+}
+
+/// `ct` (of the reduced shape) broadcast back over the reduced `axes` of `shape`.
+fn expand(ct: &Array, axes: &[usize], shape: &Shape) -> Result<Array> {
+    let kept: Vec<usize> = (0..shape.rank())
+        .map(|a| if axes.contains(&a) { 1 } else { shape[a] })
+        .collect();
+    broadcast(&reshape(ct, &Shape::new(&kept))?, shape)
+}
+
+/// Reverses `x` along `axis` (a slice with step -1).
+fn flip(x: &Array, axis: usize) -> Result<Array> {
+    let spec: SliceSpec = x
+        .shape()
+        .iter()
+        .enumerate()
+        .map(|(a, &n)| {
+            if a == axis && n > 0 {
+                AxisSlice {
+                    start: n - 1,
+                    step: -1,
+                    len: n,
+                }
+            } else {
+                AxisSlice {
+                    start: 0,
+                    step: 1,
+                    len: n,
+                }
+            }
+        })
+        .collect();
+    apply(Op::Slice(spec), &[x])
+}
+
+pub(crate) fn flip0(x: &Array) -> Result<Array> {
+    flip(x, 0)
+}
+
+// ---- element-wise ----------------------------------------------------------
+
+fn unary(u: UnaryOp, x: &Array, out: &Array, ct: &Array) -> Result<Option<Array>> {
+    use UnaryOp::*;
+    let d = x.dtype();
+    if !d.is_float() || !out.dtype().is_float() {
+        return Ok(None);
+    }
+    let c = |v: f64| lit(v, d);
+    let g = match u {
+        Neg => neg(ct)?,
+        Abs => mul(ct, &un(Sign, x)?)?,
+        Sqrt => div(&mul(ct, &c(0.5))?, out)?,
+        Rsqrt => mul(ct, &div(&mul(out, &c(-0.5))?, x)?)?,
+        Exp => mul(ct, out)?,
+        Exp2 => mul(ct, &mul(out, &c(std::f64::consts::LN_2))?)?,
+        Expm1 => mul(ct, &add(out, &c(1.0))?)?,
+        Log => div(ct, x)?,
+        Log2 => div(ct, &mul(x, &c(std::f64::consts::LN_2))?)?,
+        Log1p => div(ct, &add(x, &c(1.0))?)?,
+        Sin => mul(ct, &un(Cos, x)?)?,
+        Cos => neg(&mul(ct, &un(Sin, x)?)?)?,
+        Tan => mul(ct, &add(&c(1.0), &mul(out, out)?)?)?,
+        Tanh => mul(ct, &sub(&c(1.0), &mul(out, out)?)?)?,
+        Sinh => mul(ct, &un(Cosh, x)?)?,
+        Cosh => mul(ct, &un(Sinh, x)?)?,
+        Arcsin => mul(ct, &un(Rsqrt, &sub(&c(1.0), &mul(x, x)?)?)?)?,
+        Arccos => neg(&mul(ct, &un(Rsqrt, &sub(&c(1.0), &mul(x, x)?)?)?)?)?,
+        Arctan => div(ct, &add(&c(1.0), &mul(x, x)?)?)?,
+        Sigmoid => mul(ct, &mul(out, &sub(&c(1.0), out)?)?)?,
+        Square => mul(ct, &mul(x, &c(2.0))?)?,
+        Reciprocal => neg(&mul(ct, &mul(out, out)?)?)?,
+        // Piecewise constant: a zero gradient, as JAX.
+        Sign | Floor | Ceil | Round | Trunc => zeros(x.shape_ref(), d)?,
+        IsNan | IsInf | IsFinite | Not => return Ok(None),
+    };
+    Ok(Some(g))
+}
+
+fn binary(b: BinaryOp, x: &Array, y: &Array, out: &Array, ct: &Array) -> Result<Cts> {
+    use BinaryOp::*;
+    let d = x.dtype();
+    if !d.is_float() || !out.dtype().is_float() {
+        return Ok(vec![None, None]);
+    }
+    let c = |v: f64| lit(v, d);
+    let (gx, gy) = match b {
+        Add => (ct.clone(), ct.clone()),
+        Sub => (ct.clone(), neg(ct)?),
+        Mul => (mul(ct, y)?, mul(ct, x)?),
+        Div => {
+            let gx = div(ct, y)?;
+            (gx.clone(), neg(&mul(&gx, &div(x, y)?)?)?)
+        }
+        // NumPy's remainder is x - floor(x / y) * y.
+        Rem => (
+            ct.clone(),
+            neg(&mul(ct, &un(UnaryOp::Floor, &div(x, y)?)?)?)?,
+        ),
+        Pow => {
+            // d/dx = y·x^(y-1) (0 where y == 0); d/dy = log(x)·x^y (0 where x == 0), as JAX.
+            let zero = c(0.0);
+            let dx = mul(y, &bin(Pow, x, &sub(y, &c(1.0))?)?)?;
+            let dx = select_(&bin(Eq, y, &zero)?, &zero, &dx)?;
+            let dy = mul(&un(UnaryOp::Log, x)?, out)?;
+            let dy = select_(&bin(Eq, x, &zero)?, &zero, &dy)?;
+            (mul(ct, &dx)?, mul(ct, &dy)?)
+        }
+        Max | Min => {
+            // Ties split the cotangent evenly, as JAX's balanced rule.
+            let (ix, iy) = (
+                cast_to(&bin(Eq, x, out)?, d)?,
+                cast_to(&bin(Eq, y, out)?, d)?,
+            );
+            let n = add(&ix, &iy)?;
+            let n = select_(&bin(Eq, &n, &c(0.0))?, &c(1.0), &n)?;
+            let share = div(ct, &n)?;
+            (mul(&share, &ix)?, mul(&share, &iy)?)
+        }
+        Atan2 => {
+            let r = add(&mul(x, x)?, &mul(y, y)?)?;
+            (mul(ct, &div(y, &r)?)?, neg(&mul(ct, &div(x, &r)?)?)?)
+        }
+        And | Or | Xor | Eq | Ne | Lt | Le | Gt | Ge => return Ok(vec![None, None]),
+    };
+    Ok(vec![
+        Some(unbroadcast(&gx, x.shape_ref())?),
+        Some(unbroadcast(&gy, y.shape_ref())?),
+    ])
+}
+
+fn select(ins: &[Array], ct: &Array) -> Result<Cts> {
+    let d = ins[1].dtype();
+    if !d.is_float() {
+        return Ok(vec![None, None, None]);
+    }
+    let zero = lit(0.0, d);
+    let ga = select_(&ins[0], ct, &zero)?;
+    let gb = select_(&ins[0], &zero, ct)?;
+    Ok(vec![
+        None,
+        Some(unbroadcast(&ga, ins[1].shape_ref())?),
+        Some(unbroadcast(&gb, ins[2].shape_ref())?),
+    ])
+}
+
+/// No gradient flows into integers or bools, nor out of them.
+fn cast(x: &Array, ct: &Array) -> Result<Option<Array>> {
+    if !x.dtype().is_float() || !ct.dtype().is_float() {
+        return Ok(None);
+    }
+    Ok(Some(cast_to(ct, x.dtype())?))
+}
+
+// ---- movement ----------------------------------------------------------------
+
+fn permute_back(ct: &Array, perm: &[usize]) -> Result<Array> {
+    let mut inv = vec![0; perm.len()];
+    for (i, &p) in perm.iter().enumerate() {
+        inv[p] = i;
+    }
+    apply(Op::Permute(Axes::from_slice(&inv)), &[ct])
+}
+
+fn slice_back(ct: &Array, x: &Array, spec: &SliceSpec) -> Result<Array> {
+    let z = zeros(x.shape_ref(), ct.dtype())?;
+    apply(Op::SetSlice(spec.clone()), &[&z, ct])
+}
+
+fn set_slice(spec: &SliceSpec, x: &Array, v: &Array, ct: &Array) -> Result<Cts> {
+    if !x.dtype().is_float() {
+        return Ok(vec![None, None]);
+    }
+    let zero = lit(0.0, ct.dtype());
+    let gx = apply(Op::SetSlice(spec.clone()), &[ct, &zero])?;
+    let gv = if v.dtype().is_float() {
+        let region = apply(Op::Slice(spec.clone()), &[ct])?;
+        Some(cast_to(&unbroadcast(&region, v.shape_ref())?, v.dtype())?)
+    } else {
+        None
+    };
+    Ok(vec![Some(gx), gv])
+}
+
+/// The transpose of `take`: a scatter-add of `ct` into zeros of `x`'s shape,
+/// as a one-hot matrix product (`[n, m] @ [m, rest]`).
+fn take_back(ct: &Array, x: &Array, idx: &Array, axis: usize) -> Result<Array> {
+    let d = ct.dtype();
+    let xs = x.shape_ref();
+    let n = xs[axis];
+    let m = idx.size();
+    let pre: usize = xs[..axis].iter().product();
+    let post: usize = xs[axis + 1..].iter().product();
+    let idx = cast_to(&reshape(idx, &Shape::new(&[m]))?, DType::I64)?;
+    let n_lit = lit(n as f64, DType::I64);
+    let idx = select_(
+        &bin(BinaryOp::Lt, &idx, &lit(0.0, DType::I64))?,
+        &add(&idx, &n_lit)?,
+        &idx,
+    )?;
+    let iota = Array::from_value(Value::from_slice(
+        Shape::new(&[n, 1]),
+        &(0..n as i64).collect::<Vec<i64>>(),
+    ));
+    let hot = bin(BinaryOp::Eq, &iota, &reshape(&idx, &Shape::new(&[1, m]))?)?;
+    let hot = cast_to(&hot, d)?;
+    let g = reshape(ct, &Shape::new(&[pre, m, post]))?;
+    let g = apply(Op::Permute(Axes::from_slice(&[1, 0, 2])), &[&g])?;
+    let g = reshape(&g, &Shape::new(&[m, pre * post]))?;
+    let g = apply(Op::MatMul, &[&hot, &g])?;
+    let g = reshape(&g, &Shape::new(&[n, pre, post]))?;
+    let g = apply(Op::Permute(Axes::from_slice(&[1, 0, 2])), &[&g])?;
+    reshape(&g, xs)
+}
+
+fn concat(ins: &[Array], ct: &Array, axis: usize) -> Result<Cts> {
+    let mut at = 0;
+    let mut out = Vec::with_capacity(ins.len());
+    for x in ins {
+        let len = x.shape()[axis];
+        if !x.dtype().is_float() {
+            out.push(None);
+        } else {
+            let spec: SliceSpec = ct
+                .shape()
+                .iter()
+                .enumerate()
+                .map(|(a, &n)| AxisSlice {
+                    start: if a == axis { at } else { 0 },
+                    step: 1,
+                    len: if a == axis { len } else { n },
+                })
+                .collect();
+            out.push(Some(apply(Op::Slice(spec), &[ct])?));
+        }
+        at += len;
+    }
+    Ok(out)
+}
+
+// ---- reductions and scans --------------------------------------------------
+
+fn reduce(
+    op: ReduceOp,
+    axes: &[usize],
+    x: &Array,
+    out: &Array,
+    ct: &Array,
+) -> Result<Option<Array>> {
+    let d = x.dtype();
+    if !d.is_float() || !out.dtype().is_float() {
+        return Ok(None);
+    }
+    let shape = x.shape_ref();
+    let ctb = expand(ct, axes, shape)?;
+    let g = match op {
+        ReduceOp::Sum => ctb,
+        ReduceOp::Prod => {
+            // The product of the other elements, exact with zeros: with no
+            // zero it is prod / x; at the single zero it is the product of
+            // the rest; with two zeros or more it is 0 everywhere.
+            let zero = lit(0.0, d);
+            let is0 = bin(BinaryOp::Eq, x, &zero)?;
+            let zeros_n = expand(&sum_axes(&cast_to(&is0, d)?, axes)?, axes, shape)?;
+            let nz = select_(&is0, &lit(1.0, d), x)?;
+            let p = apply(
+                Op::Reduce {
+                    op: ReduceOp::Prod,
+                    axes: Axes::from_slice(axes),
+                },
+                &[&nz],
+            )?;
+            let p = expand(&p, axes, shape)?;
+            let none = bin(BinaryOp::Eq, &zeros_n, &zero)?;
+            let one = bin(BinaryOp::Eq, &zeros_n, &lit(1.0, d))?;
+            let at_zero = select_(&one, &p, &zero)?;
+            let others = select_(&is0, &at_zero, &zero)?;
+            let g = select_(&none, &div(&p, &nz)?, &others)?;
+            mul(&ctb, &g)?
+        }
+        ReduceOp::Max | ReduceOp::Min => {
+            // Split evenly among the elements equal to the extremum (JAX).
+            let hit = cast_to(&bin(BinaryOp::Eq, x, &expand(out, axes, shape)?)?, d)?;
+            let count = expand(&sum_axes(&hit, axes)?, axes, shape)?;
+            mul(&div(&ctb, &count)?, &hit)?
+        }
+        ReduceOp::Any | ReduceOp::All => return Ok(None),
+    };
+    Ok(Some(g))
+}
+
+fn cumsum(x: &Array, ct: &Array, axis: usize) -> Result<Option<Array>> {
+    if !x.dtype().is_float() {
+        return Ok(None);
+    }
+    let r = apply(Op::Cumsum { axis }, &[&flip(ct, axis)?])?;
+    Ok(Some(flip(&r, axis)?))
+}
+
+/// Sort's transpose: `ct` sent back to where each element came from (a
+/// gather of `ct` by the inverse of the sorting permutation).
+fn sort(x: &Array, ct: &Array, axis: usize) -> Result<Array> {
+    let shape = x.shape_ref();
+    let rank = shape.rank();
+    let n = shape[axis];
+    // Move `axis` last and flatten the others into rows.
+    let mut perm: Vec<usize> = (0..rank).filter(|&a| a != axis).collect();
+    perm.push(axis);
+    let moved = |a: &Array| apply(Op::Permute(Axes::from_slice(&perm)), &[a]);
+    let xm = moved(x)?;
+    let rows = x.size() / n.max(1);
+    let order = apply(Op::Argsort { axis: rank - 1 }, &[&xm])?;
+    let inverse = apply(Op::Argsort { axis: rank - 1 }, &[&order])?;
+    let inverse = reshape(&inverse, &Shape::new(&[rows, n]))?;
+    let offsets = Array::from_value(Value::from_slice(
+        Shape::new(&[rows, 1]),
+        &(0..rows).map(|r| (r * n) as i64).collect::<Vec<i64>>(),
+    ));
+    let flat = add(&cast_to(&inverse, DType::I64)?, &offsets)?;
+    let ctm = reshape(&moved(ct)?, &Shape::new(&[rows * n]))?;
+    let g = apply(Op::Take { axis: 0 }, &[&ctm, &flat])?;
+    let g = reshape(&g, xm.shape_ref())?;
+    permute_back(&g, &perm)
+}
+
+fn matmul(a: &Array, b: &Array, ct: &Array) -> Result<Cts> {
+    if !a.dtype().is_float() {
+        return Ok(vec![None, None]);
+    }
+    let mm = |x: &Array, y: &Array| apply(Op::MatMul, &[x, y]);
+    let t = |x: &Array| apply(Op::Permute(Axes::from_slice(&[1, 0])), &[x]);
+    let col = |x: &Array| reshape(x, &Shape::new(&[x.size(), 1]));
+    let row = |x: &Array| reshape(x, &Shape::new(&[1, x.size()]));
+    let (ga, gb) = match (a.ndim(), b.ndim()) {
+        (2, 2) => (mm(ct, &t(b)?)?, mm(&t(a)?, ct)?),
+        // [k] @ [k, n] -> [n]
+        (1, 2) => (mm(b, ct)?, mul(&col(a)?, &row(ct)?)?),
+        // [m, k] @ [k] -> [m]
+        (2, 1) => (mul(&col(ct)?, &row(b)?)?, mm(ct, a)?),
+        _ => (mul(ct, b)?, mul(ct, a)?),
+    };
+    Ok(vec![Some(ga), Some(gb)])
+}

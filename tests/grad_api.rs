@@ -1,0 +1,193 @@
+//! `grad`, `value_and_grad`, `grad_vars` and `value_and_grad_vars` through the
+//! public API: analytic derivatives, eager against `jit`, Variables read and
+//! written, loops and branches, `stop_gradient`, and the errors.
+
+use heron as hn;
+use heron::prelude::*;
+
+fn assert_close(a: &Array, b: &Array, tol: f64) {
+    assert_eq!(a.shape(), b.shape(), "shapes differ");
+    assert_eq!(a.dtype(), b.dtype(), "dtypes differ");
+    let (x, y) = (
+        a.astype(DType::F64).to_vec::<f64>(),
+        b.astype(DType::F64).to_vec::<f64>(),
+    );
+    for (i, (p, q)) in x.iter().zip(&y).enumerate() {
+        assert!(
+            (p - q).abs() <= tol * (1.0 + q.abs()),
+            "element {i}: {p} vs {q}\n{a:?}\n{b:?}"
+        );
+    }
+}
+
+fn lin(n: usize) -> Array {
+    hn::linspace(-1.0, 1.0, n)
+}
+
+#[test]
+fn grad_of_an_elementwise_chain_matches_the_derivative() {
+    let x = lin(7);
+    let g = hn::grad(|x: Array| (x.tanh() * x.sin()).sum());
+    let t = x.tanh();
+    let want = (1.0 - &t * &t) * x.sin() + &t * x.cos();
+    assert_close(&g(x.clone()), &want, 1e-6);
+    let jg = hn::jit(g);
+    assert_close(&jg.call(&x), &want, 1e-6);
+}
+
+#[test]
+fn value_and_grad_returns_both() {
+    let x = lin(5);
+    let vg = hn::value_and_grad(|x: Array| (&x * &x).sum());
+    let (v, g) = vg(x.clone());
+    assert_close(&v, &(&x * &x).sum(), 1e-7);
+    assert_close(&g, &(&x * 2.0), 1e-7);
+}
+
+#[test]
+fn grad_vars_follows_the_collector_order_and_keeps_writes() {
+    let w = TrainVar::new(hn::ones(&[3], DType::F32));
+    let b = TrainVar::new(hn::zeros(&[3], DType::F32));
+    let counter = Variable::new(hn::zeros(&[], DType::F32));
+    let mut params = Collector::new();
+    params.insert("w", &w);
+    params.insert("b", &b);
+    let (w2, b2, c2) = (w.clone(), b.clone(), counter.clone());
+    let vg = hn::value_and_grad_vars(&params, move |x: Array| {
+        c2.set(c2.value() + 1.0);
+        ((&x * w2.value() + b2.value()).tanh()).sum()
+    });
+    let x = hn::array(&[0.5f32, -1.0, 2.0]);
+    let (v, gs) = vg(x.clone());
+    let z = (&x * w.value() + b.value()).tanh();
+    assert_close(&v, &z.sum(), 1e-6);
+    let dz = 1.0 - &z * &z;
+    assert_close(&gs[0], &(&dz * &x), 1e-6);
+    assert_close(&gs[1], &dz, 1e-6);
+    assert_eq!(counter.value().item::<f32>(), 1.0);
+    let j = hn::jit(move |x: Array| {
+        let (v, mut gs) = vg(x);
+        gs.insert(0, v);
+        gs
+    });
+    let out = j.call(&x);
+    assert_close(&out[1], &(&dz * &x), 1e-6);
+    assert_eq!(counter.value().item::<f32>(), 2.0);
+}
+
+#[test]
+fn fori_loop_and_cond_are_differentiated() {
+    // x_{t+1} = sin(x_t) * 1.5 for 4 steps, summed.
+    let f = |x: Array| {
+        let s = Variable::new(hn::zeros(&[3], DType::F32));
+        s.set(&x);
+        hn::fori_loop(0, 4, |_| s.set(s.value().sin() * 1.5));
+        s.value().sum()
+    };
+    let x = hn::array(&[0.1f32, 0.7, -0.4]);
+    let g = hn::grad(f)(x.clone());
+    // by hand
+    let mut d = hn::ones(&[3], DType::F32);
+    let mut v = x.clone();
+    for _ in 0..4 {
+        d = d * v.cos() * 1.5;
+        v = v.sin() * 1.5;
+    }
+    assert_close(&g, &d, 1e-5);
+    let jg = hn::jit(hn::grad(f));
+    assert_close(&jg.call(&x), &d, 1e-5);
+
+    let h = |x: Array| hn::cond(x.sum().gt(0.0), || (&x * &x).sum(), || x.exp().sum());
+    let pos = hn::array(&[1.0f32, 2.0]);
+    let neg = hn::array(&[-1.0f32, -2.0]);
+    assert_close(&hn::grad(h)(pos.clone()), &(&pos * 2.0), 1e-6);
+    assert_close(&hn::grad(h)(neg.clone()), &neg.exp(), 1e-6);
+    assert_close(&hn::jit(hn::grad(h)).call(&neg), &neg.exp(), 1e-6);
+}
+
+#[test]
+fn for_loop_gradients_reach_sliced_operands_and_captures() {
+    let w = hn::array(&[0.5f32, -0.25]);
+    let f = move |x: Array| {
+        // x: [4, 2]; rows scaled by a captured w and accumulated through tanh.
+        let acc = Variable::new(hn::zeros(&[2], DType::F32));
+        let ys: Array = hn::for_loop(&x, |row: Array| {
+            acc.set((acc.value() + &row * &w).tanh());
+            acc.value() * 2.0
+        });
+        ys.sum() + acc.value().sum()
+    };
+    let x = hn::linspace(-1.0, 1.0, 8)
+        .astype(DType::F32)
+        .reshape(&[4, 2]);
+    let g = hn::grad(f)(x.clone());
+    // finite differences in f64 on the same function
+    let x64 = x.astype(DType::F64);
+    let fd = fd_grad(
+        |x| {
+            let w = hn::array(&[0.5f64, -0.25]);
+            let mut acc = hn::zeros(&[2], DType::F64);
+            let mut total = hn::zeros(&[], DType::F64);
+            for t in 0..4 {
+                acc = (&acc + x.slice(hn::s![t]) * &w).tanh();
+                total = total + (&acc * 2.0).sum();
+            }
+            total + acc.sum()
+        },
+        &x64,
+    );
+    assert_close(&g.astype(DType::F64), &fd, 1e-4);
+}
+
+fn fd_grad(f: impl Fn(&Array) -> Array, x: &Array) -> Array {
+    let base = x.to_vec::<f64>();
+    let h = 1e-6;
+    let mut out = Vec::new();
+    for i in 0..base.len() {
+        let mut p = base.clone();
+        p[i] += h;
+        let mut m = base.clone();
+        m[i] -= h;
+        let fp = f(&Array::from_vec(p, x.shape())).item::<f64>();
+        let fm = f(&Array::from_vec(m, x.shape())).item::<f64>();
+        out.push((fp - fm) / (2.0 * h));
+    }
+    Array::from_vec(out, x.shape())
+}
+
+#[test]
+fn stop_gradient_blocks_and_ints_get_zeros() {
+    let x = lin(4);
+    let g = hn::grad(|x: Array| (&x * hn::stop_gradient(&x)).sum())(x.clone());
+    assert_close(&g, &x, 1e-7);
+    let gj = hn::jit(hn::grad(|x: Array| (&x * hn::stop_gradient(&x)).sum())).call(&x);
+    assert_close(&gj, &x, 1e-7);
+    let xi = hn::array(&[1i32, 2, 3]);
+    let gi = hn::grad(|x: Array| x.astype(DType::F32).sum())(xi);
+    assert_eq!(gi.dtype(), DType::I32);
+    assert_eq!(gi.to_vec::<i32>(), vec![0, 0, 0]);
+}
+
+#[test]
+fn errors_name_the_problem() {
+    let r = std::panic::catch_unwind(|| hn::grad(|x: Array| x * 2.0)(lin(3)));
+    let msg = panic_text(r.unwrap_err());
+    assert!(msg.contains("grad") && msg.contains("0-d float"), "{msg}");
+    let r = std::panic::catch_unwind(|| {
+        hn::grad(|x: Array| {
+            let s = Variable::new(hn::zeros(&[3], DType::F64));
+            s.set(&x);
+            hn::while_loop(|| s.value().sum().lt(10.0), || s.set(s.value() * 2.0));
+            s.value().sum()
+        })(hn::ones(&[3], DType::F64))
+    });
+    let msg = panic_text(r.unwrap_err());
+    assert!(msg.contains("while_loop"), "{msg}");
+}
+
+fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
+    e.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
