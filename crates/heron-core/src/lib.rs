@@ -11,7 +11,9 @@ pub mod grad;
 pub mod jit;
 pub mod module;
 pub mod ops;
+pub mod optim;
 pub mod random;
+pub mod surrogate;
 pub mod trace;
 pub mod variable;
 

@@ -1,0 +1,75 @@
+//! Adam (Kingma & Ba), bias-corrected as optax's `adam`:
+//! `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`, `t ← t + 1`,
+//! `p ← p − lr·m̂ / (√v̂ + ε)` with `m̂ = m / (1 − β₁ᵗ)`, `v̂ = v / (1 − β₂ᵗ)`.
+
+use super::{check, vars_of, zeros_like_var};
+use crate::array::or_panic;
+use crate::{Array, Collector, DType, Result, Variable};
+
+/// The Adam optimizer; moments and the step count are Variables.
+#[derive(Clone, Debug)]
+pub struct Adam {
+    lr: f64,
+    b1: f64,
+    b2: f64,
+    eps: f64,
+    params: Vec<Variable>,
+    m: Vec<Variable>,
+    v: Vec<Variable>,
+    count: Variable,
+}
+
+impl Adam {
+    /// Trains the Variables of `params` with learning rate `lr` and the
+    /// defaults β₁ = 0.9, β₂ = 0.999, ε = 1e-8.
+    pub fn new(lr: f64, params: &Collector) -> Adam {
+        Adam::with(lr, 0.9, 0.999, 1e-8, params)
+    }
+
+    /// Adam with explicit β₁, β₂ and ε.
+    pub fn with(lr: f64, b1: f64, b2: f64, eps: f64, params: &Collector) -> Adam {
+        let params = vars_of(params);
+        let m = params.iter().map(zeros_like_var).collect();
+        let v = params.iter().map(zeros_like_var).collect();
+        Adam {
+            lr,
+            b1,
+            b2,
+            eps,
+            params,
+            m,
+            v,
+            count: Variable::new(crate::zeros(&[], DType::I32)),
+        }
+    }
+
+    /// The number of steps taken (an i32 Variable).
+    pub fn count(&self) -> &Variable {
+        &self.count
+    }
+
+    /// One step, `grads` in the collector's order. Panics on a count, shape
+    /// or dtype mismatch.
+    pub fn update(&self, grads: &[Array]) {
+        or_panic(self.try_update(grads))
+    }
+
+    /// `update` returning an error instead of panicking.
+    pub fn try_update(&self, grads: &[Array]) -> Result<()> {
+        check("Adam::update", &self.params, grads)?;
+        let t = self.count.value() + 1;
+        for (((p, m), v), g) in self.params.iter().zip(&self.m).zip(&self.v).zip(grads) {
+            let d = p.dtype();
+            let td = t.astype(d);
+            let c1 = 1.0 - crate::full(&[], self.b1, d).pow(&td);
+            let c2 = 1.0 - crate::full(&[], self.b2, d).pow(&td);
+            let nm = m.value() * self.b1 + g * (1.0 - self.b1);
+            let nv = v.value() * self.b2 + g * g * (1.0 - self.b2);
+            let step = (&nm / &c1) / ((&nv / &c2).sqrt() + self.eps) * self.lr;
+            p.try_set(p.value() - step)?;
+            m.try_set(nm)?;
+            v.try_set(nv)?;
+        }
+        self.count.try_set(t)
+    }
+}
