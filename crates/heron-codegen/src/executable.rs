@@ -13,7 +13,9 @@ use smallvec::SmallVec;
 /// What `Executable::kernels` reports about one step that computes values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KernelInfo {
-    /// `k0`, `k1`, ... for native kernels; `host:<op>` for host steps.
+    /// `k0`, `k1`, ... for native kernels; `native:<op>` for the steps of
+    /// gathers, scatters and dynamic slices, run by typed native code in
+    /// the executor; `host:<op>` for host steps.
     pub name: String,
     /// The iteration space (for a host step: the result's shape).
     pub shape: Shape,
@@ -23,7 +25,8 @@ pub struct KernelInfo {
     pub inputs: Vec<String>,
     /// The buffers written.
     pub outputs: Vec<String>,
-    /// True for native code, false for an op run through `eval_op`.
+    /// True for native code (kernels, control steps, `native:` steps),
+    /// false for an op run through `eval_op`.
     pub native: bool,
 }
 
@@ -118,12 +121,20 @@ impl Executable {
                     native: true,
                 }),
                 Step::Host(h) => Some(KernelInfo {
-                    name: format!("host:{}", heron_ir::infer::op_name(&h.op)),
+                    name: format!(
+                        "{}:{}",
+                        if crate::gather::is_native(&h.op) {
+                            "native"
+                        } else {
+                            "host"
+                        },
+                        heron_ir::infer::op_name(&h.op)
+                    ),
                     shape: self.plan.buffers[h.output.index()].shape.clone(),
                     fused_nodes: 1,
                     inputs: names(h.inputs.clone()),
                     outputs: names(vec![h.output]),
-                    native: false,
+                    native: crate::gather::is_native(&h.op),
                 }),
                 Step::Control(c) => Some(KernelInfo {
                     name: format!("control:{}", heron_ir::infer::op_name(&c.op)),
@@ -270,14 +281,20 @@ impl Executable {
     }
 }
 
-/// Runs a host step (an op through `eval_op`) or a copy.
+/// Runs a host step (a gather, scatter or dynamic slice natively, any
+/// other op through `eval_op`) or a copy.
 ///
 /// # Safety
 /// `ptrs` holds a valid buffer of the plan's type for every buffer the step
 /// uses.
 pub(crate) unsafe fn run_data_step(plan: &KernelPlan, step: &Step, ptrs: &[*mut u8]) -> Result<()> {
     match step {
+        // SAFETY: as guaranteed by the caller.
+        Step::Host(h) if crate::gather::is_native(&h.op) => unsafe {
+            crate::gather::run(plan, h, ptrs)?
+        },
         Step::Host(h) => {
+            crate::gather::count_interpreted();
             let inputs: Vec<Value> = h
                 .inputs
                 .iter()

@@ -17,6 +17,7 @@ mod control;
 mod driver;
 mod executable;
 mod frame;
+mod gather;
 mod helpers;
 mod lower;
 mod module;
@@ -27,6 +28,7 @@ pub mod vmath;
 pub use code_image::{CodeImage, ControlImage, FunctionCode, load, target_description};
 pub use control::{native_drivers, set_native_drivers};
 pub use executable::{Executable, KernelInfo};
+pub use gather::interpreter_steps;
 
 use heron_ir::plan::Step;
 use heron_ir::{Graph, Result};

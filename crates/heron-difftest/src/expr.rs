@@ -105,6 +105,11 @@ impl Runner<'_> {
                 let z = heron::concatenate(&[&x, &y], ax as isize);
                 (z, cx.join(&cy))
             }
+            Expr::Scatter(..)
+            | Expr::TakeAlong(..)
+            | Expr::SegmentSum(..)
+            | Expr::DynSlice(..)
+            | Expr::DynUpdate(..) => self.indexed(e),
             Expr::Take(a, i, axis) => {
                 let (x, c) = self.get(*a);
                 let (idx, ci) = self.get(*i);

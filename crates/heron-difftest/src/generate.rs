@@ -226,7 +226,7 @@ fn operand(u: &mut Unstructured<'_>) -> Result<Ref> {
 
 fn expr(u: &mut Unstructured<'_>) -> Result<Expr> {
     let r = operand;
-    Ok(match u.int_in_range(0..=99)? {
+    Ok(match u.int_in_range(0..=105)? {
         0..=19 => Expr::Unary(*u.choose(&UNARY)?, r(u)?),
         20..=39 => Expr::Binary(*u.choose(&BINARY)?, r(u)?, r(u)?),
         40..=47 => Expr::Scalar(*u.choose(&BINARY)?, r(u)?, lit(u)?, u.arbitrary()?),
@@ -258,6 +258,11 @@ fn expr(u: &mut Unstructured<'_>) -> Result<Expr> {
         }
         85..=86 => Expr::MatMul(r(u)?, r(u)?),
         87..=91 => Expr::Draw(*u.choose(&DRAWS)?, r(u)?),
+        100..=101 => Expr::Scatter(r(u)?, r(u)?, r(u)?, u.arbitrary()?),
+        102 => Expr::TakeAlong(r(u)?, r(u)?, u.arbitrary()?),
+        103 => Expr::SegmentSum(r(u)?, r(u)?, u.arbitrary()?),
+        104 => Expr::DynSlice(r(u)?, r(u)?, u.arbitrary()?),
+        105 => Expr::DynUpdate(r(u)?, r(u)?, r(u)?),
         _ => Expr::Read(r(u)?),
     })
 }

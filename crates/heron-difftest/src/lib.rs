@@ -1,6 +1,7 @@
 //! Differential testing of heron: random well-typed programs over the
 //! whole public API (element-wise ops of every dtype with broadcasting,
-//! casts, `where`, reductions, movement, gathers, sorts, random draws,
+//! casts, `where`, reductions, movement, gathers, scatters, dynamic
+//! slices, sorts, random draws,
 //! Variables read and written in place, `fori_loop`/`for_loop`/
 //! `while_loop`/`cond`), run eagerly through the interpreter and through
 //! `jit` on native code, and compared under the precision contract of
@@ -10,7 +11,8 @@
 //! - `generate.rs`: a program from unstructured bytes (`arbitrary`).
 //! - `data.rs`: the elements of arguments and Variables.
 //! - `run.rs`: runs a program's statements through heron's API;
-//!   `expr.rs` its expressions, `adapt.rs` fits operands to ops, `class.rs`
+//!   `expr.rs` its expressions (`indexed.rs` the gathers, scatters and
+//!   dynamic slices), `adapt.rs` fits operands to ops, `class.rs`
 //!   tracks what the contract promises of each value.
 //! - `contract.rs`: the contract, op by op (`tolerance`).
 //! - `check.rs`: runs both paths and compares.
@@ -25,6 +27,7 @@ pub mod contract;
 mod data;
 mod expr;
 pub mod generate;
+mod indexed;
 pub mod program;
 mod run;
 

@@ -152,6 +152,22 @@ pub enum Expr {
     Draw(Draw, Ref),
     /// The current value of a Variable.
     Read(Ref),
+    /// `x.at(idx).add(values)` (`.set` for an odd code) with in-range
+    /// indices made from a value (counted from the end for a code ≥ 128)
+    /// and values fitted to `idx.shape + x.shape[1..]`.
+    Scatter(Ref, Ref, Ref, u8),
+    /// `take_along_axis` on the axis `code % rank`, with in-range indices
+    /// made from a value (counted from the end for a code ≥ 128).
+    TakeAlong(Ref, Ref, u8),
+    /// `segment_sum` of a value's rows into `1 + code % 8` segments, with
+    /// ids made from a value.
+    SegmentSum(Ref, Ref, u8),
+    /// `dynamic_slice` at starts made from a value (any, clamped), block
+    /// extents picked by the code.
+    DynSlice(Ref, Ref, u8),
+    /// `dynamic_update_slice` of the first value with the second (as a
+    /// block that fits), at starts made from the third.
+    DynUpdate(Ref, Ref, Ref),
 }
 
 /// Element-wise binary operations.
@@ -455,6 +471,32 @@ impl Printer {
             Expr::MatMul(x, y) => format!("matmul({}, {})", n(x), n(y)),
             Expr::Draw(d, x) => format!("random.{}(shape of {})", lower(d), n(x)),
             Expr::Read(v) => format!("read {}", self.var(*v)),
+            Expr::Scatter(x, i, v, code) => format!(
+                "{}.at(indices from {}).{}({}) code={code}",
+                n(x),
+                n(i),
+                if code % 2 == 1 { "set" } else { "add" },
+                n(v)
+            ),
+            Expr::TakeAlong(x, i, code) => {
+                format!(
+                    "take_along_axis({}, indices from {}, code={code})",
+                    n(x),
+                    n(i)
+                )
+            }
+            Expr::SegmentSum(x, i, code) => {
+                format!("segment_sum({}, ids from {}, code={code})", n(x), n(i))
+            }
+            Expr::DynSlice(x, s, code) => {
+                format!("dynamic_slice({}, starts from {}, code={code})", n(x), n(s))
+            }
+            Expr::DynUpdate(x, u, s) => format!(
+                "dynamic_update_slice({}, {}, starts from {})",
+                n(x),
+                n(u),
+                n(s)
+            ),
         }
     }
 }

@@ -199,6 +199,11 @@ fn result_type(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
             dims.extend_from_slice(&xs[axis + 1..]);
             Ok((dims.into(), xd))
         }
+        Op::TakeAlongAxis { .. }
+        | Op::Scatter { .. }
+        | Op::SegmentSum { .. }
+        | Op::DynamicSlice { .. }
+        | Op::DynamicUpdateSlice => crate::indexed::rules::rule(op, inputs).expect("an indexed op"),
         Op::Concat { axis } => {
             if inputs.is_empty() {
                 return Err(Error::invalid("concatenate", "needs at least one array"));
@@ -375,6 +380,11 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::Slice(_) => "slice",
         Op::SetSlice(_) => "set",
         Op::Take { .. } => "take",
+        Op::TakeAlongAxis { .. } => "take_along_axis",
+        Op::Scatter { mode } => mode.name(),
+        Op::SegmentSum { .. } => "segment_sum",
+        Op::DynamicSlice { .. } => "dynamic_slice",
+        Op::DynamicUpdateSlice => "dynamic_update_slice",
         Op::Concat { .. } => "concatenate",
         Op::Reduce { op, .. } => op.name(),
         Op::ArgReduce { op, .. } => op.name(),

@@ -11,6 +11,7 @@ mod dtype;
 mod error;
 pub mod eval;
 mod graph;
+pub mod indexed;
 pub mod infer;
 mod op;
 pub mod passes;
@@ -28,7 +29,9 @@ pub use error::{Error, Result};
 pub use eval::{eval, eval_op};
 pub use graph::{Graph, Inputs, Node, NodeId, OutputRole, ParamRole};
 pub use infer::infer;
-pub use op::{ArgOp, Axes, AxisSlice, BinaryOp, ConstId, Op, ReduceOp, SliceSpec, UnaryOp};
+pub use op::{
+    ArgOp, Axes, AxisSlice, BinaryOp, ConstId, Op, ReduceOp, ScatterMode, SliceSpec, UnaryOp,
+};
 pub use print::type_text;
 pub use scalar::{Element, Scalar, ulps_f32, ulps_f64};
 pub use shape::{Shape, normalize_axis};

@@ -153,6 +153,17 @@ pub enum ArgOp {
     ArgMin,
 }
 
+/// How `Op::Scatter` combines a row of values with the row it targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ScatterMode {
+    /// `row + values` (wrapping for integers, `or` for bool); duplicate
+    /// indices accumulate, in row-major order of the indices.
+    Add,
+    /// `values` replaces the row; of duplicate indices the last one in
+    /// row-major order of the indices wins.
+    Set,
+}
+
 /// One axis of a strided slice, normalised: element `i` of the result reads
 /// element `start + i * step` of the operand, for `i < len`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -202,6 +213,49 @@ pub enum Op {
         /// The axis gathered along.
         axis: usize,
     },
+    /// Operands `x, indices` of the same rank, with the same extents except
+    /// along `axis`: NumPy's `take_along_axis`. The result has the indices'
+    /// shape; element `[.., j, ..]` (`j` on `axis`) is `x[.., indices[.., j,
+    /// ..], ..]`. Negative indices count from the end; out-of-range indices
+    /// are an error in `eval`.
+    TakeAlongAxis {
+        /// The axis gathered along.
+        axis: usize,
+    },
+    /// Operands `x, indices, values`, `values` of `x`'s dtype and of shape
+    /// `indices.shape + x.shape[1..]`: JAX's `x.at[indices].add(values)`
+    /// (`Add`) or `.set(values)` (`Set`). The result starts as a copy of `x`;
+    /// then, for each position `p` of `indices` in row-major order, row
+    /// `indices[p]` of axis 0 is combined with row `p` of `values` (see
+    /// `ScatterMode`). Negative indices count from the end; an index out of
+    /// range is an error in `eval` (nothing is written).
+    Scatter {
+        /// How a row of values is combined with its target.
+        mode: ScatterMode,
+    },
+    /// Operands `data, segment_ids`, the ids 1-d integers, one per row of
+    /// `data` (axis 0): `jax.ops.segment_sum`. The result, of shape
+    /// `[num_segments] + data.shape[1..]` and `data`'s dtype, starts at zero
+    /// and adds row `p` of `data` to row `segment_ids[p]`, for each `p` in
+    /// order (as `scatter_add`). An id outside `[0, num_segments)`, negative
+    /// ones included, is an error in `eval`.
+    SegmentSum {
+        /// The number of segments (rows of the result).
+        num_segments: usize,
+    },
+    /// Operands `x` then one 0-d integer start per axis of `x`: XLA's
+    /// `DynamicSlice`. The result is the block of extents `sizes` (each at
+    /// most `x`'s) whose first index on axis `d` is `start[d]` clamped into
+    /// `[0, x.shape[d] - sizes[d]]`, so it never fails.
+    DynamicSlice {
+        /// The block's extents.
+        sizes: Shape,
+    },
+    /// Operands `x, update` (same dtype and rank, extents at most `x`'s) then
+    /// one 0-d integer start per axis: XLA's `DynamicUpdateSlice`. A copy of
+    /// `x` whose block at the starts (clamped as for `DynamicSlice`) holds
+    /// `update`; it never fails.
+    DynamicUpdateSlice,
     /// Joins its operands (same dtype, same shape but along `axis`) along `axis`.
     Concat {
         /// The axis joined along.
@@ -309,8 +363,8 @@ impl Op {
     }
 
     /// True for ops whose evaluation can fail on the data it is given, once
-    /// `infer` has accepted the operands' types: `take` (an index out of
-    /// range), and a control op any of whose sub-graphs, at any depth, holds
+    /// `infer` has accepted the operands' types: `take`, `take_along_axis`,
+    /// `scatter` and `segment_sum` (an index out of range), and a control op any of whose sub-graphs, at any depth, holds
     /// such an op. Every other op computes a result for any operand values
     /// of the types `infer` accepts (zero-size `max`/`argmax` and the like
     /// are rejected by `infer`, when the graph is built). Ops that can fail
@@ -319,7 +373,10 @@ impl Op {
     pub fn can_fail_at_run_time(&self) -> bool {
         let any = |g: &crate::Graph| g.nodes.values().any(|n| n.op.can_fail_at_run_time());
         match self {
-            Op::Take { .. } => true,
+            Op::Take { .. }
+            | Op::TakeAlongAxis { .. }
+            | Op::Scatter { .. }
+            | Op::SegmentSum { .. } => true,
             Op::Loop { body, .. } => any(body),
             Op::While { cond, body, .. } => any(cond) || any(body),
             Op::Cond { then, else_ } => any(then) || any(else_),
@@ -452,6 +509,16 @@ impl ReduceOp {
     }
 }
 
+impl ScatterMode {
+    /// The op's name in printed graphs and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScatterMode::Add => "scatter_add",
+            ScatterMode::Set => "scatter_set",
+        }
+    }
+}
+
 impl ArgOp {
     /// The op's name in printed graphs.
     pub fn name(self) -> &'static str {
@@ -495,6 +562,13 @@ impl fmt::Display for Op {
             Op::Slice(s) => write!(f, "slice[start:len:step={}]", slice_text(s)),
             Op::SetSlice(s) => write!(f, "set_slice[start:len:step={}]", slice_text(s)),
             Op::Take { axis } => write!(f, "take[axis={axis}]"),
+            Op::TakeAlongAxis { axis } => write!(f, "take_along_axis[axis={axis}]"),
+            Op::Scatter { mode } => f.write_str(mode.name()),
+            Op::SegmentSum { num_segments } => {
+                write!(f, "segment_sum[num_segments={num_segments}]")
+            }
+            Op::DynamicSlice { sizes } => write!(f, "dynamic_slice[sizes={}]", list(sizes)),
+            Op::DynamicUpdateSlice => f.write_str("dynamic_update_slice"),
             Op::Concat { axis } => write!(f, "concatenate[axis={axis}]"),
             Op::Reduce { op, axes } => write!(f, "{}[axes={}]", op.name(), list(axes)),
             Op::ArgReduce { op, axis } => write!(f, "{}[axis={axis}]", op.name()),

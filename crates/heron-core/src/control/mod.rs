@@ -56,6 +56,14 @@ pub fn set_native_drivers(on: bool) {
     heron_codegen::set_native_drivers(on)
 }
 
+/// How many steps compiled code has run through the interpreter on this
+/// thread (ops without native code, such as `sort`, in `jit` functions and
+/// loop bodies): a way to check that a function, or every iteration of a
+/// loop, runs natively.
+pub fn interpreter_steps() -> u64 {
+    heron_codegen::interpreter_steps()
+}
+
 use crate::array::Repr;
 use crate::trace::{SubTrace, VarSlot};
 use crate::{Array, Variable};

@@ -5,6 +5,7 @@
 //! (`receiver`); free functions take any [`Operand`], `&Variable` included.
 
 pub mod arith;
+pub mod gather;
 pub mod index;
 pub mod linalg;
 pub mod logic;
@@ -15,6 +16,10 @@ pub mod reduce;
 pub mod shape;
 pub mod sort;
 
+pub use gather::{
+    At, dynamic_slice, dynamic_update_slice, segment_sum, take_along_axis, try_dynamic_slice,
+    try_dynamic_update_slice, try_segment_sum, try_take_along_axis,
+};
 pub use index::{AxisIter, IntoSliceRange, SliceElem};
 pub use linalg::{dot, matmul, outer, try_dot, try_matmul};
 pub use math::*;

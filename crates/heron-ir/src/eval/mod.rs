@@ -5,6 +5,7 @@
 mod control;
 mod elem;
 mod elementwise;
+mod indexed;
 mod linalg;
 mod movement;
 mod num;
@@ -155,6 +156,11 @@ pub fn eval_op(op: &Op, inputs: &[&Value], shape: &Shape, dtype: DType) -> Resul
         Op::Slice(spec) => movement::slice(x(), spec),
         Op::SetSlice(spec) => movement::set_slice(x(), inputs[1], spec),
         Op::Take { axis } => movement::take(x(), inputs[1], *axis, shape)?,
+        Op::TakeAlongAxis { axis } => indexed::take_along_axis(x(), inputs[1], *axis)?,
+        Op::Scatter { mode } => indexed::scatter(*mode, x(), inputs[1], inputs[2])?,
+        Op::SegmentSum { .. } => indexed::segment_sum(x(), inputs[1], shape)?,
+        Op::DynamicSlice { sizes } => indexed::dynamic_slice(x(), &inputs[1..], sizes),
+        Op::DynamicUpdateSlice => indexed::dynamic_update_slice(x(), inputs[1], &inputs[2..]),
         Op::Concat { axis } => movement::concat(inputs, *axis, shape, dtype),
         Op::Reduce { op: r, axes } => reduce::reduce(*r, x(), axes, shape)?,
         Op::ArgReduce { op: a, axis } => reduce::arg_reduce(*a, x(), *axis, shape)?,
