@@ -8,7 +8,9 @@
 //! (comparisons, rounding, integer results) must give exact zeros.
 
 use heron as hn;
-use heron::ir::{ArgOp, Axes, AxisSlice, BinaryOp, Body, Graph, Op, ReduceOp, UnaryOp};
+use heron::ir::{
+    ArgOp, Axes, AxisSlice, BinaryOp, Body, Graph, Op, ReduceOp, ScatterMode, UnaryOp,
+};
 use heron::prelude::*;
 use heron::random::RandomState;
 use std::sync::Arc;
@@ -209,6 +211,54 @@ fn cases(op: &Op) -> Vec<Case> {
             let idx = hn::array(&[[1i32, -1], [0, 1]]);
             ap(Op::Take { axis: 1 }, &[&x.sin(), &idx])
         })],
+        Op::TakeAlongAxis { .. } => vec![
+            case("take_along_axis 1", input(-1.0, 1.0, &[3, 4], 24), |x| {
+                let idx = hn::array(&[[1i32, -1, 1], [0, 0, 2], [3, 2, 1]]);
+                ap(Op::TakeAlongAxis { axis: 1 }, &[&x.sin(), &idx])
+            }),
+            case("take_along_axis 0", input(-1.0, 1.0, &[3, 2], 25), |x| {
+                let idx = hn::array(&[[2i32, 0], [2, 2], [0, 1], [1, -1]]);
+                ap(Op::TakeAlongAxis { axis: 0 }, &[&x.sin(), &idx])
+            }),
+        ],
+        Op::Scatter { .. } => [ScatterMode::Add, ScatterMode::Set]
+            .into_iter()
+            .map(|mode| {
+                case(mode.name(), input(-1.0, 1.0, &[4, 3], 26), move |x| {
+                    // Rows 1 and 3 of x are values scattered, with a duplicate.
+                    let idx = hn::array(&[[0i32, 2], [0, -1]]);
+                    let vals = ap(
+                        Op::Take { axis: 0 },
+                        &[&x.cos(), &hn::array(&[[1i32, 3], [2, 1]])],
+                    );
+                    ap(Op::Scatter { mode }, &[&x.sin(), &idx, &vals])
+                })
+            })
+            .collect(),
+        Op::SegmentSum { .. } => vec![case("segment_sum", input(-1.0, 1.0, &[5, 2], 27), |x| {
+            let ids = hn::array(&[2i32, 0, 2, 1, 2]);
+            ap(Op::SegmentSum { num_segments: 4 }, &[&x.sin(), &ids])
+        })],
+        Op::DynamicSlice { .. } => {
+            vec![case("dynamic_slice", input(-1.0, 1.0, &[4, 5], 28), |x| {
+                let (a, b) = (hn::scalar(1i32), hn::scalar(4i32)); // the second start clamps to 2
+                ap(
+                    Op::DynamicSlice {
+                        sizes: Shape::new(&[2, 3]),
+                    },
+                    &[&x.sin(), &a, &b],
+                )
+            })]
+        }
+        Op::DynamicUpdateSlice => vec![case(
+            "dynamic_update_slice",
+            input(-1.0, 1.0, &[4, 5], 29),
+            |x| {
+                let u = x.slice(hn::s![0..2, 0..2]).cos();
+                let (a, b) = (hn::scalar(3i32), hn::scalar(1i32)); // the first start clamps to 2
+                ap(Op::DynamicUpdateSlice, &[&x.sin(), &u, &a, &b])
+            },
+        )],
         Op::Concat { .. } => vec![case("concatenate", input(-1.0, 1.0, &[3, 4], 11), |x| {
             let a = x.slice(hn::s![.., 0..1]);
             ap(Op::Concat { axis: 1 }, &[&x.sin(), &a, &x.cos()])
@@ -352,6 +402,15 @@ fn all_ops() -> Vec<Op> {
         Op::Slice(Default::default()),
         Op::SetSlice(Default::default()),
         Op::Take { axis: 0 },
+        Op::TakeAlongAxis { axis: 0 },
+        Op::Scatter {
+            mode: ScatterMode::Add,
+        },
+        Op::SegmentSum { num_segments: 0 },
+        Op::DynamicSlice {
+            sizes: Shape::scalar(),
+        },
+        Op::DynamicUpdateSlice,
         Op::Concat { axis: 0 },
         Op::Reduce {
             op: ReduceOp::Sum,

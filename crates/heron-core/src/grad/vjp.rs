@@ -14,7 +14,8 @@
 use crate::array::apply;
 use crate::{Array, Error, Result};
 use heron_ir::{
-    Axes, AxisSlice, BinaryOp, DType, Op, ReduceOp, Scalar, Shape, SliceSpec, UnaryOp, Value,
+    Axes, AxisSlice, BinaryOp, DType, Op, ReduceOp, Scalar, ScatterMode, Shape, SliceSpec, UnaryOp,
+    Value,
 };
 
 /// Cotangents of a node's operands, `None` where no gradient flows.
@@ -35,6 +36,14 @@ pub(crate) fn rule(op: &Op, ins: &[Array], out: &Array, ct: &Array) -> Result<Ct
         Op::Slice(spec) => Ok(vec![Some(slice_back(ct, &ins[0], spec)?)]),
         Op::SetSlice(spec) => set_slice(spec, &ins[0], &ins[1], ct),
         Op::Take { axis } => Ok(vec![Some(take_back(ct, &ins[0], &ins[1], *axis)?), None]),
+        Op::TakeAlongAxis { axis } => Ok(vec![
+            Some(take_along_back(ct, &ins[0], &ins[1], *axis)?),
+            None,
+        ]),
+        Op::Scatter { mode } => scatter(*mode, ins, ct),
+        Op::SegmentSum { .. } => Ok(vec![Some(take0(ct, &ins[1])?), None]),
+        Op::DynamicSlice { .. } => dynamic_slice(ins, ct),
+        Op::DynamicUpdateSlice => dynamic_update_slice(ins, ct),
         Op::Concat { axis } => concat(ins, ct, *axis),
         Op::Reduce { op, axes } => Ok(vec![reduce(*op, axes, &ins[0], out, ct)?]),
         Op::Cumsum { axis } => Ok(vec![cumsum(&ins[0], ct, *axis)?]),
@@ -325,35 +334,167 @@ fn set_slice(spec: &SliceSpec, x: &Array, v: &Array, ct: &Array) -> Result<Cts> 
     Ok(vec![Some(gx), gv])
 }
 
-/// The transpose of `take`: a scatter-add of `ct` into zeros of `x`'s shape,
-/// as a one-hot matrix product (`[n, m] @ [m, rest]`).
+/// `take` along axis 0 (rows of `x` by `idx`).
+fn take0(x: &Array, idx: &Array) -> Result<Array> {
+    apply(Op::Take { axis: 0 }, &[x, idx])
+}
+
+/// Moves `axis` of `x` to the front.
+fn axis_first(x: &Array, axis: usize) -> Result<(Array, Vec<usize>)> {
+    let mut perm = vec![axis];
+    perm.extend((0..x.ndim()).filter(|&a| a != axis));
+    Ok((apply(Op::Permute(Axes::from_slice(&perm)), &[x])?, perm))
+}
+
+/// The transpose of `take`: `ct` scatter-added into zeros of `x`'s shape
+/// (duplicate indices accumulate).
 fn take_back(ct: &Array, x: &Array, idx: &Array, axis: usize) -> Result<Array> {
-    let d = ct.dtype();
     let xs = x.shape_ref();
-    let n = xs[axis];
     let m = idx.size();
-    let pre: usize = xs[..axis].iter().product();
-    let post: usize = xs[axis + 1..].iter().product();
-    let idx = cast_to(&reshape(idx, &Shape::new(&[m]))?, DType::I64)?;
-    let n_lit = lit(n as f64, DType::I64);
+    let rest: Vec<usize> = (0..xs.rank())
+        .filter(|&a| a != axis)
+        .map(|a| xs[a])
+        .collect();
+    // ct is x.shape[..axis] + idx.shape + x.shape[axis+1..]: flatten the
+    // index axes to one and move it to the front.
+    let mut flat = xs[..axis].to_vec();
+    flat.push(m);
+    flat.extend_from_slice(&xs[axis + 1..]);
+    let (rows, _) = axis_first(&reshape(ct, &Shape::new(&flat))?, axis)?;
+    let (zero, perm) = axis_first(&zeros(xs, ct.dtype())?, axis)?;
+    let mut first = vec![xs[axis]];
+    first.extend_from_slice(&rest);
+    let zero = reshape(&zero, &Shape::new(&first))?;
+    let idx = reshape(idx, &Shape::new(&[m]))?;
+    let g = apply(
+        Op::Scatter {
+            mode: ScatterMode::Add,
+        },
+        &[&zero, &idx, &rows],
+    )?;
+    permute_back(&g, &perm)
+}
+
+/// `axis` moved last and the other axes flattened: `[rows, n]`, with the
+/// permutation used.
+fn rows_last(x: &Array, axis: usize) -> Result<(Array, Vec<usize>)> {
+    let mut perm: Vec<usize> = (0..x.ndim()).filter(|&a| a != axis).collect();
+    perm.push(axis);
+    let moved = apply(Op::Permute(Axes::from_slice(&perm)), &[x])?;
+    let n = x.shape()[axis];
+    let rows = x.size().checked_div(n).unwrap_or(0);
+    Ok((reshape(&moved, &Shape::new(&[rows, n]))?, perm))
+}
+
+/// Flat positions in a `[rows, n]` array of the per-row indices `idx`
+/// (`[rows, k]`, negative ones counted from the end).
+fn flat_positions(idx: &Array, n: usize) -> Result<Array> {
+    let rows = idx.shape()[0];
+    let idx = cast_to(idx, DType::I64)?;
     let idx = select_(
         &bin(BinaryOp::Lt, &idx, &lit(0.0, DType::I64))?,
-        &add(&idx, &n_lit)?,
+        &add(&idx, &lit(n as f64, DType::I64))?,
         &idx,
     )?;
-    let iota = Array::from_value(Value::from_slice(
-        Shape::new(&[n, 1]),
-        &(0..n as i64).collect::<Vec<i64>>(),
+    let offsets = Array::from_value(Value::from_slice(
+        Shape::new(&[rows, 1]),
+        &(0..rows).map(|r| (r * n) as i64).collect::<Vec<i64>>(),
     ));
-    let hot = bin(BinaryOp::Eq, &iota, &reshape(&idx, &Shape::new(&[1, m]))?)?;
-    let hot = cast_to(&hot, d)?;
-    let g = reshape(ct, &Shape::new(&[pre, m, post]))?;
-    let g = apply(Op::Permute(Axes::from_slice(&[1, 0, 2])), &[&g])?;
-    let g = reshape(&g, &Shape::new(&[m, pre * post]))?;
-    let g = apply(Op::MatMul, &[&hot, &g])?;
-    let g = reshape(&g, &Shape::new(&[n, pre, post]))?;
-    let g = apply(Op::Permute(Axes::from_slice(&[1, 0, 2])), &[&g])?;
-    reshape(&g, xs)
+    add(&idx, &offsets)
+}
+
+/// The transpose of `take_along_axis`: `ct` scatter-added, row by row, to
+/// where each element was gathered from.
+fn take_along_back(ct: &Array, x: &Array, idx: &Array, axis: usize) -> Result<Array> {
+    let (xm, perm) = rows_last(x, axis)?;
+    let (im, _) = rows_last(idx, axis)?;
+    let (cm, _) = rows_last(ct, axis)?;
+    let n = x.shape()[axis];
+    let flat = reshape(&flat_positions(&im, n)?, &Shape::new(&[im.size()]))?;
+    let zero = zeros(&Shape::new(&[xm.size()]), ct.dtype())?;
+    let vals = reshape(&cm, &Shape::new(&[cm.size()]))?;
+    let g = apply(
+        Op::Scatter {
+            mode: ScatterMode::Add,
+        },
+        &[&zero, &flat, &vals],
+    )?;
+    let moved: Vec<usize> = perm.iter().map(|&a| x.shape()[a]).collect();
+    let g = reshape(&g, &Shape::new(&moved))?;
+    permute_back(&g, &perm)
+}
+
+/// `x.at[idx].add(values)` and `.set(values)`: for `set`, only the value
+/// that wins (the last of duplicate indices) receives a gradient, and the
+/// overwritten rows of `x` receive none.
+fn scatter(mode: ScatterMode, ins: &[Array], ct: &Array) -> Result<Cts> {
+    let (x, idx, values) = (&ins[0], &ins[1], &ins[2]);
+    if !x.dtype().is_float() {
+        return Ok(vec![None, None, None]);
+    }
+    let flat_idx = reshape(idx, &Shape::new(&[idx.size()]))?;
+    let rows_of = |a: &Array| -> Result<Array> {
+        let g = take0(a, &flat_idx)?;
+        reshape(&g, values.shape_ref())
+    };
+    match mode {
+        ScatterMode::Add => Ok(vec![Some(ct.clone()), None, Some(rows_of(ct)?)]),
+        ScatterMode::Set => {
+            let zero = zeros(values.shape_ref(), ct.dtype())?;
+            let gx = apply(Op::Scatter { mode }, &[ct, idx, &zero])?;
+            // Which position of `idx` wrote each row: scatter the positions.
+            let m = idx.size();
+            let ids: Vec<i64> = (0..m as i64).collect();
+            let ids = Array::from_value(Value::from_slice(Shape::new(&[m]), &ids));
+            let none = broadcast(&lit(-1.0, DType::I64), &Shape::new(&[x.shape()[0]]))?;
+            let winner = apply(Op::Scatter { mode }, &[&none, &flat_idx, &ids])?;
+            let won = bin(BinaryOp::Eq, &take0(&winner, &flat_idx)?, &ids)?;
+            let mut mask_shape = vec![m];
+            mask_shape.extend(std::iter::repeat_n(1, x.ndim() - 1));
+            let won = cast_to(&reshape(&won, &Shape::new(&mask_shape))?, ct.dtype())?;
+            let mut rows_shape = vec![m];
+            rows_shape.extend_from_slice(&x.shape()[1..]);
+            let rows = reshape(&rows_of(ct)?, &Shape::new(&rows_shape))?;
+            let gv = reshape(&mul(&rows, &won)?, values.shape_ref())?;
+            Ok(vec![Some(gx), None, Some(gv)])
+        }
+    }
+}
+
+fn dynamic_slice(ins: &[Array], ct: &Array) -> Result<Cts> {
+    let x = &ins[0];
+    if !x.dtype().is_float() {
+        return Ok(vec![None; ins.len()]);
+    }
+    let zero = zeros(x.shape_ref(), ct.dtype())?;
+    let mut ops: Vec<&Array> = vec![&zero, ct];
+    ops.extend(&ins[1..]);
+    let g = apply(Op::DynamicUpdateSlice, &ops)?;
+    let mut out = vec![Some(g)];
+    out.extend(std::iter::repeat_n(None, ins.len() - 1));
+    Ok(out)
+}
+
+fn dynamic_update_slice(ins: &[Array], ct: &Array) -> Result<Cts> {
+    let (x, u) = (&ins[0], &ins[1]);
+    if !x.dtype().is_float() {
+        return Ok(vec![None; ins.len()]);
+    }
+    let zero = zeros(u.shape_ref(), ct.dtype())?;
+    let mut ops: Vec<&Array> = vec![ct, &zero];
+    ops.extend(&ins[2..]);
+    let gx = apply(Op::DynamicUpdateSlice, &ops)?;
+    let mut ops: Vec<&Array> = vec![ct];
+    ops.extend(&ins[2..]);
+    let gu = apply(
+        Op::DynamicSlice {
+            sizes: u.shape_ref().clone(),
+        },
+        &ops,
+    )?;
+    let mut out = vec![Some(gx), Some(gu)];
+    out.extend(std::iter::repeat_n(None, ins.len() - 2));
+    Ok(out)
 }
 
 fn concat(ins: &[Array], ct: &Array, axis: usize) -> Result<Cts> {
