@@ -607,21 +607,47 @@ fn sort(x: &Array, ct: &Array, axis: usize) -> Result<Array> {
     permute_back(&g, &perm)
 }
 
+/// NumPy's `matmul`: a 1-d operand is promoted to a row (`a`) or a column
+/// (`b`), and leading (batch) axes broadcast; each cotangent is summed over
+/// the batch axes its operand was broadcast along.
 fn matmul(a: &Array, b: &Array, ct: &Array) -> Result<Cts> {
     if !a.dtype().is_float() {
         return Ok(vec![None, None]);
     }
-    let mm = |x: &Array, y: &Array| apply(Op::MatMul, &[x, y]);
-    let t = |x: &Array| apply(Op::Permute(Axes::from_slice(&[1, 0])), &[x]);
-    let col = |x: &Array| reshape(x, &Shape::new(&[x.size(), 1]));
-    let row = |x: &Array| reshape(x, &Shape::new(&[1, x.size()]));
-    let (ga, gb) = match (a.ndim(), b.ndim()) {
-        (2, 2) => (mm(ct, &t(b)?)?, mm(&t(a)?, ct)?),
-        // [k] @ [k, n] -> [n]
-        (1, 2) => (mm(b, ct)?, mul(&col(a)?, &row(ct)?)?),
-        // [m, k] @ [k] -> [m]
-        (2, 1) => (mul(&col(ct)?, &row(b)?)?, mm(ct, a)?),
-        _ => (mul(ct, b)?, mul(ct, a)?),
+    let shape_with = |x: &Array, pos: usize| {
+        let mut s = x.shape().to_vec();
+        s.insert(pos, 1);
+        Shape::new(&s)
     };
+    let pa = if a.ndim() == 1 {
+        shape_with(a, 0)
+    } else {
+        a.shape_ref().clone()
+    };
+    let pb = if b.ndim() == 1 {
+        shape_with(b, 1)
+    } else {
+        b.shape_ref().clone()
+    };
+    let (a2, b2) = (reshape(a, &pa)?, reshape(b, &pb)?);
+    // The result with the promoted axes put back: [..., m, n].
+    let mut out: Vec<usize> = ct.shape().to_vec();
+    if a.ndim() == 1 {
+        out.insert(out.len() - usize::from(b.ndim() != 1), 1);
+    }
+    if b.ndim() == 1 {
+        out.push(1);
+    }
+    let ct2 = reshape(ct, &Shape::new(&out))?;
+    let swap = |x: &Array| {
+        let r = x.ndim();
+        let mut perm: Vec<usize> = (0..r).collect();
+        perm.swap(r - 2, r - 1);
+        apply(Op::Permute(Axes::from_slice(&perm)), &[x])
+    };
+    let ga = apply(Op::MatMul, &[&ct2, &swap(&b2)?])?;
+    let gb = apply(Op::MatMul, &[&swap(&a2)?, &ct2])?;
+    let ga = reshape(&unbroadcast(&ga, &pa)?, a.shape_ref())?;
+    let gb = reshape(&unbroadcast(&gb, &pb)?, b.shape_ref())?;
     Ok(vec![Some(ga), Some(gb)])
 }
