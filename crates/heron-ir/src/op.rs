@@ -198,6 +198,8 @@ pub enum Op {
     /// Broadcasts the operand to a shape (NumPy rules).
     BroadcastTo(Shape),
     /// Same elements in row-major order, another shape of the same size.
+    /// A reshape to the operand's own shape is recorded only by
+    /// `stop_gradient` (the identity here, a zero gradient for `grad`).
     Reshape(Shape),
     /// Reorders the axes: axis `i` of the result is axis `perm[i]` of the operand.
     Permute(Axes),
