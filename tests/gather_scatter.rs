@@ -347,8 +347,7 @@ fn ring_buffer_simulation(n: usize, steps: usize) -> Vec<Array> {
             &[&row, &zero],
         ));
         let old = (&t + 1) % D as i32;
-        let delayed =
-            hn::dynamic_slice(&buf, &[&old, &zero], &[1, n as usize]).reshape(&[n as isize]);
+        let delayed = hn::dynamic_slice(&buf, &[&old, &zero], &[1, n]).reshape(&[n as isize]);
         acc.set(acc.at(&targets).add(&delayed));
         hits.set(
             hits.at(&targets.take((&t % n as i32).reshape(&[1]), 0))
