@@ -2,9 +2,10 @@
 //! failing op sits: at the top level, in the body of a `fori_loop`,
 //! `for_loop` or `while_loop`, in a `cond` branch, in a `cond` nested in a
 //! loop, in a temporally fused loop (where the failing op runs ahead of the
-//! chunk loop), and after a row group that wrote a Variable. The only op
-//! that can fail on its data at run time is `take` (an index out of range);
-//! row groups hold native kernels only, so nothing in them can fail.
+//! chunk loop), and after a row group that wrote a Variable. The failing op
+//! here is `take` (an index out of range; the scatters and the other
+//! gathers fail the same way, `tests/gather_scatter.rs`); row groups hold
+//! native kernels only, so nothing in them can fail.
 //!
 //! Every Variable write is one the compiled code could do in place
 //! (`v.set(&v.value() + 1.0)`), and each case runs four ways: native code

@@ -347,8 +347,7 @@ fn ring_buffer_simulation(n: usize, steps: usize) -> Vec<Array> {
             &[&row, &zero],
         ));
         let old = (&t + 1) % D as i32;
-        let delayed =
-            hn::dynamic_slice(&buf, &[&old, &zero], &[1, n as usize]).reshape(&[n as isize]);
+        let delayed = hn::dynamic_slice(&buf, &[&old, &zero], &[1, n]).reshape(&[n as isize]);
         acc.set(acc.at(&targets).add(&delayed));
         hits.set(
             hits.at(&targets.take((&t % n as i32).reshape(&[1]), 0))
@@ -526,4 +525,63 @@ fn variables_have_the_read_only_forms() {
     let y = hn::dynamic_update_slice(&v, hn::array(&[9.0f32]), &[&one]);
     assert_eq!(y.to_vec::<f32>(), [1.0, 9.0, 3.0]);
     assert_eq!(v.value().to_vec::<f32>(), [1.0, 2.0, 3.0]);
+}
+
+#[test]
+fn variables_rewritten_from_themselves_in_place_match_eager() {
+    // Each op's result is written back to the Variable it reads, so the
+    // output may be the Variable's own memory: as the scatter's base, but
+    // also as the gathered table or the scattered values.
+    type Step = fn(&Variable, &Array);
+    let steps: [(Step, &str); 5] = [
+        (|v, p| v.set(v.value().take(p, 0)), "take"),
+        (|v, p| v.set(v.at(p).add(&v.value())), "at.add of itself"),
+        (|v, p| v.set(v.at(p).set(v.value() * 2)), "at.set"),
+        (
+            |v, p| v.set(hn::take_along_axis(&v.value(), p.reshape(&[-1, 1]), 0)),
+            "take_along_axis",
+        ),
+        (
+            |v, p| {
+                let s = p.slice(hn::s![0..1]).reshape(&[]);
+                let n = v.shape()[0];
+                let block = hn::dynamic_slice(&v.value(), &[&s, &hn::scalar(0)], &[n - 1, 1]);
+                v.set(hn::dynamic_update_slice(
+                    &v.value(),
+                    &block,
+                    &[&(&s + 1), &hn::scalar(0)],
+                ))
+            },
+            "dynamic slices",
+        ),
+    ];
+    for (step, what) in steps {
+        for n in [5usize, 64] {
+            let init = Array::from_vec(
+                (0..n as i32).map(|x| x * 3 + 1).collect::<Vec<_>>(),
+                &[n, 1],
+            );
+            let perm = Array::from_vec(
+                (0..n as i32)
+                    .map(|j| (j * 3 + 2) % n as i32 - n as i32 * (j % 2))
+                    .collect::<Vec<_>>(),
+                &[n],
+            );
+            let eager = Variable::new(init.clone());
+            let var = Variable::new(init);
+            let f = hn::jit({
+                let var = var.clone();
+                move |p: Array| step(&var, &p)
+            });
+            for _ in 0..3 {
+                step(&eager, &perm);
+                f.call(perm.clone());
+                assert_eq!(
+                    var.value().to_vec::<i32>(),
+                    eager.value().to_vec::<i32>(),
+                    "{what}, n={n}"
+                );
+            }
+        }
+    }
 }

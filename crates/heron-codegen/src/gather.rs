@@ -143,7 +143,7 @@ impl<'a> Operands<'a> {
         let mut at = SmallVec::new();
         for (k, b) in step.inputs.iter().enumerate() {
             let p = ptrs[b.index()] as *const u8;
-            if p == out as *const u8 && in_place != Some(k) {
+            if std::ptr::eq(p, out) && in_place != Some(k) {
                 let info = &plan.buffers[b.index()];
                 let mut copy = Buffer::for_overwrite(info.dtype, info.shape.size());
                 let n = copy.nbytes();
@@ -192,8 +192,13 @@ impl<'a> Operands<'a> {
     /// The output as a slice.
     ///
     /// # Safety
-    /// `T` is the output's element type, and no slice of an operand sharing
-    /// its memory lives at the same time.
+    /// `T` is the output's element type; no slice of an operand sharing
+    /// its memory, nor another slice of the output, lives at the same time
+    /// (each step takes it once).
+    // The output is memory `Operands` only points to, never owns or
+    // borrows: the caller's contract, not `&mut self`, makes it exclusive
+    // (the operand slices borrow `self` alongside it).
+    #[allow(clippy::mut_from_ref)]
     unsafe fn output<T>(&self) -> &mut [T] {
         // SAFETY: the output buffer holds `size` writable, aligned elements of `T`.
         unsafe { std::slice::from_raw_parts_mut(self.out as *mut T, self.out_shape().size()) }
@@ -213,7 +218,7 @@ impl<'a> Operands<'a> {
     /// # Safety
     /// Operand 0 has the output's type.
     unsafe fn copy_base(&self) {
-        if self.at[0] != self.out as *const u8 {
+        if !std::ptr::eq(self.at[0], self.out) {
             let n = self.out_shape().size() * self.dtype(0).size();
             // SAFETY: both hold `n` bytes of the same type and are distinct
             // buffers (a plan's buffers are the same memory or disjoint).

@@ -4,21 +4,21 @@
 
 use super::elem::with_elem;
 use crate::indexed::{self, AxisSplit, IndexElem};
-use crate::{Buffer, DType, Result, ScatterMode, Shape, Value};
+use crate::{Buffer, Result, ScatterMode, Shape, Value};
 
 /// Dispatches on an index dtype (`i32`, `i64`, `u32`; `infer` admits no other).
 macro_rules! with_index {
     ($dtype:expr, $t:ident => $body:expr) => {
         match $dtype {
-            DType::I32 => {
+            $crate::DType::I32 => {
                 type $t = i32;
                 $body
             }
-            DType::I64 => {
+            $crate::DType::I64 => {
                 type $t = i64;
                 $body
             }
-            DType::U32 => {
+            $crate::DType::U32 => {
                 type $t = u32;
                 $body
             }
@@ -26,6 +26,8 @@ macro_rules! with_index {
         }
     };
 }
+
+pub(super) use with_index;
 
 /// A start operand (a 0-d integer) as `i64`.
 fn start_of(v: &Value) -> i64 {

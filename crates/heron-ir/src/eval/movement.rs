@@ -1,10 +1,12 @@
 //! Movement ops: they only copy, repeat or reorder elements (`broadcast_to`,
 //! `reshape`, `transpose`, strided `slice`, `set`, `take`, `concatenate`).
 
-use super::elem::{Elem, with_elem};
+use super::elem::with_elem;
 use super::elementwise::cast;
-use super::strided::{Strides, broadcast_strides, for_each_offset, gather, split_at_axis, strides};
-use crate::{Buffer, DType, Error, Result, Shape, SliceSpec, Value};
+use super::indexed::with_index;
+use super::strided::{Strides, broadcast_strides, for_each_offset, gather, strides};
+use crate::indexed::{self, AxisSplit};
+use crate::{Buffer, DType, Result, Shape, SliceSpec, Value};
 
 /// `x` broadcast to `target` (NumPy rules, checked by `infer`).
 pub(super) fn broadcast_to(x: &Value, target: &Shape) -> Value {
@@ -67,36 +69,22 @@ pub(super) fn set_slice(x: &Value, value: &Value, spec: &SliceSpec) -> Value {
     out
 }
 
-/// Gathers `x` along `axis` at `indices` (negative indices count from the end).
+/// Gathers `x` along `axis` at `indices` (negative indices count from the
+/// end): every index checked first, then the rows copied by `take_rows`.
 pub(super) fn take(x: &Value, indices: &Value, axis: usize, shape: &Shape) -> Result<Value> {
-    let (outer, n, inner) = split_at_axis(&x.shape, axis);
-    let resolve = |i: i64| -> Result<usize> {
-        let j = if i < 0 { i + n as i64 } else { i };
-        if j < 0 || j >= n as i64 {
-            return Err(Error::invalid(
-                "take",
-                format!("index {i} is out of bounds for axis {axis} with size {n}"),
-            ));
-        }
-        Ok(j as usize)
-    };
-    let idx: Vec<usize> = with_elem!(indices.dtype(), I => indices
-        .as_slice::<I>()
-        .iter()
-        .map(|&i| resolve(i.to_i64()))
-        .collect::<Result<_>>()?);
+    let split = AxisSplit::new(&x.shape, axis);
     let mut buf = Buffer::zeroed(x.dtype(), shape.size());
-    with_elem!(x.dtype(), T => {
-        let (src, dst) = (x.as_slice::<T>(), buf.as_mut_slice::<T>());
-        let mut rows = dst.chunks_exact_mut(inner.max(1));
-        for o in 0..outer {
-            for &j in &idx {
-                let from = (o * n + j) * inner;
-                if let Some(row) = rows.next() {
-                    row.copy_from_slice(&src[from..from + inner]);
-                }
-            }
-        }
+    with_index!(indices.dtype(), I => {
+        let idx = indices.as_slice::<I>();
+        indexed::check("take", axis, idx, split.len)?;
+        let rows = split.outer * idx.len();
+        with_elem!(x.dtype(), T => indexed::take_rows(
+            x.as_slice::<T>(),
+            idx,
+            split,
+            0..rows,
+            buf.as_mut_slice::<T>(),
+        ));
     });
     Ok(Value::new(shape.clone(), buf))
 }

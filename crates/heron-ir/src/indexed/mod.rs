@@ -126,7 +126,8 @@ pub fn check_segments<I: IndexElem>(ids: &[I], num_segments: usize) -> Result<()
 #[inline]
 fn wrap<I: IndexElem>(i: I, n: usize) -> usize {
     let i = i.to_i64();
-    (if i < 0 { i + n as i64 } else { i }) as usize
+    // `i + n` where `i` is negative, without a branch.
+    (i + ((i >> 63) & n as i64)) as usize
 }
 
 /// A shape split around one axis: the product of the extents before it,
@@ -167,14 +168,26 @@ pub fn take_rows<T: Copy, I: IndexElem>(
     if inner == 0 || k == 0 {
         return;
     }
-    for (r, row) in rows.zip(dst.chunks_exact_mut(inner)) {
-        let (o, p) = (r / k, r % k);
-        let from = (o * x.len + wrap(indices[p], x.len)) * inner;
+    // Runs of rows within one outer block: no division per row.
+    let (mut r, mut at) = (rows.start, 0);
+    while r < rows.end {
+        let (o, p0) = (r / k, r % k);
+        let p1 = k.min(p0 + (rows.end - r));
+        let block = &src[o * x.len * inner..(o + 1) * x.len * inner];
+        let idx = &indices[p0..p1];
+        let out = &mut dst[at..at + idx.len() * inner];
         if inner == 1 {
-            row[0] = src[from];
+            for (d, &i) in out.iter_mut().zip(idx) {
+                *d = block[wrap(i, x.len)];
+            }
         } else {
-            row.copy_from_slice(&src[from..from + inner]);
+            for (row, &i) in out.chunks_exact_mut(inner).zip(idx) {
+                let from = wrap(i, x.len) * inner;
+                row.copy_from_slice(&block[from..from + inner]);
+            }
         }
+        at += idx.len() * inner;
+        r += idx.len();
     }
 }
 
@@ -212,21 +225,31 @@ pub fn scatter<T: ScatterElem, I: IndexElem>(
     inner: usize,
     add: bool,
 ) {
-    if inner == 0 {
-        return;
-    }
-    for (p, &i) in indices.iter().enumerate() {
-        let to = wrap(i, n) * inner;
-        let (row, vals) = (
-            &mut dst[to..to + inner],
-            &values[p * inner..(p + 1) * inner],
-        );
-        if add {
-            for (d, &v) in row.iter_mut().zip(vals) {
+    match (inner, add) {
+        (0, _) => {}
+        (1, true) => {
+            for (&i, &v) in indices.iter().zip(values) {
+                let d = &mut dst[wrap(i, n)];
                 *d = d.scatter_add(v);
             }
-        } else {
-            row.copy_from_slice(vals);
+        }
+        (1, false) => {
+            for (&i, &v) in indices.iter().zip(values) {
+                dst[wrap(i, n)] = v;
+            }
+        }
+        _ => {
+            for (&i, vals) in indices.iter().zip(values.chunks_exact(inner)) {
+                let to = wrap(i, n) * inner;
+                let row = &mut dst[to..to + inner];
+                if add {
+                    for (d, &v) in row.iter_mut().zip(vals) {
+                        *d = d.scatter_add(v);
+                    }
+                } else {
+                    row.copy_from_slice(vals);
+                }
+            }
         }
     }
 }
