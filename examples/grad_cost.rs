@@ -42,5 +42,8 @@ fn main() {
     let tg = median_time(50, || {
         jg.call(&x);
     });
-    println!("n = {n}: jit(f) {tf:.3?}, jit(grad(f)) {tg:.3?}, ratio {:.2}", tg.as_secs_f64() / tf.as_secs_f64());
+    println!(
+        "n = {n}: jit(f) {tf:.3?}, jit(grad(f)) {tg:.3?}, ratio {:.2}",
+        tg.as_secs_f64() / tf.as_secs_f64()
+    );
 }

@@ -29,7 +29,12 @@ impl Mlp {
         for k in 0..3 {
             let (n_in, n_out) = (SIZES[k], SIZES[k + 1]);
             let scale = (1.0 / n_in as f64).sqrt();
-            w.push(TrainVar::new(rng.normal_as(0.0, scale, &[n_in, n_out], DType::F32)));
+            w.push(TrainVar::new(rng.normal_as(
+                0.0,
+                scale,
+                &[n_in, n_out],
+                DType::F32,
+            )));
             b.push(TrainVar::new(hn::zeros(&[n_out], DType::F32)));
         }
         Mlp { w, b }
@@ -88,7 +93,9 @@ fn main() {
         hn::jit(move |a: Vec<Array>| {
             let (n, y) = (net.clone(), a[1].clone());
             let (l, grads) =
-                hn::value_and_grad_vars(&params, move |x: Array| loss(&n.logits(&x), &y))(a[0].clone());
+                hn::value_and_grad_vars(&params, move |x: Array| loss(&n.logits(&x), &y))(
+                    a[0].clone(),
+                );
             opt.update(&grads);
             l
         })
@@ -127,5 +134,8 @@ fn main() {
         median(times),
         median(fwd_times)
     );
-    println!("loss: {first:.4} at the first step, {last:.4} after {} Adam steps", steps + 1);
+    println!(
+        "loss: {first:.4} at the first step, {last:.4} after {} Adam steps",
+        steps + 1
+    );
 }

@@ -151,7 +151,7 @@ fn main() {
         let mut total = 0.0;
         for b in 0..batches {
             let rows = hn::s![.., b * BATCH..(b + 1) * BATCH];
-            let x = x_train.slice(rows.clone());
+            let x = x_train.slice(rows);
             let y = y_train.slice(hn::s![b * BATCH..(b + 1) * BATCH]);
             let loss = train.call(vec![x, y])[0].item::<f32>() as f64;
             total += loss;

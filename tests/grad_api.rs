@@ -130,7 +130,7 @@ fn for_loop_gradients_reach_sliced_operands_and_captures() {
             let mut total = hn::zeros(&[], DType::F64);
             for t in 0..4 {
                 acc = (&acc + x.slice(hn::s![t]) * &w).tanh();
-                total = total + (&acc * 2.0).sum();
+                total += (&acc * 2.0).sum();
             }
             total + acc.sum()
         },

@@ -152,11 +152,8 @@ fn loop_vjp(
         let p = |k: usize| body.params[k].0;
         let mut params: FxHashMap<NodeId, Array> = FxHashMap::default();
         params.insert(p(0), i);
-        for j in 0..nc {
-            params.insert(p(1 + j), rows[j].clone());
-        }
-        for k in 0..nx {
-            params.insert(p(1 + nc + k), rows[nc + k].clone());
+        for (k, row) in rows[..nc + nx].iter().enumerate() {
+            params.insert(p(1 + k), row.clone());
         }
         for (k, c) in captured.iter().enumerate() {
             params.insert(p(1 + nc + nx + k), c.clone());
