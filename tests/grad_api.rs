@@ -191,3 +191,96 @@ fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
         .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_default()
 }
+
+#[test]
+fn surrogate_spikes_step_forward_and_use_their_rule_backward() {
+    let x = hn::linspace(-2.0, 2.0, 41).astype(DType::F32);
+    let alpha = 4.0;
+    for jitted in [false, true] {
+        let s = if jitted {
+            hn::jit(move |x: Array| hn::surrogate::sigmoid(&x, alpha)).call(&x)
+        } else {
+            hn::surrogate::sigmoid(&x, alpha)
+        };
+        // Exactly the step, as x's float dtype.
+        assert_eq!(s.dtype(), DType::F32);
+        let want: Vec<f32> = x
+            .to_vec::<f32>()
+            .iter()
+            .map(|&v| f32::from(v >= 0.0))
+            .collect();
+        assert_eq!(s.to_vec::<f32>(), want);
+    }
+    // BrainPy's sigmoid rule: alpha·σ(αx)·(1 − σ(αx)).
+    let g = hn::grad(move |x: Array| hn::surrogate::sigmoid(&x, alpha).sum())(x.clone());
+    let sg = (&x * alpha).sigmoid();
+    assert_close(&g, &(&sg * (1.0 - &sg) * alpha), 1e-6);
+    // BrainPy's arctan rule: alpha / 2 / (1 + (π/2·alpha·x)²).
+    let g = hn::jit(hn::grad(|x: Array| hn::surrogate::arctan(&x, 2.0).sum())).call(&x);
+    let t = &x * (std::f64::consts::FRAC_PI_2 * 2.0);
+    assert_close(&g, &(1.0 / (1.0 + &t * &t)), 1e-6);
+    let a = hn::surrogate::arctan(&x, 2.0);
+    let want: Vec<f32> = x
+        .to_vec::<f32>()
+        .iter()
+        .map(|&v| f32::from(v >= 0.0))
+        .collect();
+    assert_eq!(a.to_vec::<f32>(), want);
+}
+
+#[test]
+fn a_training_step_is_one_jit_function_with_state_in_variables() {
+    fn is_send_sync<T: Send + Sync>() {}
+    is_send_sync::<hn::optim::Sgd>();
+    is_send_sync::<hn::optim::Momentum>();
+    is_send_sync::<hn::optim::Adam>();
+
+    let w = TrainVar::new(hn::array(&[0.5f32, -0.3, 0.8]));
+    let mut params = Collector::new();
+    params.insert("w", &w);
+    let opt = hn::optim::Adam::new(0.1, &params);
+    let count = opt.count().clone();
+    let w2 = w.clone();
+    let step = hn::jit(move |x: Array| {
+        let w3 = w2.clone();
+        let (l, g) =
+            hn::value_and_grad_vars(&params, move |x: Array| ((w3.value() - x).powi(2)).sum())(x);
+        opt.update(&g);
+        l
+    });
+    let target = hn::array(&[1.0f32, 2.0, -1.0]);
+    let first = step.call(&target).item::<f32>();
+    let mut last = first;
+    for _ in 0..100 {
+        last = step.call(&target).item::<f32>();
+    }
+    assert!(last < first * 0.05, "{first} -> {last}");
+    assert_eq!(count.value().item::<i32>(), 101);
+    assert_eq!(step.cache_len(), 1);
+}
+
+#[test]
+fn optimizer_updates_check_their_gradients() {
+    let w = TrainVar::new(hn::zeros(&[3], DType::F32));
+    let mut params = Collector::new();
+    params.insert("w", &w);
+    let opt = hn::optim::Sgd::new(0.1, &params);
+    let e = opt.try_update(&[]).unwrap_err().to_string();
+    assert!(
+        e.contains("Sgd::update") && e.contains("0 gradients for 1"),
+        "{e}"
+    );
+    let e = opt
+        .try_update(&[hn::zeros(&[2], DType::F32)])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("gradient 0") && e.contains("[2]"), "{e}");
+}
+
+#[test]
+fn second_order_gradients_nest() {
+    // d²/dx² sum(sin x) = -sin x.
+    let x = lin(5);
+    let gg = hn::grad(|x: Array| hn::grad(|y: Array| y.sin().sum())(x).sum())(x.clone());
+    assert_close(&gg, &(-x.sin()), 1e-6);
+}
