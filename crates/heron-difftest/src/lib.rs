@@ -27,6 +27,7 @@ pub mod contract;
 mod data;
 mod expr;
 pub mod generate;
+pub mod grad;
 mod indexed;
 pub mod program;
 mod run;
