@@ -15,7 +15,8 @@
 //! `final accuracy: NN.N% (chance 25.0%)`.
 //!
 //! Run with `cargo run --release --example train_snn`. `HERON_EXAMPLE_N=2`
-//! trains for two epochs on a quarter of the data (a short run for CI).
+//! trains for two epochs (a short run for CI);
+//! `tests/train_snn.rs` runs [`train`] so and checks that it learns.
 
 use heron as hn;
 use heron::prelude::*;
@@ -97,20 +98,17 @@ fn dataset(rates: &Array, n: usize, rng: &RandomState) -> (Array, Array, Array) 
     (x, labels, onehot)
 }
 
-fn example_size() -> Option<usize> {
-    std::env::var("HERON_EXAMPLE_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
+/// What a training run produced.
+pub struct Run {
+    /// The loss of every training step.
+    pub curve: Vec<f64>,
+    /// The test accuracy after the last epoch, in percent.
+    pub accuracy: f64,
 }
 
-fn main() {
-    let short = example_size();
-    let epochs = short.unwrap_or(15);
-    let (n_train, n_test) = if short.is_some() {
-        (128, 128)
-    } else {
-        (512, 256)
-    };
+/// Trains for `epochs` on `n_train` samples and tests on `n_test`; prints
+/// a line per epoch (and shows a progress bar on a terminal).
+pub fn train(epochs: usize, n_train: usize, n_test: usize) -> Run {
     let rng = RandomState::new(15);
     let rates = rng.uniform_as(0.02, 0.05, &[CLASSES, INPUTS], DType::F32);
     let (x_train, _, y_train) = dataset(&rates, n_train, &rng);
@@ -119,7 +117,7 @@ fn main() {
     let net = std::sync::Arc::new(Net::new(&rng));
     let params = net.params();
     let opt = hn::optim::Adam::new(2e-3, &params);
-    let train = {
+    let step = {
         let net = net.clone();
         hn::jit(move |args: Vec<Array>| {
             let (x, y) = (args[0].clone(), args[1].clone());
@@ -147,29 +145,43 @@ fn main() {
         ProgressStyle::with_template("{bar:40} {pos}/{len} steps {msg}").expect("a valid template"),
     );
     let mut curve = Vec::new();
+    let mut acc = accuracy(&x_test, &l_test);
     for epoch in 1..=epochs {
         let mut total = 0.0;
         for b in 0..batches {
-            let rows = hn::s![.., b * BATCH..(b + 1) * BATCH];
-            let x = x_train.slice(rows);
+            let x = x_train.slice(hn::s![.., b * BATCH..(b + 1) * BATCH]);
             let y = y_train.slice(hn::s![b * BATCH..(b + 1) * BATCH]);
-            let loss = train.call(vec![x, y])[0].item::<f32>() as f64;
+            let loss = step.call(vec![x, y])[0].item::<f32>() as f64;
             total += loss;
             curve.push(loss);
             bar.inc(1);
         }
-        let acc = accuracy(&x_test, &l_test);
+        acc = accuracy(&x_test, &l_test);
         let mean = total / batches as f64;
         bar.suspend(|| println!("epoch {epoch:>2}: loss {mean:.4}  test accuracy {acc:.1}%"));
     }
     bar.finish_and_clear();
-    match plot(&curve, "train_snn_loss.png") {
+    Run {
+        curve,
+        accuracy: acc,
+    }
+}
+
+fn main() {
+    let short = std::env::var("HERON_EXAMPLE_N")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok());
+    let run = match short {
+        Some(epochs) => train(epochs, 512, 128),
+        None => train(15, 512, 256),
+    };
+    match plot(&run.curve, "train_snn_loss.png") {
         Ok(()) => println!("loss curve: train_snn_loss.png"),
         Err(e) => println!("loss curve not written: {e}"),
     }
-    let acc = accuracy(&x_test, &l_test);
     println!(
-        "final accuracy: {acc:.1}% (chance {:.1}%)",
+        "final accuracy: {:.1}% (chance {:.1}%)",
+        run.accuracy,
         100.0 / CLASSES as f64
     );
 }

@@ -304,7 +304,7 @@ fn loops_with_random_draws_and_nesting_replay_the_same_draws() {
     let rng = RandomState::new(11);
     let mut want = hn::ones(&[4], DType::F64);
     for _ in 0..3 {
-        want = want * rng.uniform_as(0.5, 1.5, &[4], DType::F64);
+        want *= rng.uniform_as(0.5, 1.5, &[4], DType::F64);
     }
     assert_close(&hn::grad(f)(x.clone()), &want, 1e-12);
     assert_close(&hn::jit(hn::grad(f)).call(&x), &want, 1e-12);

@@ -98,8 +98,8 @@ pub fn expr(u: &mut Unstructured<'_>, depth: u32, in_loop: bool) -> Result<GExpr
     }
     let d = depth - 1;
     Ok(match u.int_in_range(0..=12)? {
-        0 | 1 | 2 => GExpr::Unary(*u.choose(&UNARY)?, b(expr(u, d, in_loop)?)),
-        3 | 4 | 5 => GExpr::Binary(
+        0..=2 => GExpr::Unary(*u.choose(&UNARY)?, b(expr(u, d, in_loop)?)),
+        3..=5 => GExpr::Binary(
             *u.choose(&BINARY)?,
             b(expr(u, d, in_loop)?),
             b(expr(u, d, in_loop)?),
