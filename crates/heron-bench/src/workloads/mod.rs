@@ -1,5 +1,5 @@
-//! The workloads W1–W7 of `BENCHMARKS.md`, one module each (W4's softmax in
-//! its own), and the list `ALL` the CLI and the criterion benches walk.
+//! The workloads W1–W7 of `BENCHMARKS.md` and W9 (a training step), one
+//! module each (W4's softmax in its own), and the list `ALL` the CLI and the criterion benches walk.
 
 pub mod softmax;
 pub mod w1;
@@ -9,6 +9,7 @@ pub mod w4;
 pub mod w5;
 pub mod w6;
 pub mod w7;
+pub mod w9;
 
 use crate::case::{Case, Error};
 use crate::config::Config;
@@ -45,7 +46,7 @@ impl Workload {
 }
 
 /// Every workload, in order.
-pub const ALL: [Workload; 7] = [
+pub const ALL: [Workload; 8] = [
     Workload {
         id: "W1",
         title: "element-wise chain (fusion, memory bandwidth)",
@@ -88,6 +89,11 @@ pub const ALL: [Workload; 7] = [
         id: "W7",
         title: "dispatch overhead of a cached call",
         build: |cfg, _| vec![w7::case(cfg)],
+    },
+    Workload {
+        id: "W9",
+        title: "MLP training step (gradients and Adam in one compiled function)",
+        build: |cfg, _| vec![w9::case(cfg)],
     },
 ];
 

@@ -48,6 +48,15 @@ impl Adam {
         &self.count
     }
 
+    /// Sets the moments and the step count back to zero (the parameters
+    /// are left as they are).
+    pub fn reset(&self) {
+        for s in self.m.iter().chain(&self.v) {
+            s.set(crate::zeros(&s.shape(), s.dtype()));
+        }
+        self.count.set(crate::zeros(&[], DType::I32));
+    }
+
     /// One step, `grads` in the collector's order. Panics on a count, shape
     /// or dtype mismatch.
     pub fn update(&self, grads: &[Array]) {

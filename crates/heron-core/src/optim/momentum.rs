@@ -33,6 +33,13 @@ impl Momentum {
         &self.velocity
     }
 
+    /// Sets the velocities back to zero (the parameters are left as they are).
+    pub fn reset(&self) {
+        for v in &self.velocity {
+            v.set(crate::zeros(&v.shape(), v.dtype()));
+        }
+    }
+
     /// One step, `grads` in the collector's order. Panics on a count, shape
     /// or dtype mismatch.
     pub fn update(&self, grads: &[Array]) {
