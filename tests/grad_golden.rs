@@ -85,6 +85,10 @@ fn sort_cumsum(x: Array) -> Array {
     (x.sort(0).cumsum(0) * w).sum()
 }
 
+fn edges(x: Array) -> Array {
+    x.abs().sum() + hn::maximum(&x, 0.0).sum() + x.pow(2.0).sum()
+}
+
 fn function(name: &str) -> fn(Array) -> Array {
     match name {
         "composition" => composition,
@@ -94,6 +98,7 @@ fn function(name: &str) -> fn(Array) -> Array {
         "cond_then" | "cond_else" => branch,
         "mlp" => mlp,
         "sort_cumsum" => sort_cumsum,
+        "edges" => edges,
         other => panic!("no heron function for case {other}"),
     }
 }
@@ -117,7 +122,7 @@ fn assert_near(name: &str, got: &[f32], want: &[f32], ulps: f32) {
 #[test]
 fn gradients_match_jax() {
     let cases = FIXTURES["cases"].as_array().expect("cases");
-    assert!(cases.len() >= 8);
+    assert!(cases.len() >= 9);
     for c in cases {
         let name = c["name"].as_str().expect("a name");
         let x = Array::from_vec(f32s(&c["x"]), &dims(&c["shape"]));

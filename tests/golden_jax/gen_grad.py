@@ -66,6 +66,11 @@ def sort_cumsum(x):
     return jnp.sum(jnp.cumsum(jnp.sort(x)) * jnp.arange(1.0, 7.0, dtype=F32))
 
 
+def edges(x):
+    # abs and maximum at ±0 and at a tie, a square through pow.
+    return jnp.sum(jnp.abs(x)) + jnp.sum(jnp.maximum(x, 0.0)) + jnp.sum(x ** 2.0)
+
+
 CASES = [
     ("composition", composition, np.linspace(-1.5, 2.0, 7)),
     ("broadcasting", broadcasting, np.linspace(-1.0, 1.2, 12).reshape(3, 4)),
@@ -75,6 +80,7 @@ CASES = [
     ("cond_else", branch, np.array([-0.5, -1.0, 0.2])),
     ("mlp", mlp, np.linspace(-0.5, 0.6, 12).reshape(4, 3)),
     ("sort_cumsum", sort_cumsum, np.array([0.3, -1.2, 2.5, 0.7, -0.1, 1.9])),
+    ("edges", edges, np.array([0.0, -0.0, 1.5, -2.0])),
 ]
 
 

@@ -14,7 +14,8 @@ pub(super) fn unary(u: UnaryOp, x: &Array, out: &Array, ct: &Array) -> Result<Op
     let c = |v: f64| lit(v, d);
     let g = match u {
         Neg => neg(ct)?,
-        Abs => mul(ct, &un(Sign, x)?)?,
+        // +ct at ±0, as JAX (`select(x >= 0, g, -g)`).
+        Abs => select_(&bin(BinaryOp::Ge, x, &c(0.0))?, ct, &neg(ct)?)?,
         Sqrt => div(&mul(ct, &c(0.5))?, out)?,
         Rsqrt => mul(ct, &div(&mul(out, &c(-0.5))?, x)?)?,
         Exp => mul(ct, out)?,
@@ -63,10 +64,9 @@ pub(super) fn binary(b: BinaryOp, x: &Array, y: &Array, out: &Array, ct: &Array)
             neg(&mul(ct, &un(UnaryOp::Floor, &div(x, y)?)?)?)?,
         ),
         Pow => {
-            // d/dx = y·x^(y-1) (0 where y == 0); d/dy = log(x)·x^y (0 where x == 0), as JAX.
+            // d/dx = y·x^(y-1); d/dy = log(x)·x^y, 0 where x == 0 (JAX's rules).
             let zero = c(0.0);
             let dx = mul(y, &bin(Pow, x, &sub(y, &c(1.0))?)?)?;
-            let dx = select_(&bin(Eq, y, &zero)?, &zero, &dx)?;
             let dy = mul(&un(UnaryOp::Log, x)?, out)?;
             let dy = select_(&bin(Eq, x, &zero)?, &zero, &dy)?;
             (mul(ct, &dx)?, mul(ct, &dy)?)
