@@ -6,8 +6,9 @@
 //!
 //! Indices are traced values inside `jit`. Negative indices count from the
 //! end (not segment ids); an index out of range is an error (`try_call`
-//! returns it and no Variable changes); dynamic slice starts are clamped as
-//! XLA clamps them and never fail.
+//! returns it and no Variable changes); dynamic slice starts are resolved as
+//! JAX resolves them (negative ones count from the end once, then clamped
+//! so the block fits) and never fail.
 
 use super::operand::{Operand, array_of};
 use super::reduce::axis_of;
@@ -190,7 +191,9 @@ fn check_starts(op: &str, x: &Array, starts: &[&Array]) -> Result<()> {
 
 /// `jax.lax.dynamic_slice`: the block of extents `sizes` of `a` starting at
 /// `starts` (one 0-d integer array per axis, traced inside `jit`), each
-/// start clamped into `[0, a.shape[d] - sizes[d]]` so the block always fits.
+/// resolved as JAX does: a negative start counts from the end once, then
+/// the start is clamped into `[0, a.shape[d] - sizes[d]]`, so the block
+/// always fits and the call never fails.
 pub fn dynamic_slice(a: impl Operand, starts: &[&Array], sizes: &[usize]) -> Array {
     or_panic(try_dynamic_slice(a, starts, sizes))
 }

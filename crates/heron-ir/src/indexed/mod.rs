@@ -254,9 +254,17 @@ pub fn scatter<T: ScatterElem, I: IndexElem>(
     }
 }
 
-/// A start index clamped as XLA clamps dynamic slices: into `[0, dim - size]`.
+/// A start index of a dynamic slice of extent `size` on an axis of `dim`,
+/// as JAX resolves it (`lax.dynamic_slice`, `allow_negative_indices`): a
+/// negative start counts from the end once (`start + dim`), then the start
+/// is clamped into `[0, dim - size]` as XLA clamps it, so the block fits.
 #[inline]
 pub fn clamp_start(start: i64, dim: usize, size: usize) -> usize {
+    let start = if start < 0 {
+        start.saturating_add(dim as i64)
+    } else {
+        start
+    };
     start.clamp(0, dim.saturating_sub(size) as i64) as usize
 }
 
