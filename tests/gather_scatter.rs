@@ -137,6 +137,37 @@ fn large_take_runs_its_parallel_chunks_in_any_order_to_the_same_result() {
 }
 
 #[test]
+fn large_take_along_axis_runs_in_parallel_chunks_to_the_same_result() {
+    let mut g = Lcg(8);
+    let (rows, cols) = (1001, 301);
+    let data: Vec<i32> = (0..(rows * cols) as i32).collect();
+    let x = Array::from_vec(data.clone(), &[rows, cols]);
+    for axis in [0usize, 1] {
+        let len = [rows, cols][axis];
+        let idx = g.indices(rows * cols, len);
+        let i = Array::from_vec(idx.clone(), &[rows, cols]);
+        let f: fn(&[Array]) -> Array = if axis == 0 {
+            |a| hn::take_along_axis(&a[0], &a[1], 0)
+        } else {
+            |a| hn::take_along_axis(&a[0], &a[1], 1)
+        };
+        let got = eager_and_jit(vec![x.clone(), i], f);
+        let want: Vec<i32> = (0..rows * cols)
+            .map(|p| {
+                let (r, c) = (p / cols, p % cols);
+                let j = wrap(idx[p], len);
+                if axis == 0 {
+                    data[j * cols + c]
+                } else {
+                    data[r * cols + j]
+                }
+            })
+            .collect();
+        assert_eq!(got.to_vec::<i32>(), want, "axis {axis}");
+    }
+}
+
+#[test]
 fn take_along_axis_matches_numpy_including_broadcasting() {
     let mut g = Lcg(3);
     for &n in &SIZES {
