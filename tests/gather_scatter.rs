@@ -137,6 +137,37 @@ fn large_take_runs_its_parallel_chunks_in_any_order_to_the_same_result() {
 }
 
 #[test]
+fn large_take_along_axis_runs_in_parallel_chunks_to_the_same_result() {
+    let mut g = Lcg(8);
+    let (rows, cols) = (1001, 301);
+    let data: Vec<i32> = (0..(rows * cols) as i32).collect();
+    let x = Array::from_vec(data.clone(), &[rows, cols]);
+    for axis in [0usize, 1] {
+        let len = [rows, cols][axis];
+        let idx = g.indices(rows * cols, len);
+        let i = Array::from_vec(idx.clone(), &[rows, cols]);
+        let f: fn(&[Array]) -> Array = if axis == 0 {
+            |a| hn::take_along_axis(&a[0], &a[1], 0)
+        } else {
+            |a| hn::take_along_axis(&a[0], &a[1], 1)
+        };
+        let got = eager_and_jit(vec![x.clone(), i], f);
+        let want: Vec<i32> = (0..rows * cols)
+            .map(|p| {
+                let (r, c) = (p / cols, p % cols);
+                let j = wrap(idx[p], len);
+                if axis == 0 {
+                    data[j * cols + c]
+                } else {
+                    data[r * cols + j]
+                }
+            })
+            .collect();
+        assert_eq!(got.to_vec::<i32>(), want, "axis {axis}");
+    }
+}
+
+#[test]
 fn take_along_axis_matches_numpy_including_broadcasting() {
     let mut g = Lcg(3);
     for &n in &SIZES {
@@ -273,10 +304,17 @@ fn segment_sum_matches_a_loop() {
     assert_eq!(got.to_vec::<i32>(), [0; 6]);
 }
 
+/// A dynamic slice's start as JAX resolves it: negative counts from the end
+/// once, then clamped so the block of `size` fits in `dim`.
+fn resolve(start: i32, dim: usize, size: usize) -> usize {
+    let s = if start < 0 { start + dim as i32 } else { start };
+    s.clamp(0, (dim - size) as i32) as usize
+}
+
 /// The block of `[rows, cols]` data at the clamped `(r, c)` of extents `(h, w)`.
 fn block(data: &[f32], cols: usize, rows: usize, at: (i32, i32), size: (usize, usize)) -> Vec<f32> {
-    let r0 = (at.0.max(0) as usize).min(rows - size.0);
-    let c0 = (at.1.max(0) as usize).min(cols - size.1);
+    let r0 = resolve(at.0, rows, size.0);
+    let c0 = resolve(at.1, cols, size.1);
     let mut out = Vec::new();
     for r in r0..r0 + size.0 {
         out.extend_from_slice(&data[r * cols + c0..r * cols + c0 + size.1]);
@@ -285,12 +323,19 @@ fn block(data: &[f32], cols: usize, rows: usize, at: (i32, i32), size: (usize, u
 }
 
 #[test]
-fn dynamic_slices_clamp_their_starts_like_xla() {
+fn dynamic_slices_resolve_their_starts_like_jax() {
     let mut g = Lcg(7);
     for &n in &SIZES {
         let data = g.floats(n * 5);
         let x = Array::from_vec(data.clone(), &[n, 5]);
-        for start in [(-3, -1), (0, 0), (1, 2), (n as i32, 4), (n as i32 + 5, 100)] {
+        for start in [
+            (-3, -1),
+            (-100, -6),
+            (0, 0),
+            (1, 2),
+            (n as i32, 4),
+            (n as i32 + 5, 100),
+        ] {
             let (r, c) = (hn::scalar(start.0), hn::scalar(start.1));
             let got = eager_and_jit(vec![x.clone(), r.clone(), c.clone()], |a| {
                 hn::dynamic_slice(&a[0], &[&a[1], &a[2]], &[1, 3])
@@ -301,8 +346,7 @@ fn dynamic_slices_clamp_their_starts_like_xla() {
             let got = eager_and_jit(vec![x.clone(), upd, r, c], |a| {
                 hn::dynamic_update_slice(&a[0], &a[1], &[&a[2], &a[3]])
             });
-            let r0 = (start.0.max(0) as usize).min(n - 1);
-            let c0 = (start.1.max(0) as usize).min(2);
+            let (r0, c0) = (resolve(start.0, n, 1), resolve(start.1, 5, 3));
             let mut want = data.clone();
             want[r0 * 5 + c0..r0 * 5 + c0 + 3].copy_from_slice(&[7.5, 8.5, 9.5]);
             assert_eq!(got.to_vec::<f32>(), want, "n={n} start={start:?}");

@@ -261,13 +261,12 @@ pub(crate) unsafe fn run(plan: &KernelPlan, h: &HostStep, ptrs: &[*mut u8]) -> R
             with_index!(o.dtype(1), I => {
                 let idx = unsafe { o.input::<I>(1) };
                 indexed::check("take_along_axis", *axis, idx, split.len)?;
-                with_elem!(o.dtype(0), T => indexed::take_along(
-                    unsafe { o.input::<T>(0) },
-                    idx,
-                    split,
-                    m,
-                    unsafe { o.output::<T>() },
-                ));
+                with_elem!(o.dtype(0), T => {
+                    let src = unsafe { o.input::<T>(0) };
+                    by_rows(split.outer * m, split.inner, unsafe { o.output::<T>() }, |rows, part| {
+                        indexed::take_along_rows(src, idx, split, m, rows, part)
+                    })
+                });
             });
         }
         Op::Scatter { mode } => {
@@ -338,24 +337,35 @@ pub(crate) unsafe fn run(plan: &KernelPlan, h: &HostStep, ptrs: &[*mut u8]) -> R
     Ok(())
 }
 
-/// `take` into `dst` (`[outer, k, inner]`, indices checked), its rows split
-/// into fixed chunks on rayon's pool when large.
+/// `take` into `dst` (`[outer, k, inner]`, indices checked).
 fn take<T: Copy + Send + Sync, I: IndexElem>(src: &[T], idx: &[I], x: AxisSplit, dst: &mut [T]) {
-    let rows = x.outer * idx.len();
-    if x.inner == 0 || rows == 0 {
+    by_rows(x.outer * idx.len(), x.inner, dst, |rows, part| {
+        indexed::take_rows(src, idx, x, rows, part)
+    });
+}
+
+/// Runs `f(rows, part)` over the `rows` rows of `inner` elements of `dst`:
+/// at once, or split into fixed chunks of about 2^14 elements on rayon's
+/// pool when `dst` is large (gathers have no order to keep; the split
+/// depends on the sizes only).
+fn by_rows<T: Send>(
+    rows: usize,
+    inner: usize,
+    dst: &mut [T],
+    f: impl Fn(std::ops::Range<usize>, &mut [T]) + Sync,
+) {
+    if inner == 0 || rows == 0 {
         return;
     }
     if dst.len() < PARALLEL_ELEMENTS || !crate::parallel::may_fork() {
-        indexed::take_rows(src, idx, x, 0..rows, dst);
+        f(0..rows, dst);
         return;
     }
-    // Fixed chunks of about 2^14 elements: the split depends on the sizes only.
-    let chunk_rows = ((1 << 14) / x.inner).max(1);
-    dst.par_chunks_mut(chunk_rows * x.inner)
+    let chunk_rows = ((1 << 14) / inner).max(1);
+    dst.par_chunks_mut(chunk_rows * inner)
         .enumerate()
         .for_each(|(c, part)| {
             let first = c * chunk_rows;
-            let last = (first + chunk_rows).min(rows);
-            indexed::take_rows(src, idx, x, first..last, part);
+            f(first..(first + chunk_rows).min(rows), part);
         });
 }

@@ -247,7 +247,8 @@ pub enum Op {
     },
     /// Operands `x` then one 0-d integer start per axis of `x`: XLA's
     /// `DynamicSlice`. The result is the block of extents `sizes` (each at
-    /// most `x`'s) whose first index on axis `d` is `start[d]` clamped into
+    /// most `x`'s) whose first index on axis `d` is `start[d]` as JAX
+    /// resolves it: plus `x.shape[d]` if negative, then clamped into
     /// `[0, x.shape[d] - sizes[d]]`, so it never fails.
     DynamicSlice {
         /// The block's extents.

@@ -6,35 +6,54 @@
 //!
 //! Indices are traced values inside `jit`. Negative indices count from the
 //! end (not segment ids); an index out of range is an error (`try_call`
-//! returns it and no Variable changes); dynamic slice starts are clamped as
-//! XLA clamps them and never fail.
+//! returns it and no Variable changes); dynamic slice starts are resolved as
+//! JAX resolves them (negative ones count from the end once, then clamped
+//! so the block fits) and never fail.
 
 use super::operand::{Operand, array_of};
 use super::reduce::axis_of;
 use crate::array::{Array, apply, or_panic};
+use crate::variable::Variable;
 use heron_ir::{Error, Op, Result, ScatterMode, Shape};
+use std::marker::PhantomData;
 
 /// `x[idx]` being updated, as JAX's `x.at[idx]`: made by [`Array::at`] (or
-/// `Variable::at`); `add` and `set` return the updated copy.
+/// `Variable::at`), for as long as the array is borrowed; `add` and `set`
+/// return the updated copy and leave the array as it was.
 #[derive(Clone, Debug)]
-pub struct At {
+pub struct At<'a> {
+    /// The array (a cheap handle: its value, not a copy of the data).
     array: Array,
     indices: Array,
+    borrow: PhantomData<&'a Array>,
 }
 
-super::receiver::array_methods! {
+impl Array {
     /// The rows `indices` of axis 0 (integers, any shape; negative count
     /// from the end), for a functional update: `a.at(&idx).add(&vals)` is
     /// JAX's `a.at[idx].add(vals)`.
-    pub fn at(&self, indices: impl Operand) -> At {
+    pub fn at(&self, indices: impl Operand) -> At<'_> {
         At {
             array: self.clone(),
             indices: array_of(indices),
+            borrow: PhantomData,
         }
     }
 }
 
-impl At {
+impl Variable {
+    /// `Array::at` applied to the Variable's value (a traced read inside
+    /// `jit`): `v.set(v.at(&idx).add(&x))` updates rows of `v`.
+    pub fn at(&self, indices: impl Operand) -> At<'_> {
+        At {
+            array: self.value(),
+            indices: array_of(indices),
+            borrow: PhantomData,
+        }
+    }
+}
+
+impl At<'_> {
     /// A copy of the array with `values` (broadcast to `indices.shape +
     /// shape[1..]`, cast to the array's dtype) added to the indexed rows;
     /// duplicate indices accumulate, in row-major order of the indices (so
@@ -173,8 +192,9 @@ pub fn try_segment_sum(
     apply(Op::SegmentSum { num_segments }, &[&data, &ids])
 }
 
-/// Checks a dynamic slice's starts: one per axis of `x`.
-fn check_starts(op: &str, x: &Array, starts: &[&Array]) -> Result<()> {
+/// A dynamic slice's starts, one per axis of `x`: 0-d integers (a
+/// one-element 1-d array is taken as its element).
+fn starts_of(op: &str, x: &Array, starts: &[&Array]) -> Result<Vec<Array>> {
     if starts.len() != x.ndim() {
         return Err(Error::invalid(
             op,
@@ -185,12 +205,20 @@ fn check_starts(op: &str, x: &Array, starts: &[&Array]) -> Result<()> {
             ),
         ));
     }
-    Ok(())
+    starts
+        .iter()
+        .map(|s| match s.shape() {
+            [1] => apply(Op::Reshape(Shape::scalar()), &[s]),
+            _ => Ok((*s).clone()),
+        })
+        .collect()
 }
 
 /// `jax.lax.dynamic_slice`: the block of extents `sizes` of `a` starting at
 /// `starts` (one 0-d integer array per axis, traced inside `jit`), each
-/// start clamped into `[0, a.shape[d] - sizes[d]]` so the block always fits.
+/// resolved as JAX does: a negative start counts from the end once, then
+/// the start is clamped into `[0, a.shape[d] - sizes[d]]`, so the block
+/// always fits and the call never fails.
 pub fn dynamic_slice(a: impl Operand, starts: &[&Array], sizes: &[usize]) -> Array {
     or_panic(try_dynamic_slice(a, starts, sizes))
 }
@@ -198,9 +226,9 @@ pub fn dynamic_slice(a: impl Operand, starts: &[&Array], sizes: &[usize]) -> Arr
 /// `dynamic_slice` returning an error instead of panicking.
 pub fn try_dynamic_slice(a: impl Operand, starts: &[&Array], sizes: &[usize]) -> Result<Array> {
     let x = array_of(a);
-    check_starts("dynamic_slice", &x, starts)?;
+    let starts = starts_of("dynamic_slice", &x, starts)?;
     let mut inputs = vec![&x];
-    inputs.extend_from_slice(starts);
+    inputs.extend(starts.iter());
     let sizes = Shape::new(sizes);
     apply(Op::DynamicSlice { sizes }, &inputs)
 }
@@ -220,8 +248,8 @@ pub fn try_dynamic_update_slice(
 ) -> Result<Array> {
     let x = array_of(a);
     let update = update.into_operand().to_array(x.dtype())?;
-    check_starts("dynamic_update_slice", &x, starts)?;
+    let starts = starts_of("dynamic_update_slice", &x, starts)?;
     let mut inputs = vec![&x, &update];
-    inputs.extend_from_slice(starts);
+    inputs.extend(starts.iter());
     apply(Op::DynamicUpdateSlice, &inputs)
 }

@@ -191,9 +191,42 @@ pub fn take_rows<T: Copy, I: IndexElem>(
     }
 }
 
-/// `take_along_axis`: `x` is `[outer, n, inner]`, `indices` and `dst`
-/// `[outer, m, inner]`; `dst[o, j, i] = x[o, indices[o, j, i], i]`. The
-/// indices must have been checked (on an axis of extent `x.len`).
+/// `take_along_axis`: `x` is `[outer, n, inner]`, `indices` and the result
+/// `[outer, m, inner]`; `dst[o, j, i] = x[o, indices[o, j, i], i]`. `dst`
+/// holds rows `rows` of the result (a row is `inner` elements, row `r` is
+/// `(r / m, r % m)`). The indices must have been checked (on an axis of
+/// extent `x.len`).
+pub fn take_along_rows<T: Copy, I: IndexElem>(
+    src: &[T],
+    indices: &[I],
+    x: AxisSplit,
+    m: usize,
+    rows: std::ops::Range<usize>,
+    dst: &mut [T],
+) {
+    let inner = x.inner;
+    if inner == 0 || m == 0 {
+        return;
+    }
+    // Runs of rows within one outer block: no division per element.
+    let (mut r, mut at) = (rows.start, 0);
+    while r < rows.end {
+        let (o, j0) = (r / m, r % m);
+        let count = m.min(j0 + (rows.end - r)) - j0;
+        let block = &src[o * x.len * inner..(o + 1) * x.len * inner];
+        let idx = &indices[r * inner..(r + count) * inner];
+        let out = &mut dst[at..at + count * inner];
+        for (drow, irow) in out.chunks_exact_mut(inner).zip(idx.chunks_exact(inner)) {
+            for (e, (d, &i)) in drow.iter_mut().zip(irow).enumerate() {
+                *d = block[wrap(i, x.len) * inner + e];
+            }
+        }
+        at += count * inner;
+        r += count;
+    }
+}
+
+/// `take_along_rows` over the whole result.
 pub fn take_along<T: Copy, I: IndexElem>(
     src: &[T],
     indices: &[I],
@@ -201,16 +234,7 @@ pub fn take_along<T: Copy, I: IndexElem>(
     m: usize,
     dst: &mut [T],
 ) {
-    let inner = x.inner;
-    for o in 0..x.outer {
-        for j in 0..m {
-            let row = (o * m + j) * inner;
-            for i in 0..inner {
-                let at = row + i;
-                dst[at] = src[(o * x.len + wrap(indices[at], x.len)) * inner + i];
-            }
-        }
-    }
+    take_along_rows(src, indices, x, m, 0..x.outer * m, dst);
 }
 
 /// The scatter: `dst` (`[n, inner]`, already holding `x`) has row
@@ -254,9 +278,17 @@ pub fn scatter<T: ScatterElem, I: IndexElem>(
     }
 }
 
-/// A start index clamped as XLA clamps dynamic slices: into `[0, dim - size]`.
+/// A start index of a dynamic slice of extent `size` on an axis of `dim`,
+/// as JAX resolves it (`lax.dynamic_slice`, `allow_negative_indices`): a
+/// negative start counts from the end once (`start + dim`), then the start
+/// is clamped into `[0, dim - size]` as XLA clamps it, so the block fits.
 #[inline]
 pub fn clamp_start(start: i64, dim: usize, size: usize) -> usize {
+    let start = if start < 0 {
+        start.saturating_add(dim as i64)
+    } else {
+        start
+    };
     start.clamp(0, dim.saturating_sub(size) as i64) as usize
 }
 

@@ -56,8 +56,12 @@ fn take_rows_and_take_along_follow_their_definitions() {
 }
 
 #[test]
-fn dynamic_slices_clamp_like_xla() {
-    assert_eq!(clamp_start(-3, 5, 2), 0);
+fn dynamic_slices_clamp_like_jax() {
+    // Negative starts count from the end once, then clamp.
+    assert_eq!(clamp_start(-3, 5, 2), 2);
+    assert_eq!(clamp_start(-1, 5, 2), 3);
+    assert_eq!(clamp_start(-6, 5, 2), 0);
+    assert_eq!(clamp_start(i64::MIN, 5, 2), 0);
     assert_eq!(clamp_start(4, 5, 2), 3);
     assert_eq!(clamp_start(i64::MAX, 5, 5), 0);
     // x: [3, 4] = 0..12; a [2, 2] block at (1, 3) clamps to (1, 2).
