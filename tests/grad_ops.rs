@@ -239,17 +239,21 @@ fn cases(op: &Op) -> Vec<Case> {
             let ids = hn::array(&[2i32, 0, 2, 1, 2]);
             ap(Op::SegmentSum { num_segments: 4 }, &[&x.sin(), &ids])
         })],
-        Op::DynamicSlice { .. } => {
-            vec![case("dynamic_slice", input(-1.0, 1.0, &[4, 5], 28), |x| {
-                let (a, b) = (hn::scalar(1i32), hn::scalar(4i32)); // the second start clamps to 2
-                ap(
-                    Op::DynamicSlice {
-                        sizes: Shape::new(&[2, 3]),
-                    },
-                    &[&x.sin(), &a, &b],
-                )
-            })]
-        }
+        Op::DynamicSlice { .. } => [(1i32, 4i32), (-1, -4)]
+            .into_iter()
+            .map(|(a, b)| {
+                // Starts past the end clamp; negative ones count from the end.
+                let name = format!("dynamic_slice at ({a}, {b})");
+                case(name, input(-1.0, 1.0, &[4, 5], 28), move |x| {
+                    let sizes = Shape::new(&[2, 3]);
+                    let starts = (hn::scalar(a), hn::scalar(b));
+                    ap(
+                        Op::DynamicSlice { sizes },
+                        &[&x.sin(), &starts.0, &starts.1],
+                    )
+                })
+            })
+            .collect(),
         Op::DynamicUpdateSlice => vec![case(
             "dynamic_update_slice",
             input(-1.0, 1.0, &[4, 5], 29),
