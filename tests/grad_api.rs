@@ -347,3 +347,29 @@ fn loops_with_random_draws_and_nesting_replay_the_same_draws() {
     }
     assert_close(&hn::jit(hn::grad(g)).call(&x), &eager, 1e-12);
 }
+
+#[test]
+fn the_gradient_of_an_elementwise_function_fuses_into_one_kernel() {
+    let x = lin(1000).astype(DType::F32);
+    let f = |x: Array| (x.tanh() * x.sin() + (-(&x * &x)).exp()).sum();
+    let forward = hn::jit(f).compile(&x);
+    let backward = hn::jit(hn::grad(f)).compile(&x);
+    let both = hn::jit(move |x: Array| {
+        let (v, g) = hn::value_and_grad(f)(x);
+        vec![v, g]
+    })
+    .compile(&x);
+    for (what, c, most) in [
+        ("f", &forward, 1),
+        ("grad(f)", &backward, 1),
+        ("value_and_grad(f)", &both, 2),
+    ] {
+        let kernels = c.kernels();
+        assert!(kernels.iter().all(|k| k.native), "{what}: {kernels:?}");
+        assert!(
+            kernels.len() <= most,
+            "{what}: {} steps: {kernels:?}",
+            kernels.len()
+        );
+    }
+}
