@@ -219,6 +219,17 @@ fn surrogate_spikes_step_forward_and_use_their_rule_backward() {
     let g = hn::jit(hn::grad(|x: Array| hn::surrogate::arctan(&x, 2.0).sum())).call(&x);
     let t = &x * (std::f64::consts::FRAC_PI_2 * 2.0);
     assert_close(&g, &(1.0 / (1.0 + &t * &t)), 1e-6);
+    // BrainPy's piecewise_quadratic rule: max(0, alpha − alpha²·|x|).
+    let g = hn::grad(|x: Array| hn::surrogate::piecewise_quadratic(&x, 1.5).sum())(x.clone());
+    let want = hn::maximum(1.5 - x.abs() * 2.25, 0.0);
+    assert_close(&g, &want, 1e-6);
+    let p = hn::surrogate::piecewise_quadratic(&x, 1.5);
+    let want: Vec<f32> = x
+        .to_vec::<f32>()
+        .iter()
+        .map(|&v| f32::from(v >= 0.0))
+        .collect();
+    assert_eq!(p.to_vec::<f32>(), want);
     let a = hn::surrogate::arctan(&x, 2.0);
     let want: Vec<f32> = x
         .to_vec::<f32>()

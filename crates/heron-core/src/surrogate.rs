@@ -39,3 +39,15 @@ pub fn arctan(x: &Array, alpha: f64) -> Array {
     use std::f64::consts::{FRAC_PI_2, PI};
     custom(x, |x| (x * (FRAC_PI_2 * alpha)).arctan() / PI + 0.5)
 }
+
+/// Forward `(x >= 0)` as `x`'s float dtype; backward
+/// `max(0, alpha − alpha²·|x|)`, a triangle of width `2/alpha` (BrainPy's
+/// `surrogate.piecewise_quadratic`; `alpha > 0`, BrainPy's default is 1).
+pub fn piecewise_quadratic(x: &Array, alpha: f64) -> Array {
+    custom(x, |x| {
+        let w = 1.0 / alpha;
+        let xc = x.clip(-w, w);
+        let q = &xc * xc.abs() * (-0.5 * alpha * alpha);
+        q + &xc * alpha + 0.5
+    })
+}
