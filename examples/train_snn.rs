@@ -10,9 +10,10 @@
 //! steps), its reverse pass (`hn::value_and_grad_vars`) and the Adam update
 //! — is one `jit` function.
 //!
-//! Prints loss and accuracy per epoch (with a progress bar), writes the
-//! loss curve to `train_snn_loss.png`, and ends with the test accuracy:
-//! `final accuracy: NN.N% (chance 25.0%)`.
+//! Prints loss and accuracy per epoch (with a progress bar) and the time
+//! of a training step (`benches/peers/train_snn_jax.py` is the same step in
+//! JAX), writes the loss curve to `train_snn_loss.png`, and ends with the
+//! test accuracy: `final accuracy: NN.N% (chance 25.0%)`.
 //!
 //! Run with `cargo run --release --example train_snn`. `HERON_EXAMPLE_N=2`
 //! trains for two epochs (a short run for CI);
@@ -104,6 +105,8 @@ pub struct Run {
     pub curve: Vec<f64>,
     /// The test accuracy after the last epoch, in percent.
     pub accuracy: f64,
+    /// The time of each training step's call (the first one compiles).
+    pub step_times: Vec<std::time::Duration>,
 }
 
 /// Trains for `epochs` on `n_train` samples and tests on `n_test`; prints
@@ -145,13 +148,16 @@ pub fn train(epochs: usize, n_train: usize, n_test: usize) -> Run {
         ProgressStyle::with_template("{bar:40} {pos}/{len} steps {msg}").expect("a valid template"),
     );
     let mut curve = Vec::new();
+    let mut step_times = Vec::new();
     let mut acc = accuracy(&x_test, &l_test);
     for epoch in 1..=epochs {
         let mut total = 0.0;
         for b in 0..batches {
             let x = x_train.slice(hn::s![.., b * BATCH..(b + 1) * BATCH]);
             let y = y_train.slice(hn::s![b * BATCH..(b + 1) * BATCH]);
+            let t = std::time::Instant::now();
             let loss = step.call(vec![x, y])[0].item::<f32>() as f64;
+            step_times.push(t.elapsed());
             total += loss;
             curve.push(loss);
             bar.inc(1);
@@ -164,6 +170,7 @@ pub fn train(epochs: usize, n_train: usize, n_test: usize) -> Run {
     Run {
         curve,
         accuracy: acc,
+        step_times,
     }
 }
 
@@ -175,6 +182,13 @@ fn main() {
         Some(epochs) => train(epochs, 512, 128),
         None => train(15, 512, 256),
     };
+    if let Some((first, rest)) = run.step_times.split_first() {
+        let mut rest = rest.to_vec();
+        rest.sort();
+        if let Some(median) = rest.get(rest.len() / 2) {
+            println!("training step: first call (compiles) {first:.1?}, then median {median:.2?}");
+        }
+    }
     match plot(&run.curve, "train_snn_loss.png") {
         Ok(()) => println!("loss curve: train_snn_loss.png"),
         Err(e) => println!("loss curve not written: {e}"),
