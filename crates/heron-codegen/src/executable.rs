@@ -13,7 +13,9 @@ use smallvec::SmallVec;
 /// What `Executable::kernels` reports about one step that computes values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KernelInfo {
-    /// `k0`, `k1`, ... for native kernels; `host:<op>` for host steps.
+    /// `k0`, `k1`, ... for native kernels; `native:<op>` for ops run by a
+    /// native routine on the plan's buffers (`steps`); `host:<op>` for host
+    /// steps run through the interpreter's `eval_op`.
     pub name: String,
     /// The iteration space (for a host step: the result's shape).
     pub shape: Shape,
@@ -23,7 +25,8 @@ pub struct KernelInfo {
     pub inputs: Vec<String>,
     /// The buffers written.
     pub outputs: Vec<String>,
-    /// True for native code, false for an op run through `eval_op`.
+    /// True for native code (kernels, control steps, native routines),
+    /// false for an op run through `eval_op`.
     pub native: bool,
 }
 
@@ -118,12 +121,20 @@ impl Executable {
                     native: true,
                 }),
                 Step::Host(h) => Some(KernelInfo {
-                    name: format!("host:{}", heron_ir::infer::op_name(&h.op)),
+                    name: format!(
+                        "{}:{}",
+                        if crate::steps::is_native(&h.op) {
+                            "native"
+                        } else {
+                            "host"
+                        },
+                        heron_ir::infer::op_name(&h.op)
+                    ),
                     shape: self.plan.buffers[h.output.index()].shape.clone(),
                     fused_nodes: 1,
                     inputs: names(h.inputs.clone()),
                     outputs: names(vec![h.output]),
-                    native: false,
+                    native: crate::steps::is_native(&h.op),
                 }),
                 Step::Control(c) => Some(KernelInfo {
                     name: format!("control:{}", heron_ir::infer::op_name(&c.op)),
@@ -140,6 +151,31 @@ impl Executable {
                 Step::Copy { .. } => None,
             })
             .collect()
+    }
+
+    /// The ops this executable runs through the interpreter (`eval_op`),
+    /// sub-graphs of control steps included: each op's name once, in order
+    /// of first appearance. Empty when every step is native code.
+    pub fn interpreter_ops(&self) -> Vec<&'static str> {
+        let mut ops = Vec::new();
+        self.collect_interpreter_ops(&mut ops);
+        ops
+    }
+
+    fn collect_interpreter_ops(&self, ops: &mut Vec<&'static str>) {
+        for (s, step) in self.plan.steps.iter().enumerate() {
+            if let Step::Host(h) = step
+                && !crate::steps::is_native(&h.op)
+            {
+                let name = heron_ir::infer::op_name(&h.op);
+                if !ops.contains(&name) {
+                    ops.push(name);
+                }
+            }
+            if let Some(control) = &self.controls[s] {
+                control.for_each_executable(&mut |exe| exe.collect_interpreter_ops(ops));
+            }
+        }
     }
 
     /// Runs the plan.
@@ -270,13 +306,15 @@ impl Executable {
     }
 }
 
-/// Runs a host step (an op through `eval_op`) or a copy.
+/// Runs a host step (natively, `steps`, or an op through `eval_op`) or a copy.
 ///
 /// # Safety
 /// `ptrs` holds a valid buffer of the plan's type for every buffer the step
 /// uses.
 pub(crate) unsafe fn run_data_step(plan: &KernelPlan, step: &Step, ptrs: &[*mut u8]) -> Result<()> {
     match step {
+        // SAFETY: as guaranteed by the caller.
+        Step::Host(h) if crate::steps::is_native(&h.op) => unsafe { crate::steps::run(plan, h, ptrs)? },
         Step::Host(h) => {
             let inputs: Vec<Value> = h
                 .inputs

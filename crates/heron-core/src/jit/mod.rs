@@ -254,8 +254,15 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
             Some(exe) if exe.is_loaded() => ("loaded", " from disk"),
             _ => ("compiled", ""),
         };
+        let interpreted = match &entry.exe {
+            Some(exe) => match exe.interpreter_ops().as_slice() {
+                [] => String::new(),
+                ops => format!(" (run by the interpreter: {})", ops.join(", ")),
+            },
+            None => String::new(),
+        };
         format!(
-            "heron: {verb} {} for ({}){whence} in {:.2?}: {reason}",
+            "heron: {verb} {} for ({}){whence} in {:.2?}: {reason}{interpreted}",
             self.name,
             sig(&entry.signature).join(", "),
             entry.compile_time
