@@ -147,16 +147,9 @@ impl Runner<'_> {
             Expr::MatMul(a, b) => {
                 let (x, cx) = self.get(*a);
                 let (y, cy) = self.get(*b);
-                let x = match x.ndim() {
-                    0 => x.reshape(&[1]),
-                    1 | 2 => x,
-                    _ => {
-                        let k = *x.shape().last().expect("rank 3");
-                        let rows: usize = x.shape()[..x.ndim() - 1].iter().product();
-                        x.reshape(&[rows as isize, k as isize])
-                    }
-                };
-                let k = *x.shape().last().expect("rank 1 or 2");
+                // Operands of rank 3 and more are batched products.
+                let x = if x.ndim() == 0 { x.reshape(&[1]) } else { x };
+                let k = *x.shape().last().expect("at least 1-d");
                 let y = if (y.ndim() == 2 && y.shape()[0] == k) || (y.ndim() == 1 && y.size() == k)
                 {
                     y
