@@ -258,3 +258,29 @@ fn misaligned_and_zero_dimensional_operands_are_errors_naming_matmul() {
     // dot of a 0-d operand is a product.
     assert_eq!(hn::dot(&hn::scalar(2.0f32), &a).to_vec::<f32>(), vec![2.0; 6]);
 }
+
+#[test]
+fn a_transpose_feeding_the_product_is_read_through_strides() {
+    let f = hn::jit(|(a, b): (Array, Array)| a.transpose().matmul(&b.transpose()) * 2.0);
+    for dtype in [DType::F32, DType::F64, DType::I32] {
+        for &(m, k, n) in &[(3, 5, 4), (65, 130, 17), (1, 7, 1)] {
+            let (x, y) = (operand(&[k, m], dtype, 11), operand(&[n, k], dtype, 12));
+            let compiled = f.compile((&x, &y));
+            let names: Vec<String> = compiled.kernels().iter().map(|k| k.name.clone()).collect();
+            // The two transposes are not copied: only the product and the
+            // scaling run.
+            assert_eq!(names, ["native:matmul", "k2"], "{}", compiled.optimized_text());
+            let jit = f.call((&x, &y));
+            let want = reference(&x.transpose(), &y.transpose());
+            let want = (want.0, want.1.iter().map(|v| v * 2.0).collect(), want.2.iter().map(|v| v * 2.0).collect());
+            assert_close(&format!("{dtype} {m}x{k}x{n}"), &jit, &want, k);
+        }
+    }
+    // A broadcast operand and a batched one are read in place too.
+    let g = hn::jit(|(a, b): (Array, Array)| a.broadcast_to(&[3, 4, 5]).matmul(&b));
+    let (x, y) = (operand(&[4, 5], DType::F32, 13), operand(&[3, 5, 2], DType::F32, 14));
+    let compiled = g.compile((&x, &y));
+    assert_eq!(compiled.kernels().len(), 1, "{}", compiled.optimized_text());
+    let want = reference(&x.broadcast_to(&[3, 4, 5]), &y);
+    assert_close("broadcast", &g.call((&x, &y)), &want, 5);
+}

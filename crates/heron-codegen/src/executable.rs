@@ -45,6 +45,8 @@ pub struct Executable {
     /// covers (`launch_grain`; 1 for steps without a preference).
     pub(crate) grains: Vec<usize>,
     pub(crate) code: Compiled,
+    /// Copies that `matmul` steps read through in place (`steps::views`).
+    pub(crate) folds: crate::steps::views::Folds,
     /// `plan.can_fail_after_writing_outputs()`, for `can_fail_midway`.
     pub(crate) fails_midway: bool,
     pub(crate) param_types: Vec<(Shape, DType)>,
@@ -103,7 +105,8 @@ impl Executable {
         self.code.code_size
     }
 
-    /// The steps that compute values (kernels and host steps), in order.
+    /// The steps that compute values (kernels and host steps), in order;
+    /// without the copies a `matmul` reads through in place, which do not run.
     pub fn kernels(&self) -> Vec<KernelInfo> {
         let names = |bufs: Vec<heron_ir::plan::BufId>| {
             bufs.into_iter().map(|b| self.plan.buf_name(b)).collect()
@@ -111,7 +114,9 @@ impl Executable {
         self.plan
             .steps
             .iter()
-            .filter_map(|s| match s {
+            .enumerate()
+            .filter(|&(s, _)| !self.folds.skips(s))
+            .filter_map(|(_, s)| match s {
                 Step::Kernel(k) => Some(KernelInfo {
                     name: k.name.clone(),
                     shape: k.shape.clone(),
@@ -242,8 +247,10 @@ impl Executable {
                 s = group.steps.end;
                 continue;
             }
-            // SAFETY: as for `run`; `ptrs` holds every buffer of the plan.
-            unsafe { self.run_step(s, &ptrs, &mut args, table)? };
+            if !self.folds.skips(s) {
+                // SAFETY: as for `run`; `ptrs` holds every buffer of the plan.
+                unsafe { self.run_step(s, &ptrs, &mut args, table)? };
+            }
             s += 1;
         }
         drop(temps);
@@ -297,6 +304,12 @@ impl Executable {
                 // helper table; the ranges cover the launch shape.
                 unsafe { launch(f, args, n, work_per_index(k), self.grains[s]) };
             }
+            // SAFETY: as guaranteed by the caller; the sources of the
+            // step's views are buffers of the plan, unchanged since the
+            // copies they replace would have read them (`views::fold`).
+            Step::Host(h) if self.folds.views[s].is_some() => unsafe {
+                crate::steps::run(plan, h, self.folds.views[s].as_deref(), ptrs)?
+            },
             // SAFETY: as guaranteed by the caller.
             step @ (Step::Host(_) | Step::Copy { .. }) => unsafe {
                 run_data_step(plan, step, ptrs)?
@@ -314,7 +327,9 @@ impl Executable {
 pub(crate) unsafe fn run_data_step(plan: &KernelPlan, step: &Step, ptrs: &[*mut u8]) -> Result<()> {
     match step {
         // SAFETY: as guaranteed by the caller.
-        Step::Host(h) if crate::steps::is_native(&h.op) => unsafe { crate::steps::run(plan, h, ptrs)? },
+        Step::Host(h) if crate::steps::is_native(&h.op) => unsafe {
+            crate::steps::run(plan, h, None, ptrs)?
+        },
         Step::Host(h) => {
             let inputs: Vec<Value> = h
                 .inputs

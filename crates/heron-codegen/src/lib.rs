@@ -112,8 +112,10 @@ pub(crate) fn assemble(
         })
         .collect();
     let fails_midway = plan.can_fail_after_writing_outputs();
+    let folds = steps::views::fold(&plan);
     Executable {
         fails_midway,
+        folds,
         plan,
         consts,
         step_fns,

@@ -7,7 +7,9 @@
 //! allocated (except a scratch result when the output shares memory with
 //! an operand).
 
-use heron_ir::eval::direct::{RawOperand, eval_into, runs_direct};
+pub(crate) mod views;
+
+use heron_ir::eval::direct::{RawOperand, View, eval_into, runs_direct};
 use heron_ir::plan::{HostStep, KernelPlan};
 use heron_ir::{Buffer, Result};
 use smallvec::SmallVec;
@@ -17,13 +19,21 @@ pub(crate) fn is_native(op: &heron_ir::Op) -> bool {
     runs_direct(op)
 }
 
-/// Runs host step `h` (with `is_native(&h.op)`) on the plan's buffers.
+/// Runs host step `h` (with `is_native(&h.op)`) on the plan's buffers;
+/// `views` (from `views::fold`) tells which operands it reads in place from
+/// another buffer.
 ///
 /// # Safety
 /// `ptrs` holds a valid buffer of the plan's type for every buffer the step
-/// uses (aligned, initialised for its operands, writable for its output),
-/// and nothing else touches them during the call.
-pub(crate) unsafe fn run(plan: &KernelPlan, h: &HostStep, ptrs: &[*mut u8]) -> Result<()> {
+/// uses (aligned, initialised for its operands and the sources of its
+/// views, writable for its output), and nothing else touches them during
+/// the call.
+pub(crate) unsafe fn run(
+    plan: &KernelPlan,
+    h: &HostStep,
+    views: Option<&[Option<views::Strided>]>,
+    ptrs: &[*mut u8],
+) -> Result<()> {
     let out = &plan.buffers[h.output.index()];
     let out_ptr = ptrs[h.output.index()];
     let out_bytes = out.shape.size() * out.dtype.size();
@@ -31,15 +41,25 @@ pub(crate) unsafe fn run(plan: &KernelPlan, h: &HostStep, ptrs: &[*mut u8]) -> R
     let inputs: SmallVec<[RawOperand<'_>; 3]> = h
         .inputs
         .iter()
-        .map(|b| {
+        .enumerate()
+        .map(|(i, b)| {
             let info = &plan.buffers[b.index()];
-            let ptr = ptrs[b.index()] as *const u8;
-            let bytes = info.shape.size() * info.dtype.size();
+            let view = views.and_then(|v| v.get(i)).and_then(Option::as_ref);
+            // A view reads its source's memory instead of the operand's.
+            let held = view.map_or(*b, |v| v.src);
+            let memory = &plan.buffers[held.index()];
+            let ptr = ptrs[held.index()] as *const u8;
+            let bytes = memory.shape.size() * memory.dtype.size();
             overlaps |= !disjoint(ptr, bytes, out_ptr, out_bytes);
             RawOperand {
                 ptr,
                 shape: &info.shape,
                 dtype: info.dtype,
+                view: view.map(|v| View {
+                    offset: v.offset,
+                    strides: &v.strides,
+                    len: memory.shape.size(),
+                }),
             }
         })
         .collect();

@@ -26,15 +26,78 @@ pub fn runs_direct(op: &Op) -> bool {
     )
 }
 
-/// One operand of `eval_into`: a row-major contiguous array in memory.
+/// One operand of `eval_into`: an array in memory, row-major and
+/// contiguous unless `view` says how to read it.
 #[derive(Clone, Copy, Debug)]
 pub struct RawOperand<'a> {
-    /// The first element.
+    /// The first element of the memory.
     pub ptr: *const u8,
-    /// Its extents.
+    /// The operand's extents.
     pub shape: &'a Shape,
     /// Its element type.
     pub dtype: DType,
+    /// For a `matmul` operand read in place from another array's memory (a
+    /// transpose, broadcast or slice of it): where each element is.
+    pub view: Option<View<'a>>,
+}
+
+/// Element `i` (a multi-index) of a viewed operand is element
+/// `offset + Σ i[axis]·strides[axis]` of the `len` elements at its `ptr`.
+#[derive(Clone, Copy, Debug)]
+pub struct View<'a> {
+    /// The first element read.
+    pub offset: usize,
+    /// Element strides, one per axis of the operand (0 for a broadcast axis).
+    pub strides: &'a [usize],
+    /// How many elements the memory holds (every offset read is checked
+    /// against it).
+    pub len: usize,
+}
+
+/// The matrices of a `matmul` operand over `data` (the `len` elements at
+/// its `ptr`): row-major, or as its `view` says.
+fn matrices<'a, T>(
+    x: &RawOperand<'_>,
+    data: &'a [T],
+    dims: &super::MatMulDims,
+    left: bool,
+) -> Result<MatRef<'a, T>> {
+    let (own, row) = if left {
+        (&dims.a_batch, dims.k)
+    } else {
+        (&dims.b_batch, dims.n)
+    };
+    let Some(v) = x.view else {
+        let batch = if left {
+            dims.a_batch_strides()
+        } else {
+            dims.b_batch_strides()
+        };
+        return Ok(MatRef::contiguous(data, &batch, row));
+    };
+    let r = x.shape.rank();
+    if v.strides.len() != r {
+        return Err(Error::invalid("matmul", "a view needs one stride per axis"));
+    }
+    let (rs, cs) = match (r, left) {
+        (1, true) => (v.strides[0].saturating_mul(dims.k), v.strides[0]),
+        (1, false) => (v.strides[0], 1),
+        _ => (v.strides[r - 2], v.strides[r - 1]),
+    };
+    let lead = dims.batch.rank() - own.rank();
+    let batch = (0..dims.batch.rank())
+        .map(|axis| match axis.checked_sub(lead) {
+            Some(a) if own[a] != 1 => v.strides[a],
+            _ => 0,
+        })
+        .collect();
+    Ok(MatRef {
+        data,
+        offset: v.offset,
+        batch,
+        rs,
+        cs,
+    })
 }
 
 /// A typed slice over `len` elements at `ptr` (empty without reading `ptr`
@@ -71,7 +134,8 @@ unsafe fn slice_mut<'a, T>(ptr: *mut u8, len: usize) -> &'a mut [T] {
 ///
 /// # Safety
 /// Each operand's `ptr` is aligned for its dtype and points to
-/// `shape.size()` valid elements of it (a bool is 0 or 1); `out` is aligned
+/// `shape.size()` valid elements of it (a bool is 0 or 1), or `view.len`
+/// for an operand with a view; `out` is aligned
 /// and points to `shape.size()` writable elements of `dtype`, overlapping
 /// no operand; nothing else writes these buffers during the call.
 pub unsafe fn eval_into(
@@ -89,24 +153,31 @@ pub unsafe fn eval_into(
             format!("operands give a {d}{s} result, the buffer holds {dtype}{shape}"),
         ));
     }
+    if !matches!(op, Op::MatMul) && inputs.iter().any(|x| x.view.is_some()) {
+        return Err(Error::invalid(
+            op_name(op),
+            "reads contiguous operands only (views are for matmul)",
+        ));
+    }
     let x = inputs.first();
     let len = shape.size();
     match op {
         Op::MatMul => {
             let (a, b) = (inputs[0], inputs[1]);
             let dims = matmul_dims(a.shape, b.shape)?;
-            let (sa, sb) = (dims.a_batch_strides(), dims.b_batch_strides());
+            let held = |x: &RawOperand<'_>| x.view.map_or(x.shape.size(), |v| v.len);
             with_elem!(dtype, T => {
-                // SAFETY: the caller guarantees the operands and `out`.
+                // SAFETY: the caller guarantees the operands' memory (of
+                // `held` elements) and `out`.
                 let (lhs, rhs, dst) = unsafe {
                     (
-                        slice::<T>(a.ptr, a.shape.size()),
-                        slice::<T>(b.ptr, b.shape.size()),
+                        slice::<T>(a.ptr, held(&a)),
+                        slice::<T>(b.ptr, held(&b)),
                         slice_mut::<T>(out, len),
                     )
                 };
-                let lhs = MatRef::contiguous(lhs, &sa, dims.k);
-                let rhs = MatRef::contiguous(rhs, &sb, dims.n);
+                let lhs = matrices(&a, lhs, &dims, true)?;
+                let rhs = matrices(&b, rhs, &dims, false)?;
                 product::<T>(&dims, &lhs, &rhs, dst)?;
             });
         }
