@@ -162,7 +162,21 @@ impl Runner<'_> {
                     return (x, cx);
                 }
                 let z = x.matmul(&y);
-                let c = op_class(&Op::MatMul, z.dtype(), &[&cx, &cy]);
+                let c = if cx.is_exact()
+                    && cy.is_exact()
+                    && tolerance(&Op::MatMul, z.dtype()) == Tol::Dot
+                    && !x.is_traced()
+                    && !y.is_traced()
+                {
+                    let abs = |a: &Array| a.astype(DType::F64).abs();
+                    Class::Sum {
+                        n: k,
+                        abs_sum: abs(&x).matmul(&abs(&y)),
+                        dot: true,
+                    }
+                } else {
+                    op_class(&Op::MatMul, z.dtype(), &[&cx, &cy])
+                };
                 (z, c)
             }
             Expr::Draw(d, a) => {
@@ -330,7 +344,11 @@ fn reduce(r: Reduction, (x, c): (Array, Class), axis: Option<u8>) -> (Array, Cla
                 } else {
                     abs
                 };
-                Class::Sum { n, abs_sum: abs }
+                Class::Sum {
+                    n,
+                    abs_sum: abs,
+                    dot: false,
+                }
             };
             (y, class)
         }
