@@ -213,7 +213,7 @@ fn transposed_operands() {
 
 #[test]
 fn large_products_split_over_threads_give_the_same_bits() {
-    // 256³ multiply-adds: above the threshold for gemm's own threads.
+    // 256³ multiply-adds: blocks of rows on rayon's pool.
     let a = operand(&[256, 256], DType::F32, 1);
     let b = operand(&[256, 256], DType::F32, 2);
     let want = reference(&a, &b);

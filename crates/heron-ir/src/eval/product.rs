@@ -1,7 +1,14 @@
 //! The matrix products behind `matmul`, on strided operands: f32 and f64
 //! through the `gemm` crate (blocked, packed, AVX2/AVX-512 chosen at run
-//! time, its own rayon parallelism for large products), integers and bools
-//! by a row-times-matrix loop (exact, so any order gives the same result).
+//! time), integers and bools by a row-times-matrix loop (exact, so any
+//! order gives the same result).
+//!
+//! A large product is cut into blocks of rows whose size depends only on
+//! the product's shape, and the blocks run on rayon's pool (or one after
+//! the other from a rayon worker): each block is one gemm call on one
+//! thread, so the result is the same bits on any number of threads. This
+//! measured faster than gemm's own rayon parallelism on the MLP-sized
+//! product and level with it on 1024³ (docs/PERFORMANCE.md).
 //!
 //! Operands are slices with element strides, so a transposed or broadcast
 //! operand needs no copy. Every offset a product reads is checked against
@@ -14,9 +21,9 @@ use super::num::Num;
 use crate::{Error, Result};
 use smallvec::SmallVec;
 
-/// Products of at least this many multiply-adds (`m·k·n`) may use gemm's
-/// rayon parallelism; smaller ones run on the calling thread, where waking
-/// the pool would cost more than it saves.
+/// Products of at least this many multiply-adds (`m·k·n`), of 64 rows or
+/// more, run as blocks of rows on rayon's pool; smaller ones run on the
+/// calling thread, where waking the pool would cost more than it saves.
 pub const PARALLEL_MACS: usize = 1 << 21;
 
 /// A stack of matrices in a slice: matrix `b` (a batch index) element
@@ -73,14 +80,13 @@ impl<'a, T> MatRef<'a, T> {
 /// An element type with a matrix product of one `m×k` by `k×n` pair.
 pub trait Dot: Elem {
     /// `out = a · b` (row-major `out`, `m × n`), `a` from `a_off` with
-    /// strides `(a_rs, a_cs)`, `b` likewise; `parallel` allows threads.
+    /// strides `(a_rs, a_cs)`, `b` likewise, on the calling thread.
     /// The caller has checked every offset against the slices.
     fn product_one(
         dims: (usize, usize, usize),
         a: (&[Self], usize, usize, usize),
         b: (&[Self], usize, usize, usize),
         out: &mut [Self],
-        parallel: bool,
     );
 }
 
@@ -92,7 +98,6 @@ macro_rules! gemm_dot {
                 (a, a_off, a_rs, a_cs): (&[Self], usize, usize, usize),
                 (b, b_off, b_rs, b_cs): (&[Self], usize, usize, usize),
                 out: &mut [Self],
-                parallel: bool,
             ) {
                 debug_assert_eq!(out.len(), m * n);
                 if m == 0 || n == 0 {
@@ -102,11 +107,6 @@ macro_rules! gemm_dot {
                     out.fill(0.0);
                     return;
                 }
-                let par = if parallel {
-                    gemm::Parallelism::Rayon(rayon::current_num_threads())
-                } else {
-                    gemm::Parallelism::None
-                };
                 // SAFETY: `product` checked that every element of the
                 // `m×k` and `k×n` operands at these offsets and strides
                 // lies inside `a` and `b`; `out` is a distinct, writable
@@ -133,7 +133,7 @@ macro_rules! gemm_dot {
                         false,
                         false,
                         false,
-                        par,
+                        gemm::Parallelism::None,
                     )
                 }
             }
@@ -184,7 +184,6 @@ macro_rules! int_dot {
                 a: (&[Self], usize, usize, usize),
                 b: (&[Self], usize, usize, usize),
                 out: &mut [Self],
-                _parallel: bool,
             ) {
                 rows_product(dims, a, b, out, 0, Num::add, Num::mul);
             }
@@ -202,15 +201,14 @@ impl Dot for bool {
         a: (&[Self], usize, usize, usize),
         b: (&[Self], usize, usize, usize),
         out: &mut [Self],
-        _parallel: bool,
     ) {
         rows_product(dims, a, b, out, false, |x, y| x | y, |x, y| x & y);
     }
 }
 
-/// True when a product of `macs` multiply-adds may spread over rayon's
-/// pool: it is large, the pool has two threads or more, and the caller is
-/// not one of the pool's workers (a worker that forks may wait on unrelated
+/// True when the row blocks of a product of `macs` multiply-adds may spread
+/// over rayon's pool: it is large, the pool has two threads or more, and
+/// the caller is not one of the pool's workers (a worker that forks may wait on unrelated
 /// work that needs a lock its caller holds; the codegen crate's `may_fork`
 /// states the same rule).
 fn may_parallelise(macs: usize) -> bool {
@@ -245,20 +243,35 @@ pub fn product<T: Dot>(
     if out.is_empty() {
         return Ok(());
     }
-    let parallel = may_parallelise(m.saturating_mul(k).saturating_mul(n));
+    let macs = m.saturating_mul(k).saturating_mul(n);
+    // Blocks of rows: a function of the shape alone (see the module doc).
+    let rows = if macs >= PARALLEL_MACS && m >= 64 {
+        (m / 8).next_multiple_of(16).max(32)
+    } else {
+        m
+    };
+    let fork = rows < m && may_parallelise(macs);
     let extents: &[usize] = &dims.batch;
     let mut index: SmallVec<[usize; 4]> = SmallVec::from_elem(0, extents.len());
     for block in out.chunks_exact_mut(mn) {
         let at = |r: &MatRef<'_, T>| {
             r.offset + index.iter().zip(&r.batch).map(|(i, s)| i * s).sum::<usize>()
         };
-        T::product_one(
-            (m, k, n),
-            (a.data, at(a), a.rs, a.cs),
-            (b.data, at(b), b.rs, b.cs),
-            block,
-            parallel,
-        );
+        let (a_off, b_off) = (at(a), at(b));
+        let run = |(c, chunk): (usize, &mut [T])| {
+            T::product_one(
+                (chunk.len() / n, k, n),
+                (a.data, a_off + c * rows * a.rs, a.rs, a.cs),
+                (b.data, b_off, b.rs, b.cs),
+                chunk,
+            );
+        };
+        if fork {
+            use rayon::prelude::*;
+            block.par_chunks_mut(rows * n).enumerate().for_each(run);
+        } else {
+            block.chunks_mut(rows * n).enumerate().for_each(run);
+        }
         for axis in (0..extents.len()).rev() {
             index[axis] += 1;
             if index[axis] < extents[axis] {
