@@ -51,8 +51,16 @@ fn f64s(x: &Array) -> Vec<f64> {
 fn reference(a: &Array, b: &Array) -> (Vec<usize>, Vec<f64>, Vec<f64>) {
     let (sa, sb) = (a.shape().to_vec(), b.shape().to_vec());
     let (ma, mb) = (
-        if sa.len() == 1 { vec![1, sa[0]] } else { sa.clone() },
-        if sb.len() == 1 { vec![sb[0], 1] } else { sb.clone() },
+        if sa.len() == 1 {
+            vec![1, sa[0]]
+        } else {
+            sa.clone()
+        },
+        if sb.len() == 1 {
+            vec![sb[0], 1]
+        } else {
+            sb.clone()
+        },
     );
     let (m, k, n) = (ma[ma.len() - 2], ma[ma.len() - 1], mb[mb.len() - 1]);
     let (ba, bb) = (&ma[..ma.len() - 2], &mb[..mb.len() - 2]);
@@ -150,7 +158,10 @@ fn every_rank_combination_and_odd_size() {
                 operand(&[m, k], dtype, seed),
                 operand(&[k, n], dtype, seed + 1),
             );
-            let (a1, b1) = (operand(&[k], dtype, seed + 2), operand(&[k], dtype, seed + 3));
+            let (a1, b1) = (
+                operand(&[k], dtype, seed + 2),
+                operand(&[k], dtype, seed + 3),
+            );
             check(&a1, &b1, &what("1-d.1-d"));
             check(&a1, &b2, &what("1-d.2-d"));
             check(&a2, &b1, &what("2-d.1-d"));
@@ -206,7 +217,12 @@ fn transposed_operands() {
             let f = hn::jit(|(a, b): (Array, Array)| a.transpose().matmul(&b.transpose()));
             let (x, y) = (operand(&[k, m], dtype, 9), operand(&[n, k], dtype, 10));
             let want = reference(&x.transpose(), &y.transpose());
-            assert_close(&format!("{dtype} traced transposes"), &f.call((&x, &y)), &want, k);
+            assert_close(
+                &format!("{dtype} traced transposes"),
+                &f.call((&x, &y)),
+                &want,
+                k,
+            );
         }
     }
 }
@@ -220,7 +236,10 @@ fn large_products_split_over_threads_give_the_same_bits() {
     let threaded = a.matmul(&b);
     assert_close("threaded", &threaded, &want, 256);
     // From a rayon worker the product runs on that thread alone.
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     let single = pool.install(|| a.matmul(&b));
     assert_eq!(f64s(&threaded), f64s(&single));
 }
@@ -235,7 +254,12 @@ fn the_plan_runs_the_product_natively_and_fuses_its_consumers() {
     );
     let compiled = f.compile((&x, &w, &b));
     let names: Vec<String> = compiled.kernels().iter().map(|k| k.name.clone()).collect();
-    assert_eq!(names, ["native:matmul", "k0"], "{}", compiled.optimized_text());
+    assert_eq!(
+        names,
+        ["native:matmul", "k0"],
+        "{}",
+        compiled.optimized_text()
+    );
     assert!(compiled.interpreter_ops().is_empty());
     assert!(compiled.kernels().iter().all(|k| k.native));
     let eager = (x.matmul(&w) + &b).tanh();
@@ -252,11 +276,17 @@ fn misaligned_and_zero_dimensional_operands_are_errors_naming_matmul() {
     assert!(e.contains("matmul") && e.contains("not aligned"), "{e}");
     let e = hn::scalar(1.0f32).try_matmul(&a).unwrap_err().to_string();
     assert!(e.contains("matmul") && e.contains("at least 1-d"), "{e}");
-    let (x, y) = (hn::ones(&[2, 3, 4], DType::F32), hn::ones(&[3, 4, 5], DType::F32));
+    let (x, y) = (
+        hn::ones(&[2, 3, 4], DType::F32),
+        hn::ones(&[3, 4, 5], DType::F32),
+    );
     let e = x.try_matmul(&y).unwrap_err().to_string();
     assert!(e.contains("matmul") && e.contains("broadcast"), "{e}");
     // dot of a 0-d operand is a product.
-    assert_eq!(hn::dot(&hn::scalar(2.0f32), &a).to_vec::<f32>(), vec![2.0; 6]);
+    assert_eq!(
+        hn::dot(&hn::scalar(2.0f32), &a).to_vec::<f32>(),
+        vec![2.0; 6]
+    );
 }
 
 #[test]
@@ -269,16 +299,28 @@ fn a_transpose_feeding_the_product_is_read_through_strides() {
             let names: Vec<String> = compiled.kernels().iter().map(|k| k.name.clone()).collect();
             // The two transposes are not copied: only the product and the
             // scaling run.
-            assert_eq!(names, ["native:matmul", "k2"], "{}", compiled.optimized_text());
+            assert_eq!(
+                names,
+                ["native:matmul", "k2"],
+                "{}",
+                compiled.optimized_text()
+            );
             let jit = f.call((&x, &y));
             let want = reference(&x.transpose(), &y.transpose());
-            let want = (want.0, want.1.iter().map(|v| v * 2.0).collect(), want.2.iter().map(|v| v * 2.0).collect());
+            let want = (
+                want.0,
+                want.1.iter().map(|v| v * 2.0).collect(),
+                want.2.iter().map(|v| v * 2.0).collect(),
+            );
             assert_close(&format!("{dtype} {m}x{k}x{n}"), &jit, &want, k);
         }
     }
     // A broadcast operand and a batched one are read in place too.
     let g = hn::jit(|(a, b): (Array, Array)| a.broadcast_to(&[3, 4, 5]).matmul(&b));
-    let (x, y) = (operand(&[4, 5], DType::F32, 13), operand(&[3, 5, 2], DType::F32, 14));
+    let (x, y) = (
+        operand(&[4, 5], DType::F32, 13),
+        operand(&[3, 5, 2], DType::F32, 14),
+    );
     let compiled = g.compile((&x, &y));
     assert_eq!(compiled.kernels().len(), 1, "{}", compiled.optimized_text());
     let want = reference(&x.broadcast_to(&[3, 4, 5]), &y);

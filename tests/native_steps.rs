@@ -32,7 +32,11 @@ fn operand(shape: &[usize], dtype: DType, seed: u64) -> Array {
 /// The raw bits of every element, so NaN compares equal to itself.
 fn bits(x: &Array) -> (Vec<usize>, DType, Vec<u64>) {
     let v: Vec<u64> = match x.dtype() {
-        DType::F32 => x.to_vec::<f32>().iter().map(|f| u64::from(f.to_bits())).collect(),
+        DType::F32 => x
+            .to_vec::<f32>()
+            .iter()
+            .map(|f| u64::from(f.to_bits()))
+            .collect(),
         DType::F64 => x.to_vec::<f64>().iter().map(|f| f.to_bits()).collect(),
         DType::I32 => x.to_vec::<i32>().iter().map(|&i| i as u64).collect(),
         DType::I64 => x.to_vec::<i64>().iter().map(|&i| i as u64).collect(),
@@ -96,10 +100,20 @@ fn every_step_of_the_plan_is_native() {
         let c = hn::concatenate(&[&h, &h], 0);
         (c.cumsum(1).sort(0), c.argmax_axis(1), h.argsort(0))
     });
-    let (x, w) = (operand(&[4, 6], DType::F32, 1), operand(&[6, 5], DType::F32, 2));
+    let (x, w) = (
+        operand(&[4, 6], DType::F32, 1),
+        operand(&[6, 5], DType::F32, 2),
+    );
     let compiled = f.compile((&x, &w));
     let names: Vec<String> = compiled.kernels().iter().map(|k| k.name.clone()).collect();
-    for op in ["matmul", "concatenate", "cumsum", "argmax", "sort", "argsort"] {
+    for op in [
+        "matmul",
+        "concatenate",
+        "cumsum",
+        "argmax",
+        "sort",
+        "argsort",
+    ] {
         assert!(
             names.contains(&format!("native:{op}")),
             "{op} not native: {names:?}"

@@ -19,8 +19,8 @@ mod tests;
 
 use crate::infer::{infer, op_name};
 use crate::{DType, Error, Graph, NodeId, Op, Result, Shape, Value};
-pub use linalg::{MatMulDims, matmul_dims};
 use cranelift_entity::SecondaryMap;
+pub use linalg::{MatMulDims, matmul_dims};
 use smallvec::SmallVec;
 
 /// Runs `graph` on concrete parameter values (in `graph.params` order) and

@@ -255,7 +255,12 @@ pub fn product<T: Dot>(
     let mut index: SmallVec<[usize; 4]> = SmallVec::from_elem(0, extents.len());
     for block in out.chunks_exact_mut(mn) {
         let at = |r: &MatRef<'_, T>| {
-            r.offset + index.iter().zip(&r.batch).map(|(i, s)| i * s).sum::<usize>()
+            r.offset
+                + index
+                    .iter()
+                    .zip(&r.batch)
+                    .map(|(i, s)| i * s)
+                    .sum::<usize>()
         };
         let (a_off, b_off) = (at(a), at(b));
         let run = |(c, chunk): (usize, &mut [T])| {

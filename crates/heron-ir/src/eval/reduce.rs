@@ -96,7 +96,12 @@ pub(super) fn arg_reduce(op: ArgOp, x: &Value, axis: usize, shape: &Shape) -> Re
 
 /// The index of the extremum of each line of `src` (`outer × n × inner`,
 /// `n > 0`, along the middle axis) into `out`.
-pub(super) fn arg_into<T: Elem>(op: ArgOp, src: &[T], dims: (usize, usize, usize), out: &mut [i32]) {
+pub(super) fn arg_into<T: Elem>(
+    op: ArgOp,
+    src: &[T],
+    dims: (usize, usize, usize),
+    out: &mut [i32],
+) {
     match op {
         ArgOp::ArgMax => arg_lines(src, dims, out, T::gt),
         ArgOp::ArgMin => arg_lines(src, dims, out, T::lt),

@@ -69,16 +69,20 @@ fn batched_matmul_broadcasts_leading_axes() {
     check(Op::MatMul, &[&a, &b], "i32[2, 1, 3] [5, 2, -1, 11, 4, -3]");
     let m = val(&[2, 2], &[1.0f32, 2.0, 3.0, 4.0]);
     let s = val(&[2, 2, 1], &[1.0f32, 1.0, 0.0, 2.0]);
-    check(
-        Op::MatMul,
-        &[&m, &s],
-        "f32[2, 2, 1] [3.0, 7.0, 4.0, 8.0]",
-    );
+    check(Op::MatMul, &[&m, &s], "f32[2, 2, 1] [3.0, 7.0, 4.0, 8.0]");
     // A 1-d operand on either side of a stack drops its axis.
     let stack = val(&[2, 2, 2], &[1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
     let v = val(&[2], &[1.0f64, -1.0]);
-    check(Op::MatMul, &[&stack, &v], "f64[2, 2] [-1.0, -1.0, -1.0, -1.0]");
-    check(Op::MatMul, &[&v, &stack], "f64[2, 2] [-2.0, -2.0, -2.0, -2.0]");
+    check(
+        Op::MatMul,
+        &[&stack, &v],
+        "f64[2, 2] [-1.0, -1.0, -1.0, -1.0]",
+    );
+    check(
+        Op::MatMul,
+        &[&v, &stack],
+        "f64[2, 2] [-2.0, -2.0, -2.0, -2.0]",
+    );
     // Leading axes that do not broadcast, and 0-d operands, are errors.
     let x = val(&[2, 1, 2], &[0.0f32; 4]);
     let y = val(&[3, 2, 1], &[0.0f32; 6]);
@@ -93,9 +97,19 @@ fn batched_matmul_broadcasts_leading_axes() {
 #[test]
 fn gemm_products_meet_the_dot_bound_at_block_edges() {
     // Sizes around gemm's register and cache blocks, against f64 sums.
-    for &(m, k, n) in &[(1, 1, 1), (3, 7, 17), (17, 65, 3), (65, 130, 33), (130, 17, 129)] {
-        let a: Vec<f32> = (0..m * k).map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0).collect();
-        let b: Vec<f32> = (0..k * n).map(|i| ((i * 53 % 97) as f32 - 48.0) / 5.0).collect();
+    for &(m, k, n) in &[
+        (1, 1, 1),
+        (3, 7, 17),
+        (17, 65, 3),
+        (65, 130, 33),
+        (130, 17, 129),
+    ] {
+        let a: Vec<f32> = (0..m * k)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0)
+            .collect();
+        let b: Vec<f32> = (0..k * n)
+            .map(|i| ((i * 53 % 97) as f32 - 48.0) / 5.0)
+            .collect();
         let got = crate::eval_op(
             &Op::MatMul,
             &[&val(&[m, k], &a), &val(&[k, n], &b)],
