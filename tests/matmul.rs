@@ -326,3 +326,28 @@ fn a_transpose_feeding_the_product_is_read_through_strides() {
     let want = reference(&x.broadcast_to(&[3, 4, 5]), &y);
     assert_close("broadcast", &g.call((&x, &y)), &want, 5);
 }
+
+#[test]
+fn a_variable_multiplied_through_its_own_transpose_in_place() {
+    // The product reads the Variable's memory through strides and writes
+    // its new value over that same memory.
+    let start = operand(&[33, 33], DType::F32, 21) * 0.1;
+    let w = operand(&[33, 33], DType::F32, 22) * 0.1;
+    let v = Variable::new(start.clone());
+    let f = {
+        let (v, w) = (v.clone(), w.clone());
+        hn::jit(move |_: Array| {
+            v.set(v.transpose().matmul(&w));
+            v.value()
+        })
+    };
+    let compiled = f.compile(&hn::zeros(&[1], DType::F32));
+    assert!(
+        compiled.kernels().iter().all(|k| k.name == "native:matmul"),
+        "{}",
+        compiled.optimized_text()
+    );
+    f.call(&hn::zeros(&[1], DType::F32));
+    let want = reference(&start.transpose(), &w);
+    assert_close("in place", &v.value(), &want, 33);
+}

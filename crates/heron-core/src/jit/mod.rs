@@ -344,4 +344,24 @@ mod tests {
             "{log}"
         );
     }
+
+    #[test]
+    fn compile_log_names_the_ops_left_to_the_interpreter() {
+        // `take` still runs through `eval_op`; sorts and cumulative sums
+        // run natively and are not named.
+        let f = jit_named("gather", |x: Array| {
+            let idx = x.argsort(0);
+            x.take(&idx, 0).cumsum(0)
+        });
+        let entry = f.entry_for(&[ones(4)]).unwrap();
+        let log = f.compile_log(&entry, None);
+        assert!(
+            log.ends_with("first call (run by the interpreter: take)"),
+            "{log}"
+        );
+        let native = jit_named("native", |x: Array| x.sort(0).cumsum(0));
+        let entry = native.entry_for(&[ones(4)]).unwrap();
+        let log = native.compile_log(&entry, None);
+        assert!(log.ends_with(": first call"), "{log}");
+    }
 }
