@@ -10,6 +10,12 @@
 //! measured faster than gemm's own rayon parallelism on the MLP-sized
 //! product and level with it on 1024³ (docs/PERFORMANCE.md).
 //!
+//! This is `eval`'s own `matmul`: eager mode, constant folding and compiled
+//! plans all run it, so for floats its definition is gemm's product within
+//! the precision contract's dot-product bound (not one fixed order of
+//! summation); the loop references it is tested against are in
+//! `eval/tests/linalg.rs` and the workspace's `tests/matmul.rs`.
+//!
 //! Operands are slices with element strides, so a transposed or broadcast
 //! operand needs no copy. Every offset a product reads is checked against
 //! its slice before any work starts: a bad stride is an error, never an
