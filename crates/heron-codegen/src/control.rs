@@ -42,6 +42,23 @@ pub(crate) enum ControlExe {
     },
 }
 
+impl ControlExe {
+    /// Calls `f` on each compiled sub-graph.
+    pub(crate) fn for_each_executable(&self, f: &mut dyn FnMut(&Executable)) {
+        match self {
+            ControlExe::Loop { body } => f(body),
+            ControlExe::While { cond, body } => {
+                f(cond);
+                f(body);
+            }
+            ControlExe::Cond { then, else_ } => {
+                f(then);
+                f(else_);
+            }
+        }
+    }
+}
+
 static NATIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
 
 /// True when control steps run on their native drivers (the default).

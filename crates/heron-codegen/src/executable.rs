@@ -13,9 +13,9 @@ use smallvec::SmallVec;
 /// What `Executable::kernels` reports about one step that computes values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KernelInfo {
-    /// `k0`, `k1`, ... for native kernels; `native:<op>` for the steps of
-    /// gathers, scatters and dynamic slices, run by typed native code in
-    /// the executor; `host:<op>` for host steps.
+    /// `k0`, `k1`, ... for native kernels; `native:<op>` for ops run by a
+    /// native routine on the plan's buffers (`steps`); `host:<op>` for host
+    /// steps run through the interpreter's `eval_op`.
     pub name: String,
     /// The iteration space (for a host step: the result's shape).
     pub shape: Shape,
@@ -25,7 +25,7 @@ pub struct KernelInfo {
     pub inputs: Vec<String>,
     /// The buffers written.
     pub outputs: Vec<String>,
-    /// True for native code (kernels, control steps, `native:` steps),
+    /// True for native code (kernels, control steps, native routines),
     /// false for an op run through `eval_op`.
     pub native: bool,
 }
@@ -45,6 +45,8 @@ pub struct Executable {
     /// covers (`launch_grain`; 1 for steps without a preference).
     pub(crate) grains: Vec<usize>,
     pub(crate) code: Compiled,
+    /// Copies that `matmul` steps read through in place (`steps::views`).
+    pub(crate) folds: crate::steps::views::Folds,
     /// `plan.can_fail_after_writing_outputs()`, for `can_fail_midway`.
     pub(crate) fails_midway: bool,
     pub(crate) param_types: Vec<(Shape, DType)>,
@@ -103,7 +105,8 @@ impl Executable {
         self.code.code_size
     }
 
-    /// The steps that compute values (kernels and host steps), in order.
+    /// The steps that compute values (kernels and host steps), in order;
+    /// without the copies a `matmul` reads through in place, which do not run.
     pub fn kernels(&self) -> Vec<KernelInfo> {
         let names = |bufs: Vec<heron_ir::plan::BufId>| {
             bufs.into_iter().map(|b| self.plan.buf_name(b)).collect()
@@ -111,7 +114,9 @@ impl Executable {
         self.plan
             .steps
             .iter()
-            .filter_map(|s| match s {
+            .enumerate()
+            .filter(|&(s, _)| !self.folds.skips(s))
+            .filter_map(|(_, s)| match s {
                 Step::Kernel(k) => Some(KernelInfo {
                     name: k.name.clone(),
                     shape: k.shape.clone(),
@@ -123,7 +128,7 @@ impl Executable {
                 Step::Host(h) => Some(KernelInfo {
                     name: format!(
                         "{}:{}",
-                        if crate::gather::is_native(&h.op) {
+                        if is_native_step(&h.op) {
                             "native"
                         } else {
                             "host"
@@ -134,7 +139,7 @@ impl Executable {
                     fused_nodes: 1,
                     inputs: names(h.inputs.clone()),
                     outputs: names(vec![h.output]),
-                    native: crate::gather::is_native(&h.op),
+                    native: is_native_step(&h.op),
                 }),
                 Step::Control(c) => Some(KernelInfo {
                     name: format!("control:{}", heron_ir::infer::op_name(&c.op)),
@@ -151,6 +156,31 @@ impl Executable {
                 Step::Copy { .. } => None,
             })
             .collect()
+    }
+
+    /// The ops this executable runs through the interpreter (`eval_op`),
+    /// sub-graphs of control steps included: each op's name once, in order
+    /// of first appearance. Empty when every step is native code.
+    pub fn interpreter_ops(&self) -> Vec<&'static str> {
+        let mut ops = Vec::new();
+        self.collect_interpreter_ops(&mut ops);
+        ops
+    }
+
+    fn collect_interpreter_ops(&self, ops: &mut Vec<&'static str>) {
+        for (s, step) in self.plan.steps.iter().enumerate() {
+            if let Step::Host(h) = step
+                && !is_native_step(&h.op)
+            {
+                let name = heron_ir::infer::op_name(&h.op);
+                if !ops.contains(&name) {
+                    ops.push(name);
+                }
+            }
+            if let Some(control) = &self.controls[s] {
+                control.for_each_executable(&mut |exe| exe.collect_interpreter_ops(ops));
+            }
+        }
     }
 
     /// Runs the plan.
@@ -217,8 +247,10 @@ impl Executable {
                 s = group.steps.end;
                 continue;
             }
-            // SAFETY: as for `run`; `ptrs` holds every buffer of the plan.
-            unsafe { self.run_step(s, &ptrs, &mut args, table)? };
+            if !self.folds.skips(s) {
+                // SAFETY: as for `run`; `ptrs` holds every buffer of the plan.
+                unsafe { self.run_step(s, &ptrs, &mut args, table)? };
+            }
             s += 1;
         }
         drop(temps);
@@ -272,6 +304,12 @@ impl Executable {
                 // helper table; the ranges cover the launch shape.
                 unsafe { launch(f, args, n, work_per_index(k), self.grains[s]) };
             }
+            // SAFETY: as guaranteed by the caller; the sources of the
+            // step's views are buffers of the plan, unchanged since the
+            // copies they replace would have read them (`views::fold`).
+            Step::Host(h) if self.folds.views[s].is_some() => unsafe {
+                crate::steps::run(plan, h, self.folds.views[s].as_deref(), ptrs)?
+            },
             // SAFETY: as guaranteed by the caller.
             step @ (Step::Host(_) | Step::Copy { .. }) => unsafe {
                 run_data_step(plan, step, ptrs)?
@@ -281,8 +319,14 @@ impl Executable {
     }
 }
 
-/// Runs a host step (a gather, scatter or dynamic slice natively, any
-/// other op through `eval_op`) or a copy.
+/// True when a host step of `op` runs natively (`gather` or `steps`), not
+/// through the interpreter's `eval_op`.
+fn is_native_step(op: &heron_ir::Op) -> bool {
+    crate::gather::is_native(op) || crate::steps::is_native(op)
+}
+
+/// Runs a host step (natively through `gather` or `steps`, or an op through
+/// `eval_op`) or a copy.
 ///
 /// # Safety
 /// `ptrs` holds a valid buffer of the plan's type for every buffer the step
@@ -292,6 +336,10 @@ pub(crate) unsafe fn run_data_step(plan: &KernelPlan, step: &Step, ptrs: &[*mut 
         // SAFETY: as guaranteed by the caller.
         Step::Host(h) if crate::gather::is_native(&h.op) => unsafe {
             crate::gather::run(plan, h, ptrs)?
+        },
+        // SAFETY: as guaranteed by the caller.
+        Step::Host(h) if crate::steps::is_native(&h.op) => unsafe {
+            crate::steps::run(plan, h, None, ptrs)?
         },
         Step::Host(h) => {
             crate::gather::count_interpreted();

@@ -23,6 +23,7 @@ mod lower;
 mod module;
 mod parallel;
 mod row_blocks;
+mod steps;
 pub mod vmath;
 
 pub use code_image::{CodeImage, ControlImage, FunctionCode, load, target_description};
@@ -113,8 +114,10 @@ pub(crate) fn assemble(
         })
         .collect();
     let fails_midway = plan.can_fail_after_writing_outputs();
+    let folds = steps::views::fold(&plan);
     Executable {
         fails_midway,
+        folds,
         plan,
         consts,
         step_fns,

@@ -204,7 +204,7 @@ fn lif_step_is_one_kernel_updating_in_place() {
 }
 
 #[test]
-fn host_steps_run_through_eval() {
+fn matmul_sort_and_cumsum_run_natively() {
     let mut g = Graph::new();
     let a = g.param(Shape::new(&[3, 4]), DType::F32, ParamRole::Arg(0));
     let b = g.param(Shape::new(&[4, 2]), DType::F32, ParamRole::Arg(1));
@@ -216,8 +216,19 @@ fn host_steps_run_through_eval() {
     let c = g.add(Op::Cumsum { axis: 1 }, &[n]).unwrap();
     g.output(c, OutputRole::Result(0));
     let exe = compile(&g).unwrap();
-    let hosts = exe.kernels().iter().filter(|k| !k.native).count();
-    assert_eq!(hosts, 3, "{}", exe.plan_text());
+    let natives: Vec<String> = exe
+        .kernels()
+        .iter()
+        .filter(|k| k.name.starts_with("native:"))
+        .map(|k| k.name.clone())
+        .collect();
+    assert_eq!(
+        natives,
+        ["native:matmul", "native:sort", "native:cumsum"],
+        "{}",
+        exe.plan_text()
+    );
+    assert!(exe.kernels().iter().all(|k| k.native));
     let mut r = Rng(4);
     check(
         &g,

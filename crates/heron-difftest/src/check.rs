@@ -4,7 +4,7 @@
 //! the Variables' final values must agree under the precision contract.
 
 use crate::class::Class;
-use crate::contract::sum_bound;
+use crate::contract::{dot_bound, sum_bound};
 use crate::program::Program;
 use crate::run::{Env, args, run};
 use heron::{Array, Backend, DType, Scalar};
@@ -198,7 +198,7 @@ pub fn compare(got: &Array, want: &Array, class: &Class) -> Result<(), String> {
             (Scalar::F64(x), Scalar::F64(y), Class::Ulp(_, n)) => {
                 x == y || heron::ir::ulps_f64(x, y) <= u64::from(*n)
             }
-            (Scalar::F32(_) | Scalar::F64(_), _, Class::Sum { n, .. }) => {
+            (Scalar::F32(_) | Scalar::F64(_), _, Class::Sum { n, dot, .. }) => {
                 let (x, y) = (a.to_f64(), b.to_f64());
                 let max = if want.dtype() == DType::F32 {
                     f64::from(f32::MAX)
@@ -210,7 +210,12 @@ pub fn compare(got: &Array, want: &Array, class: &Class) -> Result<(), String> {
                 s.is_nan()
                     || s > max
                     || x == y
-                    || (x - y).abs() <= sum_bound(*n, s, y, want.dtype())
+                    || (x - y).abs()
+                        <= if *dot {
+                            dot_bound(*n, s, y, want.dtype())
+                        } else {
+                            sum_bound(*n, s, y, want.dtype())
+                        }
             }
             _ => a == b,
         };
@@ -229,7 +234,8 @@ fn describe(class: &Class) -> String {
     match class {
         Class::Exact => "bit-exact".into(),
         Class::Ulp(a, b) => format!("{a} ulp (f32) / {b} ulp (f64)"),
-        Class::Sum { n, .. } => format!("the bound of a sum of {n} terms"),
+        Class::Sum { n, dot: false, .. } => format!("the bound of a sum of {n} terms"),
+        Class::Sum { n, dot: true, .. } => format!("the bound of a {n}-term dot product"),
         Class::Loose => "anything".into(),
     }
 }

@@ -13,12 +13,15 @@ pub enum Class {
     /// Within this many ulp (f32, f64).
     Ulp(u32, u32),
     /// A float sum of `n` terms whose absolute values sum to `abs_sum`
-    /// (an f64 array of the result's shape).
+    /// (an f64 array of the result's shape); with `dot`, a matrix
+    /// product's dot products of `n` terms (`Tol::Dot`).
     Sum {
         /// Terms per result element.
         n: usize,
         /// Σ|x| per result element.
         abs_sum: Array,
+        /// A matrix product (`dot_bound`), not a reduction (`sum_bound`).
+        dot: bool,
     },
     /// Not compared element by element.
     Loose,
@@ -59,6 +62,6 @@ pub(crate) fn op_class(op: &Op, dtype: DType, operands: &[&Class]) -> Class {
     match tolerance(op, dtype) {
         Tol::Exact => Class::Exact,
         Tol::Ulp { f32, f64 } => Class::Ulp(f32, f64),
-        Tol::Sum => Class::Loose,
+        Tol::Sum | Tol::Dot => Class::Loose,
     }
 }

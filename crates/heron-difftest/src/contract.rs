@@ -25,6 +25,13 @@ pub enum Tol {
     /// roundoff (`sum_bound`). Unchecked where `Σ|x|` exceeds the dtype's
     /// range (an intermediate of eval's own sum may overflow there).
     Sum,
+    /// A float matrix product, each element a dot product of `k` terms:
+    /// compiled code reads a transposed, broadcast or sliced operand
+    /// through strides, which may change gemm's order and blocking, so
+    /// `|compiled − eval| ≤ 2·(k + 1)·ε·Σ|a·b| + 1 ulp of eval's result`
+    /// (`dot_bound`; both are within `(k + 1)·ε·Σ|a·b|` of the exact
+    /// product). Same operands in the same layout give the same bits.
+    Dot,
 }
 
 /// The argument range over which `sin`, `cos` and `tan` keep their ulp
@@ -34,8 +41,9 @@ pub const TRIG_RANGE: f64 = 1e5;
 /// The contract of `op` producing a result of `dtype`. Every op not listed
 /// here as approximate is bit-exact: arithmetic, comparisons, `where`,
 /// casts, integer and bitwise ops, rounding, movement, gathers, sorts,
-/// cumulative sums, matrix products (run by `eval_op` itself),
-/// `max`/`min`/`prod`/`any`/`all` reductions, integer sums, and random bits.
+/// cumulative sums and arg-reductions (eval's own routines), integer and
+/// bool matrix products, `max`/`min`/`prod`/`any`/`all` reductions,
+/// integer sums, and random bits.
 pub fn tolerance(op: &Op, dtype: DType) -> Tol {
     if !dtype.is_float() {
         return Tol::Exact;
@@ -47,6 +55,7 @@ pub fn tolerance(op: &Op, dtype: DType) -> Tol {
         Op::Reduce {
             op: ReduceOp::Sum, ..
         } => Tol::Sum,
+        Op::MatMul => Tol::Dot,
         _ => Tol::Exact,
     }
 }
@@ -77,6 +86,18 @@ pub fn sum_bound(n: usize, abs_sum: f64, want: f64, dtype: DType) -> f64 {
     };
     let log = (usize::BITS - n.max(1).leading_zeros()) as f64;
     (log + 2.0) * eps * abs_sum + 2.0 * eps * want.abs() + tiny(dtype)
+}
+
+/// The `Tol::Dot` bound on `|compiled − eval|` for a matrix product
+/// element of `k` terms whose products' absolute values sum to `abs_sum`
+/// and whose eval result is `want`.
+pub fn dot_bound(k: usize, abs_sum: f64, want: f64, dtype: DType) -> f64 {
+    let eps = if dtype == DType::F32 {
+        f64::from(f32::EPSILON) / 2.0
+    } else {
+        f64::EPSILON / 2.0
+    };
+    2.0 * (k as f64 + 1.0) * eps * abs_sum + 2.0 * eps * want.abs() + tiny(dtype)
 }
 
 /// The smallest positive subnormal of a float dtype (the ulp of zero).
@@ -114,6 +135,19 @@ mod tests {
             tolerance(&Op::Unary(UnaryOp::Tanh), DType::F32),
             Tol::Ulp { f32: 3, f64: 3 }
         );
+    }
+
+    #[test]
+    fn float_products_are_bounded_and_integer_ones_exact() {
+        assert_eq!(tolerance(&Op::MatMul, DType::F32), Tol::Dot);
+        assert_eq!(tolerance(&Op::MatMul, DType::F64), Tol::Dot);
+        assert_eq!(tolerance(&Op::MatMul, DType::I32), Tol::Exact);
+        // Linear in the number of terms.
+        let (b8, b800) = (
+            dot_bound(8, 1.0, 0.0, DType::F32),
+            dot_bound(800, 1.0, 0.0, DType::F32),
+        );
+        assert!(b800 > 80.0 * b8 && b800 < 100.0 * b8);
     }
 
     #[test]

@@ -152,16 +152,9 @@ impl Runner<'_> {
             Expr::MatMul(a, b) => {
                 let (x, cx) = self.get(*a);
                 let (y, cy) = self.get(*b);
-                let x = match x.ndim() {
-                    0 => x.reshape(&[1]),
-                    1 | 2 => x,
-                    _ => {
-                        let k = *x.shape().last().expect("rank 3");
-                        let rows: usize = x.shape()[..x.ndim() - 1].iter().product();
-                        x.reshape(&[rows as isize, k as isize])
-                    }
-                };
-                let k = *x.shape().last().expect("rank 1 or 2");
+                // Operands of rank 3 and more are batched products.
+                let x = if x.ndim() == 0 { x.reshape(&[1]) } else { x };
+                let k = *x.shape().last().expect("at least 1-d");
                 let y = if (y.ndim() == 2 && y.shape()[0] == k) || (y.ndim() == 1 && y.size() == k)
                 {
                     y
@@ -174,7 +167,21 @@ impl Runner<'_> {
                     return (x, cx);
                 }
                 let z = x.matmul(&y);
-                let c = op_class(&Op::MatMul, z.dtype(), &[&cx, &cy]);
+                let c = if cx.is_exact()
+                    && cy.is_exact()
+                    && tolerance(&Op::MatMul, z.dtype()) == Tol::Dot
+                    && !x.is_traced()
+                    && !y.is_traced()
+                {
+                    let abs = |a: &Array| a.astype(DType::F64).abs();
+                    Class::Sum {
+                        n: k,
+                        abs_sum: abs(&x).matmul(&abs(&y)),
+                        dot: true,
+                    }
+                } else {
+                    op_class(&Op::MatMul, z.dtype(), &[&cx, &cy])
+                };
                 (z, c)
             }
             Expr::Draw(d, a) => {
@@ -342,7 +349,11 @@ fn reduce(r: Reduction, (x, c): (Array, Class), axis: Option<u8>) -> (Array, Cla
                 } else {
                     abs
                 };
-                Class::Sum { n, abs_sum: abs }
+                Class::Sum {
+                    n,
+                    abs_sum: abs,
+                    dot: false,
+                }
             };
             (y, class)
         }

@@ -305,22 +305,8 @@ fn result_type(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
                     format!("operand dtypes differ: {ad} and {bd} (promote first)"),
                 ));
             }
-            let mismatch =
-                || Error::invalid("matmul", format!("shapes {a} and {b} are not aligned"));
-            let dims: Vec<usize> = match (a.rank(), b.rank()) {
-                (1, 1) if a[0] == b[0] => vec![],
-                (2, 1) if a[1] == b[0] => vec![a[0]],
-                (1, 2) if a[0] == b[0] => vec![b[1]],
-                (2, 2) if a[1] == b[0] => vec![a[0], b[1]],
-                (1 | 2, 1 | 2) => return Err(mismatch()),
-                _ => {
-                    return Err(Error::invalid(
-                        "matmul",
-                        format!("operands must be 1-d or 2-d, got {a} and {b}"),
-                    ));
-                }
-            };
-            Ok((dims.into(), ad))
+            let dims = crate::eval::matmul_dims(a, b)?;
+            Ok((dims.result_shape(), ad))
         }
         Op::Loop { .. } | Op::While { .. } | Op::Cond { .. } => {
             crate::control::infer_control(op, inputs)

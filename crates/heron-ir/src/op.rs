@@ -293,7 +293,9 @@ pub enum Op {
         /// The sorted axis.
         axis: usize,
     },
-    /// Matrix product of two operands of rank 1 or 2 (NumPy's `matmul`/`dot`).
+    /// Matrix product (NumPy's `matmul`): operands of rank 1 or more, a 1-d
+    /// one a row (left) or a column (right) whose axis the result drops;
+    /// the axes before the last two are batch axes, broadcast together.
     MatMul,
     /// Operand: a u32 key of shape `[2]`. Threefry-2x32 random bits of `shape`
     /// and `dtype` (U32, or I64 bits for 64-bit draws), as `jax.random.bits`

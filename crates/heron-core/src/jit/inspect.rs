@@ -88,6 +88,18 @@ impl Compiled {
             .unwrap_or_default()
     }
 
+    /// The ops this specialisation runs through the interpreter (`eval_op`)
+    /// instead of native code, control-flow bodies included; empty when
+    /// every step is native (or under the interpreter backend, where
+    /// nothing is compiled). `HERON_LOG_COMPILES=1` prints the same list.
+    pub fn interpreter_ops(&self) -> Vec<&'static str> {
+        self.entry
+            .exe
+            .as_ref()
+            .map(|e| e.interpreter_ops())
+            .unwrap_or_default()
+    }
+
     /// Bytes of machine code.
     pub fn code_size(&self) -> usize {
         self.entry.exe.as_ref().map_or(0, |e| e.code_size())

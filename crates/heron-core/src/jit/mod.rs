@@ -254,8 +254,15 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
             Some(exe) if exe.is_loaded() => ("loaded", " from disk"),
             _ => ("compiled", ""),
         };
+        let interpreted = match &entry.exe {
+            Some(exe) => match exe.interpreter_ops().as_slice() {
+                [] => String::new(),
+                ops => format!(" (run by the interpreter: {})", ops.join(", ")),
+            },
+            None => String::new(),
+        };
         format!(
-            "heron: {verb} {} for ({}){whence} in {:.2?}: {reason}",
+            "heron: {verb} {} for ({}){whence} in {:.2?}: {reason}{interpreted}",
             self.name,
             sig(&entry.signature).join(", "),
             entry.compile_time
@@ -336,5 +343,38 @@ mod tests {
             log.ends_with("called with 2 arguments instead of 1"),
             "{log}"
         );
+    }
+
+    #[test]
+    fn compile_log_names_the_ops_left_to_the_interpreter() {
+        // Draws under the older Threefry scheme still run through
+        // `eval_op`; gathers, sorts and cumulative sums run natively and
+        // are not named.
+        let f = jit_named("older_scheme_draw", |key: Array| {
+            let op = heron_ir::Op::RandomBits {
+                shape: Shape::new(&[4]),
+                dtype: DType::U32,
+                partitionable: false,
+            };
+            crate::array::apply(op, &[&key]).unwrap()
+        });
+        let key = crate::random::Key::new(0);
+        let entry = f.entry_for(&[key.into_array()]).unwrap();
+        let log = f.compile_log(&entry, None);
+        assert!(
+            log.ends_with("first call (run by the interpreter: random_bits)"),
+            "{log}"
+        );
+        let gather = jit_named("gather", |x: Array| {
+            let idx = x.argsort(0);
+            x.take(&idx, 0).cumsum(0)
+        });
+        let entry = gather.entry_for(&[ones(4)]).unwrap();
+        let log = gather.compile_log(&entry, None);
+        assert!(log.ends_with(": first call"), "{log}");
+        let native = jit_named("native", |x: Array| x.sort(0).cumsum(0));
+        let entry = native.entry_for(&[ones(4)]).unwrap();
+        let log = native.compile_log(&entry, None);
+        assert!(log.ends_with(": first call"), "{log}");
     }
 }

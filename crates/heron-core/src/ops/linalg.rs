@@ -1,13 +1,15 @@
-//! Linear algebra: `matmul` and `dot` for 1-d and 2-d operands (NumPy's
-//! meaning: vector·vector is a 0-d result), and `outer`. Operands promote to
-//! one dtype first.
+//! Linear algebra: `matmul` and `dot` for 1-d, 2-d and batched operands
+//! (NumPy's meaning: vector·vector is a 0-d result; the axes before the
+//! last two are a batch, broadcast together), and `outer`. Operands promote
+//! to one dtype first. f32 and f64 products run through the `gemm` crate,
+//! eagerly and under `jit` alike.
 
 use super::operand::{Operand, promote};
 use crate::array::{Array, apply, or_panic};
 use heron_ir::{Op, Result};
 
 super::receiver::array_methods! {
-    /// The matrix product with `other` (1-d or 2-d operands).
+    /// The matrix product with `other` (1-d, 2-d or batched operands).
     pub fn matmul(&self, other: impl Operand) -> Array {
         or_panic(self.try_matmul(other))
     }
@@ -17,13 +19,13 @@ super::receiver::array_methods! {
         try_matmul(self, other)
     }
 
-    /// NumPy's `dot`: `matmul` for 1-d and 2-d operands, a product when one is 0-d.
+    /// NumPy's `dot`: `matmul` for 1-d, 2-d and batched operands, a product when one is 0-d.
     pub fn dot(&self, other: impl Operand) -> Array {
         or_panic(try_dot(self, other))
     }
 }
 
-/// The matrix product of `a` and `b` (1-d or 2-d operands).
+/// The matrix product of `a` and `b` (1-d, 2-d or batched operands).
 pub fn matmul(a: impl Operand, b: impl Operand) -> Array {
     or_panic(try_matmul(a, b))
 }
@@ -35,7 +37,7 @@ pub fn try_matmul(a: impl Operand, b: impl Operand) -> Result<Array> {
     apply(Op::MatMul, &[&xs[0], &xs[1]])
 }
 
-/// NumPy's `dot`: `matmul` for 1-d and 2-d operands, a product when one is 0-d.
+/// NumPy's `dot`: `matmul` for 1-d, 2-d and batched operands, a product when one is 0-d.
 pub fn dot(a: impl Operand, b: impl Operand) -> Array {
     or_panic(try_dot(a, b))
 }

@@ -1,53 +1,129 @@
-//! `matmul` of 1-d and 2-d operands, as NumPy's `matmul`/`dot`: integers
-//! wrap, bools give the logical or of ands.
+//! `matmul` as NumPy's `matmul`/`dot`: 1-d, 2-d and batched operands (the
+//! leading axes broadcast), integers wrapping, bools the logical or of ands.
+//! The shapes of a product (`MatMulDims`) are worked out here; the products
+//! themselves are `product::product` over strided operands.
 
-use super::elem::with_num;
-use super::num::Num;
-use crate::{Buffer, Shape, Value};
+use super::product::{MatRef, product};
+use crate::{Buffer, Error, Result, Shape, Value};
+use smallvec::SmallVec;
 
-/// The operand as an `(rows, cols)` matrix: a 1-d left operand is a row,
-/// a 1-d right operand a column.
-fn as_matrix(x: &Value, left: bool) -> (usize, usize) {
-    match (x.shape.rank(), left) {
-        (1, true) => (1, x.shape[0]),
-        (1, false) => (x.shape[0], 1),
-        _ => (x.shape[0], x.shape[1]),
+/// The shape of a matrix product: the broadcast leading (batch) axes, and
+/// `m × k` times `k × n` per batch element. A 1-d left operand is one row
+/// (`m = 1`, its axis dropped from the result), a 1-d right operand one
+/// column (`n = 1`, likewise).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MatMulDims {
+    /// The broadcast batch axes.
+    pub batch: Shape,
+    /// Rows of the left operand.
+    pub m: usize,
+    /// The contracted extent.
+    pub k: usize,
+    /// Columns of the right operand.
+    pub n: usize,
+    /// The left operand is 1-d.
+    pub a_vec: bool,
+    /// The right operand is 1-d.
+    pub b_vec: bool,
+    /// The left operand's batch axes (its shape without the last two axes).
+    pub a_batch: Shape,
+    /// The right operand's batch axes.
+    pub b_batch: Shape,
+}
+
+impl MatMulDims {
+    /// The result's shape: `batch + [m] + [n]`, without the axes of 1-d operands.
+    pub fn result_shape(&self) -> Shape {
+        let mut dims: Vec<usize> = self.batch.to_vec();
+        if !self.a_vec {
+            dims.push(self.m);
+        }
+        if !self.b_vec {
+            dims.push(self.n);
+        }
+        dims.into()
     }
+
+    /// The number of products (the batch's size).
+    pub fn batches(&self) -> usize {
+        self.batch.size()
+    }
+
+    /// Element strides of the left operand's batch axes over `batch` (0 for
+    /// a broadcast axis), when it is stored contiguously.
+    pub fn a_batch_strides(&self) -> SmallVec<[usize; 4]> {
+        batch_strides(&self.a_batch, self.m * self.k, &self.batch)
+    }
+
+    /// Element strides of the right operand's batch axes over `batch`.
+    pub fn b_batch_strides(&self) -> SmallVec<[usize; 4]> {
+        batch_strides(&self.b_batch, self.k * self.n, &self.batch)
+    }
+}
+
+/// Strides of a contiguous stack of matrices of `matrix` elements each,
+/// stacked as `own`, read while iterating over `batch` (broadcast axes 0).
+fn batch_strides(own: &Shape, matrix: usize, batch: &Shape) -> SmallVec<[usize; 4]> {
+    own.broadcast_strides(batch)
+        .iter()
+        .map(|&s| s as usize * matrix)
+        .collect()
+}
+
+/// The shape of `a @ b`, or an error naming `matmul` when the operands are
+/// 0-d, their inner extents differ or their batch axes do not broadcast.
+pub fn matmul_dims(a: &Shape, b: &Shape) -> Result<MatMulDims> {
+    if a.rank() == 0 || b.rank() == 0 {
+        return Err(Error::invalid(
+            "matmul",
+            format!("operands must be at least 1-d, got {a} and {b} (use dot or *)"),
+        ));
+    }
+    let mismatch = || Error::invalid("matmul", format!("shapes {a} and {b} are not aligned"));
+    let (a_vec, b_vec) = (a.rank() == 1, b.rank() == 1);
+    let (m, ka) = if a_vec {
+        (1, a[0])
+    } else {
+        (a[a.rank() - 2], a[a.rank() - 1])
+    };
+    let (kb, n) = if b_vec {
+        (b[0], 1)
+    } else {
+        (b[b.rank() - 2], b[b.rank() - 1])
+    };
+    if ka != kb {
+        return Err(mismatch());
+    }
+    let a_batch: Shape = a[..a.rank().saturating_sub(2)].to_vec().into();
+    let b_batch: Shape = b[..b.rank().saturating_sub(2)].to_vec().into();
+    let batch = Shape::broadcast(&a_batch, &b_batch).ok_or_else(|| {
+        Error::invalid(
+            "matmul",
+            format!("batch axes of {a} and {b} do not broadcast"),
+        )
+    })?;
+    Ok(MatMulDims {
+        batch,
+        m,
+        k: ka,
+        n,
+        a_vec,
+        b_vec,
+        a_batch,
+        b_batch,
+    })
 }
 
 /// `a @ b` (same dtype, aligned shapes, checked by `infer`) as a value of `shape`.
-pub(super) fn matmul(a: &Value, b: &Value, shape: &Shape) -> Value {
-    let (m, k) = as_matrix(a, true);
-    let (_, n) = as_matrix(b, false);
+pub(super) fn matmul(a: &Value, b: &Value, shape: &Shape) -> Result<Value> {
+    let dims = matmul_dims(&a.shape, &b.shape)?;
     let dtype = a.dtype();
-    let mut buf = Buffer::zeroed(dtype, shape.size());
-    with_num!(dtype, T => {
-        product::<T>(a.as_slice(), b.as_slice(), buf.as_mut_slice(), (m, k, n), T::ZERO, T::add, T::mul)
-    }, bool => {
-        product::<bool>(a.as_slice(), b.as_slice(), buf.as_mut_slice(), (m, k, n), false, |x, y| x | y, |x, y| x & y)
+    let mut buf = Buffer::for_overwrite(dtype, shape.size());
+    let (a_strides, b_strides) = (dims.a_batch_strides(), dims.b_batch_strides());
+    super::elem::with_elem!(dtype, T => {
+        let lhs = MatRef::contiguous(a.as_slice::<T>(), &a_strides, dims.k);
+        let rhs = MatRef::contiguous(b.as_slice::<T>(), &b_strides, dims.n);
+        product::<T>(&dims, &lhs, &rhs, buf.as_mut_slice())?;
     });
-    Value::new(shape.clone(), buf)
-}
-
-/// `out = a · b` over the semiring (`zero`, `add`, `mul`), row by row so the
-/// inner loop runs along contiguous rows of `b` and `out`.
-fn product<T: Copy>(
-    a: &[T],
-    b: &[T],
-    out: &mut [T],
-    (m, k, n): (usize, usize, usize),
-    zero: T,
-    add: impl Fn(T, T) -> T,
-    mul: impl Fn(T, T) -> T,
-) {
-    out.fill(zero);
-    for i in 0..m {
-        let row = &mut out[i * n..(i + 1) * n];
-        for p in 0..k {
-            let x = a[i * k + p];
-            for (o, &y) in row.iter_mut().zip(&b[p * n..(p + 1) * n]) {
-                *o = add(*o, mul(x, y));
-            }
-        }
-    }
+    Ok(Value::new(shape.clone(), buf))
 }

@@ -3,12 +3,14 @@
 //! every test of the compiled path compares against it.
 
 mod control;
+pub mod direct;
 mod elem;
 mod elementwise;
 mod indexed;
 mod linalg;
 mod movement;
 mod num;
+mod product;
 mod random;
 mod reduce;
 mod sort;
@@ -19,6 +21,7 @@ mod tests;
 use crate::infer::{infer, op_name};
 use crate::{DType, Error, Graph, NodeId, Op, Result, Shape, Value};
 use cranelift_entity::SecondaryMap;
+pub use linalg::{MatMulDims, matmul_dims};
 use smallvec::SmallVec;
 
 /// Runs `graph` on concrete parameter values (in `graph.params` order) and
@@ -167,7 +170,7 @@ pub fn eval_op(op: &Op, inputs: &[&Value], shape: &Shape, dtype: DType) -> Resul
         Op::Cumsum { axis } => reduce::cumsum(x(), *axis)?,
         Op::Sort { axis } => sort::sort(x(), *axis),
         Op::Argsort { axis } => sort::argsort(x(), *axis),
-        Op::MatMul => linalg::matmul(x(), inputs[1], shape),
+        Op::MatMul => linalg::matmul(x(), inputs[1], shape)?,
         Op::RandomBits {
             shape,
             dtype,

@@ -91,19 +91,26 @@ pub(super) fn take(x: &Value, indices: &Value, axis: usize, shape: &Shape) -> Re
 
 /// Joins `parts` (same dtype, same shape but along `axis`) along `axis`.
 pub(super) fn concat(parts: &[&Value], axis: usize, shape: &Shape, dtype: DType) -> Value {
-    let outer: usize = shape[..axis].iter().product();
     let mut buf = Buffer::zeroed(dtype, shape.size());
     with_elem!(dtype, T => {
-        let dst = buf.as_mut_slice::<T>();
-        let mut at = 0;
-        for o in 0..outer {
-            for part in parts {
-                let run = part.shape[axis..].iter().product::<usize>();
-                let src = &part.as_slice::<T>()[o * run..(o + 1) * run];
-                dst[at..at + run].copy_from_slice(src);
-                at += run;
-            }
-        }
+        let srcs: Vec<(&[T], usize)> = parts
+            .iter()
+            .map(|p| (p.as_slice::<T>(), p.shape[axis..].iter().product()))
+            .collect();
+        concat_into(&srcs, shape[..axis].iter().product(), buf.as_mut_slice());
     });
     Value::new(shape.clone(), buf)
+}
+
+/// Joins `parts` (each a slice and the length of its runs: its extents from
+/// the joined axis on multiplied) into `dst`: for each of the `outer`
+/// leading indices, one run of every part in turn.
+pub(super) fn concat_into<T: Copy>(parts: &[(&[T], usize)], outer: usize, dst: &mut [T]) {
+    let mut at = 0;
+    for o in 0..outer {
+        for &(src, run) in parts {
+            dst[at..at + run].copy_from_slice(&src[o * run..(o + 1) * run]);
+            at += run;
+        }
+    }
 }

@@ -89,13 +89,23 @@ pub(super) fn arg_reduce(op: ArgOp, x: &Value, axis: usize, shape: &Shape) -> Re
         ));
     }
     let mut buf = Buffer::zeroed(DType::I32, shape.size());
-    let out = buf.as_mut_slice::<i32>();
     let dims = (outer, n, inner);
-    with_elem!(x.dtype(), T => match op {
-        ArgOp::ArgMax => arg_lines(x.as_slice::<T>(), dims, out, T::gt),
-        ArgOp::ArgMin => arg_lines(x.as_slice::<T>(), dims, out, T::lt),
-    });
+    with_elem!(x.dtype(), T => arg_into(op, x.as_slice::<T>(), dims, buf.as_mut_slice()));
     Ok(Value::new(shape.clone(), buf))
+}
+
+/// The index of the extremum of each line of `src` (`outer × n × inner`,
+/// `n > 0`, along the middle axis) into `out`.
+pub(super) fn arg_into<T: Elem>(
+    op: ArgOp,
+    src: &[T],
+    dims: (usize, usize, usize),
+    out: &mut [i32],
+) {
+    match op {
+        ArgOp::ArgMax => arg_lines(src, dims, out, T::gt),
+        ArgOp::ArgMin => arg_lines(src, dims, out, T::lt),
+    }
 }
 
 /// For each line of `src` (`outer × n × inner`, along the middle axis), the
@@ -135,20 +145,24 @@ pub(super) fn cumsum(x: &Value, axis: usize) -> Result<Value> {
     } else {
         x.clone()
     };
-    let (outer, n, inner) = split_at_axis(&x.shape, axis);
+    let dims = split_at_axis(&x.shape, axis);
     let dtype = out.dtype();
-    with_num!(dtype, T => {
-        let data = out.make_mut().as_mut_slice::<T>();
-        for o in 0..outer {
-            let block = &mut data[o * n * inner..(o + 1) * n * inner];
-            for k in 1..n {
-                let (done, rest) = block.split_at_mut(k * inner);
-                let prev = &done[(k - 1) * inner..];
-                for (v, &p) in rest[..inner].iter_mut().zip(prev) {
-                    *v = p.add(*v);
-                }
+    with_num!(dtype, T => cumsum_in_place(out.make_mut().as_mut_slice::<T>(), dims),
+        bool => return Err(Error::dtype("cumsum", dtype)));
+    Ok(out)
+}
+
+/// Replaces each line of `data` (`outer × n × inner`, along the middle
+/// axis) by its running sum, accumulated in order.
+pub(super) fn cumsum_in_place<T: Num>(data: &mut [T], (outer, n, inner): (usize, usize, usize)) {
+    for o in 0..outer {
+        let block = &mut data[o * n * inner..(o + 1) * n * inner];
+        for k in 1..n {
+            let (done, rest) = block.split_at_mut(k * inner);
+            let prev = &done[(k - 1) * inner..];
+            for (v, &p) in rest[..inner].iter_mut().zip(prev) {
+                *v = p.add(*v);
             }
         }
-    }, bool => return Err(Error::dtype("cumsum", dtype)));
-    Ok(out)
+    }
 }

@@ -60,3 +60,76 @@ fn matmul_of_vectors_and_matrices() {
         "matmul: shapes [2, 3] and [2, 3] are not aligned"
     );
 }
+
+#[test]
+fn batched_matmul_broadcasts_leading_axes() {
+    // [2, 1, 2] @ [3, 2] -> [2, 1, 3]; [2, 2] @ [2, 2, 1] -> [2, 2, 1].
+    let a = val(&[2, 1, 2], &[1i32, 2, 3, 4]);
+    let b = val(&[2, 3], &[1i32, 0, -1, 2, 1, 0]);
+    check(Op::MatMul, &[&a, &b], "i32[2, 1, 3] [5, 2, -1, 11, 4, -3]");
+    let m = val(&[2, 2], &[1.0f32, 2.0, 3.0, 4.0]);
+    let s = val(&[2, 2, 1], &[1.0f32, 1.0, 0.0, 2.0]);
+    check(Op::MatMul, &[&m, &s], "f32[2, 2, 1] [3.0, 7.0, 4.0, 8.0]");
+    // A 1-d operand on either side of a stack drops its axis.
+    let stack = val(&[2, 2, 2], &[1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
+    let v = val(&[2], &[1.0f64, -1.0]);
+    check(
+        Op::MatMul,
+        &[&stack, &v],
+        "f64[2, 2] [-1.0, -1.0, -1.0, -1.0]",
+    );
+    check(
+        Op::MatMul,
+        &[&v, &stack],
+        "f64[2, 2] [-2.0, -2.0, -2.0, -2.0]",
+    );
+    // Leading axes that do not broadcast, and 0-d operands, are errors.
+    let x = val(&[2, 1, 2], &[0.0f32; 4]);
+    let y = val(&[3, 2, 1], &[0.0f32; 6]);
+    assert_eq!(
+        error(&Op::MatMul, &[&x, &y]),
+        "matmul: batch axes of [2, 1, 2] and [3, 2, 1] do not broadcast"
+    );
+    let z = val(&[], &[1.0f64]);
+    assert!(error(&Op::MatMul, &[&z, &v]).contains("at least 1-d"));
+}
+
+#[test]
+fn gemm_products_meet_the_dot_bound_at_block_edges() {
+    // Sizes around gemm's register and cache blocks, against f64 sums.
+    for &(m, k, n) in &[
+        (1, 1, 1),
+        (3, 7, 17),
+        (17, 65, 3),
+        (65, 130, 33),
+        (130, 17, 129),
+    ] {
+        let a: Vec<f32> = (0..m * k)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0)
+            .collect();
+        let b: Vec<f32> = (0..k * n)
+            .map(|i| ((i * 53 % 97) as f32 - 48.0) / 5.0)
+            .collect();
+        let got = crate::eval_op(
+            &Op::MatMul,
+            &[&val(&[m, k], &a), &val(&[k, n], &b)],
+            &crate::Shape::new(&[m, n]),
+            crate::DType::F32,
+        )
+        .unwrap();
+        let got = got.as_slice::<f32>();
+        for i in 0..m {
+            for j in 0..n {
+                let (mut s, mut w) = (0.0f64, 0.0f64);
+                for p in 0..k {
+                    let t = f64::from(a[i * k + p]) * f64::from(b[p * n + j]);
+                    s += t;
+                    w += t.abs();
+                }
+                let bound = 2.0 * (k as f64 + 1.0) * f64::from(f32::EPSILON) / 2.0 * w;
+                let g = f64::from(got[i * n + j]);
+                assert!((g - s).abs() <= bound, "{m}x{k}x{n} [{i},{j}]: {g} vs {s}");
+            }
+        }
+    }
+}
