@@ -117,6 +117,14 @@ impl Executable {
                     outputs: names(k.outputs()),
                     native: true,
                 }),
+                Step::Host(h) if crate::sparse_step::is_sparse(&h.op) => Some(KernelInfo {
+                    name: format!("native:{}", heron_ir::infer::op_name(&h.op)),
+                    shape: self.plan.buffers[h.output.index()].shape.clone(),
+                    fused_nodes: 1,
+                    inputs: names(h.inputs.clone()),
+                    outputs: names(vec![h.output]),
+                    native: true,
+                }),
                 Step::Host(h) => Some(KernelInfo {
                     name: format!("host:{}", heron_ir::infer::op_name(&h.op)),
                     shape: self.plan.buffers[h.output.index()].shape.clone(),
@@ -277,6 +285,19 @@ impl Executable {
 /// uses.
 pub(crate) unsafe fn run_data_step(plan: &KernelPlan, step: &Step, ptrs: &[*mut u8]) -> Result<()> {
     match step {
+        Step::Host(h)
+            if crate::sparse_step::is_sparse(&h.op)
+                && ptrs[h.inputs[0].index()] != ptrs[h.output.index()] =>
+        {
+            // SAFETY: `ptrs` holds the operand and result buffers of the
+            // types `infer` gave them, distinct (checked: the plan never
+            // lets a sparse product's result alias its operand, and one
+            // that did would run through `eval_op` below); buffers of
+            // distinct values do not overlap.
+            unsafe {
+                crate::sparse_step::run(&h.op, ptrs[h.inputs[0].index()], ptrs[h.output.index()])
+            };
+        }
         Step::Host(h) => {
             let inputs: Vec<Value> = h
                 .inputs

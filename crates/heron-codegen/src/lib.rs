@@ -22,6 +22,7 @@ mod lower;
 mod module;
 mod parallel;
 mod row_blocks;
+mod sparse_step;
 pub mod vmath;
 
 pub use code_image::{CodeImage, ControlImage, FunctionCode, load, target_description};

@@ -3,6 +3,7 @@
 //! control flow and random numbers.
 
 pub mod array;
+pub mod conn;
 pub mod control;
 pub mod creation;
 pub mod disk_cache;
@@ -11,6 +12,7 @@ pub mod jit;
 pub mod module;
 pub mod ops;
 pub mod random;
+pub mod sparse;
 pub mod trace;
 pub mod variable;
 

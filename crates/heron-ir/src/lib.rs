@@ -18,6 +18,7 @@ pub mod plan;
 mod print;
 mod scalar;
 mod shape;
+pub mod sparse;
 pub mod threefry;
 pub mod verify;
 

@@ -1,6 +1,6 @@
 //! The key of a cache entry: a BLAKE3 hash of everything the machine code
 //! depends on — the optimised graph's text, the contents of its constants
-//! (sub-graphs included), the argument signature, the compile options that
+//! (sub-graphs included, and the sparse matrices sparse ops hold), the argument signature, the compile options that
 //! change code (`CodeOptions`), the heron build fingerprint, version and
 //! file format, and the target Cranelift compiled for (triple, flags, CPU
 //! features). Two processes of one heron build that trace the same function
@@ -108,6 +108,11 @@ fn hash_consts(h: &mut blake3::Hasher, g: &Graph) {
             Op::Cond { then, else_ } => {
                 hash_consts(h, then);
                 hash_consts(h, else_);
+            }
+            // A sparse matrix is constant data held by its op: the whole
+            // content is keyed, not only the fingerprint the text shows.
+            Op::CsrMatVec(m) | Op::CsrVecMat(m) | Op::CsrEventVecMat(m) => {
+                m.content_bytes(&mut |bytes| field(h, bytes))
             }
             _ => {}
         }
