@@ -10,6 +10,7 @@ pub mod disk_cache;
 mod display;
 pub mod jit;
 pub mod module;
+pub mod monitor;
 pub mod ops;
 pub mod random;
 pub mod sparse;
