@@ -100,6 +100,73 @@ impl Csr {
         ))
     }
 
+    /// The matrices side by side, `[A | B | …]`: the same rows, the columns
+    /// of each part after those of the parts before it (two projections
+    /// from one population to two others become one). Weights are kept: a
+    /// uniform weight shared by every part stays uniform, other weights
+    /// become per entry. Panics when the row counts differ.
+    pub fn hstack(parts: &[&Csr]) -> Csr {
+        or_panic(Csr::try_hstack(parts))
+    }
+
+    /// [`Csr::hstack`] returning an error instead of panicking.
+    pub fn try_hstack(parts: &[&Csr]) -> Result<Csr> {
+        let Some(first) = parts.first() else {
+            return Err(Error::invalid("csr hstack", "needs at least one matrix"));
+        };
+        let rows = first.shape()[0];
+        if let Some(p) = parts.iter().find(|p| p.shape()[0] != rows) {
+            return Err(Error::invalid(
+                "csr hstack",
+                format!("row counts differ: {rows} and {}", p.shape()[0]),
+            ));
+        }
+        let nnz: usize = parts.iter().map(|p| p.nnz()).sum();
+        let n_cols: usize = parts.iter().map(|p| p.shape()[1]).sum();
+        let uniform = first.weight().filter(|w| {
+            parts
+                .iter()
+                .all(|p| p.weight().map(f32::to_bits) == Some(w.to_bits()))
+        });
+        let mut indptr = Vec::with_capacity(rows + 1);
+        let mut indices = Vec::with_capacity(nnz);
+        let mut weights = Vec::with_capacity(if uniform.is_some() { 0 } else { nnz });
+        indptr.push(0i32);
+        for r in 0..rows {
+            let mut offset = 0;
+            for p in parts {
+                let m = &p.mat;
+                let k = m.indptr()[r] as usize..m.indptr()[r + 1] as usize;
+                indices.extend(m.indices()[k.clone()].iter().map(|&c| c + offset as i32));
+                if uniform.is_none() {
+                    weights.extend(k.map(|k| m.weight(k)));
+                }
+                offset += m.n_cols();
+            }
+            if indices.len() > i32::MAX as usize {
+                return Err(Error::invalid(
+                    "csr hstack",
+                    "too many entries for i32 row pointers",
+                ));
+            }
+            indptr.push(indices.len() as i32);
+        }
+        let v = |x: &[i32]| heron_ir::Value::from_slice(heron_ir::Shape::new(&[x.len()]), x);
+        let w = match uniform {
+            Some(w) => Weights::Uniform(w),
+            None => Weights::PerEntry(heron_ir::Value::from_slice(
+                heron_ir::Shape::new(&[nnz]),
+                &weights,
+            )),
+        };
+        Ok(Csr::from_matrix(CsrMatrix::new(
+            v(&indptr),
+            v(&indices),
+            n_cols,
+            w,
+        )?))
+    }
+
     /// `[n_rows, n_cols]`.
     pub fn shape(&self) -> [usize; 2] {
         [self.mat.n_rows(), self.mat.n_cols()]

@@ -177,3 +177,27 @@ fn fixed_prob_golden_row() {
         c.indices().to_vec::<i32>()
     ));
 }
+
+#[test]
+fn hstack_puts_columns_side_by_side() {
+    let a = Csr::new(i32s(&[0, 1, 3]), i32s(&[1, 0, 2]), 3).with_weight(0.5);
+    let b = Csr::new(i32s(&[0, 2, 2]), i32s(&[0, 1]), 2).with_weight(0.5);
+    let ab = Csr::hstack(&[&a, &b]);
+    assert_eq!(ab.shape(), [2, 5]);
+    assert_eq!(ab.weight(), Some(0.5));
+    assert_eq!(ab.indptr().to_vec::<i32>(), vec![0, 3, 5]);
+    assert_eq!(ab.indices().to_vec::<i32>(), vec![1, 3, 4, 0, 2]);
+    let mixed = Csr::hstack(&[&a, &b.clone().with_weight(2.0)]);
+    assert_eq!(mixed.weight(), None);
+    assert_eq!(
+        mixed.to_dense().to_vec::<f32>(),
+        vec![0.0, 0.5, 0.0, 2.0, 2.0, 0.5, 0.0, 0.5, 0.0, 0.0]
+    );
+    let c = Csr::new(i32s(&[0, 0]), i32s(&[]), 2);
+    assert!(
+        Csr::try_hstack(&[&a, &c])
+            .unwrap_err()
+            .to_string()
+            .contains("row counts differ")
+    );
+}
