@@ -34,7 +34,8 @@ pub const TRIG_RANGE: f64 = 1e5;
 /// The contract of `op` producing a result of `dtype`. Every op not listed
 /// here as approximate is bit-exact: arithmetic, comparisons, `where`,
 /// casts, integer and bitwise ops, rounding, movement, gathers, sorts,
-/// cumulative sums, matrix products (run by `eval_op` itself),
+/// cumulative sums, matrix products (run by `eval_op` itself), sparse
+/// products (the typed routine `eval` runs, in its summation order),
 /// `max`/`min`/`prod`/`any`/`all` reductions, integer sums, and random bits.
 pub fn tolerance(op: &Op, dtype: DType) -> Tol {
     if !dtype.is_float() {
