@@ -25,24 +25,34 @@ use heron::sparse::Csr;
 pub const N_E: usize = 3200;
 /// Inhibitory neurons at scale 1.
 pub const N_I: usize = 800;
-/// Expected inputs per neuron from each population pair: `p·N` = 0.02·4000.
+/// Expected inputs per neuron (`p·N` = 0.02 · 4000), kept at every scale.
 pub const INPUTS: f64 = 80.0;
 /// Time step (ms).
 pub const DT: f32 = 0.1;
-const TAU: f32 = 20.0;
-const V_REST: f32 = -60.0;
-const V_RESET: f32 = -60.0;
-const V_TH: f32 = -50.0;
-const TAU_REF: f32 = 5.0;
+/// Membrane time constant (ms).
+pub const TAU: f32 = 20.0;
+/// Resting potential (mV).
+pub const V_REST: f32 = -60.0;
+/// Reset potential (mV).
+pub const V_RESET: f32 = -60.0;
+/// Threshold (mV).
+pub const V_TH: f32 = -50.0;
+/// Refractory period (ms).
+pub const TAU_REF: f32 = 5.0;
 /// Constant background input (mV).
-const I_BG: f32 = 20.0;
-const E_E: f32 = 0.0;
-const E_I: f32 = -80.0;
-const TAU_E: f32 = 5.0;
-const TAU_I: f32 = 10.0;
+pub const I_BG: f32 = 20.0;
+/// Excitatory reversal potential (mV).
+pub const E_E: f32 = 0.0;
+/// Inhibitory reversal potential (mV).
+pub const E_I: f32 = -80.0;
+/// Excitatory conductance decay (ms).
+pub const TAU_E: f32 = 5.0;
+/// Inhibitory conductance decay (ms).
+pub const TAU_I: f32 = 10.0;
 /// Conductance increments per spike (in units of the leak conductance).
-const DG_E: f32 = 0.6;
-const DG_I: f32 = 6.7;
+pub const DG_E: f32 = 0.6;
+/// Inhibitory conductance increment per spike.
+pub const DG_I: f32 = 6.7;
 
 /// The network: connectivity and state.
 pub struct Net {
@@ -54,6 +64,8 @@ pub struct Net {
     pub w_e: Csr,
     /// I→(E, I), weight `Δg_i`: `[n_i, n]`.
     pub w_i: Csr,
+    /// The initial V.
+    pub v0: Array,
     v: Variable,
     g_e: Variable,
     g_i: Variable,
@@ -81,12 +93,28 @@ impl Net {
             n_e,
             w_e,
             w_i,
-            v: Variable::new(v0),
+            v: Variable::new(v0.clone()),
+            v0,
             g_e: Variable::new(hn::zeros(&[n], DType::F32)),
             g_i: Variable::new(hn::zeros(&[n], DType::F32)),
             t_last: Variable::new(hn::full(&[n], -1e7, DType::F32)),
             spike: Variable::new(hn::zeros(&[n], DType::Bool)),
         }
+    }
+
+    /// Puts the state back to where `new` left it.
+    pub fn reset(&self) {
+        self.v.set(self.v0.clone());
+        for g in [&self.g_e, &self.g_i] {
+            g.set(hn::zeros(&[self.n], DType::F32));
+        }
+        self.t_last.set(hn::full(&[self.n], -1e7, DType::F32));
+        self.spike.set(hn::zeros(&[self.n], DType::Bool));
+    }
+
+    /// The membrane potentials now.
+    pub fn v(&self) -> Array {
+        self.v.value()
     }
 
     /// One step at step index `i` (traced or concrete); returns this step's
