@@ -3,14 +3,14 @@
 //! set weights with `with_weight`/`with_weights`).
 //!
 //! Both are deterministic functions of the key: row `r` draws from its own
-//! Threefry-2x32 stream (key `fold_in(key, r)`, counter `0, 1, 2, …`, two
-//! words per draw), so the matrix is the same on every machine and for any
+//! Threefry-2x32 stream (key `fold_in(key, r)`, counter `0, 1, 2, …`), so the matrix is the same on every machine and for any
 //! number of threads. Rows are built in parallel, in blocks, on rayon's
 //! pool, and never through a dense `n_pre × n_post` array:
 //!
 //! - [`fixed_prob`]: each pair with probability `p`, by geometric skipping
 //!   (the gap to the next connection is `⌊ln u / ln(1 − p)⌋` for a uniform
-//!   `u` in (0, 1], `ln` from `libm`, so the same bits everywhere): work
+//!   `u = (w + 1)/2³²` in (0, 1] from the next 32-bit word `w` of the row's
+//!   stream, `ln` from `libm`, so the same bits everywhere): work
 //!   proportional to the connections made, not to `n_post`.
 //! - [`fixed_post_num`]: `num` distinct targets per row, uniformly, by
 //!   Floyd's algorithm (`num` draws, a bit set per block of rows), sorted.
@@ -25,11 +25,14 @@ use rayon::prelude::*;
 /// Rows built per parallel task.
 const ROWS_PER_TASK: usize = 256;
 
-/// The random stream of one row.
+/// The random stream of one row: block `c` of Threefry-2x32 under the
+/// row's key hashes the counter `(hi, c)`; its two words are used in order.
 struct Stream {
     key: [u32; 2],
     counter: u32,
     hi: u32,
+    /// The second word of the last block, not yet used.
+    spare: Option<u32>,
 }
 
 impl Stream {
@@ -38,22 +41,39 @@ impl Stream {
             key: fold_in(key, row as u32),
             counter: 0,
             hi: 0,
+            spare: None,
         }
     }
 
-    /// The next 64 random bits.
-    fn next_u64(&mut self) -> u64 {
-        let [a, b] = threefry2x32(self.key, [self.hi, self.counter]);
+    /// The next block's two words.
+    fn block(&mut self) -> [u32; 2] {
+        let w = threefry2x32(self.key, [self.hi, self.counter]);
         self.counter = self.counter.wrapping_add(1);
         if self.counter == 0 {
             self.hi += 1;
         }
+        w
+    }
+
+    /// The next 32 random bits.
+    fn next_u32(&mut self) -> u32 {
+        if let Some(w) = self.spare.take() {
+            return w;
+        }
+        let [a, b] = self.block();
+        self.spare = Some(b);
+        a
+    }
+
+    /// The next 64 random bits (one whole block).
+    fn next_u64(&mut self) -> u64 {
+        let [a, b] = self.block();
         ((a as u64) << 32) | b as u64
     }
 
-    /// A uniform double in (0, 1].
+    /// A uniform double in (0, 1], from 32 bits (`(w + 1) / 2³²`).
     fn uniform_open0(&mut self) -> f64 {
-        ((self.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
+        (self.next_u32() as f64 + 1.0) * (1.0 / 4_294_967_296.0)
     }
 
     /// A uniform integer in `0..m` (`m ≥ 1`; bias below `m / 2⁶⁴`).
@@ -89,7 +109,8 @@ pub fn try_fixed_prob(n_pre: usize, n_post: usize, p: f64, key: &Key) -> Result<
         let mut j = 0usize;
         loop {
             if p < 1.0 {
-                let gap = libm::floor(libm::log(s.uniform_open0()) / log_q);
+                // ≥ 0: truncation is the floor.
+                let gap = libm::log(s.uniform_open0()) / log_q;
                 if gap >= (n_post - j) as f64 {
                     break;
                 }

@@ -165,17 +165,15 @@ fn builders_do_not_depend_on_the_thread_count() {
 
 #[test]
 fn fixed_prob_golden_row() {
-    // The first rows of a small matrix, pinned: the stream and the skipping
-    // rule are part of the contract (the same matrix on every machine).
+    // A small matrix, pinned: the stream and the skipping rule are part of
+    // the contract (the same matrix on every machine).
     let c = fixed_prob(3, 40, 0.1, &Key::new(0));
-    expect_test::expect![
-        "[0, 6, 11, 16] [0, 11, 15, 16, 28, 38, 23, 24, 27, 33, 38, 4, 6, 21, 28, 35]"
-    ]
-    .assert_eq(&format!(
+    let text = format!(
         "{:?} {:?}",
         c.indptr().to_vec::<i32>(),
         c.indices().to_vec::<i32>()
-    ));
+    );
+    expect_test::expect!["[0, 5, 6, 9] [0, 16, 27, 34, 38, 23, 4, 17, 19]"].assert_eq(&text);
 }
 
 #[test]

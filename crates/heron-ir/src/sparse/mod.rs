@@ -4,8 +4,8 @@
 //!
 //! A matrix is shared through an `Arc`: cloning an op, a graph or a cache
 //! entry never copies it. Equality is by content (a pointer comparison
-//! first), and hashing uses a content fingerprint computed once, when the
-//! matrix is built, so two graphs holding equal matrices compare and hash
+//! first), and hashing uses a content fingerprint computed once, the first
+//! time it is needed, so two graphs holding equal matrices compare and hash
 //! equal, as graphs holding equal constants do.
 //!
 //! The products are defined in `kernels.rs` with a fixed summation order
@@ -18,7 +18,7 @@ pub mod kernels;
 use crate::{Buffer, DType, Error, Op, Result, Shape, Value};
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The weights of a CSR matrix's stored entries.
 #[derive(Clone, Debug)]
@@ -46,8 +46,9 @@ struct CsrData {
     weights: Weights,
     /// True when the columns of every row are strictly increasing.
     sorted: bool,
-    /// A 64-bit fingerprint of the content, for `Hash` and printing.
-    fingerprint: u64,
+    /// A 64-bit fingerprint of the content, for `Hash` and printing,
+    /// computed when first asked for.
+    fingerprint: OnceLock<u64>,
 }
 
 impl CsrMatrix {
@@ -125,7 +126,6 @@ impl CsrMatrix {
                 .windows(2)
                 .all(|q| q[0] < q[1])
         });
-        let fingerprint = fingerprint(n_rows, n_cols, p, idx, &weights);
         Ok(CsrMatrix(Arc::new(CsrData {
             n_rows,
             n_cols,
@@ -133,7 +133,7 @@ impl CsrMatrix {
             indices,
             weights,
             sorted,
-            fingerprint,
+            fingerprint: OnceLock::new(),
         })))
     }
 
@@ -192,7 +192,16 @@ impl CsrMatrix {
 
     /// The content fingerprint (64 bits; equal matrices have equal ones).
     pub fn fingerprint(&self) -> u64 {
-        self.0.fingerprint
+        let d = &self.0;
+        *d.fingerprint.get_or_init(|| {
+            fingerprint(
+                d.n_rows,
+                d.n_cols,
+                self.indptr(),
+                self.indices(),
+                &d.weights,
+            )
+        })
     }
 
     /// True when both handles share one matrix.
@@ -293,9 +302,9 @@ impl PartialEq for CsrMatrix {
             return true;
         }
         let (a, b) = (&self.0, &other.0);
-        a.fingerprint == b.fingerprint
-            && a.n_rows == b.n_rows
+        a.n_rows == b.n_rows
             && a.n_cols == b.n_cols
+            && self.fingerprint() == other.fingerprint()
             && self.indptr() == other.indptr()
             && self.indices() == other.indices()
             && match (&a.weights, &b.weights) {
@@ -310,7 +319,7 @@ impl Eq for CsrMatrix {}
 
 impl Hash for CsrMatrix {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.fingerprint.hash(state);
+        self.fingerprint().hash(state);
     }
 }
 
@@ -329,7 +338,7 @@ impl fmt::Display for CsrMatrix {
             Weights::Uniform(w) => write!(f, ",weight={w}")?,
             Weights::PerEntry(_) => f.write_str(",weights")?,
         }
-        write!(f, ",id={:016x}", d.fingerprint)
+        write!(f, ",id={:016x}", self.fingerprint())
     }
 }
 
