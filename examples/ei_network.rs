@@ -21,7 +21,10 @@
 //! `target/ei_network.png`), `--seed N`, `--json`. `HERON_EXAMPLE_N=400`
 //! runs 400 neurons for 100 ms instead (a short run).
 
+// The model is shared with `tests/ei_network.rs` and heron-bench's W8,
+// which use the parts this example does not (reset, the eager run).
 #[path = "ei_network/net.rs"]
+#[allow(dead_code)]
 mod net;
 #[path = "ei_network/raster.rs"]
 mod raster;

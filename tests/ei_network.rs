@@ -16,11 +16,8 @@ fn compiled_and_eager_runs_give_the_same_spikes() {
     let compiled = {
         let net = Net::new(scale, 7);
         let idx = hn::arange_i(0, steps as i32, 1);
-        let packed = {
-            let run = hn::jit(move |i: hn::Array| net.run(&i));
-            run.call(&idx)
-        };
-        packed
+        let run = hn::jit(move |i: hn::Array| net.run(&i));
+        run.call(&idx)
     };
     let net = Net::new(scale, 7);
     let eager = net.run_eager(steps);

@@ -41,7 +41,7 @@ pub fn try_pack_spikes(s: &Array) -> Result<Array> {
     let n = s.shape()[0];
     let words = n.div_ceil(BITS);
     let s = s.try_astype(DType::Bool)?.try_astype(DType::U32)?;
-    let s = if n % BITS == 0 {
+    let s = if n.is_multiple_of(BITS) {
         s
     } else {
         let mut padded = crate::zeros(&[words * BITS], DType::U32);

@@ -4,8 +4,8 @@
 //!
 //! A matrix is shared through an `Arc`: cloning an op, a graph or a cache
 //! entry never copies it. Equality is by content (a pointer comparison
-//! first), and hashing uses a content fingerprint computed once, the first
-//! time it is needed, so two graphs holding equal matrices compare and hash
+//! first), and hashing uses a content fingerprint computed once, when the
+//! matrix is built, so two graphs holding equal matrices compare and hash
 //! equal, as graphs holding equal constants do.
 //!
 //! The products are defined in `kernels.rs` with a fixed summation order
@@ -18,7 +18,7 @@ pub mod kernels;
 use crate::{Buffer, DType, Error, Op, Result, Shape, Value};
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// The weights of a CSR matrix's stored entries.
 #[derive(Clone, Debug)]
@@ -46,9 +46,8 @@ struct CsrData {
     weights: Weights,
     /// True when the columns of every row are strictly increasing.
     sorted: bool,
-    /// A 64-bit fingerprint of the content, for `Hash` and printing,
-    /// computed when first asked for.
-    fingerprint: OnceLock<u64>,
+    /// A 64-bit fingerprint of the content, for `Hash` and printing.
+    fingerprint: u64,
 }
 
 impl CsrMatrix {
@@ -126,6 +125,7 @@ impl CsrMatrix {
                 .windows(2)
                 .all(|q| q[0] < q[1])
         });
+        let fingerprint = fingerprint(n_rows, n_cols, p, idx, &weights);
         Ok(CsrMatrix(Arc::new(CsrData {
             n_rows,
             n_cols,
@@ -133,7 +133,7 @@ impl CsrMatrix {
             indices,
             weights,
             sorted,
-            fingerprint: OnceLock::new(),
+            fingerprint,
         })))
     }
 
@@ -192,16 +192,7 @@ impl CsrMatrix {
 
     /// The content fingerprint (64 bits; equal matrices have equal ones).
     pub fn fingerprint(&self) -> u64 {
-        let d = &self.0;
-        *d.fingerprint.get_or_init(|| {
-            fingerprint(
-                d.n_rows,
-                d.n_cols,
-                self.indptr(),
-                self.indices(),
-                &d.weights,
-            )
-        })
+        self.0.fingerprint
     }
 
     /// True when both handles share one matrix.
