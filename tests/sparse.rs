@@ -160,3 +160,37 @@ fn pack_spikes_round_trips() {
         hn::monitor::pack_spikes(&s).to_vec::<u32>()
     );
 }
+
+#[test]
+fn a_sparse_function_round_trips_through_the_disk_cache() {
+    // Its own process state: the directory is process-wide, and this
+    // binary's other tests may write entries there too (harmlessly).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    hn::cache::set_dir(dir.path()).unwrap();
+    let make = |seed: u64| {
+        let c = matrix(30, 20, 0.2, seed);
+        hn::jit_named("csr_disk", move |s: Array| c.event_vecmat(&s) + 1.0)
+    };
+    let s = Key::new(3).bernoulli(0.5, &[30]);
+    let first = make(1);
+    let a = first.call(&s);
+    assert!(!first.compile(&s).from_disk());
+    // A new function object with an equal matrix loads the entry ...
+    let again = make(1);
+    assert_eq!(bits(&again.call(&s)), bits(&a));
+    assert!(again.compile(&s).from_disk());
+    // ... one with another matrix does not.
+    let other = make(2);
+    let b = other.call(&s);
+    assert!(!other.compile(&s).from_disk());
+    assert_eq!(
+        bits(&b),
+        bits(&(matrix(30, 20, 0.2, 2).event_vecmat(&s) + 1.0))
+    );
+    hn::cache::disable();
+}

@@ -6,7 +6,7 @@
 //! [`spike_counts`] read the recording back on the host.
 //!
 //! ```
-//! use heron as hn;
+//! use heron_core as hn;
 //! let steps = hn::arange_i(0, 3, 1);
 //! let packed = hn::for_loop(&steps, |i| {
 //!     let s = hn::arange_i(0, 40, 1).eq(&i);      // neuron i spikes at step i

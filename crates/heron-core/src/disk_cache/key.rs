@@ -154,6 +154,27 @@ mod tests {
     }
 
     #[test]
+    fn keys_follow_the_content_of_sparse_matrices() {
+        use heron_ir::sparse::{CsrMatrix, Weights};
+        let csr = |idx: [i32; 2], w: f32| {
+            let v = |x: &[i32]| Value::from_slice(Shape::new(&[x.len()]), x);
+            CsrMatrix::new(v(&[0, 1, 2]), v(&idx), 4, Weights::Uniform(w)).unwrap()
+        };
+        let graph = |m: CsrMatrix| {
+            let mut g = Graph::new();
+            let s = g.param(Shape::new(&[2]), DType::Bool, ParamRole::Arg(0));
+            let y = g.add(Op::CsrEventVecMat(m), &[s]).unwrap();
+            g.output(y, OutputRole::Result(0));
+            g
+        };
+        let sig = vec!["bool[2]".to_string()];
+        let k = key_for(&sig, &graph(csr([1, 3], 0.5)), &DEFAULT);
+        assert_eq!(k, key_for(&sig, &graph(csr([1, 3], 0.5)), &DEFAULT));
+        assert_ne!(k, key_for(&sig, &graph(csr([1, 2], 0.5)), &DEFAULT));
+        assert_ne!(k, key_for(&sig, &graph(csr([1, 3], 0.25)), &DEFAULT));
+    }
+
+    #[test]
     fn stale_entry_from_another_build_has_another_key() {
         let sig = vec!["f32[8]".to_string()];
         let g = graph(1.0);
