@@ -1,4 +1,4 @@
-//! Criterion benches of the workloads W1–W7 (the same cases `heron bench`
+//! Criterion benches of the workloads W1–W8 (the same cases `heron bench`
 //! runs, from `heron-bench`), one group per workload, plus the STREAM triad.
 //! Every case is checked against its reference before it is measured.
 //!

@@ -52,6 +52,7 @@ run_valgrind() {
         "arrays|$(example arrays)"
         "hh|$(example hh)"
         "lif|$(example lif)"
+        "ei_network|$(example ei_network)"
         "cached_run (cold)|$(example cached_run)"
         "cached_run (warm)|$(example cached_run)"
         "differential ($cases programs)|$difftest"

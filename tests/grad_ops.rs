@@ -13,6 +13,7 @@ use heron::ir::{
 };
 use heron::prelude::*;
 use heron::random::RandomState;
+use heron::sparse::Csr;
 use std::sync::Arc;
 
 type F = Arc<dyn Fn(&Array) -> Array + Send + Sync>;
@@ -349,6 +350,7 @@ fn cases(op: &Op) -> Vec<Case> {
                 }),
             ]
         }
+        Op::CsrMatVec(_) | Op::CsrVecMat(_) | Op::CsrEventVecMat(_) => sparse_cases(op),
         Op::RandomBits { .. } => vec![case("random draws", input(-1.0, 1.0, &[3, 4], 19), |x| {
             let r = RandomState::new(3);
             r.uniform_as(0.0, 1.0, &[3, 4], DType::F64) * x
@@ -391,6 +393,33 @@ fn cases(op: &Op) -> Vec<Case> {
     }
 }
 
+/// A 4 × 6 sparse matrix with per-entry weights and an empty row.
+fn csr() -> Csr {
+    let indptr = hn::array(&[0, 2, 2, 5, 7]);
+    let indices = hn::array(&[1, 4, 0, 2, 5, 3, 4]);
+    let weights = hn::array(&[0.5f32, -1.25, 2.0, 0.75, -0.5, 1.5, 0.25]);
+    Csr::new(indptr, indices, 6).with_weights(weights)
+}
+
+/// The sparse products (f32 in, f32 out: a coarser step and tolerance).
+fn sparse_cases(op: &Op) -> Vec<Case> {
+    let f32_case = |name: &str, n: usize, seed, f: fn(&Csr, &Array) -> Array| Case {
+        h: 1e-2,
+        tol: 1e-3,
+        ..case(name, input(-1.0, 1.0, &[n], seed), move |x| {
+            f(&csr(), &x.astype(DType::F32)).astype(DType::F64)
+        })
+    };
+    match op {
+        Op::CsrMatVec(_) => vec![f32_case("csr matvec", 6, 24, |c, x| c.matvec(x))],
+        Op::CsrVecMat(_) => vec![f32_case("csr vecmat", 4, 25, |c, x| c.vecmat(x))],
+        // Spikes are bools: only the other factor's gradient flows.
+        _ => vec![case("csr event_vecmat", input(0.2, 1.0, &[4], 26), |x| {
+            csr().event_vecmat(&x.gt(0.6)).astype(DType::F64) * x.sum()
+        })],
+    }
+}
+
 /// One op of every variant (elementwise and reduction families expanded).
 fn all_ops() -> Vec<Op> {
     let body = Body::new(Graph::new());
@@ -428,6 +457,9 @@ fn all_ops() -> Vec<Op> {
         Op::Sort { axis: 0 },
         Op::Argsort { axis: 0 },
         Op::MatMul,
+        Op::CsrMatVec(csr().matrix().clone()),
+        Op::CsrVecMat(csr().matrix().clone()),
+        Op::CsrEventVecMat(csr().matrix().clone()),
         Op::RandomBits {
             shape: Shape::scalar(),
             dtype: DType::U32,

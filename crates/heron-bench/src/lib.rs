@@ -1,4 +1,4 @@
-//! heron's benchmark workloads (W1–W7 of `BENCHMARKS.md`): inputs with fixed
+//! heron's benchmark workloads (W1–W8 of `BENCHMARKS.md`): inputs with fixed
 //! seeds, the heron (jit and eager) versions, the references they are
 //! measured against (hand-written loops on one thread and on rayon, the
 //! `ndarray` crate, the `rand` crate for W5, the memory-bandwidth bound, and

@@ -16,7 +16,7 @@ use std::time::Duration;
 /// Options of `heron bench`.
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Workloads to run (W1 … W7, W9, any case); all when none is given.
+    /// Workloads to run (W1 … W9, any case); all when none is given.
     workloads: Vec<String>,
     /// Print the report as JSON on stdout instead of tables.
     #[arg(long)]

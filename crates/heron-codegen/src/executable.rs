@@ -319,10 +319,10 @@ impl Executable {
     }
 }
 
-/// True when a host step of `op` runs natively (`gather` or `steps`), not
-/// through the interpreter's `eval_op`.
+/// True when a host step of `op` runs natively (`gather`, `sparse_step` or
+/// `steps`), not through the interpreter's `eval_op`.
 fn is_native_step(op: &heron_ir::Op) -> bool {
-    crate::gather::is_native(op) || crate::steps::is_native(op)
+    crate::gather::is_native(op) || crate::sparse_step::is_sparse(op) || crate::steps::is_native(op)
 }
 
 /// Runs a host step (natively through `gather` or `steps`, or an op through
@@ -333,6 +333,19 @@ fn is_native_step(op: &heron_ir::Op) -> bool {
 /// uses.
 pub(crate) unsafe fn run_data_step(plan: &KernelPlan, step: &Step, ptrs: &[*mut u8]) -> Result<()> {
     match step {
+        Step::Host(h)
+            if crate::sparse_step::is_sparse(&h.op)
+                && ptrs[h.inputs[0].index()] != ptrs[h.output.index()] =>
+        {
+            // SAFETY: `ptrs` holds the operand and result buffers of the
+            // types `infer` gave them, distinct (checked: the plan never
+            // lets a sparse product's result alias its operand, and one
+            // that did would run through `eval_op` below); buffers of
+            // distinct values do not overlap.
+            unsafe {
+                crate::sparse_step::run(&h.op, ptrs[h.inputs[0].index()], ptrs[h.output.index()])
+            };
+        }
         // SAFETY: as guaranteed by the caller.
         Step::Host(h) if crate::gather::is_native(&h.op) => unsafe {
             crate::gather::run(plan, h, ptrs)?

@@ -23,6 +23,7 @@ mod lower;
 mod module;
 mod parallel;
 mod row_blocks;
+mod sparse_step;
 mod steps;
 pub mod vmath;
 

@@ -3,6 +3,7 @@
 //! control flow and random numbers.
 
 pub mod array;
+pub mod conn;
 pub mod control;
 pub mod creation;
 pub mod disk_cache;
@@ -10,9 +11,11 @@ mod display;
 pub mod grad;
 pub mod jit;
 pub mod module;
+pub mod monitor;
 pub mod ops;
 pub mod optim;
 pub mod random;
+pub mod sparse;
 pub mod surrogate;
 pub mod trace;
 pub mod variable;

@@ -42,7 +42,8 @@ pub const TRIG_RANGE: f64 = 1e5;
 /// here as approximate is bit-exact: arithmetic, comparisons, `where`,
 /// casts, integer and bitwise ops, rounding, movement, gathers, sorts,
 /// cumulative sums and arg-reductions (eval's own routines), integer and
-/// bool matrix products, `max`/`min`/`prod`/`any`/`all` reductions,
+/// bool matrix products, sparse products (the typed routine `eval` runs, in
+/// its summation order), `max`/`min`/`prod`/`any`/`all` reductions,
 /// integer sums, and random bits.
 pub fn tolerance(op: &Op, dtype: DType) -> Tol {
     if !dtype.is_float() {

@@ -4,7 +4,7 @@
 use crate::adapt::{at_least_1d, broadcast, fit, no_bool, reshape, slice_elems};
 use crate::class::{Class, op_class};
 use crate::contract::{TRIG_RANGE, Tol, tolerance};
-use crate::program::{Binary, Draw, Expr, Lit, Reduction};
+use crate::program::{Binary, Draw, Expr, Lit, Reduction, Sparse};
 use crate::run::Runner;
 use heron::ops::{OperandValue, SliceElem};
 use heron::{Array, DType};
@@ -183,6 +183,35 @@ impl Runner<'_> {
                     op_class(&Op::MatMul, z.dtype(), &[&cx, &cy])
                 };
                 (z, c)
+            }
+            Expr::Sparse(kind, a, seed) => {
+                let (x, c) = self.get(*a);
+                if x.size() == 0 || x.size() > 50_000 {
+                    return (x, c);
+                }
+                let x = x.reshape(&[-1]);
+                let (n, other) = (x.size(), 1 + *seed as usize % 37);
+                let p = [0.0, 0.1, 0.4, 1.0][*seed as usize % 4];
+                let key = heron::random::Key::new(*seed as u64);
+                let (rows, cols) = match kind {
+                    Sparse::MatVec => (other, n),
+                    _ => (n, other),
+                };
+                let csr = heron::conn::fixed_prob(rows, cols, p, &key);
+                let w = key.fold_in(1).uniform(-1.0, 2.0, &[csr.nnz()]);
+                let csr = csr.with_weights(w);
+                let y = match kind {
+                    Sparse::MatVec => csr.matvec(&x),
+                    Sparse::VecMat => csr.vecmat(&x),
+                    Sparse::EventVecMat => csr.event_vecmat(&x),
+                };
+                // One typed routine with one summation order on both paths.
+                let c = if c.is_exact() {
+                    Class::Exact
+                } else {
+                    Class::Loose
+                };
+                (y, c)
             }
             Expr::Draw(d, a) => {
                 let (x, _) = self.get(*a);

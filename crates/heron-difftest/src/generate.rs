@@ -9,7 +9,7 @@
 //! (`SPLIT_FROM`, the same count, in `heron-ir/src/passes/fuse.rs`).
 
 use crate::program::{
-    BINARY, DRAWS, Data, Expr, Lit, Program, REDUCTIONS, Ref, SliceCode, Stmt, UNARY,
+    BINARY, DRAWS, Data, Expr, Lit, Program, REDUCTIONS, Ref, SPARSE, SliceCode, Stmt, UNARY,
 };
 use arbitrary::{Result, Unstructured};
 use heron::DType;
@@ -258,6 +258,7 @@ fn expr(u: &mut Unstructured<'_>) -> Result<Expr> {
         }
         85..=86 => Expr::MatMul(r(u)?, r(u)?),
         87..=91 => Expr::Draw(*u.choose(&DRAWS)?, r(u)?),
+        92..=93 => Expr::Sparse(*u.choose(&SPARSE)?, r(u)?, u.arbitrary()?),
         100..=101 => Expr::Scatter(r(u)?, r(u)?, r(u)?, u.arbitrary()?),
         102 => Expr::TakeAlong(r(u)?, r(u)?, u.arbitrary()?),
         103 => Expr::SegmentSum(r(u)?, r(u)?, u.arbitrary()?),

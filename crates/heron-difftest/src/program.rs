@@ -150,6 +150,10 @@ pub enum Expr {
     MatMul(Ref, Ref),
     /// A random draw from the program's `RandomState`, of the shape of a value.
     Draw(Draw, Ref),
+    /// A sparse product with a value flattened to 1-d: a random `Csr`
+    /// (`conn::fixed_prob` from the seed, per-entry weights) of
+    /// `1 + seed % 37` rows or columns against it.
+    Sparse(Sparse, Ref, u8),
     /// The current value of a Variable.
     Read(Ref),
     /// `x.at(idx).add(values)` (`.set` for an odd code) with in-range
@@ -250,6 +254,20 @@ pub enum Draw {
     /// `bernoulli(0.3)`.
     Bernoulli,
 }
+
+/// Sparse products (`heron::sparse::Csr`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sparse {
+    /// `A·x`.
+    MatVec,
+    /// `xᵀ·A`.
+    VecMat,
+    /// `sᵀ·A` for `s = x != 0`.
+    EventVecMat,
+}
+
+/// Every sparse product, for the generator.
+pub const SPARSE: [Sparse; 3] = [Sparse::MatVec, Sparse::VecMat, Sparse::EventVecMat];
 
 /// A literal operand.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -470,6 +488,7 @@ impl Printer {
             Expr::Broadcast(x, lead) => format!("broadcast({}, leading {lead:?})", n(x)),
             Expr::MatMul(x, y) => format!("matmul({}, {})", n(x), n(y)),
             Expr::Draw(d, x) => format!("random.{}(shape of {})", lower(d), n(x)),
+            Expr::Sparse(k, x, seed) => format!("csr_{}({}, seed={seed})", lower(k), n(x)),
             Expr::Read(v) => format!("read {}", self.var(*v)),
             Expr::Scatter(x, i, v, code) => format!(
                 "{}.at(indices from {}).{}({}) code={code}",

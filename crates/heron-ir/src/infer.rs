@@ -295,6 +295,32 @@ fn result_type(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
             };
             Ok((shape.clone(), out))
         }
+        Op::CsrMatVec(m) | Op::CsrVecMat(m) | Op::CsrEventVecMat(m) => {
+            arity(1)?;
+            let (shape, dtype) = inputs[0];
+            let (len, out, want) = match op {
+                Op::CsrMatVec(_) => (m.n_cols(), m.n_rows(), DType::F32),
+                Op::CsrVecMat(_) => (m.n_rows(), m.n_cols(), DType::F32),
+                _ => (m.n_rows(), m.n_cols(), DType::Bool),
+            };
+            if dtype != want {
+                return Err(Error::invalid(
+                    op_name(op),
+                    format!("expects a {want} operand, got {dtype}"),
+                ));
+            }
+            if shape.rank() != 1 || shape[0] != len {
+                return Err(Error::invalid(
+                    op_name(op),
+                    format!(
+                        "the matrix is {}x{}: expects an operand of shape ({len},), got {shape}",
+                        m.n_rows(),
+                        m.n_cols()
+                    ),
+                ));
+            }
+            Ok((Shape::new(&[out]), DType::F32))
+        }
         Op::MatMul => {
             arity(2)?;
             let (a, ad) = inputs[0];
@@ -378,6 +404,9 @@ pub fn op_name(op: &Op) -> &'static str {
         Op::Sort { .. } => "sort",
         Op::Argsort { .. } => "argsort",
         Op::MatMul => "matmul",
+        Op::CsrMatVec(_) => "csr_matvec",
+        Op::CsrVecMat(_) => "csr_vecmat",
+        Op::CsrEventVecMat(_) => "csr_event_vecmat",
         Op::RandomBits { .. } => "random_bits",
         Op::Loop { .. } => "loop",
         Op::While { .. } => "while_loop",

@@ -19,6 +19,7 @@ pub mod plan;
 mod print;
 mod scalar;
 mod shape;
+pub mod sparse;
 pub mod threefry;
 pub mod verify;
 

@@ -5,6 +5,7 @@
 //! meaning of every op is defined by `eval`; its shape and dtype rule by `infer`.
 
 use crate::control::Body;
+use crate::sparse::CsrMatrix;
 use crate::{DType, Shape};
 use smallvec::SmallVec;
 use std::fmt;
@@ -297,6 +298,14 @@ pub enum Op {
     /// one a row (left) or a column (right) whose axis the result drops;
     /// the axes before the last two are batch axes, broadcast together.
     MatMul,
+    /// Operand `x: f32[n_cols]`: the sparse product `A·x`, `f32[n_rows]`,
+    /// of the static matrix `A` (summation order in `sparse::kernels`).
+    CsrMatVec(CsrMatrix),
+    /// Operand `x: f32[n_rows]`: the sparse product `xᵀ·A`, `f32[n_cols]`.
+    CsrVecMat(CsrMatrix),
+    /// Operand `s: bool[n_rows]`: `sᵀ·A` with `s` as 0/1, `f32[n_cols]`,
+    /// visiting only the rows where `s` holds (event-driven propagation).
+    CsrEventVecMat(CsrMatrix),
     /// Operand: a u32 key of shape `[2]`. Threefry-2x32 random bits of `shape`
     /// and `dtype` (U32, or I64 bits for 64-bit draws), as `jax.random.bits`
     /// with `jax_threefry_partitionable` set to `partitionable`.
@@ -581,6 +590,9 @@ impl fmt::Display for Op {
             Op::Sort { axis } => write!(f, "sort[axis={axis}]"),
             Op::Argsort { axis } => write!(f, "argsort[axis={axis}]"),
             Op::MatMul => f.write_str("matmul"),
+            Op::CsrMatVec(m) => write!(f, "csr_matvec[{m}]"),
+            Op::CsrVecMat(m) => write!(f, "csr_vecmat[{m}]"),
+            Op::CsrEventVecMat(m) => write!(f, "csr_event_vecmat[{m}]"),
             Op::RandomBits {
                 shape,
                 dtype,

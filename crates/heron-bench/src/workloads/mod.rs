@@ -1,4 +1,4 @@
-//! The workloads W1–W7 of `BENCHMARKS.md` and W9 (a training step), one
+//! The workloads W1–W8 of `BENCHMARKS.md` and W9 (a training step), one
 //! module each (W4's softmax in its own), and the list `ALL` the CLI and the criterion benches walk.
 
 pub mod softmax;
@@ -9,6 +9,7 @@ pub mod w4;
 pub mod w5;
 pub mod w6;
 pub mod w7;
+pub mod w8;
 pub mod w9;
 
 use crate::case::{Case, Error};
@@ -46,7 +47,7 @@ impl Workload {
 }
 
 /// Every workload, in order.
-pub const ALL: [Workload; 8] = [
+pub const ALL: [Workload; 9] = [
     Workload {
         id: "W1",
         title: "element-wise chain (fusion, memory bandwidth)",
@@ -89,6 +90,11 @@ pub const ALL: [Workload; 8] = [
         id: "W7",
         title: "dispatch overhead of a cached call",
         build: |cfg, _| vec![w7::case(cfg)],
+    },
+    Workload {
+        id: "W8",
+        title: "COBA E/I network, 1,000 ms (event-driven sparse propagation)",
+        build: |cfg, _| w8::cases(cfg),
     },
     Workload {
         id: "W9",

@@ -1,6 +1,6 @@
 //! The key of a cache entry: a BLAKE3 hash of everything the machine code
 //! depends on — the optimised graph's text, the contents of its constants
-//! (sub-graphs included), the argument signature, the compile options that
+//! (sub-graphs included, and the sparse matrices sparse ops hold), the argument signature, the compile options that
 //! change code (`CodeOptions`), the heron build fingerprint, version and
 //! file format, and the target Cranelift compiled for (triple, flags, CPU
 //! features). Two processes of one heron build that trace the same function
@@ -109,6 +109,11 @@ fn hash_consts(h: &mut blake3::Hasher, g: &Graph) {
                 hash_consts(h, then);
                 hash_consts(h, else_);
             }
+            // A sparse matrix is constant data held by its op: the whole
+            // content is keyed, not only the fingerprint the text shows.
+            Op::CsrMatVec(m) | Op::CsrVecMat(m) | Op::CsrEventVecMat(m) => {
+                m.content_bytes(&mut |bytes| field(h, bytes))
+            }
             _ => {}
         }
     }
@@ -146,6 +151,27 @@ mod tests {
             key_for(&["f32[9]".to_string()], &graph(1.0), &DEFAULT),
             "signature"
         );
+    }
+
+    #[test]
+    fn keys_follow_the_content_of_sparse_matrices() {
+        use heron_ir::sparse::{CsrMatrix, Weights};
+        let csr = |idx: [i32; 2], w: f32| {
+            let v = |x: &[i32]| Value::from_slice(Shape::new(&[x.len()]), x);
+            CsrMatrix::new(v(&[0, 1, 2]), v(&idx), 4, Weights::Uniform(w)).unwrap()
+        };
+        let graph = |m: CsrMatrix| {
+            let mut g = Graph::new();
+            let s = g.param(Shape::new(&[2]), DType::Bool, ParamRole::Arg(0));
+            let y = g.add(Op::CsrEventVecMat(m), &[s]).unwrap();
+            g.output(y, OutputRole::Result(0));
+            g
+        };
+        let sig = vec!["bool[2]".to_string()];
+        let k = key_for(&sig, &graph(csr([1, 3], 0.5)), &DEFAULT);
+        assert_eq!(k, key_for(&sig, &graph(csr([1, 3], 0.5)), &DEFAULT));
+        assert_ne!(k, key_for(&sig, &graph(csr([1, 2], 0.5)), &DEFAULT));
+        assert_ne!(k, key_for(&sig, &graph(csr([1, 3], 0.25)), &DEFAULT));
     }
 
     #[test]

@@ -171,6 +171,9 @@ pub fn eval_op(op: &Op, inputs: &[&Value], shape: &Shape, dtype: DType) -> Resul
         Op::Sort { axis } => sort::sort(x(), *axis),
         Op::Argsort { axis } => sort::argsort(x(), *axis),
         Op::MatMul => linalg::matmul(x(), inputs[1], shape)?,
+        Op::CsrMatVec(_) | Op::CsrVecMat(_) | Op::CsrEventVecMat(_) => {
+            crate::sparse::eval(op, x(), shape)
+        }
         Op::RandomBits {
             shape,
             dtype,

@@ -1149,7 +1149,11 @@ fn aliasable(graph: &Graph, plan: &KernelPlan) -> Vec<(usize, usize)> {
                             _ => true,
                         })
                     }
-                    Step::Host(h) => h.output == ob,
+                    // A sparse product writes its result while it reads
+                    // its operand.
+                    Step::Host(h) => {
+                        h.output == ob && !matches!(h.op, Op::CsrMatVec(_) | Op::CsrVecMat(_))
+                    }
                     Step::Control(c) => control_aliasable(c, pb, ob),
                     _ => false,
                 }

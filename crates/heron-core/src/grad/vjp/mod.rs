@@ -53,6 +53,10 @@ pub(crate) fn rule(op: &Op, ins: &[Array], out: &Array, ct: &Array) -> Result<Ct
         Op::Cumsum { axis } => Ok(vec![cumsum(&ins[0], ct, *axis)?]),
         Op::Sort { axis } => Ok(vec![Some(sort(&ins[0], ct, *axis)?)]),
         Op::MatMul => matmul(&ins[0], &ins[1], ct),
+        // The transpose of `A·x` is `ctᵀ·A`, and back; spikes are bools.
+        Op::CsrMatVec(m) => Ok(vec![Some(crate::apply(Op::CsrVecMat(m.clone()), &[ct])?)]),
+        Op::CsrVecMat(m) => Ok(vec![Some(crate::apply(Op::CsrMatVec(m.clone()), &[ct])?)]),
+        Op::CsrEventVecMat(_) => Ok(vec![None]),
         // Integer results (indices, random bits): nothing flows back.
         Op::ArgReduce { .. } | Op::Argsort { .. } | Op::RandomBits { .. } => {
             Ok(vec![None; ins.len()])

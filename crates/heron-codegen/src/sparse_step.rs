@@ -1,0 +1,115 @@
+//! The sparse product ops (`csr_matvec`, `csr_vecmat`, `csr_event_vecmat`)
+//! as native steps: the typed routines of `heron_ir::sparse::kernels`
+//! called on the plan's buffers directly, with no interpreter, no
+//! allocation and no copy. A product with enough work is split between
+//! rayon's threads by output rows (`matvec`) or output columns (the
+//! others, for matrices with sorted rows); each output element is still
+//! summed in the one order the kernels define, so the result has the same
+//! bits on any number of threads, and the same as `eval`.
+
+use heron_ir::Op;
+use heron_ir::sparse::{CsrMatrix, kernels};
+use rayon::prelude::*;
+
+/// Products with less work than this (stored entries visited) run on the
+/// calling thread: waking threads costs about 5–20 µs.
+const PARALLEL_WORK: usize = 1 << 15;
+
+/// True for the ops `run` computes.
+pub(crate) fn is_sparse(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::CsrMatVec(_) | Op::CsrVecMat(_) | Op::CsrEventVecMat(_)
+    )
+}
+
+/// A raw output pointer shared by the threads of one product, each writing
+/// its own disjoint range.
+#[derive(Clone, Copy)]
+struct Out(*mut f32);
+
+// SAFETY: the threads of one product write disjoint element ranges of the
+// output (`split`), which nothing else reads or writes while they run.
+unsafe impl Send for Out {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Out {}
+
+/// Runs sparse op `op` on operand `x` into `y`.
+///
+/// # Safety
+/// `x` points to a live, initialised operand of the type `infer` accepted
+/// for `op` (`f32[n_cols]`, `f32[n_rows]` or a bool buffer of `n_rows` 0/1
+/// bytes); `y` to a writable `f32` buffer of the result's length that does
+/// not overlap `x` and that nothing else accesses during the call.
+pub(crate) unsafe fn run(op: &Op, x: *const u8, y: *mut u8) {
+    let out = Out(y as *mut f32);
+    match op {
+        Op::CsrMatVec(m) => {
+            // SAFETY: guaranteed by the caller.
+            let x = unsafe { std::slice::from_raw_parts(x as *const f32, m.n_cols()) };
+            split(m.n_rows(), m.nnz(), true, out, |r, y| {
+                kernels::matvec_rows(m, x, r, y)
+            });
+        }
+        Op::CsrVecMat(m) => {
+            // SAFETY: guaranteed by the caller.
+            let x = unsafe { std::slice::from_raw_parts(x as *const f32, m.n_rows()) };
+            split(m.n_cols(), m.nnz(), m.rows_sorted(), out, |c, y| {
+                kernels::vecmat_cols(m, x, c, y)
+            });
+        }
+        Op::CsrEventVecMat(m) => {
+            // SAFETY: guaranteed by the caller; a bool buffer holds only 0
+            // and 1, valid `bool`s.
+            let s = unsafe { std::slice::from_raw_parts(x as *const bool, m.n_rows()) };
+            split(
+                m.n_cols(),
+                event_work(m, s),
+                m.rows_sorted(),
+                out,
+                |c, y| kernels::event_vecmat_cols(m, s, c, y),
+            );
+        }
+        _ => unreachable!("not a sparse op: {op}"),
+    }
+}
+
+/// The entries an event product visits: active rows times the mean row length.
+fn event_work(m: &CsrMatrix, s: &[bool]) -> usize {
+    if m.nnz() < PARALLEL_WORK {
+        return 0;
+    }
+    let active = s.iter().filter(|&&b| b).count();
+    active * (m.nnz() / m.n_rows().max(1))
+}
+
+/// Computes the `n` output elements with `f(range, out[range])`: in one
+/// call, or in one contiguous range per rayon thread when `work` pays for
+/// it and `splittable` allows it.
+fn split(
+    n: usize,
+    work: usize,
+    splittable: bool,
+    out: Out,
+    f: impl Fn(std::ops::Range<usize>, &mut [f32]) + Sync,
+) {
+    let threads = rayon::current_num_threads();
+    let parts = if splittable && work >= PARALLEL_WORK && crate::parallel::may_fork() {
+        threads.min(n / 64).max(1)
+    } else {
+        1
+    };
+    let run = |p: usize| {
+        let (lo, hi) = (n * p / parts, n * (p + 1) / parts);
+        let o = out;
+        // SAFETY: `out` holds `n` elements (the caller's guarantee) and the
+        // ranges `[n·p/parts, n·(p+1)/parts)` of distinct parts are disjoint.
+        let y = unsafe { std::slice::from_raw_parts_mut(o.0.add(lo), hi - lo) };
+        f(lo..hi, y);
+    };
+    if parts == 1 {
+        run(0);
+    } else {
+        (0..parts).into_par_iter().for_each(run);
+    }
+}
