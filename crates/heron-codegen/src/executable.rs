@@ -29,6 +29,8 @@ pub struct KernelInfo {
 
 /// A compiled graph: run it with `run` on raw buffers.
 pub struct Executable {
+    /// The options it was compiled with.
+    pub(crate) options: heron_ir::CompileOptions,
     pub(crate) plan: KernelPlan,
     /// The value of each buffer that is a graph constant.
     pub(crate) consts: Vec<Option<Value>>,
@@ -49,6 +51,11 @@ pub struct Executable {
 }
 
 impl Executable {
+    /// The options it was compiled with (its plan and drivers follow them).
+    pub fn options(&self) -> &heron_ir::CompileOptions {
+        &self.options
+    }
+
     /// The parameters' types, in `graph.params` order.
     pub fn param_types(&self) -> &[(Shape, DType)] {
         &self.param_types
@@ -118,7 +125,7 @@ impl Executable {
                     native: true,
                 }),
                 Step::Host(h) => Some(KernelInfo {
-                    name: format!("host:{}", heron_ir::infer::op_name(&h.op)),
+                    name: format!("host:{}", h.op.name()),
                     shape: self.plan.buffers[h.output.index()].shape.clone(),
                     fused_nodes: 1,
                     inputs: names(h.inputs.clone()),
@@ -126,7 +133,7 @@ impl Executable {
                     native: false,
                 }),
                 Step::Control(c) => Some(KernelInfo {
-                    name: format!("control:{}", heron_ir::infer::op_name(&c.op)),
+                    name: format!("control:{}", c.op.name()),
                     shape: c
                         .outputs
                         .first()

@@ -367,33 +367,6 @@ impl UnaryOp {
         }
     }
 
-    /// True for ops defined on floats only (integer operands are cast to a
-    /// float type by the array layer first).
-    pub fn float_only(self) -> bool {
-        use UnaryOp::*;
-        matches!(
-            self,
-            Sqrt | Rsqrt
-                | Exp
-                | Exp2
-                | Expm1
-                | Log
-                | Log2
-                | Log1p
-                | Sin
-                | Cos
-                | Tan
-                | Tanh
-                | Sinh
-                | Cosh
-                | Arcsin
-                | Arccos
-                | Arctan
-                | Sigmoid
-                | Reciprocal
-        )
-    }
-
     /// True for ops whose result is bool whatever the operand's dtype.
     pub fn is_predicate(self) -> bool {
         matches!(self, UnaryOp::IsNan | UnaryOp::IsInf | UnaryOp::IsFinite)

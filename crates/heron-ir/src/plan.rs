@@ -352,6 +352,10 @@ pub struct ControlStep {
     pub inputs: Vec<BufId>,
     /// The buffer of each result, in result order.
     pub outputs: Vec<BufId>,
+    /// How a counted loop runs all its steps chunk by chunk of elements,
+    /// when the compile options ask for temporal fusion and the loop
+    /// qualifies (decided by `fuse::schedule`; the backend only reads it).
+    pub temporal: Option<crate::passes::temporal::Temporal>,
 }
 
 /// One step of a plan.
@@ -607,8 +611,8 @@ impl fmt::Display for KernelPlan {
                         ins.join(" "),
                         c.node
                     )?;
-                    if let Some(line) = crate::passes::temporal::report(c.node, &c.op) {
-                        writeln!(f, "  {line}")?;
+                    if let Some(t) = &c.temporal {
+                        writeln!(f, "  {}", crate::passes::temporal::describe(c.node, t))?;
                     }
                 }
                 Step::Host(h) => {

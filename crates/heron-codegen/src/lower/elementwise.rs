@@ -137,9 +137,6 @@ pub fn unary(e: &mut Emitter<'_>, op: UnaryOp, x: Value, from: DType, to: DType)
     {
         return large_argument_fallback(e, op, x, from, fast);
     }
-    if let Some(i) = helpers::unary_index(op, from) {
-        return e.call_helper(i, &[x], ty);
-    }
     if let Some(v) = unary_any_lanes(e, op, x, from, 1) {
         return v;
     }

@@ -109,10 +109,8 @@ fn unroll_for(kernel: &Kernel) -> usize {
         .body
         .iter()
         .map(|i| match i.expr {
-            Expr::Unary(op, _) if vmath::provides_unary(op) && is_transcendental(op) => {
-                VMATH_WEIGHT
-            }
-            Expr::Binary(op, ..) if vmath::provides_binary(op) => VMATH_WEIGHT,
+            Expr::Unary(op, _) if op.is_transcendental() => VMATH_WEIGHT,
+            Expr::Binary(op, ..) if op.is_transcendental() => VMATH_WEIGHT,
             _ => 1,
         })
         .sum();
@@ -136,7 +134,7 @@ fn supported(kernel: &Kernel, expr: &Expr, to: DType, lanes: usize) -> bool {
         }
         Expr::Unary(op, x) => {
             let from = dt(*x);
-            !from.is_float() || vmath::provides_unary(*op) || !is_transcendental(*op)
+            !from.is_float() || vmath::provides_unary(*op) || !op.is_transcendental()
         }
         Expr::Binary(op, x, y) => {
             let d = dt(*x);
@@ -168,28 +166,6 @@ fn pow2_shift(kernel: &Kernel, y: usize) -> Option<u32> {
         _ => return None,
     };
     p.is_power_of_two().then(|| p.trailing_zeros())
-}
-
-/// Unary float ops that are not plain IEEE instructions.
-fn is_transcendental(op: UnaryOp) -> bool {
-    use UnaryOp::*;
-    !matches!(
-        op,
-        Neg | Abs
-            | Sign
-            | Sqrt
-            | Rsqrt
-            | Floor
-            | Ceil
-            | Round
-            | Trunc
-            | Square
-            | Reciprocal
-            | IsNan
-            | IsInf
-            | IsFinite
-            | Not
-    )
 }
 
 /// The vector type holding `lanes` elements of `dtype` (a bool is a mask of

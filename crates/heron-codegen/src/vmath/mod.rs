@@ -96,34 +96,15 @@ impl Target {
     }
 }
 
-/// Whether `emit_unary` provides `op`.
+/// Whether `emit_unary` provides `op`: every transcendental op (the
+/// contract of `UnaryOp::is_transcendental`), `sqrt` and `rsqrt`.
 pub fn provides_unary(op: UnaryOp) -> bool {
-    use UnaryOp::*;
-    matches!(
-        op,
-        Exp | Exp2
-            | Expm1
-            | Log
-            | Log2
-            | Log1p
-            | Sin
-            | Cos
-            | Tan
-            | Tanh
-            | Sinh
-            | Cosh
-            | Sigmoid
-            | Sqrt
-            | Rsqrt
-            | Arctan
-            | Arcsin
-            | Arccos
-    )
+    op.is_transcendental() || matches!(op, UnaryOp::Sqrt | UnaryOp::Rsqrt)
 }
 
-/// Whether `emit_binary` provides `op`.
+/// Whether `emit_binary` provides `op`: every transcendental binary op.
 pub fn provides_binary(op: BinaryOp) -> bool {
-    matches!(op, BinaryOp::Pow | BinaryOp::Atan2)
+    op.is_transcendental()
 }
 
 /// Emits `op x` for `x` of type f32, f64, f32x4 or f64x2 at the builder's
