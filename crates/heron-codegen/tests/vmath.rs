@@ -269,7 +269,7 @@ fn trig_range(x: f64) -> bool {
 }
 
 /// The range over which `sin`, `cos` and `tan` meet their bounds.
-const TRIG_LIMIT: f64 = 1e5;
+const TRIG_LIMIT: f64 = heron_ir::precision::TRIG_RANGE;
 
 fn sigmoid_ref(x: f64) -> f64 {
     if x >= 0.0 {
@@ -282,34 +282,41 @@ fn sigmoid_ref(x: f64) -> f64 {
 
 fn cases() -> Vec<Case> {
     use UnaryOp::*;
-    let c = |op, reference: fn(f64) -> f64, b32, b64, lo, hi, checked: fn(f64) -> bool| Case {
-        op,
-        reference,
-        bound32: b32,
-        bound64: b64,
-        lo,
-        hi,
-        checked,
+    // The bounds are the precision contract's (`vs_exact`); `sqrt` is
+    // correctly rounded.
+    let c = |op, reference: fn(f64) -> f64, lo, hi, checked: fn(f64) -> bool| {
+        let (bound32, bound64) = heron_ir::precision::unary_bounds(op)
+            .map(|b| b.vs_exact)
+            .unwrap_or((0.5, 0.5));
+        Case {
+            op,
+            reference,
+            bound32,
+            bound64,
+            lo,
+            hi,
+            checked,
+        }
     };
     vec![
-        c(Exp, f64::exp, 1.0, 1.0, -110.0, 90.0, all),
-        c(Exp2, f64::exp2, 1.1, 1.0, -155.0, 130.0, all),
-        c(Expm1, f64::exp_m1, 1.5, 2.0, -20.0, 90.0, all),
-        c(Log, f64::ln, 0.9, 1.0, 0.0, 10.0, all),
-        c(Log2, f64::log2, 1.6, 2.0, 0.0, 10.0, all),
-        c(Log1p, f64::ln_1p, 0.8, 1.0, -1.0, 10.0, all),
-        c(Sin, f64::sin, 0.8, 1.0, -100.0, 100.0, trig_range),
-        c(Cos, f64::cos, 0.8, 1.0, -100.0, 100.0, trig_range),
-        c(Tan, f64::tan, 2.1, 2.0, -100.0, 100.0, trig_range),
-        c(Tanh, f64::tanh, 2.5, 3.0, -10.0, 10.0, all),
-        c(Sinh, f64::sinh, 1.6, 2.0, -10.0, 10.0, all),
-        c(Cosh, f64::cosh, 1.4, 2.0, -10.0, 10.0, all),
-        c(Sigmoid, sigmoid_ref, 2.2, 2.0, -40.0, 40.0, all),
-        c(Arctan, f64::atan, 1.8, 2.0, -5.0, 5.0, all),
-        c(Arcsin, f64::asin, 2.1, 2.0, -1.0, 1.0, all),
-        c(Arccos, f64::acos, 1.0, 1.0, -1.0, 1.0, all),
-        c(Sqrt, f64::sqrt, 0.5, 0.5, 0.0, 10.0, all),
-        c(Rsqrt, |x| 1.0 / x.sqrt(), 1.5, 1.0, 0.0, 10.0, all),
+        c(Exp, f64::exp, -110.0, 90.0, all),
+        c(Exp2, f64::exp2, -155.0, 130.0, all),
+        c(Expm1, f64::exp_m1, -20.0, 90.0, all),
+        c(Log, f64::ln, 0.0, 10.0, all),
+        c(Log2, f64::log2, 0.0, 10.0, all),
+        c(Log1p, f64::ln_1p, -1.0, 10.0, all),
+        c(Sin, f64::sin, -100.0, 100.0, trig_range),
+        c(Cos, f64::cos, -100.0, 100.0, trig_range),
+        c(Tan, f64::tan, -100.0, 100.0, trig_range),
+        c(Tanh, f64::tanh, -10.0, 10.0, all),
+        c(Sinh, f64::sinh, -10.0, 10.0, all),
+        c(Cosh, f64::cosh, -10.0, 10.0, all),
+        c(Sigmoid, sigmoid_ref, -40.0, 40.0, all),
+        c(Arctan, f64::atan, -5.0, 5.0, all),
+        c(Arcsin, f64::asin, -1.0, 1.0, all),
+        c(Arccos, f64::acos, -1.0, 1.0, all),
+        c(Sqrt, f64::sqrt, 0.0, 10.0, all),
+        c(Rsqrt, |x| 1.0 / x.sqrt(), 0.0, 10.0, all),
     ]
 }
 
@@ -420,20 +427,18 @@ struct BinCase {
 }
 
 fn bin_cases() -> Vec<BinCase> {
-    vec![
+    let c = |op, reference: fn(f64, f64) -> f64| {
+        let (bound32, bound64) = heron_ir::precision::binary_bounds(op)
+            .expect("an approximate op")
+            .vs_exact;
         BinCase {
-            op: BinaryOp::Pow,
-            reference: f64::powf,
-            bound32: 1.0,
-            bound64: 2.0,
-        },
-        BinCase {
-            op: BinaryOp::Atan2,
-            reference: f64::atan2,
-            bound32: 2.5,
-            bound64: 2.0,
-        },
-    ]
+            op,
+            reference,
+            bound32,
+            bound64,
+        }
+    };
+    vec![c(BinaryOp::Pow, f64::powf), c(BinaryOp::Atan2, f64::atan2)]
 }
 
 /// Operand pairs: every pair of special values, then random pairs in

@@ -4,9 +4,9 @@
 //! the Variables' final values must agree under the precision contract.
 
 use crate::class::Class;
-use crate::contract::sum_bound;
 use crate::program::Program;
 use crate::run::{Env, args, run};
+use heron::ir::precision::sum_bound;
 use heron::{Array, Backend, DType, Scalar};
 use std::cell::Cell;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! A value's class under the precision contract: what the checker may
 //! assume of it, given the ops it came through (see `run.rs`).
 
-use crate::contract::{Tol, tolerance};
+use heron::ir::precision::{Tol, tolerance};
 use heron::{Array, DType};
 use heron_ir::Op;
 

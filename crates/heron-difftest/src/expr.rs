@@ -3,9 +3,9 @@
 
 use crate::adapt::{at_least_1d, broadcast, fit, no_bool, reshape, slice_elems};
 use crate::class::{Class, op_class};
-use crate::contract::{TRIG_RANGE, Tol, tolerance};
 use crate::program::{Binary, Draw, Expr, Lit, Reduction};
 use crate::run::Runner;
+use heron::ir::precision::{TRIG_RANGE, Tol, tolerance};
 use heron::ops::{OperandValue, SliceElem};
 use heron::{Array, DType};
 use heron_ir::{BinaryOp, Op, ReduceOp, Scalar, UnaryOp, WeakKind};

@@ -245,14 +245,7 @@ pub enum Lit {
 }
 
 /// Every unary op, for the generator.
-pub const UNARY: [UnaryOp; 31] = {
-    use UnaryOp::*;
-    [
-        Neg, Abs, Sign, Sqrt, Rsqrt, Exp, Exp2, Expm1, Log, Log2, Log1p, Sin, Cos, Tan, Tanh, Sinh,
-        Cosh, Arcsin, Arccos, Arctan, Sigmoid, Floor, Ceil, Round, Trunc, Square, Reciprocal,
-        IsNan, IsInf, IsFinite, Not,
-    ]
-};
+pub const UNARY: [UnaryOp; UnaryOp::ALL.len()] = UnaryOp::ALL;
 
 /// Every binary op, for the generator.
 pub const BINARY: [Binary; 19] = {

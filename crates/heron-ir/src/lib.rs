@@ -17,6 +17,7 @@ mod op_facts;
 pub mod options;
 pub mod passes;
 pub mod plan;
+pub mod precision;
 mod print;
 mod scalar;
 mod shape;

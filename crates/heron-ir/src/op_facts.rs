@@ -45,6 +45,17 @@ impl Op {
 }
 
 impl UnaryOp {
+    /// Every unary op, in declaration order: what tests and the differential
+    /// generator iterate over.
+    pub const ALL: [UnaryOp; 31] = {
+        use UnaryOp::*;
+        [
+            Neg, Abs, Sign, Sqrt, Rsqrt, Exp, Exp2, Expm1, Log, Log2, Log1p, Sin, Cos, Tan, Tanh,
+            Sinh, Cosh, Arcsin, Arccos, Arctan, Sigmoid, Floor, Ceil, Round, Trunc, Square,
+            Reciprocal, IsNan, IsInf, IsFinite, Not,
+        ]
+    };
+
     /// True for the transcendental functions: compiled code evaluates them
     /// inline by range reduction and a polynomial (`heron-codegen`'s
     /// `vmath`, which provides every one of them), within the ulp bounds of
@@ -68,6 +79,14 @@ impl UnaryOp {
 }
 
 impl BinaryOp {
+    /// Every binary op, in declaration order.
+    pub const ALL: [BinaryOp; 18] = {
+        use BinaryOp::*;
+        [
+            Add, Sub, Mul, Div, Rem, Pow, Max, Min, Atan2, And, Or, Xor, Eq, Ne, Lt, Le, Gt, Ge,
+        ]
+    };
+
     /// True for the transcendental binary functions (`pow` and `atan2` on
     /// floats): as [`UnaryOp::is_transcendental`].
     pub fn is_transcendental(self) -> bool {
@@ -182,6 +201,19 @@ mod tests {
         assert_eq!(ReduceOp::Sum.accumulator_dtype(DType::F32), DType::F64);
         assert_eq!(ReduceOp::Sum.accumulator_dtype(DType::Bool), DType::I32);
         assert_eq!(ReduceOp::Max.accumulator_dtype(DType::F32), DType::F32);
+    }
+
+    #[test]
+    fn the_lists_hold_every_op_once() {
+        let names = |n: Vec<&str>| n.iter().collect::<std::collections::HashSet<_>>().len();
+        assert_eq!(
+            names(UnaryOp::ALL.map(UnaryOp::name).to_vec()),
+            UnaryOp::ALL.len()
+        );
+        assert_eq!(
+            names(BinaryOp::ALL.map(BinaryOp::name).to_vec()),
+            BinaryOp::ALL.len()
+        );
     }
 
     #[test]

@@ -178,7 +178,8 @@ pub fn unary(e: &mut Emitter<'_>, op: UnaryOp, x: Value, from: DType, to: DType)
     }
 }
 
-/// Inline `sin`/`cos`/`tan` are accurate for |x| <= 1e5 (see `vmath`):
+/// Inline `sin`/`cos`/`tan` are accurate for |x| <= 1e5
+/// (`precision::TRIG_RANGE`, see `vmath`):
 /// when some element (or lane of a vector) `x` is larger, `fast` is
 /// replaced by the libm helper's result, computed lane by lane on a cold
 /// path. Other ops return `fast` as is.
@@ -195,7 +196,7 @@ pub fn large_argument_fallback(
     let helper = helpers::unary_index(op, dtype).expect("sin, cos and tan have helpers");
     let ty = e.b.func.dfg.value_type(x);
     let lane = clif_type(dtype);
-    let limit = fconst(e, dtype, 1e5);
+    let limit = fconst(e, dtype, heron_ir::precision::TRIG_RANGE);
     let a = e.b.ins().fabs(x);
     let big = if ty.is_vector() {
         let limit = e.b.ins().splat(ty, limit);

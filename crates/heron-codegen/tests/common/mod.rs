@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use heron_codegen::{Executable, compile};
-use heron_ir::{Buffer, DType, Graph, ReduceOp, Scalar, Shape, Value, eval};
+use heron_ir::{Buffer, DType, Graph, Op, ReduceOp, Scalar, Shape, Value, eval};
 
 /// Every reduction op.
 pub const REDUCE_OPS: [ReduceOp; 6] = [
@@ -50,22 +50,14 @@ pub enum Tol {
     Ulp(u64, u64),
 }
 
-/// The tolerance of an op compiled to inline vector math against eval's
-/// libm: the bounds of `docs/VECTOR_MATH.md` (measured against exact
-/// results; for f32, plus eval's own half ulp), exact for everything else.
-pub fn math_tol(op: &str) -> Tol {
-    let (f32_, f64_) = match op {
-        "exp" | "exp2" | "log" | "log1p" | "sin" | "cos" | "arccos" => (2, 1),
-        "expm1" => (2, 2),
-        "cosh" | "pow" => (2, 2),
-        "log2" | "tan" | "sinh" | "arctan" | "arcsin" | "atan2" => (3, 2),
-        "tanh" => (3, 3),
-        // eval's f32 sigmoid rounds three times itself.
-        "sigmoid" => (4, 2),
-        "rsqrt" => (2, 1),
-        _ => return Tol::Exact,
-    };
-    Tol::Ulp(f32_, f64_)
+/// The tolerance of `op` compiled against eval, from the precision
+/// contract (`heron_ir::precision`): ulp bounds for the ops compiled to
+/// inline vector math, exact for everything else.
+pub fn math_tol(op: &Op) -> Tol {
+    match heron_ir::precision::tolerance(op, DType::F64) {
+        heron_ir::precision::Tol::Ulp { f32, f64 } => Tol::Ulp(f32.into(), f64.into()),
+        _ => Tol::Exact,
+    }
 }
 
 /// Asserts two values are equal: same shape and dtype, same elements (bits
