@@ -210,6 +210,8 @@ fn ir_binary(op: Binary) -> BinaryOp {
         Binary::Max => BinaryOp::Max,
         Binary::Min => BinaryOp::Min,
         Binary::Atan2 => BinaryOp::Atan2,
+        Binary::Hypot => BinaryOp::Hypot,
+        Binary::Logaddexp => BinaryOp::Logaddexp,
         Binary::And => BinaryOp::And,
         Binary::Or => BinaryOp::Or,
         Binary::Xor => BinaryOp::Xor,

@@ -175,6 +175,10 @@ pub enum Binary {
     Min,
     /// `arctan2`.
     Atan2,
+    /// `hypot`.
+    Hypot,
+    /// `logaddexp`.
+    Logaddexp,
     /// Floor division (`floor_divide`; integer `//` for integers).
     FloorDiv,
     /// Logical/bitwise and (floats as i32 first).
@@ -248,11 +252,11 @@ pub enum Lit {
 pub const UNARY: [UnaryOp; UnaryOp::ALL.len()] = UnaryOp::ALL;
 
 /// Every binary op, for the generator.
-pub const BINARY: [Binary; 19] = {
+pub const BINARY: [Binary; 21] = {
     use Binary::*;
     [
-        Add, Sub, Mul, Div, Rem, Pow, Max, Min, Atan2, FloorDiv, And, Or, Xor, Eq, Ne, Lt, Le, Gt,
-        Ge,
+        Add, Sub, Mul, Div, Rem, Pow, Max, Min, Atan2, Hypot, Logaddexp, FloorDiv, And, Or, Xor,
+        Eq, Ne, Lt, Le, Gt, Ge,
     ]
 };
 

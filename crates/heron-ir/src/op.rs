@@ -40,6 +40,8 @@ pub enum UnaryOp {
     Log,
     /// Base-2 logarithm (floats only).
     Log2,
+    /// Base-10 logarithm (floats only).
+    Log10,
     /// `ln(1 + x)` (floats only).
     Log1p,
     /// Sine (floats only).
@@ -60,6 +62,14 @@ pub enum UnaryOp {
     Arccos,
     /// Inverse tangent (floats only).
     Arctan,
+    /// Inverse hyperbolic sine (floats only).
+    Arcsinh,
+    /// Inverse hyperbolic cosine (floats only; NaN below 1).
+    Arccosh,
+    /// Inverse hyperbolic tangent (floats only; ±inf at ±1, NaN beyond).
+    Arctanh,
+    /// The error function `2/sqrt(pi) ∫₀ˣ e^(-t²) dt` (floats only).
+    Erf,
     /// `1 / (1 + e^-x)` (floats only).
     Sigmoid,
     /// Round toward -inf (identity on integers).
@@ -106,6 +116,12 @@ pub enum BinaryOp {
     Min,
     /// `atan2(a, b)` (floats only).
     Atan2,
+    /// `sqrt(a² + b²)` without undue overflow (floats only; `inf` when
+    /// either is infinite, even if the other is NaN).
+    Hypot,
+    /// `log(e^a + e^b)` without overflow (floats only;
+    /// `logaddexp(-inf, -inf) = -inf`).
+    Logaddexp,
     /// Logical and on bool, bitwise on integers.
     And,
     /// Logical or on bool, bitwise on integers.
@@ -343,6 +359,7 @@ impl UnaryOp {
             Expm1 => "expm1",
             Log => "log",
             Log2 => "log2",
+            Log10 => "log10",
             Log1p => "log1p",
             Sin => "sin",
             Cos => "cos",
@@ -353,6 +370,10 @@ impl UnaryOp {
             Arcsin => "arcsin",
             Arccos => "arccos",
             Arctan => "arctan",
+            Arcsinh => "arcsinh",
+            Arccosh => "arccosh",
+            Arctanh => "arctanh",
+            Erf => "erf",
             Sigmoid => "sigmoid",
             Floor => "floor",
             Ceil => "ceil",
@@ -387,6 +408,8 @@ impl BinaryOp {
             Max => "max",
             Min => "min",
             Atan2 => "atan2",
+            Hypot => "hypot",
+            Logaddexp => "logaddexp",
             And => "and",
             Or => "or",
             Xor => "xor",

@@ -47,12 +47,12 @@ impl Op {
 impl UnaryOp {
     /// Every unary op, in declaration order: what tests and the differential
     /// generator iterate over.
-    pub const ALL: [UnaryOp; 31] = {
+    pub const ALL: [UnaryOp; 36] = {
         use UnaryOp::*;
         [
-            Neg, Abs, Sign, Sqrt, Rsqrt, Exp, Exp2, Expm1, Log, Log2, Log1p, Sin, Cos, Tan, Tanh,
-            Sinh, Cosh, Arcsin, Arccos, Arctan, Sigmoid, Floor, Ceil, Round, Trunc, Square,
-            Reciprocal, IsNan, IsInf, IsFinite, Not,
+            Neg, Abs, Sign, Sqrt, Rsqrt, Exp, Exp2, Expm1, Log, Log2, Log10, Log1p, Sin, Cos, Tan,
+            Tanh, Sinh, Cosh, Arcsin, Arccos, Arctan, Arcsinh, Arccosh, Arctanh, Erf, Sigmoid,
+            Floor, Ceil, Round, Trunc, Square, Reciprocal, IsNan, IsInf, IsFinite, Not,
         ]
     };
 
@@ -63,8 +63,8 @@ impl UnaryOp {
     pub fn is_transcendental(self) -> bool {
         use UnaryOp::*;
         match self {
-            Exp | Exp2 | Expm1 | Log | Log2 | Log1p | Sin | Cos | Tan | Tanh | Sinh | Cosh
-            | Arcsin | Arccos | Arctan | Sigmoid => true,
+            Exp | Exp2 | Expm1 | Log | Log2 | Log10 | Log1p | Sin | Cos | Tan | Tanh | Sinh
+            | Cosh | Arcsin | Arccos | Arctan | Arcsinh | Arccosh | Arctanh | Sigmoid | Erf => true,
             Neg | Abs | Sign | Sqrt | Rsqrt | Floor | Ceil | Round | Trunc | Square
             | Reciprocal | IsNan | IsInf | IsFinite | Not => false,
         }
@@ -80,19 +80,20 @@ impl UnaryOp {
 
 impl BinaryOp {
     /// Every binary op, in declaration order.
-    pub const ALL: [BinaryOp; 18] = {
+    pub const ALL: [BinaryOp; 20] = {
         use BinaryOp::*;
         [
-            Add, Sub, Mul, Div, Rem, Pow, Max, Min, Atan2, And, Or, Xor, Eq, Ne, Lt, Le, Gt, Ge,
+            Add, Sub, Mul, Div, Rem, Pow, Max, Min, Atan2, Hypot, Logaddexp, And, Or, Xor, Eq, Ne,
+            Lt, Le, Gt, Ge,
         ]
     };
 
-    /// True for the transcendental binary functions (`pow` and `atan2` on
-    /// floats): as [`UnaryOp::is_transcendental`].
+    /// True for the transcendental binary functions (`pow`, `atan2`,
+    /// `hypot`, `logaddexp` on floats): as [`UnaryOp::is_transcendental`].
     pub fn is_transcendental(self) -> bool {
         use BinaryOp::*;
         match self {
-            Pow | Atan2 => true,
+            Pow | Atan2 | Hypot | Logaddexp => true,
             Add | Sub | Mul | Div | Rem | Max | Min | And | Or | Xor | Eq | Ne | Lt | Le | Gt
             | Ge => false,
         }
@@ -100,7 +101,10 @@ impl BinaryOp {
 
     /// True for ops defined on floats only.
     pub fn float_only(self) -> bool {
-        matches!(self, BinaryOp::Atan2)
+        matches!(
+            self,
+            BinaryOp::Atan2 | BinaryOp::Hypot | BinaryOp::Logaddexp
+        )
     }
 }
 

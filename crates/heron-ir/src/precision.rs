@@ -30,6 +30,16 @@ pub enum Tol {
         /// The bound for f64 results.
         f64: u32,
     },
+    /// Within this many ulp of `max(|eval|, 1)`, for f32 and f64 results:
+    /// for ops whose results near zero come from cancellation
+    /// (`logaddexp` of two operands in `(-1, 0)` whose sum is about 1),
+    /// where relative accuracy is lost on both paths alike.
+    UlpOfOne {
+        /// The bound for f32 results.
+        f32: u32,
+        /// The bound for f64 results.
+        f64: u32,
+    },
     /// A float sum of `n` terms in another order: `|compiled − eval| ≤
     /// (⌈log₂ n⌉ + 2)·ε·Σ|x| + 2ε·|eval| + the dtype's smallest subnormal`,
     /// ε the dtype's unit roundoff ([`sum_bound`]). Unchecked where `Σ|x|`
@@ -43,7 +53,9 @@ impl Tol {
     pub fn ulps(self, dtype: DType) -> Option<u64> {
         match self {
             Tol::Exact => Some(0),
-            Tol::Ulp { f32, f64 } => Some(u64::from(if dtype == DType::F32 { f32 } else { f64 })),
+            Tol::Ulp { f32, f64 } | Tol::UlpOfOne { f32, f64 } => {
+                Some(u64::from(if dtype == DType::F32 { f32 } else { f64 }))
+            }
             Tol::Sum => None,
         }
     }
@@ -58,10 +70,73 @@ pub struct Bounds {
     /// f32; libm for f64), in ulp, for f32 and f64: the measured maxima of
     /// `docs/VECTOR_MATH.md`, with and without FMA.
     pub vs_exact: (f64, f64),
+    /// The bounds are in ulp of `max(|result|, 1)` rather than of the
+    /// result ([`Tol::UlpOfOne`]).
+    pub of_one: bool,
 }
 
 const fn b(vs_eval: (u32, u32), vs_exact: (f64, f64)) -> Bounds {
-    Bounds { vs_eval, vs_exact }
+    Bounds {
+        vs_eval,
+        vs_exact,
+        of_one: false,
+    }
+}
+
+impl Bounds {
+    /// These bounds, in ulp of `max(|result|, 1)`.
+    const fn of_one(self) -> Bounds {
+        Bounds {
+            of_one: true,
+            ..self
+        }
+    }
+
+    /// The tolerance against eval.
+    pub fn tol(self) -> Tol {
+        let (f32, f64) = self.vs_eval;
+        if self.of_one {
+            Tol::UlpOfOne { f32, f64 }
+        } else {
+            Tol::Ulp { f32, f64 }
+        }
+    }
+
+    /// The error of `got` against `want` in the units of these bounds:
+    /// ulp of `want` (of `max(|want|, 1)` when `of_one`), ulp being
+    /// `2^(exponent - 23)` for f32 and `2^(exponent - 52)` for f64;
+    /// `INFINITY` for a wrong special value (NaN, infinity, sign of zero).
+    pub fn error(self, got: f64, want: f64, dtype: DType) -> f64 {
+        if got.is_nan() || want.is_nan() {
+            return if got.is_nan() && want.is_nan() {
+                0.0
+            } else {
+                f64::INFINITY
+            };
+        }
+        if got.is_infinite() || want.is_infinite() {
+            return if got == want { 0.0 } else { f64::INFINITY };
+        }
+        let (mant, min_exp) = if dtype == DType::F32 {
+            (23.0, -126.0)
+        } else {
+            (52.0, -1022.0)
+        };
+        let scale = if self.of_one {
+            want.abs().max(1.0)
+        } else if want == 0.0 {
+            return if got == 0.0 && got.is_sign_negative() == want.is_sign_negative() {
+                0.0
+            } else {
+                f64::INFINITY
+            };
+        } else {
+            want.abs()
+        };
+        let e = scale.log2().floor().max(min_exp);
+        let u = 2f64.powf(e - mant);
+        ((got / u) - (want / u)).abs()
+    }
 }
 
 /// The argument range over which `sin`, `cos` and `tan` keep their bounds
@@ -78,6 +153,7 @@ pub fn unary_bounds(op: UnaryOp) -> Option<Bounds> {
         Expm1 => b((2, 2), (1.5, 2.0)),
         Log => b((2, 1), (0.9, 1.0)),
         Log2 => b((3, 2), (1.6, 2.0)),
+        Log10 => b((3, 2), (1.9, 2.0)),
         Log1p => b((2, 1), (0.8, 1.0)),
         Sin => b((2, 1), (0.8, 1.0)),
         Cos => b((2, 1), (0.8, 1.0)),
@@ -90,6 +166,10 @@ pub fn unary_bounds(op: UnaryOp) -> Option<Bounds> {
         Arctan => b((3, 2), (1.8, 2.0)),
         Arcsin => b((3, 2), (2.1, 2.0)),
         Arccos => b((2, 1), (1.0, 1.0)),
+        Arcsinh => b((3, 2), (1.8, 2.0)),
+        Arccosh => b((3, 2), (2.0, 1.0)),
+        Arctanh => b((3, 2), (1.7, 1.0)),
+        Erf => b((4, 2), (2.8, 2.0)),
         // Two roundings, `1 / sqrt(x)`, in a different order.
         Rsqrt => b((2, 1), (1.5, 1.0)),
         _ => return None,
@@ -101,6 +181,10 @@ pub fn binary_bounds(op: BinaryOp) -> Option<Bounds> {
     Some(match op {
         BinaryOp::Pow => b((2, 2), (1.0, 2.0)),
         BinaryOp::Atan2 => b((3, 2), (2.5, 2.0)),
+        BinaryOp::Hypot => b((3, 2), (2.0, 2.0)),
+        // Near zero the result comes from cancellation (`max + log1p(..)`),
+        // on both paths alike: bounded in ulp of `max(|result|, 1)`.
+        BinaryOp::Logaddexp => b((3, 2), (0.9, 1.0)).of_one(),
         _ => return None,
     })
 }
@@ -111,13 +195,7 @@ pub fn tolerance(op: &Op, dtype: DType) -> Tol {
     if !dtype.is_float() {
         return Tol::Exact;
     }
-    let ulp = |bounds: Option<Bounds>| match bounds {
-        Some(Bounds {
-            vs_eval: (f32, f64),
-            ..
-        }) => Tol::Ulp { f32, f64 },
-        None => Tol::Exact,
-    };
+    let ulp = |bounds: Option<Bounds>| bounds.map_or(Tol::Exact, Bounds::tol);
     match op {
         Op::Unary(u) => ulp(unary_bounds(*u)),
         Op::Binary(o) => ulp(binary_bounds(*o)),
@@ -141,16 +219,20 @@ pub fn max_ulp() -> u64 {
 }
 
 /// The bound of heron's result (eager or compiled) against NumPy's for a
-/// float element-wise op, in ulp for f32 and f64 (the golden-value tests):
-/// the compiled-against-eval bound plus eval's own distance from NumPy's
-/// libm (2 ulp in f32, 1 in f64); `None` for ops that are exact in both.
-pub fn vs_numpy(op: &Op) -> Option<(u64, u64)> {
-    let (f32, f64) = match op {
-        Op::Unary(u) => unary_bounds(*u)?.vs_eval,
-        Op::Binary(b) => binary_bounds(*b)?.vs_eval,
+/// float element-wise op (the golden-value tests): the compiled-against-eval
+/// bound plus eval's own distance from NumPy's libm (2 ulp in f32, 1 in
+/// f64), in the same units; `None` for ops that are exact in both.
+pub fn vs_numpy(op: &Op) -> Option<Bounds> {
+    let bounds = match op {
+        Op::Unary(u) => unary_bounds(*u)?,
+        Op::Binary(b) => binary_bounds(*b)?,
         _ => return None,
     };
-    Some((u64::from(f32) + 2, u64::from(f64) + 1))
+    let (f32, f64) = bounds.vs_eval;
+    Some(Bounds {
+        vs_eval: (f32 + 2, f64 + 1),
+        ..bounds
+    })
 }
 
 /// The [`Tol::Sum`] bound on `|compiled − eval|` for a sum of `n` terms of

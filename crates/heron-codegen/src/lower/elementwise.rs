@@ -272,7 +272,8 @@ pub fn binary(e: &mut Emitter<'_>, op: BinaryOp, a: Value, b: Value, dtype: DTyp
         Xor => e.ins().bxor(a, b),
         Eq | Ne | Lt | Le | Gt | Ge if float => e.ins().fcmp(float_cc(op), a, b),
         Eq | Ne | Lt | Le | Gt | Ge => e.ins().icmp(int_cc(op, signed), a, b),
-        Pow | Atan2 => unreachable!(
+        // Transcendental ops: inline vector math above, or a helper.
+        _ => unreachable!(
             "{} on {dtype} has a helper or is rejected by infer",
             op.name()
         ),

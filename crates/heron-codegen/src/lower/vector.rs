@@ -142,7 +142,7 @@ fn supported(kernel: &Kernel, expr: &Expr, to: DType, lanes: usize) -> bool {
                 BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul => d != DType::Bool,
                 BinaryOp::Div => d.is_float() || pow2_shift(kernel, *y).is_some(),
                 BinaryOp::Rem => !d.is_float() && pow2_shift(kernel, *y).is_some(),
-                BinaryOp::Pow | BinaryOp::Atan2 => d.is_float() && vmath::provides_binary(*op),
+                op if op.is_transcendental() => d.is_float() && vmath::provides_binary(*op),
                 BinaryOp::And | BinaryOp::Or | BinaryOp::Xor => !d.is_float(),
                 // Unsigned order of 64-bit masks has no SSE form.
                 BinaryOp::Eq | BinaryOp::Ne => true,
@@ -450,7 +450,7 @@ pub fn binary(
     // Bools are masks: unsigned order puts false (0) below true (all ones).
     let signed = matches!(dtype, DType::I32 | DType::I64);
     if float
-        && matches!(op, Pow | Atan2)
+        && op.is_transcendental()
         && let Some(v) = vmath::emit_binary(&mut e.b, e.target, op, a, b)
     {
         return v;
@@ -485,9 +485,9 @@ pub fn binary(
             e.b.ins().fcmp(super::elementwise::float_cc(op), a, b)
         }
         Eq | Ne | Lt | Le | Gt | Ge => e.b.ins().icmp(super::elementwise::int_cc(op, signed), a, b),
-        Div | Rem | Pow | Atan2 => {
-            unreachable!("{} on {dtype} x{lanes} has no vector form", op.name())
-        }
+        // Div, Rem and the transcendental ops (handled above when they
+        // have a vector form).
+        _ => unreachable!("{} on {dtype} x{lanes} has no vector form", op.name()),
     }
 }
 

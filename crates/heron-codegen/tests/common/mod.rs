@@ -48,6 +48,8 @@ pub enum Tol {
     Rel(f64),
     /// Within this many ulps for f32 and for f64 (inline vector math).
     Ulp(u64, u64),
+    /// Within this many ulps of `max(|eval|, 1)` for f32 and for f64.
+    UlpOfOne(u64, u64),
 }
 
 /// The tolerance of `op` compiled against eval, from the precision
@@ -56,6 +58,7 @@ pub enum Tol {
 pub fn math_tol(op: &Op) -> Tol {
     match heron_ir::precision::tolerance(op, DType::F64) {
         heron_ir::precision::Tol::Ulp { f32, f64 } => Tol::Ulp(f32.into(), f64.into()),
+        heron_ir::precision::Tol::UlpOfOne { f32, f64 } => Tol::UlpOfOne(f32.into(), f64.into()),
         _ => Tol::Exact,
     }
 }
@@ -84,6 +87,17 @@ pub fn assert_close(what: &str, got: &Value, want: &Value, tol: Tol, scale: &[f6
             }
             (Scalar::F64(a), Scalar::F64(b), Tol::Ulp(_, n)) => {
                 a == b || a.is_nan() && b.is_nan() || heron_ir::ulps_f64(a, b) <= n
+            }
+            (Scalar::F32(_) | Scalar::F64(_), _, Tol::UlpOfOne(n32, n64)) => {
+                let (a, b) = (g.to_f64(), w.to_f64());
+                let (n, eps) = if got.dtype() == DType::F32 {
+                    (n32, f64::from(f32::EPSILON))
+                } else {
+                    (n64, f64::EPSILON)
+                };
+                a == b
+                    || a.is_nan() && b.is_nan()
+                    || (a - b).abs() <= n as f64 * eps * b.abs().max(1.0)
             }
             _ => g == w,
         };
