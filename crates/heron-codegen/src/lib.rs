@@ -64,6 +64,11 @@ fn compile_plan(
     plan: heron_ir::plan::KernelPlan,
     options: &CompileOptions,
 ) -> Result<Executable> {
+    // The pointer code trusts the plan's accesses and aliasing: check them
+    // in debug builds (every test and every fuzzed program).
+    #[cfg(debug_assertions)]
+    heron_ir::plan::verify(&plan)
+        .map_err(|e| heron_ir::Error::Compile(format!("plan verifier: {e}\n{}", plan.to_text())))?;
     let mut jit = module::Jit::new()?;
     let call_conv = jit.call_conv();
     let config = jit.frontend_config();

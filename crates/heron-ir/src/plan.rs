@@ -25,8 +25,11 @@
 //! broadcast) or negative (a reversed slice).
 
 use crate::{Axes, BinaryOp, ConstId, DType, NodeId, Op, ReduceOp, Scalar, Shape, UnaryOp};
+
+mod verify;
 use smallvec::SmallVec;
 use std::fmt::{self, Write};
+pub use verify::verify;
 
 /// A buffer of a plan: an index into `KernelPlan::buffers`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
