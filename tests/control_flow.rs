@@ -230,9 +230,11 @@ fn lif_loop_matches_the_unrolled_steps() {
 /// the body's code from Rust once per iteration); asserts the same bits.
 fn native_matches_reference(sim: impl Fn() -> Vec<Array>) -> Vec<Array> {
     let native = sim();
-    hn::control::set_native_drivers(false);
-    let reference = sim();
-    hn::control::set_native_drivers(true);
+    let reference = hn::CompileOptions {
+        native_drivers: false,
+        ..hn::CompileOptions::default()
+    }
+    .scoped(&sim);
     for (a, b) in native.iter().zip(&reference) {
         assert_eq!(
             a.astype(DType::F64).to_vec::<f64>(),

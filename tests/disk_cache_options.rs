@@ -1,16 +1,18 @@
-//! The disk cache keys every compile setting that changes code: a LIF loop
-//! compiled with temporal fusion on and then off (as `examples/lif.rs`
-//! does), with fast math, or with the reference control driver gets one
-//! entry per setting, and each setting later loads its own entry instead of
-//! finding another setting's code under its key (which was reported as
-//! corrupt, recompiled and overwritten, over and over).
+//! The disk cache keys every compile option: a LIF loop compiled with
+//! temporal fusion on and then off (as `examples/lif.rs` does), with fast
+//! math, or with the reference control driver gets one entry per option set,
+//! and each set later loads its own entry instead of finding another set's
+//! code under its key (which was reported as corrupt, recompiled and
+//! overwritten, over and over). Options given per function
+//! (`jit_with_options`) and the process defaults (`set_temporal_fusion`)
+//! reach the same entries.
 //!
-//! The settings are process-wide, so this file holds one test.
+//! The cache directory is process-wide, so this file holds one test.
 
 use heron as hn;
-use heron::JitOptions;
 use heron::cache::Store;
 use heron::prelude::*;
+use heron::{CompileOptions, JitOptions};
 
 const N: usize = 4096;
 
@@ -19,9 +21,21 @@ const N: usize = 4096;
 /// memory); returns how many times it was loaded from disk and the final
 /// membrane potentials.
 fn run(options: JitOptions) -> (u64, Vec<f32>) {
+    run_with(|f| hn::jit_with(options, f))
+}
+
+/// `run` for a function compiled under exactly `options`.
+fn run_fixed(options: CompileOptions) -> (u64, Vec<f32>) {
+    run_with(|f| hn::jit_with_options(options, f))
+}
+
+type Lif = Box<dyn Fn(()) + Send + Sync>;
+
+/// `run` with the function made by `jit`.
+fn run_with(jit: impl Fn(Lif) -> hn::Jit<(), ()>) -> (u64, Vec<f32>) {
     let v = Variable::new(hn::full(&[N], -65.0, DType::F32));
     let input = hn::linspace(15.0, 30.0, N);
-    let f = hn::jit_with(options, {
+    let f = jit(Box::new({
         let v = v.clone();
         move |()| {
             hn::fori_loop(0, 20, |_i: Array| {
@@ -30,7 +44,7 @@ fn run(options: JitOptions) -> (u64, Vec<f32>) {
                 v.set(hn::where_(&x.ge(-50.0), -68.0, &x));
             })
         }
-    });
+    }));
     f.call(());
     (f.cache_stats().disk_loads, v.value().to_vec::<f32>())
 }
@@ -85,6 +99,17 @@ fn every_code_option_gets_its_own_entry() {
     assert_eq!(run(exact), (1, fused.clone()));
     hn::control::set_native_drivers(true);
     assert_eq!(run(exact), (1, fused.clone()));
+
+    // Options given per function find the entries the process defaults made.
+    let default = CompileOptions::default();
+    assert_eq!(run_fixed(default), (1, fused.clone()));
+    let off = CompileOptions {
+        temporal_fusion: false,
+        ..default
+    };
+    assert_eq!(run_fixed(off), (1, fused.clone()));
+    assert_eq!(off.scoped(|| run(exact)), (1, fused.clone()));
+    assert_eq!(store.keys().unwrap().len(), 4);
 
     assert_eq!(
         options_on_disk(&store),

@@ -69,30 +69,19 @@ fn full_slice(shape: &[usize]) -> Vec<AxisSlice> {
 fn unary_domain(u: UnaryOp) -> (f64, f64) {
     use UnaryOp::*;
     match u {
-        Sqrt | Rsqrt | Log | Log2 | Log1p | Reciprocal => (0.3, 2.0),
-        Arcsin | Arccos => (-0.9, 0.9),
+        Sqrt | Rsqrt | Log | Log2 | Log10 | Log1p | Reciprocal => (0.3, 2.0),
+        Arccosh => (1.2, 3.0),
+        Arcsin | Arccos | Arctanh => (-0.9, 0.9),
         Tan => (-1.2, 1.2),
         Floor | Ceil | Round | Trunc => (0.1, 0.4), // away from integers and halves
         Neg | Abs | Sign | Exp | Exp2 | Expm1 | Sin | Cos | Tanh | Sinh | Cosh | Arctan
-        | Sigmoid | Square | IsNan | IsInf | IsFinite | Not => (-2.0, 2.0),
+        | Arcsinh | Erf | Sigmoid | Square | IsNan | IsInf | IsFinite | Not => (-2.0, 2.0),
     }
 }
 
-const UNARY: &[UnaryOp] = {
-    use UnaryOp::*;
-    &[
-        Neg, Abs, Sign, Sqrt, Rsqrt, Exp, Exp2, Expm1, Log, Log2, Log1p, Sin, Cos, Tan, Tanh, Sinh,
-        Cosh, Arcsin, Arccos, Arctan, Sigmoid, Floor, Ceil, Round, Trunc, Square, Reciprocal,
-        IsNan, IsInf, IsFinite, Not,
-    ]
-};
+const UNARY: &[UnaryOp] = &UnaryOp::ALL;
 
-const BINARY: &[BinaryOp] = {
-    use BinaryOp::*;
-    &[
-        Add, Sub, Mul, Div, Rem, Pow, Max, Min, Atan2, And, Or, Xor, Eq, Ne, Lt, Le, Gt, Ge,
-    ]
-};
+const BINARY: &[BinaryOp] = &BinaryOp::ALL;
 
 const REDUCE: &[ReduceOp] = &[
     ReduceOp::Sum,

@@ -241,7 +241,8 @@ fn assert_matches(jitted: &Array, eager: &Array, reduced: bool) -> Result<(), Te
                     DType::F32 => heron::ir::ulps_f32(a as f32, b as f32),
                     _ => heron::ir::ulps_f64(a, b),
                 };
-                let close = ulps <= 4 || (reduced && (a - b).abs() <= 1e-5 * (1.0 + scale));
+                let close = ulps <= heron::ir::precision::max_ulp()
+                    || (reduced && (a - b).abs() <= 1e-5 * (1.0 + scale));
                 prop_assert!(close, "element {}: jit {} vs eager {}", i, a, b);
             }
             _ => prop_assert!(false, "element {}: jit {} vs eager {}", i, a, b),

@@ -11,25 +11,32 @@
 mod support;
 
 use heron as hn;
+use heron::CompileOptions;
 use heron::prelude::*;
 use heron::random::RandomState;
-use std::sync::Mutex;
 use support::bits;
 
-/// The switch is process-wide: tests that flip it run one at a time.
-static SWITCH: Mutex<()> = Mutex::new(());
+/// The options with temporal fusion on or off (native drivers on).
+fn temporal(on: bool) -> CompileOptions {
+    CompileOptions {
+        temporal_fusion: on,
+        ..CompileOptions::default()
+    }
+}
 
-/// Runs `sim` with temporal fusion on, off, and on the reference driver.
+/// The options of the reference driver (no temporal fusion).
+const REFERENCE: CompileOptions = CompileOptions {
+    fast_math: false,
+    temporal_fusion: false,
+    native_drivers: false,
+};
+
+/// Runs `sim` with temporal fusion on, off, and on the reference driver
+/// (options scoped to this thread: tests run in parallel).
 fn three_ways(sim: impl Fn() -> Vec<Array>) -> [Vec<Array>; 3] {
-    let _guard = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
-    hn::set_temporal_fusion(true);
-    let fused = sim();
-    hn::set_temporal_fusion(false);
-    let unfused = sim();
-    hn::control::set_native_drivers(false);
-    let reference = sim();
-    hn::control::set_native_drivers(true);
-    hn::set_temporal_fusion(true);
+    let fused = temporal(true).scoped(&sim);
+    let unfused = temporal(false).scoped(&sim);
+    let reference = REFERENCE.scoped(&sim);
     [fused, unfused, reference]
 }
 
@@ -102,9 +109,7 @@ fn hh(size: usize, steps: i32) -> Vec<Array> {
 
 /// The `optimized_text` of `f` wrapped in `jit`, with temporal fusion on.
 fn report(f: impl Fn() + Send + Sync + 'static) -> String {
-    let _guard = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
-    hn::set_temporal_fusion(true);
-    let j = hn::jit(move |_: ()| f());
+    let j = hn::jit_with_options(temporal(true), move |_: ()| f());
     j.lower(()).optimized_text()
 }
 
@@ -177,12 +182,9 @@ fn optimized_text_says_when_temporal_fusion_applies() {
     assert!(line.contains("over [4096] x 100 steps"), "{line}");
     assert!(line.contains("loop v"), "{line}");
 
-    let _guard = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
-    hn::set_temporal_fusion(false);
     let w = Variable::new(hn::zeros(&[4096], DType::F32));
     let j = hn::jit(move |_: ()| hn::fori_loop(0, 100, |_| w.set(w.value() + 1.0)));
-    let off = j.lower(()).optimized_text();
-    hn::set_temporal_fusion(true);
+    let off = temporal(false).scoped(|| j.lower(()).optimized_text());
     assert!(!off.contains("temporal fusion"), "{off}");
 }
 
@@ -528,7 +530,7 @@ fn a_noisy_lif_with_a_spike_total_under_jit_draws_fresh_numbers_each_call() {
     let v = Variable::new(hn::full(&[n], -65.0, DType::F32));
     let total = Variable::new(hn::zeros(&[], DType::I32));
     let (r, vv, tt) = (rng.clone(), v.clone(), total.clone());
-    let step = hn::jit(move |_: ()| {
+    let step = hn::jit_with_options(temporal(true), move |_: ()| {
         hn::fori_loop(0, 25, |_| {
             let noise = r.normal(0.0, 4.0, &[n]);
             let nv = &vv.value() + (-(&vv.value() + 65.0) + 16.0 + noise) * 0.1;
@@ -538,8 +540,6 @@ fn a_noisy_lif_with_a_spike_total_under_jit_draws_fresh_numbers_each_call() {
         })
     });
     {
-        let _guard = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
-        hn::set_temporal_fusion(true);
         let text = step.lower(()).optimized_text();
         let line = text
             .lines()

@@ -998,8 +998,92 @@ def errors():
     ]
 
 
+def special_functions():
+    """log10, arcsinh, arccosh, arctanh, erf, hypot and logaddexp: NumPy's
+    (SciPy's erf) special values, and every finite result from mpmath at 50
+    digits rounded once to the dtype (mpmath-quality references)."""
+    import mpmath
+    from scipy import special
+
+    mpmath.mp.dps = 50
+    mp_unary = {
+        "log10": (np.log10, mpmath.log10),
+        "arcsinh": (np.arcsinh, mpmath.asinh),
+        "arccosh": (np.arccosh, mpmath.acosh),
+        "arctanh": (np.arctanh, mpmath.atanh),
+        "erf": (special.erf, mpmath.erf),
+    }
+    domain = {
+        "log10": [1.0, 10.0, 100.0, 1e-5, 0.5, 2.0, 3.0, 1e30, 1e-30, 1e-40, 1e300, -1.0, 0.999],
+        "arcsinh": [0.5, -0.5, 1.0, 1e-8, -1e-20, 2.0, 10.0, -1e5, 1e10, 1e30, 3e38, 1e300],
+        "arccosh": [1.0, 1.0000001, 1.001, 1.5, 2.0, 10.0, 1e5, 1e10, 1e30, 0.5, -1.0, 1e300],
+        "arctanh": [0.5, -0.5, 1.0, -1.0, 0.999, 1e-8, -1e-20, 0.1, 0.9999999, 1.5, -2.0],
+        "erf": [0.5, -0.5, 1.0, -1.0, 1e-8, -1e-20, 0.9, 1.1, 2.0, 3.0, 3.9, 4.1, 5.9, 6.1, 10.0],
+    }
+
+    def sweep_of(rng, fname, d):
+        n = 128
+        if fname == "log10":
+            hi_ = 1e300 if d == "f64" else 1e37
+            return np.concatenate([np.exp(rng.uniform(np.log(1 / hi_), np.log(hi_), n // 2)),
+                                   rng.uniform(0.5, 2.0, n // 2)])
+        if fname == "arcsinh":
+            return np.concatenate([rng.uniform(-5, 5, n // 2), rng.uniform(-1e4, 1e4, n // 2)])
+        if fname == "arccosh":
+            return np.concatenate([rng.uniform(1, 1.1, n // 2), rng.uniform(1, 1e4, n // 2)])
+        if fname == "arctanh":
+            return rng.uniform(-1, 1, n)
+        return rng.uniform(-6.5, 6.5, n)
+
+    def exact_unary(fname, x):
+        np_fn, mp_fn = mp_unary[fname]
+        with np.errstate(all="ignore"):
+            out = np_fn(x.astype(np.float64)).astype(x.dtype)
+        for i, v in enumerate(x.astype(np.float64)):
+            # mpmath has no signed zero: zeros keep NumPy's result.
+            if np.isfinite(out[i]) and np.isfinite(v) and v != 0:
+                out[i] = x.dtype.type(float(mp_fn(mpmath.mpf(float(v)))))
+        return out
+
+    def exact_binary(fname, a, b):
+        with np.errstate(all="ignore"):
+            np_fn = np.hypot if fname == "hypot" else np.logaddexp
+            out = np_fn(a.astype(np.float64), b.astype(np.float64)).astype(a.dtype)
+        for i, (u, v) in enumerate(zip(a.astype(np.float64), b.astype(np.float64))):
+            if np.isfinite(out[i]) and np.isfinite(u) and np.isfinite(v):
+                u, v = mpmath.mpf(float(u)), mpmath.mpf(float(v))
+                r = mpmath.hypot(u, v) if fname == "hypot" else mpmath.log(mpmath.exp(u) + mpmath.exp(v))
+                out[i] = a.dtype.type(float(r))
+        return out
+
+    cases = []
+    rng = np.random.default_rng(13)
+    for fname in mp_unary:
+        for d in FLOATS:
+            x = float_data(SPECIAL + domain[fname], d)
+            cases.append(case(fname, [x], exact_unary(fname, x)))
+            x = float_data(sweep_of(rng, fname, d), d)
+            cases.append(case(fname, [x], exact_unary(fname, x)))
+    specials = [float("nan"), float("inf"), float("-inf"), 0.0, -0.0, 1.0, -3.0, 1e30]
+    pairs = [(p, q) for p in specials for q in specials]
+    for fname in ["hypot", "logaddexp"]:
+        for d in FLOATS:
+            a = float_data([p for p, _ in pairs], d)
+            b = float_data([q for _, q in pairs], d)
+            cases.append(case(fname, [a, b], exact_binary(fname, a, b)))
+            scale = 1e3 if fname == "hypot" else 50.0
+            a = float_data(rng.uniform(-scale, scale, 128), d)
+            b = float_data(rng.uniform(-scale, scale, 128), d)
+            cases.append(case(fname, [a, b], exact_binary(fname, a, b)))
+    # Integer operands compute in f32, as for the other float functions.
+    xi = arr([0, 1, 2, 3, 7, -4], "i32")
+    cases.append(case("erf", [xi], exact_unary("erf", xi.astype(np.float32))))
+    return cases
+
+
 GROUPS = {
     "math": elementwise_math,
+    "special": special_functions,
     "arithmetic": arithmetic,
     "broadcasting": broadcasting,
     "promotion": promotion,
@@ -1014,8 +1098,13 @@ GROUPS = {
 
 
 def main():
+    # `gen.py GROUP...` rewrites only those groups' files.
+    import sys
+    only = sys.argv[1:]
     total = 0
     for name, fn in GROUPS.items():
+        if only and name not in only:
+            continue
         cases = fn()
         path = os.path.join(HERE, f"{name}.json")
         lines = [json.dumps(c, sort_keys=True, separators=(",", ":"), allow_nan=False)

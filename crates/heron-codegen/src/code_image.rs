@@ -19,7 +19,7 @@ use crate::control::ControlExe;
 use crate::module::Jit;
 use crate::{Executable, assemble};
 use heron_ir::plan::Step;
-use heron_ir::{Error, Graph, Op, Result};
+use heron_ir::{CompileOptions, Error, Graph, Op, Result};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
@@ -124,19 +124,31 @@ impl Executable {
     }
 }
 
-/// Rebuilds the executable of `graph` from `image` without compiling: the
-/// plan is recomputed and must match the image's, and the image must have
-/// been made for this target. A mismatch is an `Error::Cache`.
+/// `load_with` under the built-in options (`CompileOptions::default()`).
 pub fn load(graph: &Graph, image: &CodeImage) -> Result<Executable> {
-    load_plan(graph, image, heron_ir::passes::fuse::fuse(graph))
+    load_with(graph, image, &CompileOptions::default())
 }
 
-/// `load` with the plan the graph was compiled with (`fuse`, or
-/// `fuse_loop_body` for a loop's body).
+/// Rebuilds the executable `compile_with(graph, options)` made, from
+/// `image`, without compiling: the plan is recomputed under `options` and
+/// must match the image's, and the image must have been made for this
+/// target. A mismatch is an `Error::Cache`.
+pub fn load_with(graph: &Graph, image: &CodeImage, options: &CompileOptions) -> Result<Executable> {
+    load_plan(
+        graph,
+        image,
+        heron_ir::passes::fuse::schedule(graph, options),
+        options,
+    )
+}
+
+/// `load_with` with the plan the graph was compiled with (`schedule`, or
+/// `schedule_loop_body` for a loop's body).
 fn load_plan(
     graph: &Graph,
     image: &CodeImage,
     plan: heron_ir::plan::KernelPlan,
+    options: &CompileOptions,
 ) -> Result<Executable> {
     let mismatch = |what: String| Error::Cache(format!("code image does not match: {what}"));
     if image.target != target_description() {
@@ -175,7 +187,7 @@ fn load_plan(
                     .iter()
                     .find(|c| c.step == i)
                     .ok_or_else(|| mismatch(format!("no code for control step {i}")))?;
-                Some(load_control(&c.op, &sub.graphs)?)
+                Some(load_control(&c.op, &sub.graphs, options)?)
             }
             _ => None,
         });
@@ -190,7 +202,7 @@ fn load_plan(
     let mut code = jit.finish()?;
     code.clif = image.clif.clone();
     code.loaded = true;
-    Ok(assemble(graph, plan, step_fns, controls, code))
+    Ok(assemble(graph, plan, step_fns, controls, code, options))
 }
 
 /// The sub-graphs of a control op, in `ControlImage` order.
@@ -213,7 +225,7 @@ fn sub_executables(control: &ControlExe) -> Vec<&Executable> {
 }
 
 /// Loads the sub-graphs of a control op from their images.
-fn load_control(op: &Op, images: &[CodeImage]) -> Result<ControlExe> {
+fn load_control(op: &Op, images: &[CodeImage], options: &CompileOptions) -> Result<ControlExe> {
     let graphs = sub_graphs(op);
     if graphs.len() != images.len() {
         return Err(Error::Cache(format!(
@@ -227,10 +239,10 @@ fn load_control(op: &Op, images: &[CodeImage]) -> Result<ControlExe> {
         .zip(images)
         .map(|(g, image)| {
             let plan = match op {
-                Op::Loop { .. } => heron_ir::passes::fuse::fuse_loop_body(g),
-                _ => heron_ir::passes::fuse::fuse(g),
+                Op::Loop { .. } => heron_ir::passes::fuse::schedule_loop_body(g, options),
+                _ => heron_ir::passes::fuse::schedule(g, options),
             };
-            load_plan(g, image, plan).map(Box::new)
+            load_plan(g, image, plan, options).map(Box::new)
         })
         .collect::<Result<Vec<_>>>()?
         .into_iter();

@@ -17,7 +17,7 @@
 
 use crate::Executable;
 use heron_ir::plan::{ControlStep, KernelPlan};
-use heron_ir::{Buffer, DType, Error, Op, Result};
+use heron_ir::{Buffer, CompileOptions, DType, Error, Op, Result};
 
 /// The compiled sub-graphs of one control step.
 pub(crate) enum ControlExe {
@@ -59,26 +59,12 @@ impl ControlExe {
     }
 }
 
-static NATIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
-
-/// True when control steps run on their native drivers (the default).
-pub fn native_drivers() -> bool {
-    NATIVE.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Runs control steps on their native drivers (`true`, the default) or on
-/// the reference driver that calls each sub-graph's `Executable::run` once
-/// per iteration (`false`): for tests and measurements.
-pub fn set_native_drivers(on: bool) {
-    NATIVE.store(on, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// Compiles the sub-graphs of a control op.
-pub(crate) fn compile_control(op: &Op) -> Result<ControlExe> {
-    let c = |g: &heron_ir::Graph| crate::compile(g).map(Box::new);
+/// Compiles the sub-graphs of a control op under `options`.
+pub(crate) fn compile_control(op: &Op, options: &CompileOptions) -> Result<ControlExe> {
+    let c = |g: &heron_ir::Graph| crate::compile_with(g, options).map(Box::new);
     match op {
         Op::Loop { body, .. } => Ok(ControlExe::Loop {
-            body: Box::new(crate::compile_loop_body(body)?),
+            body: Box::new(crate::compile_loop_body(body, options)?),
         }),
         Op::While { cond, body, .. } => Ok(ControlExe::While {
             cond: c(cond)?,
@@ -191,7 +177,7 @@ impl ControlExe {
         ptrs: &[*mut u8],
         driver: Option<&crate::frame::Driver>,
     ) -> Result<()> {
-        if let Some(driver) = driver.filter(|_| native_drivers()) {
+        if let Some(driver) = driver {
             // SAFETY: guaranteed by the caller.
             return unsafe { driver.run(self, plan, step, ptrs) };
         }

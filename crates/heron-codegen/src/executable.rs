@@ -32,6 +32,8 @@ pub struct KernelInfo {
 
 /// A compiled graph: run it with `run` on raw buffers.
 pub struct Executable {
+    /// The options it was compiled with.
+    pub(crate) options: heron_ir::CompileOptions,
     pub(crate) plan: KernelPlan,
     /// The value of each buffer that is a graph constant.
     pub(crate) consts: Vec<Option<Value>>,
@@ -54,6 +56,11 @@ pub struct Executable {
 }
 
 impl Executable {
+    /// The options it was compiled with (its plan and drivers follow them).
+    pub fn options(&self) -> &heron_ir::CompileOptions {
+        &self.options
+    }
+
     /// The parameters' types, in `graph.params` order.
     pub fn param_types(&self) -> &[(Shape, DType)] {
         &self.param_types
@@ -133,7 +140,7 @@ impl Executable {
                         } else {
                             "host"
                         },
-                        heron_ir::infer::op_name(&h.op)
+                        h.op.name()
                     ),
                     shape: self.plan.buffers[h.output.index()].shape.clone(),
                     fused_nodes: 1,
@@ -142,7 +149,7 @@ impl Executable {
                     native: is_native_step(&h.op),
                 }),
                 Step::Control(c) => Some(KernelInfo {
-                    name: format!("control:{}", heron_ir::infer::op_name(&c.op)),
+                    name: format!("control:{}", c.op.name()),
                     shape: c
                         .outputs
                         .first()
@@ -172,7 +179,7 @@ impl Executable {
             if let Step::Host(h) = step
                 && !is_native_step(&h.op)
             {
-                let name = heron_ir::infer::op_name(&h.op);
+                let name = h.op.name();
                 if !ops.contains(&name) {
                     ops.push(name);
                 }

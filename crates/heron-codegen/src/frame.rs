@@ -6,8 +6,8 @@
 //!
 //! A loop that temporal fusion applies to also gets a temporal driver (and,
 //! when its body has uniform steps, a prologue, and for each accumulator
-//! the code of its rewritten reduction); which way runs is decided at each
-//! run by `heron_ir::passes::temporal::enabled`. A temporal run allocates
+//! the code of its rewritten reduction): the plan's `ControlStep::temporal`,
+//! decided by scheduling under the compile options. A temporal run allocates
 //! the per-step records of uniform values and the accumulators' partials,
 //! runs the prologue, then the chunk loop in parallel ranges, and finally
 //! folds each accumulator's partials into it, in element order.
@@ -20,9 +20,9 @@ use crate::driver::{
 use crate::helpers;
 use crate::lower;
 use crate::module::{Compiled, Jit};
-use heron_ir::passes::temporal::{self, Accumulator, Temporal};
+use heron_ir::passes::temporal::{Accumulator, Temporal};
 use heron_ir::plan::{BufferKind, ControlStep, KernelPlan, Step};
-use heron_ir::{Buffer, DType, Error, Op, ReduceOp, Result, Scalar, Shape, Value, eval_op};
+use heron_ir::{Buffer, DType, Error, Op, Result, Shape, Value, eval_op};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -93,7 +93,7 @@ impl Driver {
         let in_place: Vec<bool> = (0..nc)
             .map(|k| body.aliasable().contains(&(k, first_param + k)))
             .collect();
-        let plan = temporal::analyze(&step.op, &body.plan);
+        let plan = step.temporal.clone();
         let layout = Layout::new(step, &programs, plan.as_ref());
         let spec = DriverSpec {
             step,
@@ -236,7 +236,7 @@ impl Driver {
         frame[l.ctx] = &ctx as *const RunCtx<'_> as u64;
         frame[l.launch] = launch as *const () as u64;
 
-        if let (Some(t), true) = (&self.temporal, temporal::enabled()) {
+        if let Some(t) = &self.temporal {
             let Op::Loop { trip, .. } = step.op else {
                 unreachable!("temporal drivers are built for loops")
             };
@@ -251,7 +251,7 @@ impl Driver {
                 .plan
                 .accumulators
                 .iter()
-                .map(|a| Buffer::filled(a.partial.dtype, t.size, identity(a.op, a.partial.dtype)))
+                .map(|a| Buffer::filled(a.partial.dtype, t.size, a.op.identity(a.partial.dtype)))
                 .collect();
             let partial_ptrs: Vec<u64> =
                 partials.iter_mut().map(|b| b.as_mut_ptr() as u64).collect();
@@ -381,34 +381,6 @@ fn chunk_size(plan: &KernelPlan, t: &Temporal) -> usize {
     let partials: usize = t.accumulators.iter().map(|a| a.partial.dtype.size()).sum();
     let per_elem = (state + partials).max(1);
     (CHUNK_BYTES / per_elem).clamp(64, 1 << 16) / 64 * 64
-}
-
-/// The identity of a reduction in `dtype`: what partials start from.
-fn identity(op: ReduceOp, dtype: DType) -> Scalar {
-    let extreme = |largest: bool| match dtype {
-        DType::Bool => Scalar::Bool(largest),
-        DType::I32 => Scalar::I32(if largest { i32::MAX } else { i32::MIN }),
-        DType::I64 => Scalar::I64(if largest { i64::MAX } else { i64::MIN }),
-        DType::U32 => Scalar::U32(if largest { u32::MAX } else { 0 }),
-        DType::F32 => Scalar::F32(if largest {
-            f32::INFINITY
-        } else {
-            f32::NEG_INFINITY
-        }),
-        DType::F64 => Scalar::F64(if largest {
-            f64::INFINITY
-        } else {
-            f64::NEG_INFINITY
-        }),
-    };
-    match op {
-        ReduceOp::Sum => Scalar::zero(dtype),
-        ReduceOp::Prod => Scalar::one(dtype),
-        ReduceOp::Max => extreme(false),
-        ReduceOp::Min => extreme(true),
-        ReduceOp::Any => Scalar::Bool(false),
-        ReduceOp::All => Scalar::Bool(true),
-    }
 }
 
 /// Folds the partials of accumulator `a` into its value at `out` (one

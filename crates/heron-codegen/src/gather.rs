@@ -329,7 +329,7 @@ pub(crate) unsafe fn run(plan: &KernelPlan, h: &HostStep, ptrs: &[*mut u8]) -> R
         }
         op => {
             return Err(heron_ir::Error::invalid(
-                heron_ir::infer::op_name(op),
+                op.name(),
                 "not an op of the native gather steps",
             ));
         }

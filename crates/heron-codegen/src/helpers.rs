@@ -1,5 +1,8 @@
 //! Runtime helper functions that compiled kernels call for what has no
-//! Cranelift instruction: transcendentals, float remainder, powers.
+//! Cranelift instruction and no inline form: `sin`, `cos` and `tan` of
+//! arguments beyond the inline range (`|x| > 1e5`, see `vmath`), the float
+//! remainder and integer powers. Every other transcendental is inline
+//! (`vmath` provides every `is_transcendental` op).
 //!
 //! Kernels never embed a helper's address: they load it from the helper
 //! table, whose pointer is the last entry of every kernel's argument table,
@@ -25,34 +28,13 @@ macro_rules! float_helpers {
 }
 
 float_helpers! {
-    Exp(x) exp_f32 exp_f64 => x.exp();
-    Exp2(x) exp2_f32 exp2_f64 => x.exp2();
-    Expm1(x) expm1_f32 expm1_f64 => x.exp_m1();
-    Log(x) log_f32 log_f64 => x.ln();
-    Log2(x) log2_f32 log2_f64 => x.log2();
-    Log1p(x) log1p_f32 log1p_f64 => x.ln_1p();
     Sin(x) sin_f32 sin_f64 => x.sin();
     Cos(x) cos_f32 cos_f64 => x.cos();
     Tan(x) tan_f32 tan_f64 => x.tan();
-    Tanh(x) tanh_f32 tanh_f64 => x.tanh();
-    Sinh(x) sinh_f32 sinh_f64 => x.sinh();
-    Cosh(x) cosh_f32 cosh_f64 => x.cosh();
-    Arcsin(x) asin_f32 asin_f64 => x.asin();
-    Arccos(x) acos_f32 acos_f64 => x.acos();
-    Arctan(x) atan_f32 atan_f64 => x.atan();
-    Sigmoid(x) sigmoid_f32 sigmoid_f64 => {
-        if x >= 0.0 { 1.0 / (1.0 + (-x).exp()) } else { let e = x.exp(); e / (1.0 + e) }
-    };
 }
 
 macro_rules! binary_float_helpers {
-    ($($t:ident: $pow:ident $atan2:ident $rem:ident;)*) => {$(
-        extern "C" fn $pow(a: $t, b: $t) -> $t {
-            a.powf(b)
-        }
-        extern "C" fn $atan2(a: $t, b: $t) -> $t {
-            a.atan2(b)
-        }
+    ($($t:ident: $rem:ident;)*) => {$(
         /// NumPy's remainder (`npy_divmod`): fmod, then moved into the divisor's sign.
         extern "C" fn $rem(a: $t, b: $t) -> $t {
             let m = a % b;
@@ -68,8 +50,8 @@ macro_rules! binary_float_helpers {
 }
 
 binary_float_helpers! {
-    f32: pow_f32 atan2_f32 rem_f32;
-    f64: pow_f64 atan2_f64 rem_f64;
+    f32: rem_f32;
+    f64: rem_f64;
 }
 
 macro_rules! int_pow {
@@ -118,11 +100,7 @@ int_pow!(pow_u32, u32, unsigned);
 
 /// The binary helpers, in table order after the unary ones.
 const BINARY: &[(BinaryOp, DType)] = &[
-    (BinaryOp::Pow, DType::F32),
-    (BinaryOp::Atan2, DType::F32),
     (BinaryOp::Rem, DType::F32),
-    (BinaryOp::Pow, DType::F64),
-    (BinaryOp::Atan2, DType::F64),
     (BinaryOp::Rem, DType::F64),
     (BinaryOp::Pow, DType::I32),
     (BinaryOp::Pow, DType::I64),
@@ -130,11 +108,7 @@ const BINARY: &[(BinaryOp, DType)] = &[
 ];
 
 const BINARY_FNS: &[*const u8] = &[
-    pow_f32 as *const u8,
-    atan2_f32 as *const u8,
     rem_f32 as *const u8,
-    pow_f64 as *const u8,
-    atan2_f64 as *const u8,
     rem_f64 as *const u8,
     pow_i32 as *const u8,
     pow_i64 as *const u8,
@@ -169,8 +143,9 @@ pub fn table() -> &'static HelperTable {
     })
 }
 
-/// The table index of the helper computing unary `op` on `dtype` (f32/f64),
-/// or `None` when the op is lowered inline.
+/// The table index of the helper computing unary `op` on `dtype` (f32/f64):
+/// `sin`, `cos` and `tan`, for arguments beyond the inline range; `None`
+/// for every other op.
 pub fn unary_index(op: UnaryOp, dtype: DType) -> Option<usize> {
     let i = UNARY.iter().position(|&u| u == op)?;
     match dtype {
@@ -219,6 +194,6 @@ mod tests {
         assert_eq!(pow_i32(-1, -3), -1);
         assert_eq!(pow_i32(2, -1), 0);
         assert_eq!(pow_u32(2, 33), 0);
-        assert_eq!(f32_fns::sigmoid_f32(0.0), 0.5);
+        assert_eq!(f64_fns::sin_f64(1e6), 1e6f64.sin());
     }
 }

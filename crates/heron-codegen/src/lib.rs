@@ -27,30 +27,52 @@ mod sparse_step;
 mod steps;
 pub mod vmath;
 
-pub use code_image::{CodeImage, ControlImage, FunctionCode, load, target_description};
-pub use control::{native_drivers, set_native_drivers};
+pub use code_image::{CodeImage, ControlImage, FunctionCode, load, load_with, target_description};
 pub use executable::{Executable, KernelInfo};
 pub use gather::interpreter_steps;
 
 use heron_ir::plan::Step;
-use heron_ir::{Graph, Result};
+use heron_ir::{CompileOptions, Graph, Result};
 
-/// Fuses `graph` and compiles every kernel to native code. A failure is an
-/// `Error::Compile` (never undefined behaviour). The graph is verified first,
-/// in every build: the addresses the code computes trust its recorded shapes
-/// (a graph's fields are public, so a hand-built one may lie).
+/// `compile_with` under the built-in options (`CompileOptions::default()`).
 pub fn compile(graph: &Graph) -> Result<Executable> {
+    compile_with(graph, &CompileOptions::default())
+}
+
+/// Schedules `graph` under `options` and compiles every kernel to native
+/// code. A failure is an `Error::Compile` (never undefined behaviour). The
+/// graph is verified first, in every build: the addresses the code computes
+/// trust its recorded shapes (a graph's fields are public, so a hand-built
+/// one may lie).
+pub fn compile_with(graph: &Graph, options: &CompileOptions) -> Result<Executable> {
     heron_ir::verify::verify(graph).map_err(|e| heron_ir::Error::Compile(e.to_string()))?;
-    compile_plan(graph, heron_ir::passes::fuse::fuse(graph))
+    compile_plan(
+        graph,
+        heron_ir::passes::fuse::schedule(graph, options),
+        options,
+    )
 }
 
-/// `compile` for the body of a counted loop, planned by `fuse_loop_body`.
-pub(crate) fn compile_loop_body(graph: &Graph) -> Result<Executable> {
-    compile_plan(graph, heron_ir::passes::fuse::fuse_loop_body(graph))
+/// `compile_with` for the body of a counted loop, planned by `schedule_loop_body`.
+pub(crate) fn compile_loop_body(graph: &Graph, options: &CompileOptions) -> Result<Executable> {
+    compile_plan(
+        graph,
+        heron_ir::passes::fuse::schedule_loop_body(graph, options),
+        options,
+    )
 }
 
-/// Compiles every kernel of `plan`, the plan of `graph`.
-fn compile_plan(graph: &Graph, plan: heron_ir::plan::KernelPlan) -> Result<Executable> {
+/// Compiles every kernel of `plan`, the plan of `graph` under `options`.
+fn compile_plan(
+    graph: &Graph,
+    plan: heron_ir::plan::KernelPlan,
+    options: &CompileOptions,
+) -> Result<Executable> {
+    // The pointer code trusts the plan's accesses and aliasing: check them
+    // in debug builds (every test and every fuzzed program).
+    #[cfg(debug_assertions)]
+    heron_ir::plan::verify(&plan)
+        .map_err(|e| heron_ir::Error::Compile(format!("plan verifier: {e}\n{}", plan.to_text())))?;
     let mut jit = module::Jit::new()?;
     let call_conv = jit.call_conv();
     let config = jit.frontend_config();
@@ -58,7 +80,7 @@ fn compile_plan(graph: &Graph, plan: heron_ir::plan::KernelPlan) -> Result<Execu
     let mut controls = Vec::with_capacity(plan.steps.len());
     for step in &plan.steps {
         controls.push(match step {
-            Step::Control(c) => Some(control::compile_control(&c.op)?),
+            Step::Control(c) => Some(control::compile_control(&c.op, options)?),
             _ => None,
         });
         let f = match step {
@@ -74,17 +96,19 @@ fn compile_plan(graph: &Graph, plan: heron_ir::plan::KernelPlan) -> Result<Execu
         step_fns.push(f);
     }
     let code = jit.finish()?;
-    Ok(assemble(graph, plan, step_fns, controls, code))
+    Ok(assemble(graph, plan, step_fns, controls, code, options))
 }
 
 /// The `Executable` of `graph` from its plan and machine code (compiled or
-/// loaded from a `CodeImage`).
+/// loaded from a `CodeImage`); its control steps get native drivers when
+/// `options` asks for them.
 pub(crate) fn assemble(
     graph: &Graph,
     plan: heron_ir::plan::KernelPlan,
     step_fns: Vec<Option<usize>>,
     controls: Vec<Option<control::ControlExe>>,
     code: module::Compiled,
+    options: &CompileOptions,
 ) -> Executable {
     let consts = plan
         .buffers
@@ -105,7 +129,11 @@ pub(crate) fn assemble(
         .map(|(n, _)| (graph.nodes[*n].shape.clone(), graph.nodes[*n].dtype))
         .collect();
     let output_types = types(&graph.outputs);
-    let drivers = frame::build_drivers(&plan, &controls);
+    let drivers = if options.native_drivers {
+        frame::build_drivers(&plan, &controls)
+    } else {
+        controls.iter().map(|_| None).collect()
+    };
     let grains = plan
         .steps
         .iter()
@@ -117,6 +145,7 @@ pub(crate) fn assemble(
     let fails_midway = plan.can_fail_after_writing_outputs();
     let folds = steps::views::fold(&plan);
     Executable {
+        options: *options,
         fails_midway,
         folds,
         plan,

@@ -31,10 +31,10 @@ pub use creation::{
     try_arange, try_array, try_full, try_ones, try_zeros, zeros, zeros_like,
 };
 pub use grad::{grad, grad_vars, stop_gradient, value_and_grad, value_and_grad_vars};
-pub use heron_ir::{DType, Error, Result, Scalar, Shape};
+pub use heron_ir::{CompileOptions, DType, Error, Result, Scalar, Shape};
 pub use jit::{
     Backend, CacheStats, Compiled, DEFAULT_CACHE_CAPACITY, Jit, JitOptions, Lowered, backend, jit,
-    jit_named, jit_with, use_backend,
+    jit_named, jit_with, jit_with_options, use_backend,
 };
 pub use module::{Collector, Module};
 pub use ops::*;

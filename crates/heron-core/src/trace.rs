@@ -178,7 +178,7 @@ pub(crate) fn record(op: Op, inputs: &[&Array]) -> Result<Array> {
     if !is_active() {
         return Err(Error::Trace(format!(
             "{}: a traced array was used after its jit function returned",
-            heron_ir::infer::op_name(&op)
+            op.name()
         )));
     }
     with_frames(|frames| {

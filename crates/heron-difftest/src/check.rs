@@ -4,9 +4,9 @@
 //! the Variables' final values must agree under the precision contract.
 
 use crate::class::Class;
-use crate::contract::{dot_bound, sum_bound};
 use crate::program::Program;
 use crate::run::{Env, args, run};
+use heron::ir::precision::{dot_bound, sum_bound};
 use heron::{Array, Backend, DType, Scalar};
 use std::cell::Cell;
 use std::sync::Arc;
@@ -54,7 +54,7 @@ impl Tally {
     fn count(&mut self, class: &Class) {
         match class {
             Class::Exact => self.exact += 1,
-            Class::Ulp(..) | Class::Sum { .. } => self.bounded += 1,
+            Class::Ulp(..) | Class::UlpOfOne(..) | Class::Sum { .. } => self.bounded += 1,
             Class::Loose => self.loose += 1,
         }
     }
@@ -198,6 +198,15 @@ pub fn compare(got: &Array, want: &Array, class: &Class) -> Result<(), String> {
             (Scalar::F64(x), Scalar::F64(y), Class::Ulp(_, n)) => {
                 x == y || heron::ir::ulps_f64(x, y) <= u64::from(*n)
             }
+            (Scalar::F32(_) | Scalar::F64(_), _, Class::UlpOfOne(n32, n64)) => {
+                let (x, y) = (a.to_f64(), b.to_f64());
+                let (n, eps) = if want.dtype() == DType::F32 {
+                    (*n32, f64::from(f32::EPSILON))
+                } else {
+                    (*n64, f64::EPSILON)
+                };
+                x == y || (x - y).abs() <= f64::from(n) * eps * y.abs().max(1.0)
+            }
             (Scalar::F32(_) | Scalar::F64(_), _, Class::Sum { n, dot, .. }) => {
                 let (x, y) = (a.to_f64(), b.to_f64());
                 let max = if want.dtype() == DType::F32 {
@@ -234,6 +243,7 @@ fn describe(class: &Class) -> String {
     match class {
         Class::Exact => "bit-exact".into(),
         Class::Ulp(a, b) => format!("{a} ulp (f32) / {b} ulp (f64)"),
+        Class::UlpOfOne(a, b) => format!("{a} ulp (f32) / {b} ulp (f64) of max(|x|, 1)"),
         Class::Sum { n, dot: false, .. } => format!("the bound of a sum of {n} terms"),
         Class::Sum { n, dot: true, .. } => format!("the bound of a {n}-term dot product"),
         Class::Loose => "anything".into(),

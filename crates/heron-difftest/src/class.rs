@@ -1,7 +1,7 @@
 //! A value's class under the precision contract: what the checker may
 //! assume of it, given the ops it came through (see `run.rs`).
 
-use crate::contract::{Tol, tolerance};
+use heron::ir::precision::{Tol, tolerance};
 use heron::{Array, DType};
 use heron_ir::Op;
 
@@ -12,6 +12,8 @@ pub enum Class {
     Exact,
     /// Within this many ulp (f32, f64).
     Ulp(u32, u32),
+    /// Within this many ulp of `max(|eval|, 1)` (f32, f64).
+    UlpOfOne(u32, u32),
     /// A float sum of `n` terms whose absolute values sum to `abs_sum`
     /// (an f64 array of the result's shape); with `dot`, a matrix
     /// product's dot products of `n` terms (`Tol::Dot`).
@@ -62,6 +64,7 @@ pub(crate) fn op_class(op: &Op, dtype: DType, operands: &[&Class]) -> Class {
     match tolerance(op, dtype) {
         Tol::Exact => Class::Exact,
         Tol::Ulp { f32, f64 } => Class::Ulp(f32, f64),
+        Tol::UlpOfOne { f32, f64 } => Class::UlpOfOne(f32, f64),
         Tol::Sum | Tol::Dot => Class::Loose,
     }
 }

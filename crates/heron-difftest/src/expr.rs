@@ -3,9 +3,9 @@
 
 use crate::adapt::{at_least_1d, broadcast, fit, no_bool, reshape, slice_elems};
 use crate::class::{Class, op_class};
-use crate::contract::{TRIG_RANGE, Tol, tolerance};
 use crate::program::{Binary, Draw, Expr, Lit, Reduction, Sparse};
 use crate::run::Runner;
+use heron::ir::precision::{TRIG_RANGE, Tol, tolerance};
 use heron::ops::{OperandValue, SliceElem};
 use heron::{Array, DType};
 use heron_ir::{BinaryOp, Op, ReduceOp, Scalar, UnaryOp, WeakKind};
@@ -251,6 +251,8 @@ fn ir_binary(op: Binary) -> BinaryOp {
         Binary::Max => BinaryOp::Max,
         Binary::Min => BinaryOp::Min,
         Binary::Atan2 => BinaryOp::Atan2,
+        Binary::Hypot => BinaryOp::Hypot,
+        Binary::Logaddexp => BinaryOp::Logaddexp,
         Binary::And => BinaryOp::And,
         Binary::Or => BinaryOp::Or,
         Binary::Xor => BinaryOp::Xor,

@@ -14,7 +14,7 @@
 //!   `expr.rs` its expressions (`indexed.rs` the gathers, scatters and
 //!   dynamic slices), `adapt.rs` fits operands to ops, `class.rs`
 //!   tracks what the contract promises of each value.
-//! - `contract.rs`: the contract, op by op (`tolerance`).
+//! - the contract itself, op by op, is `heron::ir::precision` (`tolerance`).
 //! - `check.rs`: runs both paths and compares.
 //!
 //! The fuzz target (`fuzz/`) and the fixed-seed test (`tests/`) both call
@@ -23,7 +23,6 @@
 mod adapt;
 mod check;
 mod class;
-pub mod contract;
 mod data;
 mod expr;
 pub mod generate;

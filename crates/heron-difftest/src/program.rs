@@ -195,6 +195,10 @@ pub enum Binary {
     Min,
     /// `arctan2`.
     Atan2,
+    /// `hypot`.
+    Hypot,
+    /// `logaddexp`.
+    Logaddexp,
     /// Floor division (`floor_divide`; integer `//` for integers).
     FloorDiv,
     /// Logical/bitwise and (floats as i32 first).
@@ -279,21 +283,14 @@ pub enum Lit {
 }
 
 /// Every unary op, for the generator.
-pub const UNARY: [UnaryOp; 31] = {
-    use UnaryOp::*;
-    [
-        Neg, Abs, Sign, Sqrt, Rsqrt, Exp, Exp2, Expm1, Log, Log2, Log1p, Sin, Cos, Tan, Tanh, Sinh,
-        Cosh, Arcsin, Arccos, Arctan, Sigmoid, Floor, Ceil, Round, Trunc, Square, Reciprocal,
-        IsNan, IsInf, IsFinite, Not,
-    ]
-};
+pub const UNARY: [UnaryOp; UnaryOp::ALL.len()] = UnaryOp::ALL;
 
 /// Every binary op, for the generator.
-pub const BINARY: [Binary; 19] = {
+pub const BINARY: [Binary; 21] = {
     use Binary::*;
     [
-        Add, Sub, Mul, Div, Rem, Pow, Max, Min, Atan2, FloorDiv, And, Or, Xor, Eq, Ne, Lt, Le, Gt,
-        Ge,
+        Add, Sub, Mul, Div, Rem, Pow, Max, Min, Atan2, Hypot, Logaddexp, FloorDiv, And, Or, Xor,
+        Eq, Ne, Lt, Le, Gt, Ge,
     ]
 };
 

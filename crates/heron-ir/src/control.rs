@@ -171,7 +171,7 @@ fn check_list(op: &str, what: &str, got: &[(Shape, DType)], want: &[(Shape, DTyp
 /// sub-graphs and returns the type of the first result.
 pub(crate) fn infer_control(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
     let operands: Vec<(Shape, DType)> = inputs.iter().map(|(s, d)| ((*s).clone(), *d)).collect();
-    let name = crate::infer::op_name(op);
+    let name = op.name();
     match op {
         Op::Loop {
             body,
@@ -272,10 +272,8 @@ pub fn project_type(op: &Op, k: u32) -> Result<(Shape, DType)> {
             format!("the operand of get[{k}] must be a control op, not {op}"),
         ));
     }
-    result_types(op).into_iter().nth(k as usize).ok_or_else(|| {
-        Error::invalid(
-            "get",
-            format!("{} has no result {k}", crate::infer::op_name(op)),
-        )
-    })
+    result_types(op)
+        .into_iter()
+        .nth(k as usize)
+        .ok_or_else(|| Error::invalid("get", format!("{} has no result {k}", op.name())))
 }

@@ -10,7 +10,7 @@ use crate::{BinaryOp, DType, Error, Op, ReduceOp, Result, Shape, UnaryOp};
 pub fn infer(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
     let (shape, dtype) = result_type(op, inputs)?;
     if shape.addressable_len(dtype).is_none() {
-        return Err(shape.try_len(op_name(op), dtype).unwrap_err());
+        return Err(shape.try_len(op.name(), dtype).unwrap_err());
     }
     Ok((shape, dtype))
 }
@@ -22,14 +22,14 @@ fn result_type(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
             Ok(())
         } else {
             Err(Error::invalid(
-                op_name(op),
+                op.name(),
                 format!("expects {n} operands, got {}", inputs.len()),
             ))
         }
     };
     match op {
         Op::Param(_) | Op::Const(_) => Err(Error::invalid(
-            op_name(op),
+            op.name(),
             "leaves are created with Graph::param / Graph::constant",
         )),
         Op::Unary(u) => {
@@ -65,7 +65,7 @@ fn result_type(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
             if b.is_bitwise() && ld.is_float() {
                 return Err(Error::dtype(b.name(), ld));
             }
-            if *b == BinaryOp::Atan2 && !ld.is_float() {
+            if b.float_only() && !ld.is_float() {
                 return Err(Error::dtype(b.name(), ld));
             }
             if matches!(
@@ -148,7 +148,7 @@ fn result_type(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
             ))
         }
         Op::Slice(spec) | Op::SetSlice(spec) => {
-            let name = op_name(op);
+            let name = op.name();
             arity(if matches!(op, Op::Slice(_)) { 1 } else { 2 })?;
             let shape = inputs[0].0;
             if spec.len() != shape.rank() {
@@ -253,12 +253,7 @@ fn result_type(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
                 .filter(|a| !axes.contains(a))
                 .map(|a| shape[a])
                 .collect();
-            let out = match r {
-                ReduceOp::Any | ReduceOp::All => DType::Bool,
-                ReduceOp::Sum | ReduceOp::Prod if dtype.is_bool() => DType::I32,
-                _ => dtype,
-            };
-            Ok((dims.into(), out))
+            Ok((dims.into(), r.result_dtype(dtype)))
         }
         Op::ArgReduce { op: a, axis } => {
             arity(1)?;
@@ -287,7 +282,7 @@ fn result_type(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
         Op::Sort { axis } | Op::Argsort { axis } => {
             arity(1)?;
             let (shape, dtype) = inputs[0];
-            check_axis(op_name(op), *axis, shape)?;
+            check_axis(op.name(), *axis, shape)?;
             let out = if matches!(op, Op::Argsort { .. }) {
                 DType::I32
             } else {
@@ -305,13 +300,13 @@ fn result_type(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
             };
             if dtype != want {
                 return Err(Error::invalid(
-                    op_name(op),
+                    op.name(),
                     format!("expects a {want} operand, got {dtype}"),
                 ));
             }
             if shape.rank() != 1 || shape[0] != len {
                 return Err(Error::invalid(
-                    op_name(op),
+                    op.name(),
                     format!(
                         "the matrix is {}x{}: expects an operand of shape ({len},), got {shape}",
                         m.n_rows(),
@@ -374,44 +369,6 @@ fn check_axis(op: &str, axis: usize, shape: &Shape) -> Result<()> {
             op,
             format!("axis {axis} is out of bounds for shape {shape}"),
         ))
-    }
-}
-
-/// The short name of an op for messages (`add`, `reshape`, ...).
-pub fn op_name(op: &Op) -> &'static str {
-    match op {
-        Op::Param(_) => "param",
-        Op::Const(_) => "const",
-        Op::Unary(u) => u.name(),
-        Op::Binary(b) => b.name(),
-        Op::Select => "where",
-        Op::Cast(_) => "astype",
-        Op::BroadcastTo(_) => "broadcast_to",
-        Op::Reshape(_) => "reshape",
-        Op::Permute(_) => "transpose",
-        Op::Slice(_) => "slice",
-        Op::SetSlice(_) => "set",
-        Op::Take { .. } => "take",
-        Op::TakeAlongAxis { .. } => "take_along_axis",
-        Op::Scatter { mode } => mode.name(),
-        Op::SegmentSum { .. } => "segment_sum",
-        Op::DynamicSlice { .. } => "dynamic_slice",
-        Op::DynamicUpdateSlice => "dynamic_update_slice",
-        Op::Concat { .. } => "concatenate",
-        Op::Reduce { op, .. } => op.name(),
-        Op::ArgReduce { op, .. } => op.name(),
-        Op::Cumsum { .. } => "cumsum",
-        Op::Sort { .. } => "sort",
-        Op::Argsort { .. } => "argsort",
-        Op::MatMul => "matmul",
-        Op::CsrMatVec(_) => "csr_matvec",
-        Op::CsrVecMat(_) => "csr_vecmat",
-        Op::CsrEventVecMat(_) => "csr_event_vecmat",
-        Op::RandomBits { .. } => "random_bits",
-        Op::Loop { .. } => "loop",
-        Op::While { .. } => "while_loop",
-        Op::Cond { .. } => "cond",
-        Op::Project(_) => "get",
     }
 }
 

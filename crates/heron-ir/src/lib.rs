@@ -14,8 +14,11 @@ mod graph;
 pub mod indexed;
 pub mod infer;
 mod op;
+mod op_facts;
+pub mod options;
 pub mod passes;
 pub mod plan;
+pub mod precision;
 mod print;
 mod scalar;
 mod shape;
@@ -33,6 +36,7 @@ pub use infer::infer;
 pub use op::{
     ArgOp, Axes, AxisSlice, BinaryOp, ConstId, Op, ReduceOp, ScatterMode, SliceSpec, UnaryOp,
 };
+pub use options::CompileOptions;
 pub use print::type_text;
 pub use scalar::{Element, Scalar, ulps_f32, ulps_f64};
 pub use shape::{Shape, normalize_axis};

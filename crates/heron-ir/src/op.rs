@@ -41,6 +41,8 @@ pub enum UnaryOp {
     Log,
     /// Base-2 logarithm (floats only).
     Log2,
+    /// Base-10 logarithm (floats only).
+    Log10,
     /// `ln(1 + x)` (floats only).
     Log1p,
     /// Sine (floats only).
@@ -61,6 +63,14 @@ pub enum UnaryOp {
     Arccos,
     /// Inverse tangent (floats only).
     Arctan,
+    /// Inverse hyperbolic sine (floats only).
+    Arcsinh,
+    /// Inverse hyperbolic cosine (floats only; NaN below 1).
+    Arccosh,
+    /// Inverse hyperbolic tangent (floats only; ±inf at ±1, NaN beyond).
+    Arctanh,
+    /// The error function `2/sqrt(pi) ∫₀ˣ e^(-t²) dt` (floats only).
+    Erf,
     /// `1 / (1 + e^-x)` (floats only).
     Sigmoid,
     /// Round toward -inf (identity on integers).
@@ -107,6 +117,12 @@ pub enum BinaryOp {
     Min,
     /// `atan2(a, b)` (floats only).
     Atan2,
+    /// `sqrt(a² + b²)` without undue overflow (floats only; `inf` when
+    /// either is infinite, even if the other is NaN).
+    Hypot,
+    /// `log(e^a + e^b)` without overflow (floats only;
+    /// `logaddexp(-inf, -inf) = -inf`).
+    Logaddexp,
     /// Logical and on bool, bitwise on integers.
     And,
     /// Logical or on bool, bitwise on integers.
@@ -414,6 +430,7 @@ impl UnaryOp {
             Expm1 => "expm1",
             Log => "log",
             Log2 => "log2",
+            Log10 => "log10",
             Log1p => "log1p",
             Sin => "sin",
             Cos => "cos",
@@ -424,6 +441,10 @@ impl UnaryOp {
             Arcsin => "arcsin",
             Arccos => "arccos",
             Arctan => "arctan",
+            Arcsinh => "arcsinh",
+            Arccosh => "arccosh",
+            Arctanh => "arctanh",
+            Erf => "erf",
             Sigmoid => "sigmoid",
             Floor => "floor",
             Ceil => "ceil",
@@ -436,33 +457,6 @@ impl UnaryOp {
             IsFinite => "isfinite",
             Not => "not",
         }
-    }
-
-    /// True for ops defined on floats only (integer operands are cast to a
-    /// float type by the array layer first).
-    pub fn float_only(self) -> bool {
-        use UnaryOp::*;
-        matches!(
-            self,
-            Sqrt | Rsqrt
-                | Exp
-                | Exp2
-                | Expm1
-                | Log
-                | Log2
-                | Log1p
-                | Sin
-                | Cos
-                | Tan
-                | Tanh
-                | Sinh
-                | Cosh
-                | Arcsin
-                | Arccos
-                | Arctan
-                | Sigmoid
-                | Reciprocal
-        )
     }
 
     /// True for ops whose result is bool whatever the operand's dtype.
@@ -485,6 +479,8 @@ impl BinaryOp {
             Max => "max",
             Min => "min",
             Atan2 => "atan2",
+            Hypot => "hypot",
+            Logaddexp => "logaddexp",
             And => "and",
             Or => "or",
             Xor => "xor",

@@ -25,8 +25,11 @@
 //! broadcast) or negative (a reversed slice).
 
 use crate::{Axes, BinaryOp, ConstId, DType, NodeId, Op, ReduceOp, Scalar, Shape, UnaryOp};
+
+mod verify;
 use smallvec::SmallVec;
 use std::fmt::{self, Write};
+pub use verify::verify;
 
 /// A buffer of a plan: an index into `KernelPlan::buffers`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -352,6 +355,10 @@ pub struct ControlStep {
     pub inputs: Vec<BufId>,
     /// The buffer of each result, in result order.
     pub outputs: Vec<BufId>,
+    /// How a counted loop runs all its steps chunk by chunk of elements,
+    /// when the compile options ask for temporal fusion and the loop
+    /// qualifies (decided by `fuse::schedule`; the backend only reads it).
+    pub temporal: Option<crate::passes::temporal::Temporal>,
 }
 
 /// One step of a plan.
@@ -607,8 +614,8 @@ impl fmt::Display for KernelPlan {
                         ins.join(" "),
                         c.node
                     )?;
-                    if let Some(line) = crate::passes::temporal::report(c.node, &c.op) {
-                        writeln!(f, "  {line}")?;
+                    if let Some(t) = &c.temporal {
+                        writeln!(f, "  {}", crate::passes::temporal::describe(c.node, t))?;
                     }
                 }
                 Step::Host(h) => {

@@ -137,9 +137,6 @@ pub fn unary(e: &mut Emitter<'_>, op: UnaryOp, x: Value, from: DType, to: DType)
     {
         return large_argument_fallback(e, op, x, from, fast);
     }
-    if let Some(i) = helpers::unary_index(op, from) {
-        return e.call_helper(i, &[x], ty);
-    }
     if let Some(v) = unary_any_lanes(e, op, x, from, 1) {
         return v;
     }
@@ -181,7 +178,8 @@ pub fn unary(e: &mut Emitter<'_>, op: UnaryOp, x: Value, from: DType, to: DType)
     }
 }
 
-/// Inline `sin`/`cos`/`tan` are accurate for |x| <= 1e5 (see `vmath`):
+/// Inline `sin`/`cos`/`tan` are accurate for |x| <= 1e5
+/// (`precision::TRIG_RANGE`, see `vmath`):
 /// when some element (or lane of a vector) `x` is larger, `fast` is
 /// replaced by the libm helper's result, computed lane by lane on a cold
 /// path. Other ops return `fast` as is.
@@ -198,7 +196,7 @@ pub fn large_argument_fallback(
     let helper = helpers::unary_index(op, dtype).expect("sin, cos and tan have helpers");
     let ty = e.b.func.dfg.value_type(x);
     let lane = clif_type(dtype);
-    let limit = fconst(e, dtype, 1e5);
+    let limit = fconst(e, dtype, heron_ir::precision::TRIG_RANGE);
     let a = e.b.ins().fabs(x);
     let big = if ty.is_vector() {
         let limit = e.b.ins().splat(ty, limit);
@@ -274,7 +272,8 @@ pub fn binary(e: &mut Emitter<'_>, op: BinaryOp, a: Value, b: Value, dtype: DTyp
         Xor => e.ins().bxor(a, b),
         Eq | Ne | Lt | Le | Gt | Ge if float => e.ins().fcmp(float_cc(op), a, b),
         Eq | Ne | Lt | Le | Gt | Ge => e.ins().icmp(int_cc(op, signed), a, b),
-        Pow | Atan2 => unreachable!(
+        // Transcendental ops: inline vector math above, or a helper.
+        _ => unreachable!(
             "{} on {dtype} has a helper or is rejected by infer",
             op.name()
         ),

@@ -26,7 +26,7 @@ use cranelift_codegen::ir::{
     Endianness, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value, types,
 };
 use cranelift_frontend::Variable;
-use heron_ir::{BinaryOp, DType, ReduceOp, Scalar};
+use heron_ir::{BinaryOp, DType, ReduceOp};
 
 /// An accumulator living in Cranelift variables across the reduction loop.
 pub struct Acc {
@@ -49,7 +49,7 @@ impl Acc {
     pub fn new(e: &mut Emitter<'_>, op: ReduceOp, input: DType, out: DType) -> Acc {
         let (elem, acc) = acc_types(op, input, out);
         let v = e.b.declare_var(clif_type(acc));
-        let init_v = elementwise::immediate(e, identity(op, acc));
+        let init_v = elementwise::immediate(e, op.identity(acc));
         e.b.def_var(v, init_v);
         let comp = compensated(op, elem, acc).then(|| {
             let c = e.b.declare_var(types::F64);
@@ -100,44 +100,19 @@ impl Acc {
     }
 }
 
-/// The largest (`largest = true`) or smallest value of `dtype`: the
-/// identity of min or max.
-fn extreme(dtype: DType, largest: bool) -> Scalar {
-    match (dtype, largest) {
-        (DType::Bool, l) => Scalar::Bool(l),
-        (DType::I32, true) => Scalar::I32(i32::MAX),
-        (DType::I32, false) => Scalar::I32(i32::MIN),
-        (DType::I64, true) => Scalar::I64(i64::MAX),
-        (DType::I64, false) => Scalar::I64(i64::MIN),
-        (DType::U32, true) => Scalar::U32(u32::MAX),
-        (DType::U32, false) => Scalar::U32(0),
-        (DType::F32, l) => Scalar::F32(if l { f32::INFINITY } else { f32::NEG_INFINITY }),
-        (DType::F64, l) => Scalar::F64(if l { f64::INFINITY } else { f64::NEG_INFINITY }),
-    }
-}
-
 /// The dtype elements are converted to before accumulating, and the
 /// accumulator's dtype, of a reduction `op` of `input` into `out`.
 fn acc_types(op: ReduceOp, input: DType, out: DType) -> (DType, DType) {
-    match op {
-        ReduceOp::Sum if input == DType::F32 => (DType::F32, DType::F64),
-        // Also the second stage of a split f32 sum: f64 partials, summed
-        // compensated and rounded to f32 once.
-        ReduceOp::Sum if input == DType::F64 => (DType::F64, DType::F64),
-        ReduceOp::Sum | ReduceOp::Prod => (out, out),
-        ReduceOp::Any | ReduceOp::All => (DType::Bool, DType::Bool),
-        ReduceOp::Max | ReduceOp::Min => (input, input),
-    }
-}
-
-/// The value an accumulator of `op` in dtype `acc` starts from.
-fn identity(op: ReduceOp, acc: DType) -> Scalar {
-    match op {
-        ReduceOp::Sum | ReduceOp::Any => Scalar::zero(acc),
-        ReduceOp::Prod | ReduceOp::All => Scalar::one(acc),
-        ReduceOp::Max => extreme(acc, false),
-        ReduceOp::Min => extreme(acc, true),
-    }
+    // The second stage of a split f32 sum reads f64 partials: summed in f64
+    // (compensated) and rounded to f32 once.
+    let acc = op.accumulator_dtype(input);
+    debug_assert!(acc == op.accumulator_dtype(out) || out == DType::F32);
+    let elem = if op == ReduceOp::Sum && input == DType::F32 {
+        input
+    } else {
+        acc
+    };
+    (elem, acc)
 }
 
 /// Whether the sum keeps a Neumaier compensation (f64 sums).
@@ -165,14 +140,7 @@ fn convert(
 
 /// `acc op x` for a scalar accumulator of dtype `dtype` (not a compensated sum).
 fn combine(e: &mut Emitter<'_>, op: ReduceOp, dtype: DType, acc: Value, x: Value) -> Value {
-    match op {
-        ReduceOp::Sum => elementwise::binary(e, BinaryOp::Add, acc, x, dtype),
-        ReduceOp::Prod => elementwise::binary(e, BinaryOp::Mul, acc, x, dtype),
-        ReduceOp::Max => elementwise::binary(e, BinaryOp::Max, acc, x, dtype),
-        ReduceOp::Min => elementwise::binary(e, BinaryOp::Min, acc, x, dtype),
-        ReduceOp::Any => e.b.ins().bor(acc, x),
-        ReduceOp::All => e.b.ins().band(acc, x),
-    }
+    elementwise::binary(e, op.combine(), acc, x, dtype)
 }
 
 /// One step of Neumaier's summation: `t = s + x` and the compensation
@@ -268,11 +236,12 @@ impl VecAcc {
             (ReduceOp::Sum, _) => (types::F64X2, 1),
             _ => (super::vector::vec_type(input, lanes), 1),
         };
-        let init = match op {
-            ReduceOp::Sum => Scalar::zero(DType::F64),
-            ReduceOp::Max => extreme(input, false),
-            _ => extreme(input, true),
-        };
+        // Vector sums accumulate in f64 lanes whatever the input.
+        let init = op.identity(if op == ReduceOp::Sum {
+            DType::F64
+        } else {
+            input
+        });
         let s = elementwise::immediate(e, init);
         let init = e.b.ins().splat(ty, s);
         let var = |e: &mut Emitter<'_>| {
@@ -471,7 +440,7 @@ impl TileAcc {
     /// Sets the accumulators of columns `[col, col + lanes)` (one column when
     /// `lanes` is `None`) to the identity.
     pub fn init(&self, e: &mut Emitter<'_>, col: Value, lanes: Option<usize>) {
-        let init = elementwise::immediate(e, identity(self.op, self.acc));
+        let init = elementwise::immediate(e, self.op.identity(self.acc));
         let zero = self.comp.map(|_| e.b.ins().f64const(0.0));
         let flags = MemFlagsData::new().with_notrap();
         let addr = self.addr(e, col, false);

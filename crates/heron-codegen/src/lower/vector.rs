@@ -109,10 +109,8 @@ fn unroll_for(kernel: &Kernel) -> usize {
         .body
         .iter()
         .map(|i| match i.expr {
-            Expr::Unary(op, _) if vmath::provides_unary(op) && is_transcendental(op) => {
-                VMATH_WEIGHT
-            }
-            Expr::Binary(op, ..) if vmath::provides_binary(op) => VMATH_WEIGHT,
+            Expr::Unary(op, _) if op.is_transcendental() => VMATH_WEIGHT,
+            Expr::Binary(op, ..) if op.is_transcendental() => VMATH_WEIGHT,
             _ => 1,
         })
         .sum();
@@ -136,7 +134,7 @@ fn supported(kernel: &Kernel, expr: &Expr, to: DType, lanes: usize) -> bool {
         }
         Expr::Unary(op, x) => {
             let from = dt(*x);
-            !from.is_float() || vmath::provides_unary(*op) || !is_transcendental(*op)
+            !from.is_float() || vmath::provides_unary(*op) || !op.is_transcendental()
         }
         Expr::Binary(op, x, y) => {
             let d = dt(*x);
@@ -144,7 +142,7 @@ fn supported(kernel: &Kernel, expr: &Expr, to: DType, lanes: usize) -> bool {
                 BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul => d != DType::Bool,
                 BinaryOp::Div => d.is_float() || pow2_shift(kernel, *y).is_some(),
                 BinaryOp::Rem => !d.is_float() && pow2_shift(kernel, *y).is_some(),
-                BinaryOp::Pow | BinaryOp::Atan2 => d.is_float() && vmath::provides_binary(*op),
+                op if op.is_transcendental() => d.is_float() && vmath::provides_binary(*op),
                 BinaryOp::And | BinaryOp::Or | BinaryOp::Xor => !d.is_float(),
                 // Unsigned order of 64-bit masks has no SSE form.
                 BinaryOp::Eq | BinaryOp::Ne => true,
@@ -168,28 +166,6 @@ fn pow2_shift(kernel: &Kernel, y: usize) -> Option<u32> {
         _ => return None,
     };
     p.is_power_of_two().then(|| p.trailing_zeros())
-}
-
-/// Unary float ops that are not plain IEEE instructions.
-fn is_transcendental(op: UnaryOp) -> bool {
-    use UnaryOp::*;
-    !matches!(
-        op,
-        Neg | Abs
-            | Sign
-            | Sqrt
-            | Rsqrt
-            | Floor
-            | Ceil
-            | Round
-            | Trunc
-            | Square
-            | Reciprocal
-            | IsNan
-            | IsInf
-            | IsFinite
-            | Not
-    )
 }
 
 /// The vector type holding `lanes` elements of `dtype` (a bool is a mask of
@@ -474,7 +450,7 @@ pub fn binary(
     // Bools are masks: unsigned order puts false (0) below true (all ones).
     let signed = matches!(dtype, DType::I32 | DType::I64);
     if float
-        && matches!(op, Pow | Atan2)
+        && op.is_transcendental()
         && let Some(v) = vmath::emit_binary(&mut e.b, e.target, op, a, b)
     {
         return v;
@@ -509,9 +485,9 @@ pub fn binary(
             e.b.ins().fcmp(super::elementwise::float_cc(op), a, b)
         }
         Eq | Ne | Lt | Le | Gt | Ge => e.b.ins().icmp(super::elementwise::int_cc(op, signed), a, b),
-        Div | Rem | Pow | Atan2 => {
-            unreachable!("{} on {dtype} x{lanes} has no vector form", op.name())
-        }
+        // Div, Rem and the transcendental ops (handled above when they
+        // have a vector form).
+        _ => unreachable!("{} on {dtype} x{lanes} has no vector form", op.name()),
     }
 }
 

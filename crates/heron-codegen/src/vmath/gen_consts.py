@@ -3,7 +3,7 @@ heron's inline vector math, fitted in 150-digit arithmetic with mpmath.
 
 Run: python3 gen_consts.py > consts.rs && rustfmt --edition 2024 consts.rs
 """
-from mpmath import mp, mpf, sqrt, sin, cos, tan, atan, asin, sinh, exp, log, atanh, pi, chebyfit, polyval
+from mpmath import mp, mpf, sqrt, sin, cos, tan, atan, asin, sinh, exp, log, atanh, pi, chebyfit, polyval, erf, erfc
 import struct
 
 mp.dps = 150
@@ -28,6 +28,7 @@ def fit(f, a, b, target, weight, max_n=40):
 
 
 LN2_HALF = log(2) / 2 * mpf("1.02")
+ERFC_MID = mpf(9) / 16
 FITS = {
     # name: (function of t, interval, weight = size of the term relative to the result)
     "EXP": (lambda r: (exp(r) - 1 - r) / r**2, -LN2_HALF, LN2_HALF, LN2_HALF**2),
@@ -38,6 +39,12 @@ FITS = {
     "ATAN": (lambda z: (atan(sqrt(z)) - sqrt(z)) / (z * sqrt(z)), mpf(0), (sqrt(2) - 1) ** 2 * mpf("1.01"), mpf("0.1716")),
     "ASIN": (lambda z: (asin(sqrt(z)) - sqrt(z)) / (z * sqrt(z)), mpf(0), mpf("0.2501"), mpf("0.25")),
     "SINH": (lambda z: (sinh(sqrt(z)) - sqrt(z)) / (z * sqrt(z)), mpf(0), mpf("1.0001"), mpf(1)),
+    # erf x = x (2/sqrt(pi) + z P(z)), z = x^2 < 1.
+    "ERF": (lambda z: (erf(sqrt(z)) / sqrt(z) - 2 / sqrt(pi)) / z, mpf(0), mpf("1.0001"), mpf("0.3")),
+    # erfc a = e^(-a^2) Q(w), w = 1/a - 9/16 for 1/a in [1/6, 1] (centred,
+    # so the coefficients stay small); the weight is the largest
+    # e^(-a^2) / erf(a) (at a = 1): the error of erfc is absolute in erf.
+    "ERFC": (lambda w: erfc(1 / (w + ERFC_MID)) * exp(1 / (w + ERFC_MID)**2), mpf(1) / 6 * mpf("0.999") - ERFC_MID, mpf("1.0001") - ERFC_MID, mpf("0.44")),
 }
 
 TARGET = {"F32": mpf(2) ** -28, "F64": mpf(2) ** -58}

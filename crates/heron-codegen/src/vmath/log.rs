@@ -1,4 +1,4 @@
-//! `log`, `log2` and `log1p`.
+//! `log`, `log2`, `log10` and `log1p`.
 //!
 //! `x = 2^k m` with `m` in `[sqrt(1/2), sqrt(2))`, read from the bits (with
 //! subnormals scaled up first); `f = m - 1`, `s = f / (2 + f)` and
@@ -120,6 +120,25 @@ pub fn log2(c: &mut Ctx, x: Value) -> Value {
     let t = c.sub(p.tail, p.hfsq);
     let t = c.add(t, p.f);
     let y = c.fma_c(t, std::f64::consts::LOG2_E, p.k);
+    specials(c, x, x, y)
+}
+
+/// log10(2) in two parts: the first with few enough bits (12 for f32, 32
+/// for f64) that `k` times it is exact.
+const LOG10_2_F32: (f64, f64) = (0.301025390625, 4.605038981195214e-06);
+const LOG10_2_F64: (f64, f64) = (0.3010299956658855, -1.9043128467164274e-12);
+
+/// Base-10 logarithm: `k log10(2) + log(m) log10(e)`, `k log10(2)` in two
+/// parts.
+pub fn log10(c: &mut Ctx, x: Value) -> Value {
+    let p = parts(c, x);
+    let (hi, lo) = if c.is_f64() { LOG10_2_F64 } else { LOG10_2_F32 };
+    let t = c.sub(p.tail, p.hfsq);
+    let t = c.add(t, p.f);
+    let klo = c.c(lo);
+    let klo = c.mul(p.k, klo);
+    let y = c.fma_c(t, std::f64::consts::LOG10_E, klo);
+    let y = c.fma_c(p.k, hi, y);
     specials(c, x, x, y)
 }
 

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use heron_codegen::{Executable, compile};
-use heron_ir::{Buffer, DType, Graph, ReduceOp, Scalar, Shape, Value, eval};
+use heron_ir::{Buffer, DType, Graph, Op, ReduceOp, Scalar, Shape, Value, eval};
 
 /// Every reduction op.
 pub const REDUCE_OPS: [ReduceOp; 6] = [
@@ -48,24 +48,19 @@ pub enum Tol {
     Rel(f64),
     /// Within this many ulps for f32 and for f64 (inline vector math).
     Ulp(u64, u64),
+    /// Within this many ulps of `max(|eval|, 1)` for f32 and for f64.
+    UlpOfOne(u64, u64),
 }
 
-/// The tolerance of an op compiled to inline vector math against eval's
-/// libm: the bounds of `docs/VECTOR_MATH.md` (measured against exact
-/// results; for f32, plus eval's own half ulp), exact for everything else.
-pub fn math_tol(op: &str) -> Tol {
-    let (f32_, f64_) = match op {
-        "exp" | "exp2" | "log" | "log1p" | "sin" | "cos" | "arccos" => (2, 1),
-        "expm1" => (2, 2),
-        "cosh" | "pow" => (2, 2),
-        "log2" | "tan" | "sinh" | "arctan" | "arcsin" | "atan2" => (3, 2),
-        "tanh" => (3, 3),
-        // eval's f32 sigmoid rounds three times itself.
-        "sigmoid" => (4, 2),
-        "rsqrt" => (2, 1),
-        _ => return Tol::Exact,
-    };
-    Tol::Ulp(f32_, f64_)
+/// The tolerance of `op` compiled against eval, from the precision
+/// contract (`heron_ir::precision`): ulp bounds for the ops compiled to
+/// inline vector math, exact for everything else.
+pub fn math_tol(op: &Op) -> Tol {
+    match heron_ir::precision::tolerance(op, DType::F64) {
+        heron_ir::precision::Tol::Ulp { f32, f64 } => Tol::Ulp(f32.into(), f64.into()),
+        heron_ir::precision::Tol::UlpOfOne { f32, f64 } => Tol::UlpOfOne(f32.into(), f64.into()),
+        _ => Tol::Exact,
+    }
 }
 
 /// Asserts two values are equal: same shape and dtype, same elements (bits
@@ -92,6 +87,17 @@ pub fn assert_close(what: &str, got: &Value, want: &Value, tol: Tol, scale: &[f6
             }
             (Scalar::F64(a), Scalar::F64(b), Tol::Ulp(_, n)) => {
                 a == b || a.is_nan() && b.is_nan() || heron_ir::ulps_f64(a, b) <= n
+            }
+            (Scalar::F32(_) | Scalar::F64(_), _, Tol::UlpOfOne(n32, n64)) => {
+                let (a, b) = (g.to_f64(), w.to_f64());
+                let (n, eps) = if got.dtype() == DType::F32 {
+                    (n32, f64::from(f32::EPSILON))
+                } else {
+                    (n64, f64::EPSILON)
+                };
+                a == b
+                    || a.is_nan() && b.is_nan()
+                    || (a - b).abs() <= n as f64 * eps * b.abs().max(1.0)
             }
             _ => g == w,
         };

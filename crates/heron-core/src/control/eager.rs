@@ -3,8 +3,9 @@
 //!
 //! Closures are new values on every call, so every call traces (cheap); the
 //! compiled entry is found by a structural hash of the traced graph (ops,
-//! types, constant contents) together with the Variables it touches, and
-//! confirmed by structural equality.
+//! types, constant contents) together with the Variables it touches and
+//! the compile options current at the call (`CompileOptions::current`),
+//! and confirmed by structural equality.
 //!
 //! The cache is bounded: it keeps [`DEFAULT_CONTROL_CACHE_CAPACITY`]
 //! constructs unless [`set_control_cache_capacity`] says otherwise, and
@@ -19,7 +20,7 @@ use crate::jit::{Backend, backend, catching, run_entry};
 use crate::trace;
 use crate::variable::WeakVariable;
 use crate::{Array, VarId};
-use heron_ir::{Result, Value};
+use heron_ir::{CompileOptions, Result, Value};
 use parking_lot::Mutex;
 use rustc_hash::FxHasher;
 use std::hash::{Hash, Hasher};
@@ -37,6 +38,8 @@ static CAPACITY: AtomicUsize = AtomicUsize::new(DEFAULT_CONTROL_CACHE_CAPACITY);
 struct Cached {
     hash: u64,
     backend: Backend,
+    /// The compile options of its code.
+    options: CompileOptions,
     /// The traced graph and its code; `Entry::vars` is empty (a hit runs
     /// it on the Variables of the new trace, `Entry::with_vars`).
     entry: Arc<Entry>,
@@ -143,6 +146,7 @@ pub(crate) fn jitted(
     }
     let hash = h.finish();
     let which = backend();
+    let options = CompileOptions::current();
     let ids: Vec<VarId> = traced.vars.iter().map(|v| v.id()).collect();
     let found = {
         let mut cache = CACHE.lock();
@@ -155,6 +159,7 @@ pub(crate) fn jitted(
             .find(|c| {
                 c.hash == hash
                     && c.backend == which
+                    && c.options == options
                     && c.var_ids == ids
                     && heron_ir::control::graph_eq(&c.entry.traced, &traced.graph)
             })
@@ -166,7 +171,7 @@ pub(crate) fn jitted(
     let entry = match found {
         Some(compiled) => Arc::new(compiled.with_vars(traced.vars)),
         None => {
-            let entry = Arc::new(Entry::build(name, args, traced, start)?);
+            let entry = Arc::new(Entry::build(name, args, traced, start, options)?);
             let mut cache = CACHE.lock();
             cache.evict_to(control_cache_capacity() - 1);
             cache.clock += 1;
@@ -174,6 +179,7 @@ pub(crate) fn jitted(
             cache.entries.push(Cached {
                 hash,
                 backend: which,
+                options,
                 entry: Arc::new(entry.with_vars(Vec::new())),
                 var_ids: ids,
                 vars: entry.vars.iter().map(|v| v.downgrade()).collect(),

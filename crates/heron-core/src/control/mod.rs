@@ -28,32 +28,38 @@ pub use eager::{
 pub use loops::{ForOperands, LoopBound, for_loop, fori_loop, try_for_loop, try_fori_loop};
 pub use while_loop::{try_while_loop, while_loop};
 
-/// True when temporal fusion is on (see [`set_temporal_fusion`]).
+/// True when temporal fusion is on in the process defaults (see
+/// [`set_temporal_fusion`]).
 pub fn temporal_fusion() -> bool {
-    heron_ir::passes::temporal::enabled()
+    heron_ir::options::process_defaults().temporal_fusion
 }
 
-/// Turns temporal fusion on or off for the process: a counted loop whose
-/// body is element-wise independent runs all its steps on one chunk of
-/// elements at a time instead of streaming the whole state through memory at
-/// every step. On by default; `HERON_TEMPORAL_FUSION=0` turns it off at
-/// start-up. Compiled loops keep code for both ways, so the switch applies
-/// at their next run. Results are identical either way.
+/// Turns temporal fusion on or off in the process defaults
+/// (`CompileOptions::temporal_fusion`): a counted loop whose body is
+/// element-wise independent runs all its steps on one chunk of elements at
+/// a time instead of streaming the whole state through memory at every step.
+/// On by default; `HERON_TEMPORAL_FUSION=0` turns it off at start-up. A
+/// `jit` reads the defaults at each call, and a construct called outside
+/// `jit` at each run, so the switch applies from their next call (code for
+/// each setting is compiled and cached separately; a `jit_with_options`
+/// function keeps its own options). Results are identical either way.
 pub fn set_temporal_fusion(on: bool) {
-    heron_ir::passes::temporal::set_enabled(on)
+    heron_ir::options::update_process_defaults(|o| o.temporal_fusion = on)
 }
 
-/// True when control constructs run on their generated native drivers (the
-/// default; see [`set_native_drivers`]).
+/// True when control constructs run on their generated native drivers in
+/// the process defaults (the default; see [`set_native_drivers`]).
 pub fn native_drivers() -> bool {
-    heron_codegen::native_drivers()
+    heron_ir::options::process_defaults().native_drivers
 }
 
 /// Runs control constructs on their generated native drivers (`true`, the
 /// default) or on the reference driver, which calls the body's compiled code
-/// from Rust once per iteration (`false`): for tests and measurements.
+/// from Rust once per iteration (`false`): sets
+/// `CompileOptions::native_drivers` in the process defaults, for tests and
+/// measurements. Applies from the next call, as [`set_temporal_fusion`].
 pub fn set_native_drivers(on: bool) {
-    heron_codegen::set_native_drivers(on)
+    heron_ir::options::update_process_defaults(|o| o.native_drivers = on)
 }
 
 /// How many steps compiled code has run through the interpreter on this

@@ -1,7 +1,8 @@
 //! The key of a cache entry: a BLAKE3 hash of everything the machine code
 //! depends on — the optimised graph's text, the contents of its constants
-//! (sub-graphs included, and the sparse matrices sparse ops hold), the argument signature, the compile options that
-//! change code (`CodeOptions`), the heron build fingerprint, version and
+//! (sub-graphs included, and the sparse matrices sparse ops hold), the
+//! argument signature, the compile options that change code
+//! (`CompileOptions`, all of them), the heron build fingerprint, version and
 //! file format, and the target Cranelift compiled for (triple, flags, CPU
 //! features). Two processes of one heron build that trace the same function
 //! with the same options on the same machine compute the same key; any
@@ -10,49 +11,9 @@
 use super::format::{BUILD, FORMAT, HERON_VERSION};
 use heron_ir::{Graph, Op};
 
-/// The compile settings that change the code of an entry (or the plan
-/// recorded with it), whatever the graph: all are part of the key.
-///
-/// - `fast_math`: the function's `JitOptions` (the graph rewrites it makes
-///   already show in the graph; the option is keyed all the same).
-/// - `temporal_fusion`: `heron_ir::passes::temporal::enabled`
-///   (`HERON_TEMPORAL_FUSION`, `set_temporal_fusion`): decides the fused
-///   plan of a loop, which a loaded image must match.
-/// - `native_drivers`: `heron_codegen::native_drivers`
-///   (`set_native_drivers`): how control steps are driven.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct CodeOptions {
-    /// Fast math (`JitOptions::fast_math`).
-    pub fast_math: bool,
-    /// Temporal fusion of counted loops.
-    pub temporal_fusion: bool,
-    /// Native drivers for control steps.
-    pub native_drivers: bool,
-}
-
-impl CodeOptions {
-    /// The settings in effect now, for a function compiled with fast math
-    /// on or off.
-    pub fn current(fast_math: bool) -> CodeOptions {
-        CodeOptions {
-            fast_math,
-            temporal_fusion: heron_ir::passes::temporal::enabled(),
-            native_drivers: heron_codegen::native_drivers(),
-        }
-    }
-
-    /// `fast_math=off temporal_fusion=on native_drivers=on`: how the key
-    /// hashes them and the entry records them.
-    pub fn to_text(&self) -> String {
-        let on = |b: bool| if b { "on" } else { "off" };
-        format!(
-            "fast_math={} temporal_fusion={} native_drivers={}",
-            on(self.fast_math),
-            on(self.temporal_fusion),
-            on(self.native_drivers)
-        )
-    }
-}
+/// The compile settings of an entry: `heron_ir::CompileOptions`, every
+/// field of which is part of the key (`CompileOptions::to_text`).
+pub type CodeOptions = heron_ir::CompileOptions;
 
 /// The key of `optimized` called with argument types `signature` and
 /// compiled with `options` by this heron build, as 64 hex digits.

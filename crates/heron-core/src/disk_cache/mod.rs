@@ -133,24 +133,23 @@ fn signature_of(args: &[Array]) -> Vec<String> {
 }
 
 /// Compiles `optimized` (traced as `traced` from function `name` called with
-/// `args`, with fast math on or off), or loads its machine code from the
-/// cache directory in effect. Without a cache directory this is
-/// `heron_codegen::compile`.
+/// `args`) under `options`, or loads its machine code from the cache
+/// directory in effect. Without a cache directory this is
+/// `heron_codegen::compile_with`.
 pub(crate) fn compile(
     name: &str,
     args: &[Array],
     traced: &Graph,
     optimized: &Graph,
-    fast_math: bool,
+    options: &CodeOptions,
 ) -> Result<Executable> {
     let Some(store) = active() else {
-        return heron_codegen::compile(optimized);
+        return heron_codegen::compile_with(optimized, options);
     };
     let signature = signature_of(args);
-    let options = CodeOptions::current(fast_math);
-    let key = key_for(&signature, optimized, &options);
+    let key = key_for(&signature, optimized, options);
     let start = Instant::now();
-    match load(&store, &key, optimized, &options) {
+    match load(&store, &key, optimized, options) {
         Ok(Some(exe)) => {
             let load_nanos = start.elapsed().as_nanos() as u64;
             let _ = store.update_usage(&key, |u| {
@@ -168,12 +167,9 @@ pub(crate) fn compile(
         )),
     }
     let start = Instant::now();
-    let exe = heron_codegen::compile(optimized)?;
+    let exe = heron_codegen::compile_with(optimized, options)?;
     let compile_nanos = start.elapsed().as_nanos() as u64;
-    // A setting switched by another thread while this compiled: the code
-    // may not be what the key says, so it is not stored.
-    let unchanged = CodeOptions::current(fast_math) == options;
-    if let Some(image) = exe.code_image().filter(|_| unchanged) {
+    if let Some(image) = exe.code_image() {
         let record = EntryRecord {
             key: key.clone(),
             build: BUILD.to_string(),
@@ -191,8 +187,8 @@ pub(crate) fn compile(
             image,
         };
         // SAFETY: `image` is the machine code Cranelift just compiled for
-        // `optimized` with `options` (unchanged while it compiled) on this
-        // target, and the record names this build.
+        // `optimized` with `options` on this target, and the record names
+        // this build.
         let written = unsafe { store.write(&record) };
         let stored = written.and_then(|_| {
             store.update_usage(&key, |u| {
@@ -231,7 +227,7 @@ fn load(
             record.options
         )));
     }
-    heron_codegen::load(optimized, &record.image)
+    heron_codegen::load_with(optimized, &record.image, options)
         .map(Some)
         .map_err(|e| Unusable::Corrupt(e.to_string()))
 }

@@ -115,7 +115,7 @@ fn accumulate(cts: &mut FxHashMap<NodeId, Array>, g: &Graph, id: NodeId, ct: Arr
                 "internal: a cotangent of shape {} for a value of shape {} ({})",
                 ct.shape_ref(),
                 node.shape,
-                heron_ir::infer::op_name(&node.op)
+                node.op.name()
             ),
         ));
     }

@@ -57,39 +57,31 @@ pub(crate) struct Entry {
     pub(crate) compile_time: Duration,
     /// The Threefry scheme in use when traced (random draws record it).
     pub(crate) threefry_partitionable: bool,
+    /// The compile options of the code (part of the lookup).
+    pub(crate) options: heron_ir::CompileOptions,
 }
 
 impl Entry {
-    /// Optimises a traced function, compiles it for the backend in use (or
-    /// loads its code from the disk cache) and makes the entry for
-    /// arguments `args`. `name` names the function in logs and on disk;
-    /// `start` is when tracing began (for the compile time).
+    /// Optimises a traced function, compiles it under `options` for the
+    /// backend in use (or loads its code from the disk cache) and makes the
+    /// entry for arguments `args`. `name` names the function in logs and on
+    /// disk; `start` is when tracing began (for the compile time).
     pub(crate) fn build(
         name: &str,
         args: &[crate::Array],
         traced: crate::trace::TracedFn,
         start: std::time::Instant,
-    ) -> heron_ir::Result<Entry> {
-        Entry::build_with(name, args, traced, start, super::JitOptions::default())
-    }
-
-    /// `build` with compilation options (`jit_with`).
-    pub(crate) fn build_with(
-        name: &str,
-        args: &[crate::Array],
-        traced: crate::trace::TracedFn,
-        start: std::time::Instant,
-        options: super::JitOptions,
+        options: heron_ir::CompileOptions,
     ) -> heron_ir::Result<Entry> {
         let threefry_partitionable = crate::random::threefry_partitionable();
-        let optimized = options.apply(heron_ir::passes::optimize(&traced.graph)?);
+        let optimized = super::options::optimize(&traced.graph, &options)?;
         let exe = match super::backend() {
             super::Backend::Cranelift => Some(Arc::new(crate::disk_cache::compile(
                 name,
                 args,
                 &traced.graph,
                 &optimized,
-                options.fast_math,
+                &options,
             )?)),
             super::Backend::Interpreter => None,
         };
@@ -126,6 +118,7 @@ impl Entry {
             n_results,
             compile_time: start.elapsed(),
             threefry_partitionable,
+            options,
         })
     }
 
@@ -147,6 +140,7 @@ impl Entry {
             lock_order,
             written: self.written.clone(),
             threefry_partitionable: self.threefry_partitionable,
+            options: self.options,
             traced: self.traced.clone(),
             optimized: self.optimized.clone(),
             exe: self.exe.clone(),
@@ -155,13 +149,16 @@ impl Entry {
         }
     }
 
-    /// True when `arrays` have exactly this entry's signature (no allocation)
-    /// and the entry was traced under the Threefry scheme now in use.
+    /// True when `arrays` have exactly this entry's signature (no allocation),
+    /// the entry was compiled under `options` and traced under the
+    /// Threefry scheme now in use.
     pub(crate) fn matches<'a>(
         &self,
         mut types: impl ExactSizeIterator<Item = (&'a [usize], DType)>,
+        options: &heron_ir::CompileOptions,
     ) -> bool {
-        self.threefry_partitionable == crate::random::threefry_partitionable()
+        self.options == *options
+            && self.threefry_partitionable == crate::random::threefry_partitionable()
             && types.len() == self.signature.len()
             && self.signature.iter().all(|(shape, dtype)| {
                 types
@@ -252,9 +249,13 @@ impl Default for Cache {
 }
 
 impl Cache {
-    /// The entry for argument types `types`, if compiled; counts a hit and
-    /// marks the entry used. Does not allocate.
-    pub(crate) fn find<'a, I>(&self, types: impl Fn() -> I) -> Option<Arc<Entry>>
+    /// The entry for argument types `types` compiled under `options`, if
+    /// any; counts a hit and marks the entry used. Does not allocate.
+    pub(crate) fn find<'a, I>(
+        &self,
+        types: impl Fn() -> I,
+        options: &heron_ir::CompileOptions,
+    ) -> Option<Arc<Entry>>
     where
         I: ExactSizeIterator<Item = (&'a [usize], DType)>,
     {
@@ -263,7 +264,7 @@ impl Cache {
         let slot = entries
             .get(&hash)?
             .iter()
-            .find(|s| s.entry.matches(types()))?;
+            .find(|s| s.entry.matches(types(), options))?;
         let hits = self.hits.fetch_add(1, Ordering::Relaxed) + 1;
         slot.used.store(
             hits + self.misses.load(Ordering::Relaxed),

@@ -2,7 +2,7 @@
 //! (`Lowered`), and the compiled code (`Compiled`).
 
 use super::cache::Entry;
-use heron_ir::Graph;
+use heron_ir::{CompileOptions, Graph};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,11 +10,16 @@ use std::time::Duration;
 pub struct Lowered {
     traced: Graph,
     optimized: Graph,
+    options: CompileOptions,
 }
 
 impl Lowered {
-    pub(crate) fn new(traced: Graph, optimized: Graph) -> Lowered {
-        Lowered { traced, optimized }
+    pub(crate) fn new(traced: Graph, optimized: Graph, options: CompileOptions) -> Lowered {
+        Lowered {
+            traced,
+            optimized,
+            options,
+        }
     }
 
     /// The traced graph as jaxpr-like text.
@@ -25,7 +30,7 @@ impl Lowered {
     /// The graph after folding, CSE, DCE and simplification, followed by its
     /// fused kernel plan.
     pub fn optimized_text(&self) -> String {
-        optimized_text(&self.optimized)
+        optimized_text(&self.optimized, &self.options)
     }
 
     /// The traced graph.
@@ -39,11 +44,11 @@ impl Lowered {
     }
 }
 
-fn optimized_text(graph: &Graph) -> String {
+fn optimized_text(graph: &Graph, options: &CompileOptions) -> String {
     format!(
         "{}\n{}",
         graph.to_text(),
-        heron_ir::passes::fuse::fuse(graph).to_text()
+        heron_ir::passes::fuse::schedule(graph, options).to_text()
     )
 }
 
@@ -67,7 +72,7 @@ impl Compiled {
 
     /// The optimised graph and its kernel plan as text.
     pub fn optimized_text(&self) -> String {
-        optimized_text(&self.entry.optimized)
+        optimized_text(&self.entry.optimized, &self.entry.options)
     }
 
     /// The Cranelift IR of every kernel (empty under the interpreter backend).

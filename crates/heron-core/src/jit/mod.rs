@@ -26,7 +26,7 @@ pub use options::JitOptions;
 use crate::trace::{self, TracedFn};
 use crate::{Array, array::Repr};
 use cache::{Cache, Entry};
-use heron_ir::{Result, Value};
+use heron_ir::{CompileOptions, Result, Value};
 use smallvec::SmallVec;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -40,7 +40,7 @@ pub struct Jit<A, R> {
     name: String,
     f: BoxedFn<A, R>,
     cache: Cache,
-    options: JitOptions,
+    options: options::OptionsChoice,
     _types: PhantomData<fn(A) -> R>,
 }
 
@@ -65,7 +65,7 @@ where
         name: name.into(),
         f: Box::new(f),
         cache: Cache::default(),
-        options: JitOptions::default(),
+        options: options::OptionsChoice::Current,
         _types: PhantomData,
     }
 }
@@ -79,7 +79,20 @@ where
     F: Fn(A) -> R + Send + Sync + 'static,
 {
     let mut jit = jit_named(short_type_name::<F>(), f);
-    jit.options = options;
+    jit.options = options::OptionsChoice::Jit(options);
+    jit
+}
+
+/// `jit` compiling every signature under exactly `options`, whatever the
+/// process defaults or a [`CompileOptions::scoped`] call say.
+pub fn jit_with_options<A, R, F>(options: CompileOptions, f: F) -> Jit<A, R>
+where
+    A: JitValue,
+    R: JitValue,
+    F: Fn(A) -> R + Send + Sync + 'static,
+{
+    let mut jit = jit_named(short_type_name::<F>(), f);
+    jit.options = options::OptionsChoice::Fixed(options);
     jit
 }
 
@@ -141,7 +154,16 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
 
     /// The compilation options (`jit_with`; the defaults for `jit`).
     pub fn options(&self) -> JitOptions {
-        self.options
+        JitOptions {
+            fast_math: self.compile_options().fast_math,
+        }
+    }
+
+    /// The compile options a call made now compiles (or finds code) under:
+    /// fixed by `jit_with_options`, else [`CompileOptions::current`] (with
+    /// `jit_with`'s fast math). Every set of options has its own entries.
+    pub fn compile_options(&self) -> CompileOptions {
+        self.options.resolve()
     }
 
     /// The function's name (from `jit_named`, or the closure's type).
@@ -158,11 +180,10 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
     /// `lower` returning an error instead of panicking.
     pub fn try_lower(&self, args: impl IntoArgs<A>) -> Result<Lowered> {
         let args = args.into_arg_list();
+        let options = self.compile_options();
         let traced = self.trace(&args)?;
-        let optimized = self
-            .options
-            .apply(heron_ir::passes::optimize(&traced.graph)?);
-        Ok(Lowered::new(traced.graph, optimized))
+        let optimized = options::optimize(&traced.graph, &options)?;
+        Ok(Lowered::new(traced.graph, optimized, options))
     }
 
     /// The compiled specialisation for these arguments (compiling it if needed).
@@ -180,22 +201,17 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
     /// Finds or builds the cache entry for the arguments' signature.
     fn entry_for(&self, args: &[Array]) -> Result<Arc<Entry>> {
         let types = || args.iter().map(|a| (a.shape(), a.dtype()));
-        if let Some(entry) = self.cache.find(types) {
+        let options = self.compile_options();
+        if let Some(entry) = self.cache.find(types, &options) {
             return Ok(entry);
         }
         let _compiling = self.cache.compiling.lock();
-        if let Some(entry) = self.cache.find(types) {
+        if let Some(entry) = self.cache.find(types, &options) {
             return Ok(entry);
         }
         let start = Instant::now();
         let traced = self.trace(args)?;
-        let entry = Arc::new(Entry::build_with(
-            &self.name,
-            args,
-            traced,
-            start,
-            self.options,
-        )?);
+        let entry = Arc::new(Entry::build(&self.name, args, traced, start, options)?);
         if backend::env_flag("HERON_LOG_COMPILES") {
             eprintln!("{}", self.compile_log(&entry, self.cache.last().as_ref()));
         }
@@ -235,8 +251,9 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
                 entry.signature.len(),
                 prev.len()
             ),
-            Some(prev) if *prev == entry.signature => "same argument types: the Threefry scheme \
-                 changed (hn::random::set_threefry_partitionable), or the entry had been evicted"
+            Some(prev) if *prev == entry.signature => "same argument types: the compile options \
+                 or the Threefry scheme changed (hn::random::set_threefry_partitionable), or \
+                 the entry had been evicted"
                 .to_string(),
             Some(prev) => {
                 let (old, new) = (sig(prev), sig(&entry.signature));

@@ -1,7 +1,12 @@
-//! `JitOptions`: how `jit_with` compiles a function.
+//! `JitOptions` (how `jit_with` compiles a function) and how a jitted
+//! function picks the `CompileOptions` each compilation runs under.
+
+use heron_ir::{CompileOptions, Graph, Result};
 
 /// Compilation options of a jitted function (`jit_with`). The default is
 /// what `jit` does: results bit-identical to eager mode for IEEE arithmetic.
+/// The other compile settings come from [`CompileOptions::current`] at each
+/// call; `jit_with_options` fixes all of them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct JitOptions {
     /// Trade bit-exact results for speed. **Not bit-exact**: a float division
@@ -10,13 +15,40 @@ pub struct JitOptions {
     pub fast_math: bool,
 }
 
-impl JitOptions {
-    /// The optimised graph with the passes these options ask for applied.
-    pub(crate) fn apply(&self, optimized: heron_ir::Graph) -> heron_ir::Graph {
-        if self.fast_math {
-            heron_ir::passes::fast_math::fast_math(&optimized)
-        } else {
-            optimized
+/// Where a jitted function takes its compile options from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OptionsChoice {
+    /// `jit`: [`CompileOptions::current`] at each call.
+    Current,
+    /// `jit_with`: [`CompileOptions::current`] at each call, with fast
+    /// math as given.
+    Jit(JitOptions),
+    /// `jit_with_options`: exactly these.
+    Fixed(CompileOptions),
+}
+
+impl OptionsChoice {
+    /// The options a call made now compiles under (part of the cache key).
+    #[inline]
+    pub(crate) fn resolve(self) -> CompileOptions {
+        match self {
+            OptionsChoice::Current => CompileOptions::current(),
+            OptionsChoice::Jit(j) => CompileOptions {
+                fast_math: j.fast_math,
+                ..CompileOptions::current()
+            },
+            OptionsChoice::Fixed(o) => o,
         }
     }
+}
+
+/// The graph-level passes of a compilation under `options`: `optimize`,
+/// then fast math when asked for.
+pub(crate) fn optimize(traced: &Graph, options: &CompileOptions) -> Result<Graph> {
+    let optimized = heron_ir::passes::optimize(traced)?;
+    Ok(if options.fast_math {
+        heron_ir::passes::fast_math::fast_math(&optimized)
+    } else {
+        optimized
+    })
 }

@@ -11,7 +11,8 @@ use crate::variable::Variable;
 use heron_ir::{BinaryOp, DType, Error, Op, Result, UnaryOp};
 
 /// Applies a binary element-wise op after promoting both operands to one
-/// dtype (JAX's rules). Division and `arctan2` compute in a float type; on
+/// dtype (JAX's rules). Division and the float-only ops (`arctan2`,
+/// `hypot`, `logaddexp`) compute in a float type; on
 /// two bools, `+` is logical or and `*` logical and (NumPy's and JAX's
 /// result).
 pub fn binary(op: BinaryOp, lhs: impl Operand, rhs: impl Operand) -> Result<Array> {
@@ -22,7 +23,7 @@ pub fn binary(op: BinaryOp, lhs: impl Operand, rhs: impl Operand) -> Result<Arra
         (BinaryOp::Mul, DType::Bool) => BinaryOp::And,
         _ => op,
     };
-    if matches!(op, BinaryOp::Div | BinaryOp::Atan2) {
+    if op == BinaryOp::Div || op.float_only() {
         dtype = dtype.to_float();
     }
     let xs = promote(&[&a, &b], Some(dtype))?;

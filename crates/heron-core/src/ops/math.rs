@@ -1,5 +1,6 @@
 //! Element-wise math, as methods (`a.exp()`) and as free functions
-//! (`hn::exp(&a)`): the unary functions, `pow maximum minimum arctan2`,
+//! (`hn::exp(&a)`): the unary functions, `pow maximum minimum arctan2
+//! hypot logaddexp`,
 //! `clip`, `where_` and `astype`. Float-only functions compute integer and
 //! bool operands in f32, as JAX does.
 
@@ -98,6 +99,18 @@ super::receiver::array_methods! {
         or_panic(binary(BinaryOp::Atan2, self, other))
     }
 
+    /// Element-wise `sqrt(self² + other²)` in a float type, without undue
+    /// overflow (`inf` when either is infinite, even if the other is NaN).
+    pub fn hypot(&self, other: impl Operand) -> Array {
+        or_panic(binary(BinaryOp::Hypot, self, other))
+    }
+
+    /// Element-wise `log(e^self + e^other)` in a float type, without
+    /// overflow (`logaddexp(-inf, -inf) = -inf`).
+    pub fn logaddexp(&self, other: impl Operand) -> Array {
+        or_panic(binary(BinaryOp::Logaddexp, self, other))
+    }
+
     /// Limits every element to `[lo, hi]` (`minimum(maximum(x, lo), hi)`, as NumPy).
     pub fn clip(&self, lo: impl Operand, hi: impl Operand) -> Array {
         or_panic(self.try_clip(lo, hi))
@@ -128,6 +141,16 @@ pub fn minimum(a: impl Operand, b: impl Operand) -> Array {
 /// Element-wise `atan2(y, x)` in a float type.
 pub fn arctan2(y: impl Operand, x: impl Operand) -> Array {
     or_panic(binary(BinaryOp::Atan2, y, x))
+}
+
+/// Element-wise `sqrt(x1² + x2²)` in a float type, without undue overflow.
+pub fn hypot(x1: impl Operand, x2: impl Operand) -> Array {
+    or_panic(binary(BinaryOp::Hypot, x1, x2))
+}
+
+/// Element-wise `log(e^x1 + e^x2)` in a float type, without overflow.
+pub fn logaddexp(x1: impl Operand, x2: impl Operand) -> Array {
+    or_panic(binary(BinaryOp::Logaddexp, x1, x2))
 }
 
 /// Limits every element of `x` to `[lo, hi]`.
@@ -177,6 +200,7 @@ unary_functions! {
     expm1 Expm1 "`e^x - 1` of each element, accurate near 0 (in a float type).";
     log Log "Natural logarithm of each element (in a float type).";
     log2 Log2 "Base-2 logarithm of each element (in a float type).";
+    log10 Log10 "Base-10 logarithm of each element (in a float type).";
     log1p Log1p "`ln(1 + x)` of each element, accurate near 0 (in a float type).";
     sin Sin "Sine of each element (in a float type).";
     cos Cos "Cosine of each element (in a float type).";
@@ -187,6 +211,10 @@ unary_functions! {
     arcsin Arcsin "Inverse sine of each element (in a float type).";
     arccos Arccos "Inverse cosine of each element (in a float type).";
     arctan Arctan "Inverse tangent of each element (in a float type).";
+    arcsinh Arcsinh "Inverse hyperbolic sine of each element (in a float type).";
+    arccosh Arccosh "Inverse hyperbolic cosine of each element (in a float type; NaN below 1).";
+    arctanh Arctanh "Inverse hyperbolic tangent of each element (in a float type; ±inf at ±1, NaN beyond).";
+    erf Erf "The error function of each element (in a float type).";
     sigmoid Sigmoid "The logistic function `1 / (1 + e^-x)` of each element (in a float type).";
     floor Floor "Each element rounded toward -inf (integers are unchanged).";
     ceil Ceil "Each element rounded toward +inf (integers are unchanged).";

@@ -72,10 +72,7 @@ pub(super) fn eval_control(op: &Op, inputs: &[&Value]) -> Result<Vec<Value>> {
             let branch = if truth(inputs[0]) { then } else { else_ };
             eval(branch, &captured)
         }
-        _ => Err(Error::invalid(
-            crate::infer::op_name(op),
-            "not a control op",
-        )),
+        _ => Err(Error::invalid(op.name(), "not a control op")),
     }
 }
 

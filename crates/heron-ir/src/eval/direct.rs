@@ -10,7 +10,7 @@ use super::linalg::matmul_dims;
 use super::product::{MatRef, product};
 use super::strided::split_at_axis;
 use super::{movement, reduce, sort};
-use crate::{DType, Error, Op, Result, Shape, infer, infer::op_name};
+use crate::{DType, Error, Op, Result, Shape, infer};
 use smallvec::SmallVec;
 
 /// True for the ops `eval_into` runs.
@@ -149,13 +149,13 @@ pub unsafe fn eval_into(
     let (s, d) = infer(op, &types)?;
     if s != *shape || d != dtype {
         return Err(Error::invalid(
-            op_name(op),
+            op.name(),
             format!("operands give a {d}{s} result, the buffer holds {dtype}{shape}"),
         ));
     }
     if !matches!(op, Op::MatMul) && inputs.iter().any(|x| x.view.is_some()) {
         return Err(Error::invalid(
-            op_name(op),
+            op.name(),
             "reads contiguous operands only (views are for matmul)",
         ));
     }
@@ -252,7 +252,7 @@ pub unsafe fn eval_into(
         }
         _ => {
             return Err(Error::invalid(
-                op_name(op),
+                op.name(),
                 "runs through eval_op, not eval_into",
             ));
         }

@@ -108,6 +108,7 @@ fn unary_float<T: Float>(op: UnaryOp, x: &Value) -> Result<Value> {
         Expm1 => map(x, T::expm1),
         Log => map(x, T::log),
         Log2 => map(x, T::log2),
+        Log10 => map(x, T::log10),
         Log1p => map(x, T::log1p),
         Sin => map(x, T::sin),
         Cos => map(x, T::cos),
@@ -118,6 +119,10 @@ fn unary_float<T: Float>(op: UnaryOp, x: &Value) -> Result<Value> {
         Arcsin => map(x, T::arcsin),
         Arccos => map(x, T::arccos),
         Arctan => map(x, T::arctan),
+        Arcsinh => map(x, T::arcsinh),
+        Arccosh => map(x, T::arccosh),
+        Arctanh => map(x, T::arctanh),
+        Erf => map(x, T::erf),
         Sigmoid => map(x, T::sigmoid),
         Reciprocal => map(x, T::reciprocal),
         _ => return unary_num::<T>(op, x),
@@ -198,6 +203,8 @@ fn binary_int<T: Num + Bits>(op: BinaryOp, a: &Value, b: &Value, shape: &Shape) 
 fn binary_float<T: Float>(op: BinaryOp, a: &Value, b: &Value, shape: &Shape) -> Result<Value> {
     match op {
         BinaryOp::Atan2 => Ok(zip(a, b, shape, T::atan2)),
+        BinaryOp::Hypot => Ok(zip(a, b, shape, T::hypot)),
+        BinaryOp::Logaddexp => Ok(zip(a, b, shape, T::logaddexp)),
         _ => binary_num::<T>(op, a, b, shape),
     }
 }

@@ -18,7 +18,7 @@ mod strided;
 #[cfg(test)]
 mod tests;
 
-use crate::infer::{infer, op_name};
+use crate::infer::infer;
 use crate::{DType, Error, Graph, NodeId, Op, Result, Shape, Value};
 use cranelift_entity::SecondaryMap;
 pub use linalg::{MatMulDims, matmul_dims};
@@ -145,7 +145,7 @@ pub fn eval_op(op: &Op, inputs: &[&Value], shape: &Shape, dtype: DType) -> Resul
         // `infer` rejects leaves, so `check` has returned already.
         Op::Param(_) | Op::Const(_) => {
             return Err(Error::invalid(
-                op_name(op),
+                op.name(),
                 "leaves are bound by eval, not applied",
             ));
         }
@@ -181,7 +181,7 @@ pub fn eval_op(op: &Op, inputs: &[&Value], shape: &Shape, dtype: DType) -> Resul
         } => random::random_bits(x(), shape, *dtype, *partitionable)?,
         Op::Loop { .. } | Op::While { .. } | Op::Cond { .. } | Op::Project(_) => {
             return Err(Error::invalid(
-                op_name(op),
+                op.name(),
                 "control ops have several results and are evaluated by eval",
             ));
         }
@@ -202,7 +202,7 @@ fn check(op: &Op, inputs: &[&Value], shape: &Shape, dtype: DType) -> Result<()> 
     let (s, d) = infer(op, &types)?;
     if s != *shape || d != dtype {
         return Err(Error::invalid(
-            op_name(op),
+            op.name(),
             format!("operands give a {d}{s} result, the node expects {dtype}{shape}"),
         ));
     }

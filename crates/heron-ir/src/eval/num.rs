@@ -262,7 +262,8 @@ macro_rules! float_num {
 }
 float_num!(f32, f64);
 
-/// A float: the transcendental functions (std's, correctly rounded or close).
+/// A float: the transcendental functions (std's or libm's, correctly
+/// rounded or close).
 pub(crate) trait Float: Num {
     /// Square root.
     fn sqrt(self) -> Self;
@@ -278,6 +279,8 @@ pub(crate) trait Float: Num {
     fn log(self) -> Self;
     /// Base-2 logarithm.
     fn log2(self) -> Self;
+    /// Base-10 logarithm.
+    fn log10(self) -> Self;
     /// `ln(1 + x)`.
     fn log1p(self) -> Self;
     /// Sine.
@@ -298,16 +301,28 @@ pub(crate) trait Float: Num {
     fn arccos(self) -> Self;
     /// Inverse tangent.
     fn arctan(self) -> Self;
+    /// Inverse hyperbolic sine.
+    fn arcsinh(self) -> Self;
+    /// Inverse hyperbolic cosine.
+    fn arccosh(self) -> Self;
+    /// Inverse hyperbolic tangent.
+    fn arctanh(self) -> Self;
+    /// The error function.
+    fn erf(self) -> Self;
     /// `1 / (1 + e^-x)`, computed without overflow for large |x|.
     fn sigmoid(self) -> Self;
     /// `1 / x`.
     fn reciprocal(self) -> Self;
     /// `atan2(self, x)`.
     fn atan2(self, x: Self) -> Self;
+    /// `sqrt(self² + x²)` (C's `hypot`).
+    fn hypot(self, x: Self) -> Self;
+    /// `log(e^self + e^x)`, as NumPy computes it.
+    fn logaddexp(self, x: Self) -> Self;
 }
 
 macro_rules! float_fns {
-    ($($t:ty),*) => {$(
+    ($($t:ty: $log10:path, $asinh:path, $acosh:path, $atanh:path, $erf:path, $hypot:path;)*) => {$(
         impl Float for $t {
             fn sqrt(self) -> Self { <$t>::sqrt(self) }
             fn rsqrt(self) -> Self { 1.0 / <$t>::sqrt(self) }
@@ -316,6 +331,7 @@ macro_rules! float_fns {
             fn expm1(self) -> Self { <$t>::exp_m1(self) }
             fn log(self) -> Self { <$t>::ln(self) }
             fn log2(self) -> Self { <$t>::log2(self) }
+            fn log10(self) -> Self { $log10(self) }
             fn log1p(self) -> Self { <$t>::ln_1p(self) }
             fn sin(self) -> Self { <$t>::sin(self) }
             fn cos(self) -> Self { <$t>::cos(self) }
@@ -326,6 +342,11 @@ macro_rules! float_fns {
             fn arcsin(self) -> Self { <$t>::asin(self) }
             fn arccos(self) -> Self { <$t>::acos(self) }
             fn arctan(self) -> Self { <$t>::atan(self) }
+            fn arcsinh(self) -> Self { $asinh(self) }
+            // libm's acosh reflects negative arguments; NumPy's is NaN below 1.
+            fn arccosh(self) -> Self { if self < 1.0 { <$t>::NAN } else { $acosh(self) } }
+            fn arctanh(self) -> Self { $atanh(self) }
+            fn erf(self) -> Self { $erf(self) }
             fn sigmoid(self) -> Self {
                 if self >= 0.0 {
                     1.0 / (1.0 + <$t>::exp(-self))
@@ -336,7 +357,28 @@ macro_rules! float_fns {
             }
             fn reciprocal(self) -> Self { 1.0 / self }
             fn atan2(self, x: Self) -> Self { <$t>::atan2(self, x) }
+            fn hypot(self, x: Self) -> Self { $hypot(self, x) }
+            fn logaddexp(self, x: Self) -> Self {
+                // npy_logaddexp: equal operands (infinities included) first.
+                if self == x {
+                    return self + std::f64::consts::LN_2 as $t;
+                }
+                let d = self - x;
+                if d > 0.0 {
+                    self + <$t>::ln_1p(<$t>::exp(-d))
+                } else if d <= 0.0 {
+                    x + <$t>::ln_1p(<$t>::exp(d))
+                } else {
+                    d
+                }
+            }
         }
     )*};
 }
-float_fns!(f32, f64);
+// The functions std lacks (erf), or computes less accurately near the
+// ends of their domains (acosh near 1), come from `libm` (musl's), as do
+// their neighbours, so each op has one source.
+float_fns! {
+    f32: libm::log10f, libm::asinhf, libm::acoshf, libm::atanhf, libm::erff, libm::hypotf;
+    f64: libm::log10, libm::asinh, libm::acosh, libm::atanh, libm::erf, libm::hypot;
+}

@@ -98,7 +98,7 @@ mod tests {
                 .map(|i| get(xs[0], i) + get(xs[1], i))
                 .collect(),
             Op::Unary(UnaryOp::Neg) => (0..shape.size()).map(|i| -get(xs[0], i)).collect(),
-            _ => return Err(Error::invalid(crate::infer::op_name(op), "not evaluated")),
+            _ => return Err(Error::invalid(op.name(), "not evaluated")),
         };
         assert_eq!(dtype, DType::F32);
         Ok(Value::from_slice(shape.clone(), &data))

@@ -44,7 +44,7 @@ use crate::plan::{
     Affine, BufId, BufferInfo, BufferKind, ControlStep, Expr, HostStep, Instr, Kernel, KernelPlan,
     Reduction, Step, Store, StoreValue,
 };
-use crate::{Graph, NodeId, Op, Shape};
+use crate::{CompileOptions, Graph, NodeId, Op, Shape};
 use cranelift_entity::SecondaryMap;
 use rustc_hash::FxHashMap;
 
@@ -52,9 +52,17 @@ use rustc_hash::FxHashMap;
 /// or 1 for the region kernel of a `set_slice`).
 type GroupKey = (NodeId, u8);
 
-/// Partitions `graph` into fused kernels, host steps and copies.
+/// Partitions `graph` into fused kernels, host steps and copies, with the
+/// built-in `CompileOptions` (`schedule` with `CompileOptions::default()`).
 pub fn fuse(graph: &Graph) -> KernelPlan {
-    fuse_with(graph, true)
+    schedule(graph, &CompileOptions::default())
+}
+
+/// Partitions `graph` into fused kernels, host steps, copies and control
+/// steps, deciding everything `options` leaves to scheduling (temporal
+/// fusion of counted loops): the backend only reads the plan.
+pub fn schedule(graph: &Graph, options: &CompileOptions) -> KernelPlan {
+    fuse_with(graph, true, options)
 }
 
 /// `fuse` for the body of a counted loop: a whole reduction of a long 1-d
@@ -62,11 +70,16 @@ pub fn fuse(graph: &Graph) -> KernelPlan {
 /// and split), the form temporal fusion (`temporal.rs`) turns into per-chunk
 /// partial results, which beats a split reduction run step by step.
 pub fn fuse_loop_body(graph: &Graph) -> KernelPlan {
-    fuse_with(graph, false)
+    schedule_loop_body(graph, &CompileOptions::default())
 }
 
-/// `fuse`, folding long 1-d reductions when `fold_long` is true.
-fn fuse_with(graph: &Graph, fold_long: bool) -> KernelPlan {
+/// `schedule` for the body of a counted loop (see `fuse_loop_body`).
+pub fn schedule_loop_body(graph: &Graph, options: &CompileOptions) -> KernelPlan {
+    fuse_with(graph, false, options)
+}
+
+/// `schedule`, folding long 1-d reductions when `fold_long` is true.
+fn fuse_with(graph: &Graph, fold_long: bool, options: &CompileOptions) -> KernelPlan {
     let live = liveness(graph);
     let mut users: SecondaryMap<NodeId, Vec<(NodeId, usize)>> = SecondaryMap::new();
     for (id, node) in graph.nodes.iter() {
@@ -188,8 +201,13 @@ fn fuse_with(graph: &Graph, fold_long: bool) -> KernelPlan {
             continue;
         }
         if crate::control::is_control(&node.op) {
-            let step = control_step(graph, id, &users[id], &mut b, &mut temps, &mut steps);
-            steps.insert(steps.len() - step.1, ((id, 0), Step::Control(step.0)));
+            let (mut step, copies) =
+                control_step(graph, id, &users[id], &mut b, &mut temps, &mut steps);
+            if let (true, Op::Loop { body, .. }) = (options.temporal_fusion, &step.op) {
+                step.temporal =
+                    super::temporal::analyze(&step.op, &schedule_loop_body(body, options));
+            }
+            steps.insert(steps.len() - copies, ((id, 0), Step::Control(step)));
             continue;
         }
         let dst = b.node_buf[id].expect("materialised nodes have buffers");
@@ -225,13 +243,11 @@ fn fuse_with(graph: &Graph, fold_long: bool) -> KernelPlan {
                 // temporary (a launch with many indices, run in parallel),
                 // then over the rest. The split is fixed by the shapes.
                 let split = split_axis(*op, &shape, axes);
-                // An f32 sum keeps its partial sums in f64 (its accumulator's
-                // type), so the total is still rounded to f32 only once.
-                let partial = match (*op, node.dtype) {
-                    (crate::ReduceOp::Sum, crate::DType::F32) if split.is_some() => {
-                        crate::DType::F64
-                    }
-                    _ => node.dtype,
+                // The partials are kept in the accumulator's type (f64 for
+                // an f32 sum), so the total is still rounded only once.
+                let partial = match split {
+                    Some(_) => op.accumulator_dtype(graph.nodes[node.inputs[0]].dtype),
+                    None => node.dtype,
                 };
                 let (first_axes, first_dst, first_shape) = match split {
                     Some(a) => {
@@ -462,6 +478,7 @@ fn control_step(
         op: node.op.clone(),
         inputs,
         outputs,
+        temporal: None,
     };
     (step, copies)
 }

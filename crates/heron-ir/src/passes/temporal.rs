@@ -52,41 +52,14 @@
 //! value of another size computed from element-wise state, neighbour reads,
 //! and nested control flow.
 //!
-//! The switch: `HERON_TEMPORAL_FUSION=0` in the environment turns temporal
-//! fusion off; [`set_enabled`] overrides it at run time.
+//! Whether it is tried is `CompileOptions::temporal_fusion`: scheduling
+//! (`fuse::schedule`) records the result of [`analyze`] in the loop's
+//! `ControlStep::temporal`, and the backend builds and runs what it says.
 
 use crate::plan::{
     Affine, BufId, BufferInfo, BufferKind, Expr, Instr, Kernel, KernelPlan, Step, Store, StoreValue,
 };
 use crate::{BinaryOp, DType, Op, ReduceOp, Shape};
-use std::sync::atomic::{AtomicU8, Ordering};
-
-/// 0: not decided yet (read the environment), 1: off, 2: on.
-static SWITCH: AtomicU8 = AtomicU8::new(0);
-
-/// True when temporal fusion is on: the last [`set_enabled`], else the
-/// environment (`HERON_TEMPORAL_FUSION=0` turns it off; on by default).
-pub fn enabled() -> bool {
-    match SWITCH.load(Ordering::Relaxed) {
-        1 => false,
-        2 => true,
-        _ => {
-            let on = std::env::var("HERON_TEMPORAL_FUSION")
-                .map(|v| !matches!(v.trim(), "0" | "false" | "off"))
-                .unwrap_or(true);
-            SWITCH.store(if on { 2 } else { 1 }, Ordering::Relaxed);
-            on
-        }
-    }
-}
-
-/// Turns temporal fusion on or off for the whole process (overrides
-/// `HERON_TEMPORAL_FUSION`). Takes effect at the next run of a loop: compiled
-/// loops keep the code for both ways.
-pub fn set_enabled(on: bool) {
-    SWITCH.store(if on { 2 } else { 1 }, Ordering::Relaxed);
-}
-
 /// The most bytes of one per-step record of a uniform value.
 const PER_STEP_MAX_BYTES: usize = 4096;
 
@@ -142,7 +115,7 @@ impl Accumulator {
     /// The op folding an element into a partial, and a partial into the
     /// accumulator.
     pub fn combine(&self) -> BinaryOp {
-        combine_op(self.op)
+        self.op.combine()
     }
 }
 
@@ -155,29 +128,6 @@ impl Temporal {
             Some(j) => &self.accumulators[j].partial,
             None => &plan.buffers[b.index()],
         }
-    }
-}
-
-/// The combining op of a reduction.
-fn combine_op(op: ReduceOp) -> BinaryOp {
-    match op {
-        ReduceOp::Sum => BinaryOp::Add,
-        ReduceOp::Prod => BinaryOp::Mul,
-        ReduceOp::Max => BinaryOp::Max,
-        ReduceOp::Min => BinaryOp::Min,
-        ReduceOp::Any => BinaryOp::Or,
-        ReduceOp::All => BinaryOp::And,
-    }
-}
-
-/// The type partials of a reduction of `input` elements to `out` are kept
-/// in: as the reduction kernels accumulate (an f32 sum in f64).
-fn partial_dtype(op: ReduceOp, input: DType, out: DType) -> DType {
-    match op {
-        ReduceOp::Sum if input == DType::F32 => DType::F64,
-        ReduceOp::Sum | ReduceOp::Prod => out,
-        ReduceOp::Max | ReduceOp::Min => input,
-        ReduceOp::Any | ReduceOp::All => DType::Bool,
     }
 }
 
@@ -297,7 +247,7 @@ fn accumulation(
     if rk.shape != *shape
         || !full
         || !stores_temp
-        || combine_op(r.op) != op
+        || r.op.combine() != op
         || r.dtype != dtype
         || !only(temp, &[s])
         || !only(param, &[s])
@@ -334,7 +284,7 @@ fn fold_into_partial(k: &Kernel, partial: BufId, dtype: DType, identity: &Affine
         map: identity.clone(),
     };
     let p = push(&mut out.body, load, dtype);
-    let folded = push(&mut out.body, Expr::Binary(combine_op(r.op), p, v), dtype);
+    let folded = push(&mut out.body, Expr::Binary(r.op.combine(), p, v), dtype);
     out.stores = vec![Store {
         buf: partial,
         value: StoreValue::Expr(folded),
@@ -344,8 +294,7 @@ fn fold_into_partial(k: &Kernel, partial: BufId, dtype: DType, identity: &Affine
 }
 
 /// The interchange of a `loop` op whose body has the plan `plan`, when the
-/// loop qualifies (see the module documentation). Does not consult the
-/// switch.
+/// loop qualifies (see the module documentation).
 pub fn analyze(op: &Op, plan: &KernelPlan) -> Option<Temporal> {
     let Op::Loop {
         body,
@@ -465,7 +414,7 @@ pub fn analyze(op: &Op, plan: &KernelPlan) -> Option<Temporal> {
             Some(f) => {
                 let r = k.reduce.as_ref().expect("found on a reduction");
                 let input = k.body[r.value].dtype;
-                let dtype = partial_dtype(r.op, input, r.dtype);
+                let dtype = r.op.accumulator_dtype(input);
                 let partial = BufId((nb + accumulators.len()) as u32);
                 kernels.push(TemporalKernel {
                     step: s,
@@ -516,20 +465,12 @@ pub fn analyze(op: &Op, plan: &KernelPlan) -> Option<Temporal> {
     })
 }
 
-/// The report line of a control step of node `node` computing `op`, when
-/// temporal fusion is on and applies to it:
+/// The report line of the temporal fusion `t` of the loop of node `node`:
 /// `temporal fusion: loop v7 over [1000000] x 100 steps`, followed by the
 /// accumulators (`; accumulates carry 2 by reduce_sum`) and the uniform
 /// steps run ahead (`; 4 uniform steps run ahead (1 per-step records)`:
 /// the values the chunk loop reads from them, one record per value).
-pub fn report(node: crate::NodeId, op: &Op) -> Option<String> {
-    if !enabled() {
-        return None;
-    }
-    let Op::Loop { body, .. } = op else {
-        return None;
-    };
-    let t = analyze(op, &super::fuse::fuse_loop_body(body))?;
+pub fn describe(node: crate::NodeId, t: &Temporal) -> String {
     let mut line = format!(
         "temporal fusion: loop {node} over {} x {} steps",
         dims(&t.shape),
@@ -545,7 +486,7 @@ pub fn report(node: crate::NodeId, op: &Op) -> Option<String> {
             t.per_step.len()
         );
     }
-    Some(line)
+    line
 }
 
 fn dims(shape: &Shape) -> String {

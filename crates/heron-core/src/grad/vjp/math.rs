@@ -24,6 +24,7 @@ pub(super) fn unary(u: UnaryOp, x: &Array, out: &Array, ct: &Array) -> Result<Op
         Log => div(ct, x)?,
         Log2 => div(ct, &mul(x, &c(std::f64::consts::LN_2))?)?,
         Log1p => div(ct, &add(x, &c(1.0))?)?,
+        Log10 => div(ct, &mul(x, &c(std::f64::consts::LN_10))?)?,
         Sin => mul(ct, &un(Cos, x)?)?,
         Cos => neg(&mul(ct, &un(Sin, x)?)?)?,
         Tan => mul(ct, &add(&c(1.0), &mul(out, out)?)?)?,
@@ -33,6 +34,17 @@ pub(super) fn unary(u: UnaryOp, x: &Array, out: &Array, ct: &Array) -> Result<Op
         Arcsin => mul(ct, &un(Rsqrt, &sub(&c(1.0), &mul(x, x)?)?)?)?,
         Arccos => neg(&mul(ct, &un(Rsqrt, &sub(&c(1.0), &mul(x, x)?)?)?)?)?,
         Arctan => div(ct, &add(&c(1.0), &mul(x, x)?)?)?,
+        Arcsinh => mul(ct, &un(Rsqrt, &add(&mul(x, x)?, &c(1.0))?)?)?,
+        Arccosh => mul(ct, &un(Rsqrt, &sub(&mul(x, x)?, &c(1.0))?)?)?,
+        Arctanh => div(ct, &sub(&c(1.0), &mul(x, x)?)?)?,
+        // 2/√π · exp(−x²).
+        Erf => mul(
+            ct,
+            &mul(
+                &c(std::f64::consts::FRAC_2_SQRT_PI),
+                &un(Exp, &neg(&mul(x, x)?)?)?,
+            )?,
+        )?,
         Sigmoid => mul(ct, &mul(out, &sub(&c(1.0), out)?)?)?,
         Square => mul(ct, &mul(x, &c(2.0))?)?,
         Reciprocal => neg(&mul(ct, &mul(out, out)?)?)?,
@@ -86,6 +98,12 @@ pub(super) fn binary(b: BinaryOp, x: &Array, y: &Array, out: &Array, ct: &Array)
             let r = add(&mul(x, x)?, &mul(y, y)?)?;
             (mul(ct, &div(y, &r)?)?, neg(&mul(ct, &div(x, &r)?)?)?)
         }
+        Hypot => (mul(ct, &div(x, out)?)?, mul(ct, &div(y, out)?)?),
+        // Each operand's share of the sum: exp(operand − result).
+        Logaddexp => (
+            mul(ct, &un(UnaryOp::Exp, &sub(x, out)?)?)?,
+            mul(ct, &un(UnaryOp::Exp, &sub(y, out)?)?)?,
+        ),
         And | Or | Xor | Eq | Ne | Lt | Le | Gt | Ge => return Ok(vec![None, None]),
     };
     Ok(vec![

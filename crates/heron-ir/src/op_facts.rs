@@ -1,0 +1,237 @@
+//! Facts about ops that several stages need, each written once, here: an
+//! op's user-facing name, which element-wise ops are transcendental (computed
+//! by polynomial approximations in compiled code, hence within a few ulp of
+//! `eval` rather than bit-exact), and a reduction's combining op, identity,
+//! result and accumulator types. The stages (inference, scheduling, lowering,
+//! the interpreter, the differential tester) ask the op instead of keeping
+//! lists of their own.
+//!
+//! Where the point of a fact is the complete list, its `match` names every
+//! variant, so a new op does not compile until it is classified.
+
+use crate::{BinaryOp, DType, Op, ReduceOp, Scalar, UnaryOp};
+
+impl Op {
+    /// The op's name in error messages: the name of the public function
+    /// that records it (`where`, `astype`, `set`, `reduce_sum`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Param(_) => "param",
+            Op::Const(_) => "const",
+            Op::Unary(u) => u.name(),
+            Op::Binary(b) => b.name(),
+            Op::Select => "where",
+            Op::Cast(_) => "astype",
+            Op::BroadcastTo(_) => "broadcast_to",
+            Op::Reshape(_) => "reshape",
+            Op::Permute(_) => "transpose",
+            Op::Slice(_) => "slice",
+            Op::SetSlice(_) => "set",
+            Op::Take { .. } => "take",
+            Op::TakeAlongAxis { .. } => "take_along_axis",
+            Op::Scatter { mode } => mode.name(),
+            Op::SegmentSum { .. } => "segment_sum",
+            Op::DynamicSlice { .. } => "dynamic_slice",
+            Op::DynamicUpdateSlice => "dynamic_update_slice",
+            Op::Concat { .. } => "concatenate",
+            Op::Reduce { op, .. } => op.name(),
+            Op::ArgReduce { op, .. } => op.name(),
+            Op::Cumsum { .. } => "cumsum",
+            Op::Sort { .. } => "sort",
+            Op::Argsort { .. } => "argsort",
+            Op::MatMul => "matmul",
+            Op::CsrMatVec(_) => "csr_matvec",
+            Op::CsrVecMat(_) => "csr_vecmat",
+            Op::CsrEventVecMat(_) => "csr_event_vecmat",
+            Op::RandomBits { .. } => "random_bits",
+            Op::Loop { .. } => "loop",
+            Op::While { .. } => "while_loop",
+            Op::Cond { .. } => "cond",
+            Op::Project(_) => "get",
+        }
+    }
+}
+
+impl UnaryOp {
+    /// Every unary op, in declaration order: what tests and the differential
+    /// generator iterate over.
+    pub const ALL: [UnaryOp; 36] = {
+        use UnaryOp::*;
+        [
+            Neg, Abs, Sign, Sqrt, Rsqrt, Exp, Exp2, Expm1, Log, Log2, Log10, Log1p, Sin, Cos, Tan,
+            Tanh, Sinh, Cosh, Arcsin, Arccos, Arctan, Arcsinh, Arccosh, Arctanh, Erf, Sigmoid,
+            Floor, Ceil, Round, Trunc, Square, Reciprocal, IsNan, IsInf, IsFinite, Not,
+        ]
+    };
+
+    /// True for the transcendental functions: compiled code evaluates them
+    /// inline by range reduction and a polynomial (`heron-codegen`'s
+    /// `vmath`, which provides every one of them), within the ulp bounds of
+    /// `crate::precision`, where `eval` calls the Rust standard library.
+    pub fn is_transcendental(self) -> bool {
+        use UnaryOp::*;
+        match self {
+            Exp | Exp2 | Expm1 | Log | Log2 | Log10 | Log1p | Sin | Cos | Tan | Tanh | Sinh
+            | Cosh | Arcsin | Arccos | Arctan | Arcsinh | Arccosh | Arctanh | Sigmoid | Erf => true,
+            Neg | Abs | Sign | Sqrt | Rsqrt | Floor | Ceil | Round | Trunc | Square
+            | Reciprocal | IsNan | IsInf | IsFinite | Not => false,
+        }
+    }
+
+    /// True for ops defined on floats only (integer operands are cast to a
+    /// float type by the array layer first).
+    pub fn float_only(self) -> bool {
+        use UnaryOp::*;
+        self.is_transcendental() || matches!(self, Sqrt | Rsqrt | Reciprocal)
+    }
+}
+
+impl BinaryOp {
+    /// Every binary op, in declaration order.
+    pub const ALL: [BinaryOp; 20] = {
+        use BinaryOp::*;
+        [
+            Add, Sub, Mul, Div, Rem, Pow, Max, Min, Atan2, Hypot, Logaddexp, And, Or, Xor, Eq, Ne,
+            Lt, Le, Gt, Ge,
+        ]
+    };
+
+    /// True for the transcendental binary functions (`pow`, `atan2`,
+    /// `hypot`, `logaddexp` on floats): as [`UnaryOp::is_transcendental`].
+    pub fn is_transcendental(self) -> bool {
+        use BinaryOp::*;
+        match self {
+            Pow | Atan2 | Hypot | Logaddexp => true,
+            Add | Sub | Mul | Div | Rem | Max | Min | And | Or | Xor | Eq | Ne | Lt | Le | Gt
+            | Ge => false,
+        }
+    }
+
+    /// True for ops defined on floats only.
+    pub fn float_only(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Atan2 | BinaryOp::Hypot | BinaryOp::Logaddexp
+        )
+    }
+}
+
+impl ReduceOp {
+    /// The binary op that folds one more element into a partial result.
+    pub fn combine(self) -> BinaryOp {
+        match self {
+            ReduceOp::Sum => BinaryOp::Add,
+            ReduceOp::Prod => BinaryOp::Mul,
+            ReduceOp::Max => BinaryOp::Max,
+            ReduceOp::Min => BinaryOp::Min,
+            ReduceOp::Any => BinaryOp::Or,
+            ReduceOp::All => BinaryOp::And,
+        }
+    }
+
+    /// The dtype of the result of reducing elements of `input`: bool for
+    /// `any`/`all`, i32 for a sum or product of bools, else `input`.
+    pub fn result_dtype(self, input: DType) -> DType {
+        match self {
+            ReduceOp::Any | ReduceOp::All => DType::Bool,
+            ReduceOp::Sum | ReduceOp::Prod if input.is_bool() => DType::I32,
+            _ => input,
+        }
+    }
+
+    /// The dtype compiled code accumulates a reduction of `input` elements
+    /// in: **an f32 sum accumulates in f64** and is rounded to f32 once at
+    /// the end (so are the partials of a split f32 sum and of a temporally
+    /// fused f32 sum accumulator); every other reduction accumulates in its
+    /// result dtype.
+    pub fn accumulator_dtype(self, input: DType) -> DType {
+        match self {
+            ReduceOp::Sum if input == DType::F32 => DType::F64,
+            _ => self.result_dtype(input),
+        }
+    }
+
+    /// The value an accumulator of dtype `acc` starts from: 0, 1, the
+    /// smallest or largest value of `acc` (±inf for floats), false or true.
+    pub fn identity(self, acc: DType) -> Scalar {
+        let extreme = |largest: bool| match acc {
+            DType::Bool => Scalar::Bool(largest),
+            DType::I32 => Scalar::I32(if largest { i32::MAX } else { i32::MIN }),
+            DType::I64 => Scalar::I64(if largest { i64::MAX } else { i64::MIN }),
+            DType::U32 => Scalar::U32(if largest { u32::MAX } else { 0 }),
+            DType::F32 => Scalar::F32(if largest {
+                f32::INFINITY
+            } else {
+                f32::NEG_INFINITY
+            }),
+            DType::F64 => Scalar::F64(if largest {
+                f64::INFINITY
+            } else {
+                f64::NEG_INFINITY
+            }),
+        };
+        match self {
+            ReduceOp::Sum | ReduceOp::Any => Scalar::zero(acc),
+            ReduceOp::Prod | ReduceOp::All => Scalar::one(acc),
+            ReduceOp::Max => extreme(false),
+            ReduceOp::Min => extreme(true),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identities_are_neutral_for_their_combining_op() {
+        use crate::eval::eval_op;
+        use crate::{Shape, Value};
+        let ops = [
+            ReduceOp::Sum,
+            ReduceOp::Prod,
+            ReduceOp::Max,
+            ReduceOp::Min,
+            ReduceOp::Any,
+            ReduceOp::All,
+        ];
+        for op in ops {
+            for dtype in [DType::I32, DType::U32, DType::F32, DType::F64] {
+                let acc = op.accumulator_dtype(dtype);
+                let three = if acc.is_bool() {
+                    Scalar::Bool(true)
+                } else {
+                    Scalar::I32(3).cast(acc)
+                };
+                let x = Value::scalar(three);
+                let id = Value::scalar(op.identity(acc));
+                let y =
+                    eval_op(&Op::Binary(op.combine()), &[&id, &x], &Shape::new(&[]), acc).unwrap();
+                assert_eq!(y.buf().get(0), x.buf().get(0), "{} on {dtype}", op.name());
+            }
+        }
+        assert_eq!(ReduceOp::Sum.accumulator_dtype(DType::F32), DType::F64);
+        assert_eq!(ReduceOp::Sum.accumulator_dtype(DType::Bool), DType::I32);
+        assert_eq!(ReduceOp::Max.accumulator_dtype(DType::F32), DType::F32);
+    }
+
+    #[test]
+    fn the_lists_hold_every_op_once() {
+        let names = |n: Vec<&str>| n.iter().collect::<std::collections::HashSet<_>>().len();
+        assert_eq!(
+            names(UnaryOp::ALL.map(UnaryOp::name).to_vec()),
+            UnaryOp::ALL.len()
+        );
+        assert_eq!(
+            names(BinaryOp::ALL.map(BinaryOp::name).to_vec()),
+            BinaryOp::ALL.len()
+        );
+    }
+
+    #[test]
+    fn names_are_the_public_function_names() {
+        assert_eq!(Op::Select.name(), "where");
+        assert_eq!(Op::Cast(DType::F32).name(), "astype");
+        assert_eq!(Op::Unary(UnaryOp::Log1p).name(), "log1p");
+    }
+}
