@@ -26,6 +26,7 @@ pub mod vmath;
 
 pub use code_image::{CodeImage, ControlImage, FunctionCode, load, load_with, target_description};
 pub use executable::{Executable, KernelInfo};
+pub use frame::with_register_tiles;
 
 use heron_ir::plan::Step;
 use heron_ir::{CompileOptions, Graph, Result};
