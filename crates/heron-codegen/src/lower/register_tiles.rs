@@ -587,10 +587,10 @@ impl Ctx<'_> {
         // Store the tile's state once.
         e.b.switch_to_block(store);
         let at = e.b.use_var(e0);
-        for (i, s) in self.st.iter().enumerate() {
-            let a = access(self.dst[i], s.dtype.size());
-            for g in 0..width {
-                let v = e.b.use_var(vars[i][g]);
+        for ((s, &dst), row) in self.st.iter().zip(self.dst).zip(&vars) {
+            let a = access(dst, s.dtype.size());
+            for (g, &var) in row.iter().enumerate() {
+                let v = e.b.use_var(var);
                 vector::store(e, &a, at, g * lanes, v, s.dtype, lanes);
             }
         }
