@@ -317,3 +317,27 @@ fn a_wide_state_takes_single_vector_tiles_and_stays_bit_identical() {
         }
     }
 }
+
+/// A body reading a constant array made inside it, a captured 0-d operand
+/// (broadcast) and a captured array of the state's shape.
+fn weighted(n: usize, steps: i32) -> Vec<Array> {
+    let gain = hn::full(&[], 0.25, DType::F32);
+    let drive = hn::linspace(-1.0, 1.0, n);
+    let v = Variable::new(hn::zeros(&[n], DType::F32));
+    hn::fori_loop(0, steps, |_| {
+        let w = hn::linspace(0.5, 1.5, n);
+        v.set(v.value() * &w * 0.5 + &drive * &gain);
+    });
+    vec![v.value()]
+}
+
+#[test]
+fn constants_and_captured_operands_are_bit_identical_in_all_three_forms() {
+    for n in [1, 3, 5, 7, 9, 17, 33, 65, 1000, 4097] {
+        same_three_forms(&format!("weighted n={n}"), || weighted(n, 9));
+    }
+    let (f, _) = forms(|| {
+        weighted(1000, 9);
+    });
+    assert!(f[0].starts_with("register tiles 8 x f32x4"), "{f:?}");
+}
