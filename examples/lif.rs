@@ -1,7 +1,9 @@
 //! W2: a population of N = 1,000,000 leaky integrate-and-fire neurons run
 //! for 100 steps, as one compiled `fori_loop` (one call from Rust: with and
 //! without temporal fusion, and on the reference loop driver) and eagerly
-//! (one interpreter call per op per step); prints spike counts, the mean
+//! (one interpreter call per op per step); temporal fusion runs in its
+//! register-resident form (state in registers for all steps) and, for
+//! comparison, in its chunked form; prints spike counts, the mean
 //! rate and the time per step of each.
 //!
 //! Two variants follow, each timed with and without temporal fusion: the
@@ -108,11 +110,18 @@ impl Lif {
 fn timed(label: &str, body: fn(&Lif, &Array), count: fn(&Lif) -> i32) {
     let warm = Lif::new();
     hn::fori_loop(0, STEPS, |i: Array| body(&warm, &i));
-    for (way, temporal) in [("temporal fusion", true), ("step by step", false)] {
+    let ways = [
+        ("temporal fusion (register tiles)", true, true),
+        ("temporal fusion (chunked)", true, false),
+        ("step by step", false, true),
+    ];
+    for (way, temporal, tiles) in ways {
         hn::set_temporal_fusion(temporal);
         let net = Lif::new();
         let start = Instant::now();
-        hn::fori_loop(0, STEPS, |i: Array| body(&net, &i));
+        hn::control::with_register_tiles(tiles, || {
+            hn::fori_loop(0, STEPS, |i: Array| body(&net, &i));
+        });
         let seconds = start.elapsed().as_secs_f64();
         net.report(&format!("{label}, {way}"), count(&net), seconds);
     }
@@ -126,17 +135,20 @@ fn main() {
     // over the whole population), and on the reference driver (the loop in
     // Rust, calling the body's code once per step).
     let runs = [
-        ("jit (first, compiles)", true, true),
-        ("jit, temporal fusion", true, true),
-        ("jit, step by step", false, true),
-        ("jit, reference driver", false, false),
+        ("jit (first, compiles)", true, true, true),
+        ("jit, temporal fusion (register tiles)", true, true, true),
+        ("jit, temporal fusion (chunked)", true, true, false),
+        ("jit, step by step", false, true, true),
+        ("jit, reference driver", false, false, true),
     ];
-    for (label, temporal, native) in runs {
+    for (label, temporal, native, tiles) in runs {
         hn::set_temporal_fusion(temporal);
         hn::control::set_native_drivers(native);
         let net = Lif::new();
         let start = Instant::now();
-        hn::fori_loop(0, STEPS, |i: Array| net.step(&i));
+        hn::control::with_register_tiles(tiles, || {
+            hn::fori_loop(0, STEPS, |i: Array| net.step(&i));
+        });
         net.report(label, net.count(), start.elapsed().as_secs_f64());
     }
     hn::set_temporal_fusion(true);

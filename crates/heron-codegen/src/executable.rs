@@ -102,9 +102,21 @@ impl Executable {
     pub fn clif_text(&self) -> String {
         let mut text = self.code.clif.clone();
         for driver in self.drivers.iter().flatten() {
-            text.push_str(driver.clif_text());
+            text.push_str(&driver.clif_text());
         }
         text
+    }
+
+    /// For each temporally fused loop of the plan, in step order, the form
+    /// its element loop runs in and why: `register tiles 8 x f32x4: 2 state
+    /// + 3 temporaries per vector, …` (the state kept in registers for all
+    /// steps) or `chunked (reason)`.
+    pub fn temporal_forms(&self) -> Vec<String> {
+        self.drivers
+            .iter()
+            .flatten()
+            .filter_map(|d| d.temporal_form().map(str::to_string))
+            .collect()
     }
 
     /// Bytes of machine code.

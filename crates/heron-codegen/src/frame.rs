@@ -19,6 +19,7 @@ use crate::driver::{
 };
 use crate::helpers;
 use crate::lower;
+use crate::lower::register_tiles::{self, TilePlan as RegisterTiles};
 use crate::module::{Compiled, Jit};
 use heron_ir::passes::temporal::{Accumulator, Temporal};
 use heron_ir::plan::{BufferKind, ControlStep, KernelPlan, Step};
@@ -45,6 +46,9 @@ struct TemporalCode {
     size: usize,
     /// Elements per chunk.
     chunk: usize,
+    /// The register-resident form (its function index and tile), when
+    /// the body fits the registers (`lower::register_tiles`).
+    tiles: Option<(usize, RegisterTiles)>,
 }
 
 /// The native code of a control step.
@@ -54,6 +58,9 @@ pub(crate) struct Driver {
     /// Per carried value: updated in place by the body.
     in_place: Vec<bool>,
     temporal: Option<TemporalCode>,
+    /// The form of a temporally fused loop and why
+    /// (`TilePlan::describe`, or `chunked (reason)`).
+    form: Option<String>,
 }
 
 /// The compiled sub-graphs of a control step, in `ControlExe` order.
@@ -107,6 +114,7 @@ impl Driver {
         jit.define("drive", |func, fctx| {
             build_step_driver(&spec, func, fctx, cc, config)
         })?;
+        let mut form = String::new();
         let temporal = match &plan {
             Some(t) => {
                 let dtype_of = |b| t.buffer(&body.plan, b).dtype;
@@ -136,6 +144,19 @@ impl Driver {
                 let func = jit.define("temporal", |func, fctx| {
                     build_temporal_driver(&spec, chunk as u64, func, fctx, cc, config)
                 })?;
+                let tiles = match register_tiles::plan(t, &body.plan, nc) {
+                    Ok(tp) => {
+                        form = tp.describe();
+                        let f = jit.define("register_tiles", |func, fctx| {
+                            register_tiles::build(&spec, &tp, func, fctx, cc, config)
+                        })?;
+                        Some((f, tp))
+                    }
+                    Err(why) => {
+                        form = format!("chunked ({why})");
+                        None
+                    }
+                };
                 Some(TemporalCode {
                     plan: t.clone(),
                     func,
@@ -143,11 +164,13 @@ impl Driver {
                     kernel_fns,
                     size: t.shape.size(),
                     chunk,
+                    tiles,
                 })
             }
             None => None,
         };
         Ok(Driver {
+            form: temporal.as_ref().map(|_| form),
             code: jit.finish()?,
             layout,
             in_place,
@@ -156,8 +179,17 @@ impl Driver {
     }
 
     /// The Cranelift IR of the driver functions.
-    pub(crate) fn clif_text(&self) -> &str {
-        &self.code.clif
+    pub(crate) fn clif_text(&self) -> String {
+        match &self.form {
+            Some(form) => format!("; temporal form: {form}\n{}", self.code.clif),
+            None => self.code.clif.clone(),
+        }
+    }
+
+    /// The form of a temporally fused loop and why: `register tiles 8 x
+    /// f32x4: …` or `chunked (reason)`; `None` for other control steps.
+    pub(crate) fn temporal_form(&self) -> Option<&str> {
+        self.form.as_deref()
     }
 
     /// Runs the step in native code.
@@ -345,15 +377,28 @@ impl Driver {
             1
         };
         let per = chunks.div_ceil(parts) * t.chunk;
-        // SAFETY: the ranges are disjoint; the temporal driver only reads the
-        // frame and writes the elements of its range of every element-wise
-        // buffer (the identity maps `temporal::analyze` checked).
+        let tiles = match &t.tiles {
+            Some((func, tp)) if register_tiles_on() => Some((self.code.function(*func), tp.lanes)),
+            _ => None,
+        };
+        // SAFETY: the ranges are disjoint; the temporal driver and the
+        // register-resident one only read the frame and write the elements
+        // of their range of every element-wise buffer (the identity maps
+        // `temporal::analyze` checked). The register-resident one gets a
+        // whole number of vectors; the chunked one runs the rest.
         let run = |lo: usize| unsafe {
-            f(
-                base as *const *const u8,
-                lo as u64,
-                (lo + per).min(t.size) as u64,
-            )
+            let hi = (lo + per).min(t.size);
+            let mid = match tiles {
+                Some((g, lanes)) => {
+                    let mid = lo + (hi - lo) / lanes * lanes;
+                    g(base as *const *const u8, lo as u64, mid as u64);
+                    mid
+                }
+                None => lo,
+            };
+            if mid < hi {
+                f(base as *const *const u8, mid as u64, hi as u64)
+            }
         };
         if parts == 1 {
             run(0);
@@ -365,6 +410,32 @@ impl Driver {
                 .for_each(run);
         }
     }
+}
+
+thread_local! {
+    static REGISTER_TILES: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Whether temporally fused loops run on this thread take their
+/// register-resident form where they have one (see [`with_register_tiles`]).
+fn register_tiles_on() -> bool {
+    REGISTER_TILES.with(|c| c.get())
+}
+
+/// Runs `f` with the register-resident form of temporally fused loops on
+/// (the default) or off (`false`: the chunked form only) for the loops run
+/// on this thread. Both forms are compiled; this only chooses at each run,
+/// so the two can be compared on one compiled loop.
+pub fn with_register_tiles<T>(on: bool, f: impl FnOnce() -> T) -> T {
+    let before = REGISTER_TILES.with(|c| c.replace(on));
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            REGISTER_TILES.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(before);
+    f()
 }
 
 /// The chunk of a temporal driver: about `CHUNK_BYTES` over the body's

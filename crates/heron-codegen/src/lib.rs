@@ -29,6 +29,7 @@ pub mod vmath;
 
 pub use code_image::{CodeImage, ControlImage, FunctionCode, load, load_with, target_description};
 pub use executable::{Executable, KernelInfo};
+pub use frame::with_register_tiles;
 pub use gather::interpreter_steps;
 
 use heron_ir::plan::Step;

@@ -22,6 +22,7 @@ mod columns;
 mod elementwise;
 pub mod loops;
 mod reduce;
+pub(crate) mod register_tiles;
 mod threefry;
 mod vector;
 

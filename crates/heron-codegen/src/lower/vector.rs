@@ -125,7 +125,7 @@ fn unroll_for(kernel: &Kernel) -> usize {
 
 /// Whether instruction `expr` (of result dtype `to`) has a vector form
 /// with `lanes` lanes.
-fn supported(kernel: &Kernel, expr: &Expr, to: DType, lanes: usize) -> bool {
+pub(super) fn supported(kernel: &Kernel, expr: &Expr, to: DType, lanes: usize) -> bool {
     let dt = |i: usize| kernel.body[i].dtype;
     match expr {
         Expr::Load { .. } | Expr::Imm(_) | Expr::Select(..) => true,
@@ -229,7 +229,6 @@ pub fn eval_body(e: &mut Emitter<'_>, body: &Body<'_>, offs: &[Value], skip: usi
     let lanes = shape.lanes;
     let mut values: Vec<Value> = Vec::with_capacity(kernel.body.len());
     for (i, instr) in kernel.body.iter().enumerate() {
-        let dt = |k: usize| kernel.body[k].dtype;
         let ty = vec_type(instr.dtype, lanes);
         let v = match &instr.expr {
             Expr::Load { .. } => {
@@ -249,26 +248,11 @@ pub fn eval_body(e: &mut Emitter<'_>, body: &Body<'_>, offs: &[Value], skip: usi
                     load(e, addr, at, instr.dtype, lanes, a.readonly)
                 }
             }
-            Expr::Imm(s) => {
-                let s = super::elementwise::immediate(e, *s);
-                splat(e, s, instr.dtype, lanes)
-            }
-            Expr::Unary(op, x) => unary(e, *op, values[*x], dt(*x), lanes),
-            Expr::Binary(op @ (BinaryOp::Div | BinaryOp::Rem), x, y) if !dt(*x).is_float() => {
-                let k = pow2_shift(kernel, *y).expect("planned: a power-of-two divisor");
-                let a = values[*x];
-                match (op, dt(*x)) {
-                    (BinaryOp::Div, DType::U32) => e.b.ins().ushr_imm_u(a, i64::from(k)),
-                    (BinaryOp::Div, _) => e.b.ins().sshr_imm_u(a, i64::from(k)),
-                    _ => {
-                        let mask = iconst(e, ty, (1i64 << k) - 1);
-                        e.b.ins().band(a, mask)
-                    }
-                }
-            }
-            Expr::Binary(op, x, y) => binary(e, *op, values[*x], values[*y], dt(*x), lanes),
-            Expr::Select(c, x, y) => select(e, values[*c], values[*x], values[*y]),
-            Expr::Cast(to, x) => cast(e, values[*x], dt(*x), *to, lanes),
+            Expr::Imm(_)
+            | Expr::Unary(..)
+            | Expr::Binary(..)
+            | Expr::Select(..)
+            | Expr::Cast(..) => compute(e, kernel, i, &values, lanes),
             Expr::ThreefryBits { key, .. } => {
                 let k = access_of[i];
                 if inner[k] == 0 {
@@ -284,6 +268,46 @@ pub fn eval_body(e: &mut Emitter<'_>, body: &Body<'_>, offs: &[Value], skip: usi
         values.push(v);
     }
     values
+}
+
+/// The vector value of body instruction `i` of `kernel`, an instruction
+/// that reads no memory (an immediate, an op, a select or a cast), from the
+/// vector values of the instructions before it.
+pub(super) fn compute(
+    e: &mut Emitter<'_>,
+    kernel: &Kernel,
+    i: usize,
+    values: &[Value],
+    lanes: usize,
+) -> Value {
+    let instr = &kernel.body[i];
+    let dt = |k: usize| kernel.body[k].dtype;
+    let ty = vec_type(instr.dtype, lanes);
+    match &instr.expr {
+        Expr::Imm(s) => {
+            let s = super::elementwise::immediate(e, *s);
+            splat(e, s, instr.dtype, lanes)
+        }
+        Expr::Unary(op, x) => unary(e, *op, values[*x], dt(*x), lanes),
+        Expr::Binary(op @ (BinaryOp::Div | BinaryOp::Rem), x, y) if !dt(*x).is_float() => {
+            let k = pow2_shift(kernel, *y).expect("planned: a power-of-two divisor");
+            let a = values[*x];
+            match (op, dt(*x)) {
+                (BinaryOp::Div, DType::U32) => e.b.ins().ushr_imm_u(a, i64::from(k)),
+                (BinaryOp::Div, _) => e.b.ins().sshr_imm_u(a, i64::from(k)),
+                _ => {
+                    let mask = iconst(e, ty, (1i64 << k) - 1);
+                    e.b.ins().band(a, mask)
+                }
+            }
+        }
+        Expr::Binary(op, x, y) => binary(e, *op, values[*x], values[*y], dt(*x), lanes),
+        Expr::Select(c, x, y) => select(e, values[*c], values[*x], values[*y]),
+        Expr::Cast(to, x) => cast(e, values[*x], dt(*x), *to, lanes),
+        Expr::Load { .. } | Expr::ThreefryBits { .. } => {
+            unreachable!("memory reads are emitted by their caller")
+        }
+    }
 }
 
 /// Stores the vector `value` of `store` (of buffer dtype `dtype`) at the
@@ -330,7 +354,7 @@ pub fn store_value(s: &Store) -> usize {
 
 /// A vector of `lanes` elements of `dtype` loaded at `addr + at`;
 /// `readonly` for memory the kernel never writes (`Access::readonly`).
-fn load(
+pub(super) fn load(
     e: &mut Emitter<'_>,
     addr: Value,
     at: i32,
@@ -364,7 +388,7 @@ fn load(
 }
 
 /// Scalar `s` of `dtype` in every lane (a bool 0/1 becomes a mask).
-fn splat(e: &mut Emitter<'_>, s: Value, dtype: DType, lanes: usize) -> Value {
+pub(super) fn splat(e: &mut Emitter<'_>, s: Value, dtype: DType, lanes: usize) -> Value {
     let ty = vec_type(dtype, lanes);
     if dtype != DType::Bool {
         return e.b.ins().splat(ty, s);

@@ -47,6 +47,15 @@ pub fn set_temporal_fusion(on: bool) {
     heron_ir::options::update_process_defaults(|o| o.temporal_fusion = on)
 }
 
+/// Runs `f` with temporally fused loops on this thread taking their
+/// register-resident form (`true`, the default: a tile of vectors runs all
+/// steps with the state in registers) or their chunked form only
+/// (`false`). Compiled loops hold both forms and choose at each run, so
+/// this needs no recompilation; results are bit-identical either way.
+pub fn with_register_tiles<T>(on: bool, f: impl FnOnce() -> T) -> T {
+    heron_codegen::with_register_tiles(on, f)
+}
+
 /// True when control constructs run on their generated native drivers in
 /// the process defaults (the default; see [`set_native_drivers`]).
 pub fn native_drivers() -> bool {

@@ -105,6 +105,18 @@ impl Compiled {
             .unwrap_or_default()
     }
 
+    /// For each temporally fused loop, the form its element loop runs in
+    /// and why: `register tiles 8 x f32x4: …` (the state in registers for
+    /// all steps, with the tile chosen from register pressure) or
+    /// `chunked (reason)`.
+    pub fn temporal_forms(&self) -> Vec<String> {
+        self.entry
+            .exe
+            .as_ref()
+            .map(|e| e.temporal_forms())
+            .unwrap_or_default()
+    }
+
     /// Bytes of machine code.
     pub fn code_size(&self) -> usize {
         self.entry.exe.as_ref().map_or(0, |e| e.code_size())
