@@ -2,20 +2,18 @@
 //!
 //! **Counted loops** (`fori_loop`, `for_loop`), as the transpose of JAX's
 //! `lax.scan`: the forward loop is replayed with one more stacked result per
-//! carried value, its state at the entry of every step, and one per float
-//! matrix product of the body, its result (`forward_loop`). The reverse
-//! pass is a second counted loop over the steps in reverse order: each step
-//! re-runs the body forward from its stored entry state, reading the stored
-//! products instead of multiplying again, then walks the body backwards,
-//! carrying the cotangent of the state and accumulating the cotangents of
-//! captured values; the cotangents of the sliced operands are its stacked
-//! results. Only the operands a gradient is asked of are differentiated: a
-//! loop over data does not transpose its products into the data's
-//! cotangent. Memory per step: the carried state, once (the sum of the
-//! sizes of every carried value, a `RandomState`'s key included), plus the
-//! result of every matrix product of the body, plus the cotangents of the
-//! sliced operands' rows asked for; the body's element-wise intermediates
-//! are recomputed, never stored.
+//! carried value, its state at the entry of every step (`forward_loop`).
+//! The reverse pass is a second counted loop over the steps in reverse
+//! order: each step re-runs the body forward from its stored entry state
+//! (so nothing but the carried state is stored), then walks the body
+//! backwards, carrying the cotangent of the state and accumulating the
+//! cotangents of captured values; the cotangents of the sliced operands are
+//! its stacked results. Only the operands whose gradient is asked for are
+//! differentiated: a loop over data does not transpose its products into
+//! the data's cotangent. Memory per step: the carried state, once (the sum
+//! of the sizes of every carried value, a `RandomState`'s key included),
+//! plus the cotangents of the sliced operands' rows; the body's
+//! intermediates are recomputed, never stored.
 //!
 //! **`cond`**: the cotangents of the captured operands come from a second
 //! `cond` on the same predicate whose branches re-run the branch taken
@@ -52,10 +50,6 @@ pub(crate) fn forward_loop(op: &Op, operands: &[&Array]) -> Result<(Vec<Array>, 
         let p = g.params[1 + j].0;
         g.outputs.push((p, OutputRole::Result((n_out + j) as u32)));
     }
-    for (m, id) in stored_products(&g).into_iter().enumerate() {
-        g.outputs
-            .push((id, OutputRole::Result((n_out + nc + m) as u32)));
-    }
     let op = Op::Loop {
         body: Body::new(g),
         start: *start,
@@ -66,19 +60,6 @@ pub(crate) fn forward_loop(op: &Op, operands: &[&Array]) -> Result<(Vec<Array>, 
     let mut outs = trace::record_control(op, operands)?;
     let residuals = outs.split_off(n_out);
     Ok((outs, residuals))
-}
-
-/// The float matrix products of a loop body's top level, in node order:
-/// the forward loop stores each step's result of every one of them beside
-/// the carried state, and the reverse loop reads them back instead of
-/// computing them again (a product costs far more than storing its result;
-/// the element-wise rest of the body is recomputed).
-fn stored_products(g: &Graph) -> Vec<NodeId> {
-    g.nodes
-        .iter()
-        .filter(|(_, n)| n.op == Op::MatMul && n.dtype.is_float())
-        .map(|(id, _)| id)
-        .collect()
 }
 
 /// The cotangents of a control node's operands; `need[i]` is false for an
@@ -165,12 +146,8 @@ fn loop_vjp(
     for &k in &fcap {
         init.push(zeros_of(&ins[nc + nx + k])?);
     }
-    // Rows of each reverse step: the carried state at its entry, the
-    // sliced operands, the results' cotangents, the stored products.
-    let products = stored_products(&body.0);
-    let (res_carry, res_products) = res.split_at(nc);
     let mut xs = Vec::new();
-    for r in res_carry {
+    for r in res {
         xs.push(flip0(r)?);
     }
     for k in 0..nx {
@@ -179,10 +156,6 @@ fn loop_vjp(
     for &k in &py {
         xs.push(flip0(out_cts[nc + k].as_ref().expect("present"))?);
     }
-    for r in res_products {
-        xs.push(flip0(r)?);
-    }
-    let at_products = nc + nx + py.len();
     let captured = &ins[nc + nx..];
     let last = s.start + s.trip as i64 - 1;
     let (carry, ys) = carry_loop(s.trip, &init, &xs, |r, carry, rows| {
@@ -195,9 +168,6 @@ fn loop_vjp(
         }
         for (k, c) in captured.iter().enumerate() {
             params.insert(p(1 + nc + nx + k), c.clone());
-        }
-        for (m, &id) in products.iter().enumerate() {
-            params.insert(id, rows[at_products + m].clone());
         }
         let wrt: Vec<NodeId> = fc
             .iter()

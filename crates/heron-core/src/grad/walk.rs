@@ -58,9 +58,7 @@ impl Forward {
     }
 }
 
-/// Replays `g` with its parameters bound to `params` (by node); a node
-/// other than a parameter found in `params` (a loop body's stored product)
-/// takes that value instead of being computed again.
+/// Replays `g` with its parameters bound to `params` (by node).
 pub(crate) fn replay(
     g: &Graph,
     params: &FxHashMap<NodeId, Array>,
@@ -72,13 +70,6 @@ pub(crate) fn replay(
         residuals: FxHashMap::default(),
     };
     for (id, node) in g.nodes.iter() {
-        if let Some(v) = params.get(&id)
-            && !matches!(node.op, Op::Param(_))
-            && !is_control(&node.op)
-        {
-            fwd.vals.insert(id, v.clone());
-            continue;
-        }
         let ins: Vec<Array> = if matches!(node.op, Op::Project(_)) {
             Vec::new()
         } else {
