@@ -8,7 +8,9 @@
 //! (so nothing but the carried state is stored), then walks the body
 //! backwards, carrying the cotangent of the state and accumulating the
 //! cotangents of captured values; the cotangents of the sliced operands are
-//! its stacked results. Memory per step: the carried state, once (the sum
+//! its stacked results. Only the operands whose gradient is asked for are
+//! differentiated: a loop over data does not transpose its products into
+//! the data's cotangent. Memory per step: the carried state, once (the sum
 //! of the sizes of every carried value, a `RandomState`'s key included),
 //! plus the cotangents of the sliced operands' rows; the body's
 //! intermediates are recomputed, never stored.
@@ -60,13 +62,17 @@ pub(crate) fn forward_loop(op: &Op, operands: &[&Array]) -> Result<(Vec<Array>, 
     Ok((outs, residuals))
 }
 
-/// The cotangents of a control node's operands.
+/// The cotangents of a control node's operands; `need[i]` is false for an
+/// operand no gradient is asked of (its cotangent stays `None` and the
+/// reverse pass does not compute it: a loop over data, say, does not
+/// transpose its products into the data's cotangent).
 pub(crate) fn vjp(
     op: &Op,
     ins: &[Array],
     outs: &[Array],
     residuals: Option<&[Array]>,
     out_cts: &[Option<Array>],
+    need: &[bool],
 ) -> Result<Cts> {
     match op {
         Op::Loop {
@@ -83,9 +89,9 @@ pub(crate) fn vjp(
                 nc: *n_carry as usize,
                 nx: *n_xs as usize,
             };
-            loop_vjp(body, shape, ins, outs, res, out_cts)
+            loop_vjp(body, shape, ins, outs, res, out_cts, need)
         }
-        Op::Cond { then, else_ } => cond_vjp(then, else_, ins, out_cts),
+        Op::Cond { then, else_ } => cond_vjp(then, else_, ins, out_cts, need),
         Op::While { .. } => Err(Error::invalid(
             "grad",
             "while_loop: reverse-mode differentiation through a while_loop is not supported \
@@ -114,14 +120,19 @@ fn loop_vjp(
     outs: &[Array],
     res: &[Array],
     out_cts: &[Option<Array>],
+    need: &[bool],
 ) -> Result<Cts> {
     let LoopShape { nc, nx, .. } = s;
     let ncap = ins.len() - nc - nx;
     let ny = body.outputs.len() - nc;
     let float = |a: &Array| a.dtype().is_float();
+    let wanted = |i: usize| float(&ins[i]) && need.get(i).copied().unwrap_or(true);
+    // Every float carry takes part (a needed captured value's cotangent may
+    // flow through the carried state); sliced and captured operands only
+    // when their cotangent is asked for.
     let fc: Vec<usize> = (0..nc).filter(|&j| float(&ins[j])).collect();
-    let fx: Vec<usize> = (0..nx).filter(|&k| float(&ins[nc + k])).collect();
-    let fcap: Vec<usize> = (0..ncap).filter(|&k| float(&ins[nc + nx + k])).collect();
+    let fx: Vec<usize> = (0..nx).filter(|&k| wanted(nc + k)).collect();
+    let fcap: Vec<usize> = (0..ncap).filter(|&k| wanted(nc + nx + k)).collect();
     let py: Vec<usize> = (0..ny)
         .filter(|&k| out_cts[nc + k].is_some() && float(&outs[nc + k]))
         .collect();
@@ -158,7 +169,12 @@ fn loop_vjp(
         for (k, c) in captured.iter().enumerate() {
             params.insert(p(1 + nc + nx + k), c.clone());
         }
-        let wrt: Vec<NodeId> = (1..body.params.len()).map(p).collect();
+        let wrt: Vec<NodeId> = fc
+            .iter()
+            .map(|&j| p(1 + j))
+            .chain(fx.iter().map(|&k| p(1 + nc + k)))
+            .chain(fcap.iter().map(|&k| p(1 + nc + nx + k)))
+            .collect();
         let act = active(body, &wrt);
         let fwd = replay(body, &params, &act)?;
         let mut seeds = Vec::new();
@@ -261,10 +277,16 @@ fn carry_loop(
     Ok((outs, ys))
 }
 
-fn cond_vjp(then: &Body, else_: &Body, ins: &[Array], out_cts: &[Option<Array>]) -> Result<Cts> {
+fn cond_vjp(
+    then: &Body,
+    else_: &Body,
+    ins: &[Array],
+    out_cts: &[Option<Array>],
+    need: &[bool],
+) -> Result<Cts> {
     let captured = &ins[1..];
     let fcap: Vec<usize> = (0..captured.len())
-        .filter(|&k| captured[k].dtype().is_float())
+        .filter(|&k| captured[k].dtype().is_float() && need.get(1 + k).copied().unwrap_or(true))
         .collect();
     let mut cts: Cts = vec![None; ins.len()];
     if fcap.is_empty() {
@@ -275,7 +297,7 @@ fn cond_vjp(then: &Body, else_: &Body, ins: &[Array], out_cts: &[Option<Array>])
         for (k, c) in captured.iter().enumerate() {
             params.insert(b.params[k].0, c.clone());
         }
-        let wrt: Vec<NodeId> = b.params.iter().map(|&(n, _)| n).collect();
+        let wrt: Vec<NodeId> = fcap.iter().map(|&k| b.params[k].0).collect();
         let act = active(b, &wrt);
         let fwd = replay(b, &params, &act)?;
         let seeds: Vec<(NodeId, Array)> = out_cts

@@ -162,7 +162,8 @@ pub(crate) fn backward(
                 };
                 let ins: Vec<Array> = node.inputs.iter().map(|i| fwd.val(*i).clone()).collect();
                 let res = fwd.residuals.get(&id).map(Vec::as_slice);
-                let in_cts = control::vjp(op, &ins, &fwd.ctl[&id], res, &out_cts)?;
+                let need: Vec<bool> = node.inputs.iter().map(|i| active.contains(i)).collect();
+                let in_cts = control::vjp(op, &ins, &fwd.ctl[&id], res, &out_cts, &need)?;
                 for (&i, ct) in node.inputs.iter().zip(in_cts) {
                     if let Some(ct) = ct
                         && active.contains(&i)
