@@ -358,7 +358,7 @@ pub struct ControlStep {
     /// How a counted loop runs all its steps chunk by chunk of elements,
     /// when the compile options ask for temporal fusion and the loop
     /// qualifies (decided by `fuse::schedule`; the backend only reads it).
-    pub temporal: Option<crate::passes::temporal::Temporal>,
+    pub temporal: Option<crate::schedule::temporal::Temporal>,
 }
 
 /// One step of a plan.
@@ -615,7 +615,7 @@ impl fmt::Display for KernelPlan {
                         c.node
                     )?;
                     if let Some(t) = &c.temporal {
-                        writeln!(f, "  {}", crate::passes::temporal::describe(c.node, t))?;
+                        writeln!(f, "  {}", crate::schedule::temporal::describe(c.node, t))?;
                     }
                 }
                 Step::Host(h) => {
