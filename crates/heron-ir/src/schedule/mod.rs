@@ -62,6 +62,8 @@ mod merge;
 mod partition;
 mod reductions;
 pub mod row_groups;
+#[cfg(test)]
+mod rules;
 pub mod temporal;
 #[cfg(test)]
 mod tests;
