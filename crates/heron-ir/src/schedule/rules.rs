@@ -240,6 +240,36 @@ fn host_steps_run_between_kernels_on_materialised_operands() {
 }
 
 #[test]
+fn a_sparse_product_is_a_host_step_between_kernels() {
+    check_plan(
+        |g| {
+            let v = |x: Vec<i32>| crate::Value::from_slice(Shape::new(&[x.len()]), &x);
+            let weights = crate::sparse::Weights::Uniform(0.5);
+            let m =
+                crate::sparse::CsrMatrix::new(v(vec![0, 2, 2, 3]), v(vec![1, 3, 0]), 4, weights)
+                    .expect("a valid matrix");
+            let x = arg(g, &[4], DType::F32);
+            let e = unary(g, UnaryOp::Exp, x);
+            let y = node(g, Op::CsrMatVec(m), &[e]);
+            let z = unary(g, UnaryOp::Neg, y);
+            g.output(z, OutputRole::Result(0));
+        },
+        expect![[r#"
+            buffers: p0:f32[4] o0:f32[3] t0:f32[4] t1:f32[3]
+            k0 loop[4] fuses v1
+              %0:f32 = load p0[i0]
+              %1:f32 = exp %0
+              store t0[i0] <- %1
+            h0 host t1 <- csr_matvec[shape=(3,4),nnz=3,weight=0.5,id=82b6c66053cf94fe] t0 (node v2)
+            k1 loop[3] fuses v3
+              %0:f32 = load t1[i0]
+              %1:f32 = neg %0
+              store o0[i0] <- %1
+            aliasable: -"#]],
+    );
+}
+
+#[test]
 fn a_variable_written_element_by_element_may_alias_its_parameter() {
     check_plan(
         |g| {
