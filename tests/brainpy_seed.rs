@@ -7,54 +7,20 @@
 //! the draws are checked against `tests/golden_jax/random_original.json`.
 //!
 //! Tests that change the process's scheme or draw from `DEFAULT` hold
-//! `SCHEME` while they run and restore the default scheme when done.
+//! the scheme guard (`heron_testkit::scheme`) while they run.
 
 use heron as hn;
 use heron::prelude::*;
-use heron::random::{self, RandomState, set_threefry_partitionable};
-use serde_json::Value as Json;
-use std::sync::{LazyLock, Mutex, MutexGuard};
+use heron::random::{self, RandomState};
+use heron_testkit::f32_bits;
+use heron_testkit::golden::{Json, key_of, parse, u32s};
+use heron_testkit::scheme::scheme;
+use std::sync::LazyLock;
 
 static GOLDEN: LazyLock<Json> = LazyLock::new(|| {
     let text = include_str!("golden_jax/random_original.json");
-    serde_json::from_str::<Json>(text).expect("random_original.json parses")["brainpy"].clone()
+    parse("random_original.json", text)["brainpy"].clone()
 });
-
-static SCHEME: Mutex<()> = Mutex::new(());
-
-/// Holds `SCHEME` with the given scheme set; restores the default on drop.
-/// Every test takes it: the scheme is process-wide, and a jitted function
-/// traced while another test has switched it would see the other scheme.
-struct Scheme(#[allow(dead_code)] MutexGuard<'static, ()>);
-
-fn scheme(partitionable: bool) -> Scheme {
-    let guard = SCHEME.lock().unwrap_or_else(|e| e.into_inner());
-    set_threefry_partitionable(partitionable);
-    Scheme(guard)
-}
-
-impl Drop for Scheme {
-    fn drop(&mut self) {
-        set_threefry_partitionable(true);
-    }
-}
-
-fn u32s(j: &Json) -> Vec<u32> {
-    j.as_array()
-        .expect("a list")
-        .iter()
-        .map(|x| x.as_u64().expect("an unsigned integer") as u32)
-        .collect()
-}
-
-fn key_of(j: &Json) -> [u32; 2] {
-    let w = u32s(j);
-    [w[0], w[1]]
-}
-
-fn f32_bits(a: &Array) -> Vec<u32> {
-    a.to_vec::<f32>().into_iter().map(f32::to_bits).collect()
-}
 
 #[test]
 fn creating_accessing_and_operating_on_a_variable() {

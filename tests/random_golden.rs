@@ -8,67 +8,23 @@
 use heron::Array;
 use heron::ir::{DType, Shape, threefry};
 use heron::random::{Key, RandomState};
-use serde_json::Value as Json;
+use heron_testkit::f32_bits;
+use heron_testkit::golden::{Json, dims, f64s, i32s, key_of, list, parse, u32s, u64s};
 use std::sync::LazyLock;
 
-static FIXTURES: LazyLock<Json> = LazyLock::new(|| {
-    let text = include_str!("golden_jax/random.json");
-    serde_json::from_str(text).expect("random.json parses")
-});
+static FIXTURES: LazyLock<Json> =
+    LazyLock::new(|| parse("random.json", include_str!("golden_jax/random.json")));
 
 fn seeds() -> &'static [Json] {
-    FIXTURES["seeds"].as_array().expect("seeds is a list")
+    list(&FIXTURES["seeds"])
 }
 
 fn seeds_x64() -> &'static [Json] {
-    FIXTURES["seeds_x64"]
-        .as_array()
-        .expect("seeds_x64 is a list")
-}
-
-fn u64s(j: &Json) -> Vec<u64> {
-    j.as_array()
-        .expect("a list")
-        .iter()
-        .map(|x| x.as_u64().expect("an unsigned integer"))
-        .collect()
-}
-
-fn u32s(j: &Json) -> Vec<u32> {
-    u64s(j).into_iter().map(|x| x as u32).collect()
-}
-
-fn i32s(j: &Json) -> Vec<i32> {
-    j.as_array()
-        .expect("a list")
-        .iter()
-        .map(|x| x.as_i64().expect("an integer") as i32)
-        .collect()
-}
-
-fn f64s(j: &Json) -> Vec<f64> {
-    j.as_array()
-        .expect("a list")
-        .iter()
-        .map(|x| x.as_f64().expect("a number"))
-        .collect()
-}
-
-fn dims(j: &Json) -> Vec<usize> {
-    u64s(j).into_iter().map(|x| x as usize).collect()
-}
-
-fn key_of(j: &Json) -> [u32; 2] {
-    let w = u32s(j);
-    [w[0], w[1]]
+    list(&FIXTURES["seeds_x64"])
 }
 
 fn seed_of(case: &Json) -> u64 {
     case["seed"].as_u64().expect("a seed")
-}
-
-fn f32_bits(a: &Array) -> Vec<u32> {
-    a.to_vec::<f32>().into_iter().map(f32::to_bits).collect()
 }
 
 /// Asserts `got` is within `ulps` units in the last place of each of `want`

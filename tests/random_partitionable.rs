@@ -5,88 +5,27 @@
 //! eagerly and inside `jit`; normals within a few ulps eagerly (compiled code
 //! may use its own `log1p`, so jitted normals within 1e-5 relative).
 //!
-//! The scheme is process-wide: every test here holds `SCHEME` while it runs
-//! and restores the default (partitionable) when done, even on failure.
+//! The scheme is process-wide: every test here holds the scheme guard
+//! (`heron_testkit::scheme`), which restores the default (partitionable)
+//! when done, even on failure.
 
 use heron as hn;
 use heron::prelude::*;
 use heron::random::{Key, RandomState, set_threefry_partitionable, threefry_partitionable};
-use serde_json::Value as Json;
-use std::sync::{LazyLock, Mutex, MutexGuard};
+use heron_testkit::f32_bits;
+use heron_testkit::golden::{Json, dims, f64s, i32s, key_of, keys_flat, list, parse, u32s, u64s};
+use heron_testkit::scheme::scheme;
+use std::sync::LazyLock;
 
 static FIXTURES: LazyLock<Json> = LazyLock::new(|| {
-    let text = include_str!("golden_jax/random_original.json");
-    serde_json::from_str(text).expect("random_original.json parses")
+    parse(
+        "random_original.json",
+        include_str!("golden_jax/random_original.json"),
+    )
 });
 
-static PARTITIONABLE: LazyLock<Json> = LazyLock::new(|| {
-    let text = include_str!("golden_jax/random.json");
-    serde_json::from_str(text).expect("random.json parses")
-});
-
-/// Serialises the tests that change the process's scheme.
-static SCHEME: Mutex<()> = Mutex::new(());
-
-/// Holds `SCHEME` with the given scheme set; restores the default on drop.
-struct Scheme(#[allow(dead_code)] MutexGuard<'static, ()>);
-
-fn scheme(partitionable: bool) -> Scheme {
-    let guard = SCHEME.lock().unwrap_or_else(|e| e.into_inner());
-    set_threefry_partitionable(partitionable);
-    Scheme(guard)
-}
-
-impl Drop for Scheme {
-    fn drop(&mut self) {
-        set_threefry_partitionable(true);
-    }
-}
-
-fn list(j: &Json) -> &[Json] {
-    j.as_array().expect("a list")
-}
-
-fn u64s(j: &Json) -> Vec<u64> {
-    list(j)
-        .iter()
-        .map(|x| x.as_u64().expect("an unsigned integer"))
-        .collect()
-}
-
-fn u32s(j: &Json) -> Vec<u32> {
-    u64s(j).into_iter().map(|x| x as u32).collect()
-}
-
-fn i32s(j: &Json) -> Vec<i32> {
-    list(j)
-        .iter()
-        .map(|x| x.as_i64().expect("an integer") as i32)
-        .collect()
-}
-
-fn f64s(j: &Json) -> Vec<f64> {
-    list(j)
-        .iter()
-        .map(|x| x.as_f64().expect("a number"))
-        .collect()
-}
-
-fn dims(j: &Json) -> Vec<usize> {
-    u64s(j).into_iter().map(|x| x as usize).collect()
-}
-
-fn key_of(j: &Json) -> [u32; 2] {
-    let w = u32s(j);
-    [w[0], w[1]]
-}
-
-fn keys_flat(j: &Json) -> Vec<u32> {
-    list(j).iter().flat_map(key_of).collect()
-}
-
-fn f32_bits(a: &Array) -> Vec<u32> {
-    a.to_vec::<f32>().into_iter().map(f32::to_bits).collect()
-}
+static PARTITIONABLE: LazyLock<Json> =
+    LazyLock::new(|| parse("random.json", include_str!("golden_jax/random.json")));
 
 /// Asserts every element of `got` is within `rel` (relative, at least
 /// absolute near 0) of `want`.
@@ -109,7 +48,7 @@ fn seeds() -> &'static [Json] {
 
 #[test]
 fn the_default_is_partitionable_and_the_fixtures_cover_both() {
-    let _s = SCHEME.lock().unwrap_or_else(|e| e.into_inner());
+    let _s = scheme(true);
     assert!(
         threefry_partitionable(),
         "JAX's current scheme is the default"

@@ -137,7 +137,7 @@ pub fn load_with(graph: &Graph, image: &CodeImage, options: &CompileOptions) -> 
     load_plan(
         graph,
         image,
-        heron_ir::passes::fuse::schedule(graph, options),
+        heron_ir::schedule::schedule(graph, options),
         options,
     )
 }
@@ -239,8 +239,8 @@ fn load_control(op: &Op, images: &[CodeImage], options: &CompileOptions) -> Resu
         .zip(images)
         .map(|(g, image)| {
             let plan = match op {
-                Op::Loop { .. } => heron_ir::passes::fuse::schedule_loop_body(g, options),
-                _ => heron_ir::passes::fuse::schedule(g, options),
+                Op::Loop { .. } => heron_ir::schedule::schedule_loop_body(g, options),
+                _ => heron_ir::schedule::schedule(g, options),
             };
             load_plan(g, image, plan, options).map(Box::new)
         })

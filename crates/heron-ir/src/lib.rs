@@ -21,6 +21,7 @@ pub mod plan;
 pub mod precision;
 mod print;
 mod scalar;
+pub mod schedule;
 mod shape;
 pub mod sparse;
 pub mod threefry;

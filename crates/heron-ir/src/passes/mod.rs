@@ -9,11 +9,13 @@ pub mod fast_math;
 pub mod fold;
 pub mod fuse;
 mod rewrite;
-pub mod row_groups;
 pub mod simplify;
-pub mod temporal;
+/// The old path of `crate::schedule::row_groups`.
+pub use crate::schedule::row_groups;
+/// The old path of `crate::schedule::temporal`.
+pub use crate::schedule::temporal;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 

@@ -59,3 +59,21 @@ pub(crate) fn vector<T: Element>(g: &mut Graph, data: &[T]) -> NodeId {
 pub(crate) fn full<T: Element>(g: &mut Graph, dims: &[usize], v: T) -> NodeId {
     g.constant(Value::full(Shape::new(dims), T::DTYPE, v.to_scalar()))
 }
+
+/// Builds a graph with `build`, schedules it with the built-in options,
+/// checks the plan with `plan::verify` and compares its full printed text
+/// with the snapshot (refresh with `UPDATE_EXPECT=1`).
+pub(crate) fn check_plan(build: impl FnOnce(&mut Graph), expect: Expect) {
+    let mut graph = Graph::new();
+    build(&mut graph);
+    verify(&graph).unwrap_or_else(|e| panic!("test graph is invalid: {e}"));
+    let plan = crate::schedule::fuse(&graph);
+    crate::plan::verify(&plan).unwrap_or_else(|e| panic!("invalid plan: {e}\n{plan}"));
+    expect.assert_eq(&plan.to_text());
+}
+
+/// `op` over `axes` of `x`.
+pub(crate) fn reduce(g: &mut Graph, op: crate::ReduceOp, x: NodeId, axes: &[usize]) -> NodeId {
+    let axes = axes.iter().copied().collect();
+    node(g, Op::Reduce { op, axes }, &[x])
+}

@@ -242,14 +242,14 @@ fn a_long_whole_1d_sum_is_split_except_in_a_loop_body() {
         &[x],
     );
     g.output(s, OutputRole::Result(0));
-    let split = super::fuse::fuse(&g);
+    let split = crate::schedule::fuse(&g);
     let kernels: Vec<_> = split.kernels().collect();
     assert_eq!(kernels.len(), 2, "{split}");
     assert_eq!(kernels[0].shape, Shape::new(&[256, 4096]), "{split}");
     // The partial sums stay in f64, the f32 sum's accumulator type.
     let partials = kernels[0].stores[0].buf;
     assert_eq!(split.buffers[partials.index()].dtype, DType::F64, "{split}");
-    let body = super::fuse::fuse_loop_body(&g);
+    let body = crate::schedule::fuse_loop_body(&g);
     assert_eq!(body.kernels().count(), 1, "{body}");
 }
 
@@ -285,14 +285,14 @@ fn write_and_take(write_first: bool) -> Graph {
 
 #[test]
 fn a_take_after_an_output_write_can_fail_midway() {
-    let plan = super::fuse::fuse(&write_and_take(true));
+    let plan = crate::schedule::fuse(&write_and_take(true));
     assert!(plan.steps.iter().any(|s| s.can_fail()), "{plan}");
     assert!(plan.can_fail_after_writing_outputs(), "{plan}");
 }
 
 #[test]
 fn a_take_before_every_output_write_cannot_fail_midway() {
-    let plan = super::fuse::fuse(&write_and_take(false));
+    let plan = crate::schedule::fuse(&write_and_take(false));
     assert!(plan.steps.iter().any(|s| s.can_fail()), "{plan}");
     assert!(!plan.can_fail_after_writing_outputs(), "{plan}");
 }

@@ -241,7 +241,7 @@ fn in_bounds(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passes::fuse::fuse;
+    use crate::schedule::fuse;
     use crate::{BinaryOp, Graph, OutputRole, ParamRole, Shape};
 
     fn add_graph() -> Graph {

@@ -210,7 +210,7 @@ mod tests {
         let mut g = Graph::new();
         let y = build(&mut g);
         g.output(y, OutputRole::Result(0));
-        crate::passes::fuse::fuse(&g)
+        crate::schedule::fuse(&g)
     }
 
     #[test]

@@ -53,7 +53,7 @@
 //! and nested control flow.
 //!
 //! Whether it is tried is `CompileOptions::temporal_fusion`: scheduling
-//! (`fuse::schedule`) records the result of [`analyze`] in the loop's
+//! (`schedule::schedule`) records the result of [`analyze`] in the loop's
 //! `ControlStep::temporal`, and the backend builds and runs what it says.
 
 use crate::plan::{

@@ -1,4 +1,4 @@
-//! `KernelPlan`: what `passes::fuse` makes of a graph and what the backend
+//! `KernelPlan`: what `schedule` makes of a graph and what the backend
 //! lowers. A plan is a list of buffers (parameters, constants, outputs and
 //! materialised temporaries) and an ordered list of steps: fused kernels
 //! (one loop nest each, with affine loads and stores), host steps (one op run
@@ -26,9 +26,11 @@
 
 use crate::{Axes, BinaryOp, ConstId, DType, NodeId, Op, ReduceOp, Scalar, Shape, UnaryOp};
 
+mod affine;
+mod print;
 mod verify;
+pub use affine::Affine;
 use smallvec::SmallVec;
-use std::fmt::{self, Write};
 pub use verify::verify;
 
 /// A buffer of a plan: an index into `KernelPlan::buffers`.
@@ -64,105 +66,6 @@ pub struct BufferInfo {
     pub shape: Shape,
     /// The element type.
     pub dtype: DType,
-}
-
-/// An affine function of the iteration index: `offset + Σ coefs[k]·i[k]`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Affine {
-    /// The constant term.
-    pub offset: i64,
-    /// One coefficient per iteration axis.
-    pub coefs: SmallVec<[i64; 4]>,
-}
-
-impl Affine {
-    /// The constant `offset` over `rank` iteration axes.
-    pub fn constant(rank: usize, offset: i64) -> Affine {
-        Affine {
-            offset,
-            coefs: SmallVec::from_elem(0, rank),
-        }
-    }
-
-    /// The iteration index along `axis`.
-    pub fn axis(rank: usize, axis: usize) -> Affine {
-        let mut a = Affine::constant(rank, 0);
-        a.coefs[axis] = 1;
-        a
-    }
-
-    /// `self * k + c`.
-    pub fn scale_add(&self, k: i64, c: i64) -> Affine {
-        Affine {
-            offset: self.offset * k + c,
-            coefs: self.coefs.iter().map(|x| x * k).collect(),
-        }
-    }
-
-    /// `self + other * k`.
-    pub fn add_scaled(&self, other: &Affine, k: i64) -> Affine {
-        Affine {
-            offset: self.offset + other.offset * k,
-            coefs: self
-                .coefs
-                .iter()
-                .zip(&other.coefs)
-                .map(|(a, b)| a + b * k)
-                .collect(),
-        }
-    }
-
-    /// The linear (row-major) index into an array of `shape` whose multi-index
-    /// along each axis is given by `index`.
-    pub fn linearize(index: &[Affine], shape: &Shape, rank: usize) -> Affine {
-        let strides = shape.strides();
-        index
-            .iter()
-            .zip(strides.iter())
-            .fold(Affine::constant(rank, 0), |acc, (a, &s)| {
-                acc.add_scaled(a, s as i64)
-            })
-    }
-
-    /// The row-major identity map over an iteration space of `shape`.
-    pub fn row_major(shape: &Shape) -> Affine {
-        let strides = shape.strides();
-        Affine {
-            offset: 0,
-            coefs: strides.iter().map(|&s| s as i64).collect(),
-        }
-    }
-}
-
-impl fmt::Display for Affine {
-    /// `3*i0 + i1 - 2*i2 + 5`, or `0`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut out = String::new();
-        for (k, &c) in self.coefs.iter().enumerate() {
-            if c == 0 {
-                continue;
-            }
-            let sign = if c < 0 { "-" } else { "+" };
-            if out.is_empty() {
-                if c < 0 {
-                    out.push('-');
-                }
-            } else {
-                write!(out, " {sign} ")?;
-            }
-            if c.abs() != 1 {
-                write!(out, "{}*", c.abs())?;
-            }
-            write!(out, "i{k}")?;
-        }
-        if out.is_empty() {
-            write!(out, "{}", self.offset)?;
-        } else if self.offset != 0 {
-            let sign = if self.offset < 0 { "-" } else { "+" };
-            write!(out, " {sign} {}", self.offset.abs())?;
-        }
-        f.write_str(&out)
-    }
 }
 
 /// An operation of a kernel body, computed once per iteration index.
@@ -358,7 +261,7 @@ pub struct ControlStep {
     /// How a counted loop runs all its steps chunk by chunk of elements,
     /// when the compile options ask for temporal fusion and the loop
     /// qualifies (decided by `fuse::schedule`; the backend only reads it).
-    pub temporal: Option<crate::passes::temporal::Temporal>,
+    pub temporal: Option<crate::schedule::temporal::Temporal>,
 }
 
 /// One step of a plan.
@@ -504,150 +407,5 @@ impl KernelPlan {
             Step::Kernel(k) => Some(k),
             _ => None,
         })
-    }
-
-    /// The plan as text (see the module documentation).
-    pub fn to_text(&self) -> String {
-        self.to_string()
-    }
-
-    /// `rows k0..k3 [4096] in blocks of 1; per block: t1 t2`.
-    fn write_row_group(&self, f: &mut fmt::Formatter<'_>, g: &RowGroup) -> fmt::Result {
-        let name = |s: usize| match &self.steps[s] {
-            Step::Kernel(k) => k.name.clone(),
-            _ => format!("step{s}"),
-        };
-        let scratch: Vec<String> = g.scratch.iter().map(|&b| self.buf_name(b)).collect();
-        writeln!(
-            f,
-            "rows {}..{} [{}] in blocks of {}; per block: {}",
-            name(g.steps.start),
-            name(g.steps.end - 1),
-            g.rows,
-            g.block_rows,
-            if scratch.is_empty() {
-                "-".to_string()
-            } else {
-                scratch.join(" ")
-            }
-        )
-    }
-
-    fn write_kernel(&self, f: &mut fmt::Formatter<'_>, k: &Kernel) -> fmt::Result {
-        let nodes: Vec<String> = k.nodes.iter().map(|n| n.to_string()).collect();
-        let kind = match &k.reduce {
-            Some(r) => {
-                let axes: Vec<String> = r.axes.iter().map(|a| a.to_string()).collect();
-                format!("{}[axes=({})]", r.op.name(), axes.join(","))
-            }
-            None => "loop".to_string(),
-        };
-        writeln!(
-            f,
-            "{} {kind}{} fuses {}",
-            k.name,
-            dims(&k.shape),
-            nodes.join(" ")
-        )?;
-        for (i, instr) in k.body.iter().enumerate() {
-            write!(f, "  %{i}:{} = ", instr.dtype)?;
-            match &instr.expr {
-                Expr::Load { buf, map } => writeln!(f, "load {}[{map}]", self.buf_name(*buf))?,
-                Expr::Imm(s) => writeln!(f, "imm {s}")?,
-                Expr::Unary(op, a) => writeln!(f, "{} %{a}", op.name())?,
-                Expr::Binary(op, a, b) => writeln!(f, "{} %{a} %{b}", op.name())?,
-                Expr::Select(c, a, b) => writeln!(f, "select %{c} %{a} %{b}")?,
-                Expr::Cast(d, a) => writeln!(f, "convert[{d}] %{a}")?,
-                Expr::ThreefryBits { key, index } => {
-                    writeln!(f, "threefry_bits {} [{index}]", self.buf_name(*key))?
-                }
-            }
-        }
-        if let Some(r) = &k.reduce {
-            writeln!(f, "  acc:{} = {} %{}", r.dtype, r.op.name(), r.value)?;
-        }
-        for s in &k.stores {
-            let value = match s.value {
-                StoreValue::Expr(i) => format!("%{i}"),
-                StoreValue::Reduced => "acc".to_string(),
-            };
-            writeln!(f, "  store {}[{}] <- {value}", self.buf_name(s.buf), s.map)?;
-        }
-        Ok(())
-    }
-}
-
-fn dims(shape: &Shape) -> String {
-    let d: Vec<String> = shape.iter().map(|x| x.to_string()).collect();
-    format!("[{}]", d.join(","))
-}
-
-impl fmt::Display for KernelPlan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let bufs: Vec<String> = (0..self.buffers.len())
-            .map(|i| {
-                let b = &self.buffers[i];
-                format!(
-                    "{}:{}{}",
-                    self.buf_name(BufId(i as u32)),
-                    b.dtype,
-                    dims(&b.shape)
-                )
-            })
-            .collect();
-        writeln!(f, "buffers: {}", bufs.join(" "))?;
-        let mut hosts = 0;
-        for (s, step) in self.steps.iter().enumerate() {
-            if let Some(g) = self.row_groups.iter().find(|g| g.steps.start == s) {
-                self.write_row_group(f, g)?;
-            }
-            match step {
-                Step::Kernel(k) => self.write_kernel(f, k)?,
-                Step::Control(c) => {
-                    let ins: Vec<String> = c.inputs.iter().map(|&b| self.buf_name(b)).collect();
-                    let outs: Vec<String> = c.outputs.iter().map(|&b| self.buf_name(b)).collect();
-                    writeln!(
-                        f,
-                        "control ({}) <- {} {} (node {})",
-                        outs.join(" "),
-                        c.op,
-                        ins.join(" "),
-                        c.node
-                    )?;
-                    if let Some(t) = &c.temporal {
-                        writeln!(f, "  {}", crate::passes::temporal::describe(c.node, t))?;
-                    }
-                }
-                Step::Host(h) => {
-                    let ins: Vec<String> = h.inputs.iter().map(|&b| self.buf_name(b)).collect();
-                    writeln!(
-                        f,
-                        "h{hosts} host {} <- {} {} (node {})",
-                        self.buf_name(h.output),
-                        h.op,
-                        ins.join(" "),
-                        h.node
-                    )?;
-                    hosts += 1;
-                }
-                Step::Copy { src, dst } => {
-                    writeln!(f, "copy {} <- {}", self.buf_name(*dst), self.buf_name(*src))?
-                }
-            }
-        }
-        let pairs: Vec<String> = self
-            .aliasable
-            .iter()
-            .map(|(o, p)| format!("o{o}=p{p}"))
-            .collect();
-        write!(
-            f,
-            "aliasable: {}",
-            if pairs.is_empty() {
-                "-".to_string()
-            } else {
-                pairs.join(" ")
-            }
-        )
     }
 }
