@@ -83,14 +83,7 @@ const UNARY: &[UnaryOp] = &UnaryOp::ALL;
 
 const BINARY: &[BinaryOp] = &BinaryOp::ALL;
 
-const REDUCE: &[ReduceOp] = &[
-    ReduceOp::Sum,
-    ReduceOp::Prod,
-    ReduceOp::Max,
-    ReduceOp::Min,
-    ReduceOp::Any,
-    ReduceOp::All,
-];
+const REDUCE: &[ReduceOp] = &ReduceOp::ALL;
 
 fn f64_of(a: Array) -> Array {
     a.astype(DType::F64)

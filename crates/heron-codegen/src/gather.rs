@@ -19,6 +19,7 @@
 
 use heron_ir::indexed::{self, AxisSplit, IndexElem};
 use heron_ir::plan::{HostStep, KernelPlan};
+use heron_ir::with_elem;
 use heron_ir::{Buffer, DType, Op, Result, ScatterMode, Shape};
 use rayon::prelude::*;
 use smallvec::SmallVec;
@@ -52,38 +53,6 @@ pub(crate) fn is_native(op: &Op) -> bool {
             | Op::DynamicSlice { .. }
             | Op::DynamicUpdateSlice
     )
-}
-
-/// Binds `$t` to the Rust type of an element dtype.
-macro_rules! with_elem {
-    ($dtype:expr, $t:ident => $body:expr) => {
-        match $dtype {
-            DType::Bool => {
-                type $t = bool;
-                $body
-            }
-            DType::I32 => {
-                type $t = i32;
-                $body
-            }
-            DType::I64 => {
-                type $t = i64;
-                $body
-            }
-            DType::U32 => {
-                type $t = u32;
-                $body
-            }
-            DType::F32 => {
-                type $t = f32;
-                $body
-            }
-            DType::F64 => {
-                type $t = f64;
-                $body
-            }
-        }
-    };
 }
 
 /// Binds `$t` to the Rust type of an index dtype (`infer` admits integers only).

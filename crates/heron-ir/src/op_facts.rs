@@ -117,6 +117,16 @@ impl BinaryOp {
 }
 
 impl ReduceOp {
+    /// Every reduction, in declaration order: what tests iterate over.
+    pub const ALL: [ReduceOp; 6] = [
+        ReduceOp::Sum,
+        ReduceOp::Prod,
+        ReduceOp::Max,
+        ReduceOp::Min,
+        ReduceOp::Any,
+        ReduceOp::All,
+    ];
+
     /// The binary op that folds one more element into a partial result.
     pub fn combine(self) -> BinaryOp {
         match self {
@@ -187,15 +197,7 @@ mod tests {
     fn identities_are_neutral_for_their_combining_op() {
         use crate::eval::eval_op;
         use crate::{Shape, Value};
-        let ops = [
-            ReduceOp::Sum,
-            ReduceOp::Prod,
-            ReduceOp::Max,
-            ReduceOp::Min,
-            ReduceOp::Any,
-            ReduceOp::All,
-        ];
-        for op in ops {
+        for op in ReduceOp::ALL {
             for dtype in [DType::I32, DType::U32, DType::F32, DType::F64] {
                 let acc = op.accumulator_dtype(dtype);
                 let three = if acc.is_bool() {

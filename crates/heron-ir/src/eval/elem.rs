@@ -8,7 +8,10 @@ use std::cmp::Ordering;
 use std::ops::{BitAnd, BitOr, BitXor, Not};
 
 /// Dispatches on a `DType` with every element type: binds the type alias
-/// `$t` to the matching Rust type and evaluates `$body`.
+/// `$t` to the matching Rust type and evaluates `$body`. Exported for the
+/// backend's native steps, which run the same typed loops.
+#[doc(hidden)]
+#[macro_export]
 macro_rules! with_elem {
     ($dtype:expr, $t:ident => $body:expr) => {
         match $dtype {
@@ -70,7 +73,8 @@ macro_rules! with_num {
     };
 }
 
-pub(crate) use {with_elem, with_num};
+pub(crate) use crate::with_elem;
+pub(crate) use with_num;
 
 /// An element of any dtype: conversions with `astype` semantics, NaN-aware
 /// ordering and NumPy's `maximum`/`minimum`.
