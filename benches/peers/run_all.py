@@ -13,6 +13,10 @@ JAX its rows (and W6, which times JAX's compiler) are left out and the inputs
 are drawn with NumPy's generator instead (other numbers from the same
 distributions; the document's "inputs" field says which).
 
+W8 (the COBA E/I network) runs BrainPy and Brian2 in their own Python
+environments through `coba_peers.py` (HERON_PEER_PYTHON_BRAINPY,
+HERON_PEER_PYTHON_BRIAN2; a peer whose variable is unset is left out).
+
     python3 benches/peers/run_all.py [W1 W2 ...] [--quick] [--reps N]
 """
 
@@ -53,6 +57,7 @@ def sizes(quick):
         w3=(100_000 // q, 100),
         w4=(4096 // 4, 4096 // 4) if quick else (4096, 4096),
         w5=(1 << 24) // q,
+        quick=quick,
     )
 
 
@@ -501,12 +506,20 @@ def w7(sz, reps):
     return [dict(id="W7", reference="numpy", rows=rows)]
 
 
-WORKLOADS = dict(W1=w1, W2=w2, W3=w3, W4=w4, W5=w5, W6=w6, W7=w7)
+def w8(sz, reps):
+    """The COBA network in BrainPy and Brian2 (`coba_peers.py`), at most 3 runs after the first."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import coba_peers
+
+    return coba_peers.w8(sz["quick"], min(reps, 3))
+
+
+WORKLOADS = dict(W1=w1, W2=w2, W3=w3, W4=w4, W5=w5, W6=w6, W7=w7, W8=w8)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("workloads", nargs="*", help="W1 ... W7 (all when none)")
+    p.add_argument("workloads", nargs="*", help="W1 ... W8 (all when none)")
     p.add_argument("--quick", action="store_true", help="about a sixteenth of the work")
     p.add_argument("--reps", type=int, default=None, help="timed repetitions (default 7, 5 with --quick)")
     args = p.parse_args()

@@ -29,8 +29,10 @@ pub struct BenchArgs {
     #[arg(long)]
     quick: bool,
     /// Then run the Python peers (benches/peers/run_all.py: NumPy, JAX,
-    /// Numba) on the same workloads and print their medians beside heron's,
-    /// with ratios; skipped with a message when Python or a package is missing.
+    /// Numba; for W8 BrainPy and Brian2 with the Pythons of
+    /// $HERON_PEER_PYTHON_BRAINPY and $HERON_PEER_PYTHON_BRIAN2) on the same
+    /// workloads and print their medians beside heron's, with ratios;
+    /// skipped with a message when Python or a package is missing.
     #[arg(long)]
     peers: bool,
     /// The Python the peers run with (default: $HERON_PEERS_PYTHON, else python3).

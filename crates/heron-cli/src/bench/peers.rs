@@ -1,5 +1,6 @@
 //! `heron bench --peers`: runs the Python peer script
-//! (`benches/peers/run_all.py`: NumPy, JAX, Numba) on the workloads just
+//! (`benches/peers/run_all.py`: NumPy, JAX, Numba; for W8 BrainPy and
+//! Brian2, whose rows carry the E and I rates they produced) on the workloads just
 //! measured, when a Python with its packages is present, and puts the peers'
 //! medians beside heron's in one table, with ratios to heron's median from
 //! the same run. A missing Python or package is reported and skipped; it
@@ -239,7 +240,10 @@ pub fn render(report: &Report, peers: &PeerReport) -> String {
             .iter()
             .filter(|r| {
                 r.variant == case.reference
-                    || matches!(r.kind, Kind::HeronJit | Kind::Ceiling | Kind::Derived)
+                    || matches!(
+                        r.kind,
+                        Kind::HeronJit | Kind::Rayon | Kind::Ceiling | Kind::Derived
+                    )
             })
             .map(|r| (format!("heron: {}", r.variant), r.timing.median_s))
             .collect();
@@ -293,6 +297,19 @@ mod tests {
         assert_eq!(peer_case("W2.loop", &p).unwrap().id, "W2");
         assert_eq!(peer_case("W6.W2", &p).unwrap().id, "W6.W2 (fori_loop)");
         assert!(peer_case("W4.sum", &p).is_none());
+    }
+
+    #[test]
+    fn w8_peer_cases_match_each_scale() {
+        let p = PeerReport::parse(
+            r#"{"cases": [
+                {"id": "W8.scale1", "rows": [{"variant": "brian2 cython runtime (E 20.0 Hz, I 21.7 Hz)", "median_s": 0.7}]},
+                {"id": "W8.scale10", "rows": [{"variant": "brainpy for_loop (jit) (E 21.0 Hz, I 21.2 Hz)", "median_s": 4.0}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(peer_case("W8.scale1", &p).unwrap().rows[0].1, 0.7);
+        assert_eq!(peer_case("W8.scale10", &p).unwrap().rows[0].1, 4.0);
+        assert!(peer_case("W8.scale100", &p).is_none());
     }
 
     #[test]
