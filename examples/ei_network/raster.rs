@@ -3,9 +3,13 @@
 //! the top panel is the raster (time left to right, neuron index top to
 //! bottom, excitatory neurons blue, inhibitory red, a grey line between
 //! them), the bottom panel the population rate in 1 ms bins (a grey line
-//! marks 20 Hz).
+//! marks 20 Hz; the rate axis is scaled to the steady state, so the onset
+//! transient of the first 20 ms is clipped).
 
 use plotters::prelude::*;
+
+/// Rate bins (1 ms each) of onset transient left out of the rate axis's scale.
+const SETTLE_BINS: usize = 20;
 
 /// Width and height of the image in pixels.
 const SIZE: (u32, u32) = (1200, 800);
@@ -49,10 +53,17 @@ pub fn draw(
         counts[t / per_bin] += 1;
     }
     let hz = |c: usize| c as f64 / n.max(1) as f64 / (per_bin as f64 * dt_ms * 1e-3);
-    let peak = counts.iter().map(|&c| hz(c)).fold(50.0f64, f64::max) * 1.15;
+    // The scale follows the steady state: the onset transient (the first
+    // SETTLE_BINS bins) is clipped at the top of the panel.
+    let peak = counts
+        .iter()
+        .skip(SETTLE_BINS.min(counts.len() - 1))
+        .map(|&c| hz(c))
+        .fold(50.0f64, f64::max)
+        * 1.15;
     let (bw, bh) = bottom.dim_in_pixel();
     let (bw, bh) = (bw as i32 - 20, bh as i32 - 30);
-    let y_of = |r: f64| 10 + bh - (r / peak * bh as f64) as i32;
+    let y_of = |r: f64| 10 + bh - (r.min(peak) / peak * bh as f64) as i32;
     let line: Vec<(i32, i32)> = counts
         .iter()
         .enumerate()
