@@ -217,9 +217,11 @@ pub(crate) unsafe fn run(plan: &KernelPlan, h: &HostStep, ptrs: &[*mut u8]) -> R
         Op::Take { axis } => {
             let split = AxisSplit::new(o.shape(0), *axis);
             with_index!(o.dtype(1), I => {
+                // SAFETY: typed operand and output slices, as stated above the match.
                 let idx = unsafe { o.input::<I>(1) };
                 indexed::check("take", *axis, idx, split.len)?;
                 with_elem!(o.dtype(0), T => {
+                    // SAFETY: typed operand and output slices, as stated above the match.
                     take(unsafe { o.input::<T>(0) }, idx, split, unsafe { o.output::<T>() })
                 });
             });
@@ -228,10 +230,13 @@ pub(crate) unsafe fn run(plan: &KernelPlan, h: &HostStep, ptrs: &[*mut u8]) -> R
             let split = AxisSplit::new(o.shape(0), *axis);
             let m = o.shape(1)[*axis];
             with_index!(o.dtype(1), I => {
+                // SAFETY: typed operand and output slices, as stated above the match.
                 let idx = unsafe { o.input::<I>(1) };
                 indexed::check("take_along_axis", *axis, idx, split.len)?;
                 with_elem!(o.dtype(0), T => {
+                    // SAFETY: typed operand and output slices, as stated above the match.
                     let src = unsafe { o.input::<T>(0) };
+                    // SAFETY: typed operand and output slices, as stated above the match.
                     by_rows(split.outer * m, split.inner, unsafe { o.output::<T>() }, |rows, part| {
                         indexed::take_along_rows(src, idx, split, m, rows, part)
                     })
@@ -242,12 +247,16 @@ pub(crate) unsafe fn run(plan: &KernelPlan, h: &HostStep, ptrs: &[*mut u8]) -> R
             let x = o.shape(0);
             let (n, inner) = (x[0], x[1..].iter().product());
             with_index!(o.dtype(1), I => {
+                // SAFETY: typed operand and output slices, as stated above the match.
                 let idx = unsafe { o.input::<I>(1) };
                 indexed::check(mode.name(), 0, idx, n)?;
+                // SAFETY: operand 0 of a scatter has the output's type (infer).
                 unsafe { o.copy_base() };
                 with_elem!(o.dtype(0), T => indexed::scatter(
+                    // SAFETY: typed operand and output slices, as stated above the match.
                     unsafe { o.output::<T>() },
                     idx,
+                    // SAFETY: typed operand and output slices, as stated above the match.
                     unsafe { o.input::<T>(2) },
                     n,
                     inner,
@@ -258,11 +267,14 @@ pub(crate) unsafe fn run(plan: &KernelPlan, h: &HostStep, ptrs: &[*mut u8]) -> R
         Op::SegmentSum { num_segments } => {
             let inner = o.shape(0)[1..].iter().product();
             with_index!(o.dtype(1), I => {
+                // SAFETY: typed operand and output slices, as stated above the match.
                 let ids = unsafe { o.input::<I>(1) };
                 indexed::check_segments(ids, *num_segments)?;
                 with_elem!(o.dtype(0), T => {
+                    // SAFETY: typed operand and output slices, as stated above the match.
                     let out = unsafe { o.output::<T>() };
                     out.fill(T::default());
+                    // SAFETY: typed operand and output slices, as stated above the match.
                     indexed::scatter(out, ids, unsafe { o.input::<T>(0) }, *num_segments, inner, true);
                 });
             });
@@ -270,29 +282,36 @@ pub(crate) unsafe fn run(plan: &KernelPlan, h: &HostStep, ptrs: &[*mut u8]) -> R
         Op::DynamicSlice { sizes } => {
             let dims = o.shape(0);
             let starts = (1..h.inputs.len())
+                // SAFETY: typed operand and output slices, as stated above the match.
                 .map(|k| unsafe { o.start(k) })
                 .collect::<Result<SmallVec<[i64; 6]>>>()?;
             let at = indexed::clamped_starts(dims, sizes, starts.into_iter());
             with_elem!(o.dtype(0), T => indexed::dynamic_slice(
+                // SAFETY: typed operand and output slices, as stated above the match.
                 unsafe { o.input::<T>(0) },
                 dims,
                 &at,
                 sizes,
+                // SAFETY: typed operand and output slices, as stated above the match.
                 unsafe { o.output::<T>() },
             ));
         }
         Op::DynamicUpdateSlice => {
             let (dims, sizes) = (o.shape(0), o.shape(1));
             let starts = (2..h.inputs.len())
+                // SAFETY: typed operand and output slices, as stated above the match.
                 .map(|k| unsafe { o.start(k) })
                 .collect::<Result<SmallVec<[i64; 6]>>>()?;
             let at = indexed::clamped_starts(dims, sizes, starts.into_iter());
+            // SAFETY: operand 0 of a dynamic update has the output's type (infer).
             unsafe { o.copy_base() };
             with_elem!(o.dtype(0), T => indexed::dynamic_update_slice(
+                // SAFETY: typed operand and output slices, as stated above the match.
                 unsafe { o.output::<T>() },
                 dims,
                 &at,
                 sizes,
+                // SAFETY: typed operand and output slices, as stated above the match.
                 unsafe { o.input::<T>(1) },
             ));
         }
