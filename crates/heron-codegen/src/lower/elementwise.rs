@@ -13,7 +13,7 @@
 use super::{Emitter, clif_type};
 use crate::{helpers, vmath};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{InstBuilder, Value, types};
+use cranelift_codegen::ir::{InstBuilder, InstructionData, Opcode, Value, ValueDef, types};
 use heron_ir::{BinaryOp, DType, Scalar, UnaryOp};
 
 /// A constant.
@@ -245,7 +245,7 @@ pub fn binary(e: &mut Emitter<'_>, op: BinaryOp, a: Value, b: Value, dtype: DTyp
         Add if float => e.ins().fadd(a, b),
         Sub if float => e.ins().fsub(a, b),
         Mul if float => e.ins().fmul(a, b),
-        Div if float => e.ins().fdiv(a, b),
+        Div if float => fdiv(e, a, b),
         Add => e.ins().iadd(a, b),
         Sub => e.ins().isub(a, b),
         Mul => e.ins().imul(a, b),
@@ -283,6 +283,65 @@ pub fn binary(e: &mut Emitter<'_>, op: BinaryOp, a: Value, b: Value, dtype: DTyp
 /// Integer floor division or NumPy remainder, without traps: a zero divisor
 /// gives 0, and `MIN // -1` wraps (the divisor -1 is replaced by 1 and the
 /// quotient negated).
+/// `a / b` for floats, scalars or vectors. A quotient of a negation by a
+/// constant, `(-x) / k`, is emitted as `x / (-k)`: the same value (IEEE
+/// division rounds `|x| / |k|` and gives it the sign of the operands'
+/// product, and rounding to nearest is symmetric), without the negation
+/// (three instructions for a vector on x86-64), which is left dead when the
+/// quotient was its only use. Only the sign bit of a NaN quotient may
+/// differ, which no comparison of NaNs looks at. The rate functions of a
+/// Hodgkin–Huxley step, `exp(-(v + 65) / 18)`, are such quotients.
+pub fn fdiv(e: &mut Emitter<'_>, a: Value, b: Value) -> Value {
+    if let Some(x) = negated(e, a)
+        && let Some(nk) = negated_constant(e, b)
+    {
+        return e.b.ins().fdiv(x, nk);
+    }
+    e.b.ins().fdiv(a, b)
+}
+
+/// `x` when `v` is `fneg x`.
+fn negated(e: &Emitter<'_>, v: Value) -> Option<Value> {
+    let dfg = &e.b.func.dfg;
+    match dfg.value_def(v) {
+        ValueDef::Result(i, 0) => match dfg.insts[i] {
+            InstructionData::Unary {
+                opcode: Opcode::Fneg,
+                arg,
+            } => Some(arg),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `-k` as a new constant when `v` is the float constant `k` (a scalar or
+/// its splat).
+fn negated_constant(e: &mut Emitter<'_>, v: Value) -> Option<Value> {
+    let ValueDef::Result(i, 0) = e.b.func.dfg.value_def(v) else {
+        return None;
+    };
+    match e.b.func.dfg.insts[i] {
+        InstructionData::UnaryIeee32 {
+            opcode: Opcode::F32const,
+            imm,
+        } => Some(e.b.ins().f32const(-imm)),
+        InstructionData::UnaryIeee64 {
+            opcode: Opcode::F64const,
+            imm,
+        } => Some(e.b.ins().f64const(-imm)),
+        InstructionData::Unary {
+            opcode: Opcode::Splat,
+            arg,
+        } => {
+            let ty = e.b.func.dfg.value_type(v);
+            let s = negated_constant(e, arg)?;
+            Some(e.b.ins().splat(ty, s))
+        }
+        _ => None,
+    }
+}
+
 fn int_div(
     e: &mut Emitter<'_>,
     a: Value,

@@ -483,7 +483,7 @@ pub fn binary(
         Add if float => e.b.ins().fadd(a, b),
         Sub if float => e.b.ins().fsub(a, b),
         Mul if float => e.b.ins().fmul(a, b),
-        Div if float => e.b.ins().fdiv(a, b),
+        Div if float => super::elementwise::fdiv(e, a, b),
         Add => e.b.ins().iadd(a, b),
         Sub => e.b.ins().isub(a, b),
         Mul => e.b.ins().imul(a, b),

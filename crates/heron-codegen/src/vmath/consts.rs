@@ -237,6 +237,14 @@ pub const ERFC_F64: [f64; 26] = [
     0.6034803517865416,
     -0.5056001620943328,
 ];
+/// `exp` kernel polynomial (f32) for FMA targets, relative error 3.51e-09.
+pub const EXP_FMA_F32: [f64; 5] = [
+    0.4999999403953552,
+    0.16666509211063385,
+    0.04166852682828903,
+    0.008370134979486465,
+    0.0013811662793159485,
+];
 /// ln 2 in three parts (f32): the first two have 12 bits.
 pub const LN2_F32: [f64; 3] = [
     0.693115234375,

@@ -2,11 +2,15 @@
 //!
 //! `exp x = 2^k e^r` with `k = round(x / ln 2)` and `r = x - k ln 2` by a
 //! Cody–Waite reduction (`|r| <= ln2/2`; two parts of ln 2 with FMA, whose
-//! first product is exact, three without), `e^r = 1 + r + r^2 P(r)`.
+//! first product is exact, three without), `e^r = 1 + r + r^2 P(r)`: with
+//! FMA as `1 + r (1 + r P(r))`, Horner's rule to the end (two fused steps,
+//! no `r^2` product, no separate add; f32 then needs a P of five
+//! coefficients instead of six, fitted to the relative error of `e^r`),
+//! without FMA as `1 + (r + r^2 P(r))`.
 //! The scale `2^k` is applied as two factors `2^(k - k/2) 2^(k/2)`, so that
 //! results which are subnormal, or overflow to inf, come out as libm's
-//! without a special case; both exponent fields come from one biased
-//! integer taken straight from the rounding's bits. The input is clamped
+//! without a special case; both exponent fields come from the rounding's
+//! bits by shifts alone (its constant carries the exponent bias). The input is clamped
 //! first (`-inf` → 0, `+inf` → inf; NaN passes through the clamp).
 
 use super::builder::Ctx;
@@ -22,29 +26,61 @@ pub fn exp_scaled(c: &mut Ctx, x: Value, extra: i64) -> Value {
 /// `e^(x + lo) * 2^extra`, where `lo` (if given) is a tail below half an ulp
 /// of `x`, added to the reduced argument.
 pub fn exp_dd(c: &mut Ctx, x: Value, lo_part: Option<Value>, extra: i64) -> Value {
-    let (lo, hi, poly) = if c.is_f64() {
-        (-746.0, 711.0, &EXP_F64[..])
+    let (lo, hi) = if c.is_f64() {
+        (-746.0, 711.0)
     } else {
-        (-104.0, 90.0, &EXP_F32[..])
+        (-104.0, 90.0)
     };
     let x = c.at_least(x, lo);
     let x = c.at_most(x, hi);
-    let magic = c.c(c.magic());
+    let magic = c.c(biased_magic(c, extra));
     let log2e = c.c(std::f64::consts::LOG2_E);
     let s = c.fma(x, log2e, magic);
     let kf = c.sub(s, magic);
-    let kb = c.magic_int(s, 2 * c.bias() + extra);
     let r = reduce(c, x, kf, ln2_parts(c));
     let r = match lo_part {
         Some(l) => c.add(r, l),
         None => r,
     };
+    let p = exp_kernel(c, r);
+    scale(c, p, s)
+}
+
+/// The rounding constant `1.5 * 2^mant + 2 bias + extra`: adding it to `t`
+/// (|t| < 2^(mant-2)) gives `s` whose low mantissa bits hold the biased
+/// `kb = round(t) + 2 bias + extra` (`0 < kb < 4 bias`, far below the
+/// constant's lowest set bit, `2^(mant-1)`), for `scale` to shift out; `s`
+/// minus the constant is `round(t)` exactly (the constant's binade has an
+/// ulp of 1).
+fn biased_magic(c: &Ctx, extra: i64) -> f64 {
+    c.magic() + (2 * c.bias() + extra) as f64
+}
+
+/// `e^r` for the reduced argument (`|r| <= ln2/2`, a little more for
+/// `exp_dd`'s tail): `1 + r (1 + r P(r))` with FMA, `1 + (r + r^2 P(r))`
+/// without (there, rounding `1 + r P` before the last product would cost
+/// accuracy).
+fn exp_kernel(c: &mut Ctx, r: Value) -> Value {
+    let one = c.c(1.0);
+    if c.fma {
+        let poly = if c.is_f64() {
+            &EXP_F64[..]
+        } else {
+            &EXP_FMA_F32[..]
+        };
+        let p = c.poly(r, poly);
+        let q = c.fma(p, r, one);
+        return c.fma(q, r, one);
+    }
+    let poly = if c.is_f64() {
+        &EXP_F64[..]
+    } else {
+        &EXP_F32[..]
+    };
     let r2 = c.mul(r, r);
     let p = c.poly(r, poly);
     let p = c.fma(r2, p, r);
-    let one = c.c(1.0);
-    let p = c.add(p, one);
-    scale(c, p, kb)
+    c.add(p, one)
 }
 
 /// ln 2 split for `reduce`: two parts when products are fused (`x - k hi`
@@ -68,13 +104,23 @@ pub fn reduce(c: &mut Ctx, x: Value, kf: Value, l: &[f64]) -> Value {
     r
 }
 
-/// `p * 2^k` from `kb = k + 2 bias` (`0 < kb < 4 bias`), as two exact
-/// power-of-two factors with biased exponents `kb/2` and `kb - kb/2`.
-fn scale(c: &mut Ctx, p: Value, kb: Value) -> Value {
-    let e1 = c.ushr(kb, 1);
-    let e2 = c.b.ins().isub(kb, e1);
-    let s1 = c.exp_field(e1);
-    let s2 = c.exp_field(e2);
+/// `p * 2^k` from `s = biased_magic + k`, whose low bits hold `kb = k + 2
+/// bias (+ extra)`, as two exact power-of-two factors with biased exponents
+/// `kb/2` and `kb - kb/2`. Shifting `s`'s bits left by `mant` leaves exactly
+/// `kb`'s exponent field (the constant's bits shift out), and by `mant - 1`
+/// then right by `mant` gives `kb/2`: five integer instructions and no
+/// constant, where subtracting the constant's bits first would need one
+/// more constant live in the loop.
+fn scale(c: &mut Ctx, p: Value, s: Value) -> Value {
+    let mant = c.mant_bits();
+    let bits = c.bits(s);
+    let all = c.shl(bits, mant);
+    let half = c.shl(bits, mant - 1);
+    let e1 = c.ushr(half, mant);
+    let f1 = c.shl(e1, mant);
+    let f2 = c.b.ins().isub(all, f1);
+    let s1 = c.from_bits(f1);
+    let s2 = c.from_bits(f2);
     let p = c.mul(p, s1);
     c.mul(p, s2)
 }
@@ -93,15 +139,14 @@ pub fn exp2(c: &mut Ctx, x: Value) -> Value {
     };
     let x = c.at_least(x, lo);
     let x = c.at_most(x, hi);
-    let magic = c.c(c.magic());
+    let magic = c.c(biased_magic(c, 0));
     let s = c.add(x, magic);
     let kf = c.sub(s, magic);
-    let kb = c.magic_int(s, 2 * c.bias());
     let r = c.sub(x, kf);
     let p = c.poly(r, poly);
     let one = c.c(1.0);
     let p = c.fma(r, p, one);
-    scale(c, p, kb)
+    scale(c, p, s)
 }
 
 /// `e^x - 1`, accurate near 0: `2^k (expm1(r) + 1) - 1` evaluated as
