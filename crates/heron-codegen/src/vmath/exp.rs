@@ -10,8 +10,8 @@
 //! The scale `2^k` is applied as two factors `2^(k - k/2) 2^(k/2)`, so that
 //! results which are subnormal, or overflow to inf, come out as libm's
 //! without a special case; both exponent fields come from the rounding's
-//! bits by shifts alone (its constant carries the exponent bias). The input is clamped
-//! first (`-inf` → 0, `+inf` → inf; NaN passes through the clamp).
+//! bits by shifts alone (its constant carries the exponent bias). The input
+//! is clamped first (`-inf` → 0, `+inf` → inf; NaN passes through the clamp).
 
 use super::builder::Ctx;
 use super::consts::*;
@@ -42,8 +42,9 @@ pub fn exp_dd(c: &mut Ctx, x: Value, lo_part: Option<Value>, extra: i64) -> Valu
         Some(l) => c.add(r, l),
         None => r,
     };
-    let p = exp_kernel(c, r);
-    scale(c, p, s)
+    let (s1, s2) = scale_factors(c, s);
+    let p = exp_kernel_scaled(c, r, s1);
+    c.mul(p, s2)
 }
 
 /// The rounding constant `1.5 * 2^mant + 2 bias + extra`: adding it to `t`
@@ -56,11 +57,17 @@ fn biased_magic(c: &Ctx, extra: i64) -> f64 {
     c.magic() + (2 * c.bias() + extra) as f64
 }
 
-/// `e^r` for the reduced argument (`|r| <= ln2/2`, a little more for
-/// `exp_dd`'s tail): `1 + r (1 + r P(r))` with FMA, `1 + (r + r^2 P(r))`
-/// without (there, rounding `1 + r P` before the last product would cost
-/// accuracy).
-fn exp_kernel(c: &mut Ctx, r: Value) -> Value {
+/// `e^r * s1` for the reduced argument (`|r| <= ln2/2`, a little more for
+/// `exp_dd`'s tail) and the first scale factor `s1` (a power of two at
+/// least `2^-76` for f32, `2^-539` for f64, so every product below is
+/// normal and exact). With FMA: `q = 1 + r P(r)`, then `s1 + (r s1) q` in
+/// one fused step, which is `(1 + r q) s1` rounded once (scaling by a power
+/// of two commutes with rounding), so bit for bit the same as `1 + r (1 + r
+/// P(r))` times `s1`, with the product by `s1` off the dependency chain
+/// (`r s1` is ready as soon as `r`). Without FMA: `1 + (r + r^2 P(r))`
+/// (there, rounding `1 + r P` before the last product would cost
+/// accuracy), then times `s1`.
+fn exp_kernel_scaled(c: &mut Ctx, r: Value, s1: Value) -> Value {
     let one = c.c(1.0);
     if c.fma {
         let poly = if c.is_f64() {
@@ -70,7 +77,8 @@ fn exp_kernel(c: &mut Ctx, r: Value) -> Value {
         };
         let p = c.poly(r, poly);
         let q = c.fma(p, r, one);
-        return c.fma(q, r, one);
+        let rs = c.mul(r, s1);
+        return c.fma(q, rs, s1);
     }
     let poly = if c.is_f64() {
         &EXP_F64[..]
@@ -80,7 +88,8 @@ fn exp_kernel(c: &mut Ctx, r: Value) -> Value {
     let r2 = c.mul(r, r);
     let p = c.poly(r, poly);
     let p = c.fma(r2, p, r);
-    c.add(p, one)
+    let p = c.add(p, one);
+    c.mul(p, s1)
 }
 
 /// ln 2 split for `reduce`: two parts when products are fused (`x - k hi`
@@ -112,6 +121,13 @@ pub fn reduce(c: &mut Ctx, x: Value, kf: Value, l: &[f64]) -> Value {
 /// constant, where subtracting the constant's bits first would need one
 /// more constant live in the loop.
 fn scale(c: &mut Ctx, p: Value, s: Value) -> Value {
+    let (s1, s2) = scale_factors(c, s);
+    let p = c.mul(p, s1);
+    c.mul(p, s2)
+}
+
+/// The two factors of `scale`, `2^(kb/2 - bias)` and `2^(kb - kb/2 - bias)`.
+fn scale_factors(c: &mut Ctx, s: Value) -> (Value, Value) {
     let mant = c.mant_bits();
     let bits = c.bits(s);
     let all = c.shl(bits, mant);
@@ -119,10 +135,7 @@ fn scale(c: &mut Ctx, p: Value, s: Value) -> Value {
     let e1 = c.ushr(half, mant);
     let f1 = c.shl(e1, mant);
     let f2 = c.b.ins().isub(all, f1);
-    let s1 = c.from_bits(f1);
-    let s2 = c.from_bits(f2);
-    let p = c.mul(p, s1);
-    c.mul(p, s2)
+    (c.from_bits(f1), c.from_bits(f2))
 }
 
 /// `e^x`.
