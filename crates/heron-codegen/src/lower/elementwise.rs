@@ -280,17 +280,15 @@ pub fn binary(e: &mut Emitter<'_>, op: BinaryOp, a: Value, b: Value, dtype: DTyp
     }
 }
 
-/// Integer floor division or NumPy remainder, without traps: a zero divisor
-/// gives 0, and `MIN // -1` wraps (the divisor -1 is replaced by 1 and the
-/// quotient negated).
 /// `a / b` for floats, scalars or vectors. A quotient of a negation by a
 /// constant, `(-x) / k`, is emitted as `x / (-k)`: the same value (IEEE
 /// division rounds `|x| / |k|` and gives it the sign of the operands'
 /// product, and rounding to nearest is symmetric), without the negation
 /// (three instructions for a vector on x86-64), which is left dead when the
 /// quotient was its only use. Only the sign bit of a NaN quotient may
-/// differ, which no comparison of NaNs looks at. The rate functions of a
-/// Hodgkin–Huxley step, `exp(-(v + 65) / 18)`, are such quotients.
+/// differ (a NaN result is checked as NaN, never by its sign). The rate
+/// functions of a Hodgkin–Huxley step, `exp(-(v + 65) / 18)`, are such
+/// quotients.
 pub fn fdiv(e: &mut Emitter<'_>, a: Value, b: Value) -> Value {
     if let Some(x) = negated(e, a)
         && let Some(nk) = negated_constant(e, b)
@@ -342,6 +340,9 @@ fn negated_constant(e: &mut Emitter<'_>, v: Value) -> Option<Value> {
     }
 }
 
+/// Integer floor division or NumPy remainder, without traps: a zero divisor
+/// gives 0, and `MIN // -1` wraps (the divisor -1 is replaced by 1 and the
+/// quotient negated).
 fn int_div(
     e: &mut Emitter<'_>,
     a: Value,
