@@ -59,6 +59,11 @@ pub(crate) struct Entry {
     pub(crate) threefry_partitionable: bool,
     /// The compile options of the code (part of the lookup).
     pub(crate) options: heron_ir::CompileOptions,
+    /// By output of the optimised graph: whether the native code may write
+    /// it straight into its Variable's buffer (`run`): a Variable write
+    /// of the Variable's own type, by code that cannot fail part-way and
+    /// reads the old value only at the index it writes, or not at all.
+    pub(crate) in_place: Vec<bool>,
 }
 
 impl Entry {
@@ -86,7 +91,7 @@ impl Entry {
             super::Backend::Interpreter => None,
         };
         let vars = traced.vars;
-        let var_types = vars.iter().map(|v| (v.shape(), v.dtype())).collect();
+        let var_types: Vec<(Shape, DType)> = vars.iter().map(|v| (v.shape(), v.dtype())).collect();
         let mut lock_order: Vec<usize> = (0..vars.len()).collect();
         lock_order.sort_by_key(|&s| vars[s].id());
         let n_results = traced
@@ -105,6 +110,10 @@ impl Entry {
             .iter()
             .map(|a| (a.shape_ref().clone(), a.dtype()))
             .collect();
+        if let Some(exe) = &exe {
+            check_param_types(exe, &optimized, &signature, &var_types)?;
+        }
+        let in_place = in_place_outputs(exe.as_deref(), &optimized, &var_types);
         Ok(Entry {
             hash: signature_hash(signature.iter().map(|(s, d)| (&s[..], *d))),
             signature,
@@ -119,6 +128,7 @@ impl Entry {
             compile_time: start.elapsed(),
             threefry_partitionable,
             options,
+            in_place,
         })
     }
 
@@ -146,7 +156,21 @@ impl Entry {
             exe: self.exe.clone(),
             n_results: self.n_results,
             compile_time: self.compile_time,
+            in_place: self.in_place.clone(),
         }
+    }
+
+    /// True when `args` have exactly the types of the signature: what the
+    /// native code trusts for every address it computes (a `Value`'s
+    /// buffer always holds the elements of its shape).
+    #[inline]
+    pub(crate) fn accepts(&self, args: &[&heron_ir::Value]) -> bool {
+        args.len() == self.signature.len()
+            && self
+                .signature
+                .iter()
+                .zip(args)
+                .all(|((shape, dtype), v)| v.dtype() == *dtype && v.shape()[..] == shape[..])
     }
 
     /// True when `arrays` have exactly this entry's signature (no allocation),
@@ -166,6 +190,66 @@ impl Entry {
                     .is_some_and(|(s, d)| &shape[..] == s && *dtype == d)
             })
     }
+}
+
+/// Checks, once when an entry is made, that the code's parameters have the
+/// types of the arguments and Variables bound to them, so that a call whose
+/// arguments match the signature, and whose Variables still have their
+/// types, passes buffers of exactly the types the code was compiled for.
+fn check_param_types(
+    exe: &Executable,
+    graph: &Graph,
+    signature: &Signature,
+    var_types: &[(Shape, DType)],
+) -> heron_ir::Result<()> {
+    let types = exe.param_types();
+    let bound = graph.params.iter().map(|&(_, role)| match role {
+        heron_ir::ParamRole::Arg(i) => signature.get(i as usize),
+        heron_ir::ParamRole::Var(s) => var_types.get(s as usize),
+    });
+    if types.len() != graph.params.len() || !bound.zip(types).all(|(b, t)| b == Some(t)) {
+        return Err(heron_ir::Error::invalid(
+            "jit",
+            "the compiled code's parameter types differ from the traced arguments and Variables",
+        ));
+    }
+    Ok(())
+}
+
+/// `Entry::in_place`: by output of `graph`, whether the native code may
+/// write it into its Variable's own buffer.
+fn in_place_outputs(
+    exe: Option<&Executable>,
+    graph: &Graph,
+    var_types: &[(Shape, DType)],
+) -> Vec<bool> {
+    let Some(exe) = exe.filter(|e| !e.can_fail_midway()) else {
+        return vec![false; graph.outputs.len()];
+    };
+    graph
+        .outputs
+        .iter()
+        .enumerate()
+        .map(|(j, &(node, role))| {
+            let heron_ir::OutputRole::VarWrite(s) = role else {
+                return false;
+            };
+            let var = heron_ir::ParamRole::Var(s);
+            // The code reads the old value only at the index it writes, or
+            // does not read it at all (a Variable only written, such as a
+            // step's spikes): either way its buffer can take the new value.
+            let aliasable = exe
+                .aliasable()
+                .iter()
+                .any(|&(out, p)| out == j && graph.params[p].1 == var);
+            let unread = graph.params.iter().all(|&(_, r)| r != var);
+            let n = graph.node(node);
+            let same_type = var_types
+                .get(s as usize)
+                .is_some_and(|(shape, dtype)| *shape == n.shape && *dtype == n.dtype);
+            (aliasable || unread) && same_type
+        })
+        .collect()
 }
 
 /// The hash of a signature given as `(extents, dtype)` pairs: what the

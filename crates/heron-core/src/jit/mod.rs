@@ -110,18 +110,20 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
 
     /// Calls the function. On error, no Variable has changed.
     pub fn try_call(&self, args: impl IntoArgs<A>) -> Result<R> {
-        let args = args.into_arg_list();
         if trace::is_active() {
             // Called while another function is traced: inline, as JAX does,
             // whether or not an argument is traced, so that random draws
             // and Variable writes inside happen on every call of the outer
             // function rather than once at its trace time.
+            let args = args.into_arg_list();
             return catch::catching(|| (self.f)(A::from_arrays(args)));
         }
-        let entry = self.entry_for(&args)?;
-        let values: SmallVec<[&Value; 6]> = args.iter().map(concrete).collect();
-        let results = run::run(&entry, &values)?;
-        Ok(R::from_arrays(results))
+        args.with_arg_slice(|args| {
+            let entry = self.entry_for(args)?;
+            let values: SmallVec<[&Value; 6]> = args.iter().map(concrete).collect();
+            let results = run::run(&entry, &values)?;
+            Ok(R::from_arrays(results))
+        })
     }
 
     /// Number of compiled specialisations held.
