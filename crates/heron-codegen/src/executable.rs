@@ -312,7 +312,9 @@ impl Executable {
                     self.step_fns[s].expect("kernels with a non-empty launch are compiled"),
                 );
                 args.clear();
-                args.extend(l.args.iter().map(|b| ptrs[b.index()] as *const u8));
+                for b in &l.args {
+                    args.push(ptrs[b.index()] as *const u8);
+                }
                 args.push(table.as_ptr() as *const u8);
                 // SAFETY: the argument table holds a valid pointer to every
                 // buffer the kernel reads or writes, each of the type the

@@ -17,7 +17,7 @@ use parking_lot::{Mutex, RwLock};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// How many signatures a jitted function keeps compiled code for, unless
@@ -64,6 +64,12 @@ pub(crate) struct Entry {
     /// of the Variable's own type, by code that cannot fail part-way and
     /// reads the old value only at the index it writes, or not at all.
     pub(crate) in_place: Vec<bool>,
+    /// The clock of the cache holding the entry (its hits plus misses) at
+    /// the last call that found or added it.
+    pub(crate) used: AtomicU64,
+    /// Set when the cache drops the entry: a thread's recent entries
+    /// (`recent`) no longer offer it.
+    pub(crate) evicted: AtomicBool,
 }
 
 impl Entry {
@@ -129,6 +135,8 @@ impl Entry {
             threefry_partitionable,
             options,
             in_place,
+            used: AtomicU64::new(0),
+            evicted: AtomicBool::new(false),
         })
     }
 
@@ -157,6 +165,8 @@ impl Entry {
             n_results: self.n_results,
             compile_time: self.compile_time,
             in_place: self.in_place.clone(),
+            used: AtomicU64::new(0),
+            evicted: AtomicBool::new(false),
         }
     }
 
@@ -170,12 +180,13 @@ impl Entry {
                 .signature
                 .iter()
                 .zip(args)
-                .all(|((shape, dtype), v)| v.dtype() == *dtype && v.shape()[..] == shape[..])
+                .all(|((shape, dtype), v)| v.dtype() == *dtype && same_extents(v.shape(), shape))
     }
 
     /// True when `arrays` have exactly this entry's signature (no allocation),
     /// the entry was compiled under `options` and traced under the
     /// Threefry scheme now in use.
+    #[inline]
     pub(crate) fn matches<'a>(
         &self,
         mut types: impl ExactSizeIterator<Item = (&'a [usize], DType)>,
@@ -187,9 +198,16 @@ impl Entry {
             && self.signature.iter().all(|(shape, dtype)| {
                 types
                     .next()
-                    .is_some_and(|(s, d)| &shape[..] == s && *dtype == d)
+                    .is_some_and(|(s, d)| *dtype == d && same_extents(shape, s))
             })
     }
+}
+
+/// True when two shapes have the same extents: an element loop, cheaper
+/// than the library's `memcmp` for the few extents of a shape.
+#[inline]
+fn same_extents(a: &[usize], b: &[usize]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// Checks, once when an entry is made, that the code's parameters have the
@@ -290,19 +308,14 @@ pub struct CacheStats {
     pub evictions: u64,
 }
 
-/// A cached entry and when it was last used.
-struct Slot {
-    entry: Arc<Entry>,
-    /// The cache's clock (its hits plus misses) at the last call that found
-    /// or added the entry.
-    used: AtomicU64,
-}
-
 /// The entries of one jitted function and its counters.
 pub(crate) struct Cache {
     /// Entries by `signature_hash`; a bucket holds the rare signatures
     /// whose hashes collide.
-    entries: RwLock<FxHashMap<u64, SmallVec<[Slot; 1]>>>,
+    entries: RwLock<FxHashMap<u64, SmallVec<[Arc<Entry>; 1]>>>,
+    /// This cache's identity among all caches made by the process (never
+    /// reused), for the per-thread recent entries (`recent`).
+    pub(crate) id: u64,
     /// The most entries held.
     capacity: AtomicUsize,
     /// The signature compiled last (to explain the next miss).
@@ -318,8 +331,10 @@ pub(crate) struct Cache {
 
 impl Default for Cache {
     fn default() -> Cache {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Cache {
             entries: RwLock::default(),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             capacity: AtomicUsize::new(DEFAULT_CACHE_CAPACITY),
             last: Mutex::default(),
             compiling: parking_lot::Mutex::default(),
@@ -345,16 +360,22 @@ impl Cache {
     {
         let hash = signature_hash(types());
         let entries = self.entries.read();
-        let slot = entries
+        let entry = entries
             .get(&hash)?
             .iter()
-            .find(|s| s.entry.matches(types(), options))?;
+            .find(|e| e.matches(types(), options))?;
+        self.hit(entry);
+        Some(entry.clone())
+    }
+
+    /// Counts a call that found `entry` and marks the entry used.
+    #[inline]
+    pub(crate) fn hit(&self, entry: &Entry) {
         let hits = self.hits.fetch_add(1, Ordering::Relaxed) + 1;
-        slot.used.store(
+        entry.used.store(
             hits + self.misses.load(Ordering::Relaxed),
             Ordering::Relaxed,
         );
-        Some(slot.entry.clone())
     }
 
     /// Adds a newly compiled entry, first dropping the least recently used
@@ -371,14 +392,12 @@ impl Cache {
         self.evict(&mut entries, capacity - 1);
         let now = misses + self.hits.load(Ordering::Relaxed);
         *self.last.lock() = Some(entry.signature.clone());
-        entries.entry(entry.hash).or_default().push(Slot {
-            entry,
-            used: AtomicU64::new(now),
-        });
+        entry.used.store(now, Ordering::Relaxed);
+        entries.entry(entry.hash).or_default().push(entry);
     }
 
     /// Drops the least recently used entries until at most `keep` remain.
-    fn evict(&self, entries: &mut FxHashMap<u64, SmallVec<[Slot; 1]>>, keep: usize) {
+    fn evict(&self, entries: &mut FxHashMap<u64, SmallVec<[Arc<Entry>; 1]>>, keep: usize) {
         let mut len: usize = entries.values().map(|b| b.len()).sum();
         while len > keep {
             let Some((hash, i)) = entries
@@ -390,7 +409,7 @@ impl Cache {
                 break;
             };
             let bucket = entries.get_mut(&hash).expect("found above");
-            bucket.remove(i);
+            bucket.remove(i).evicted.store(true, Ordering::Relaxed);
             if bucket.is_empty() {
                 entries.remove(&hash);
             }

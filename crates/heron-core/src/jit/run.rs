@@ -27,6 +27,13 @@ use smallvec::SmallVec;
 /// exactly the elements of its shape, so every buffer passed to native code
 /// has the type the code was compiled for.
 pub(crate) fn run(entry: &Entry, args: &[&Value]) -> Result<ArgList> {
+    let mut results = ArgList::new();
+    run_into(entry, args, &mut results)?;
+    Ok(results)
+}
+
+/// `run`, pushing the results onto `results`.
+pub(crate) fn run_into(entry: &Entry, args: &[&Value], results: &mut ArgList) -> Result<()> {
     if !entry.accepts(args) {
         return Err(mismatched_arguments(entry, args));
     }
@@ -43,7 +50,6 @@ pub(crate) fn run(entry: &Entry, args: &[&Value]) -> Result<ArgList> {
         }
     }
     let graph = &entry.optimized;
-    let mut results = ArgList::new();
     match &entry.exe {
         None => {
             let params: Vec<Value> = graph
@@ -53,12 +59,12 @@ pub(crate) fn run(entry: &Entry, args: &[&Value]) -> Result<ArgList> {
                 .collect();
             let outputs = heron_ir::eval(graph, &params)?;
             for (value, &(_, role)) in outputs.into_iter().zip(&graph.outputs) {
-                store(value, role, &mut results, &mut held);
+                store(value, role, results, &mut held);
             }
         }
-        Some(exe) => run_native(entry, exe, args, &mut held, &mut results)?,
+        Some(exe) => run_native(entry, exe, args, &mut held, results)?,
     }
-    Ok(results)
+    Ok(())
 }
 
 /// The error of a call whose arguments do not have the entry's types.
@@ -117,11 +123,10 @@ fn run_native(
     results: &mut ArgList,
 ) -> Result<()> {
     let graph = &entry.optimized;
-    let params: SmallVec<[*const u8; 8]> = graph
-        .params
-        .iter()
-        .map(|&(_, r)| param(r, args, held).buf().as_ptr())
-        .collect();
+    let mut params: SmallVec<[*const u8; 8]> = SmallVec::new();
+    for &(_, role) in &graph.params {
+        params.push(param(role, args, held).buf().as_ptr());
+    }
     let mut fresh: SmallVec<[Option<Buffer>; 4]> = SmallVec::new();
     let mut out_ptrs: SmallVec<[*mut u8; 8]> = SmallVec::new();
     for (j, (shape, dtype)) in exe.output_types().iter().enumerate() {
