@@ -334,6 +334,9 @@ const _: fn() = || {
 };
 
 #[cfg(test)]
+mod call_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use heron_ir::{DType, Shape, Value};
