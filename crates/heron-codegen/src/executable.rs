@@ -304,7 +304,9 @@ impl Executable {
                 unsafe { control.run(plan, c, ptrs, self.drivers[s].as_ref())? };
             }
             Step::Kernel(_) => {
-                let l = self.launches[s].as_ref().expect("kernel steps have a launch");
+                let l = self.launches[s]
+                    .as_ref()
+                    .expect("kernel steps have a launch");
                 if l.n == 0 {
                     return Ok(());
                 }

@@ -114,9 +114,7 @@ fn other_compile_options_are_not_served_by_the_recent_entry() {
 
 #[test]
 fn functions_called_in_turn_each_keep_their_recent_entry() {
-    let fs: Vec<_> = (0..6)
-        .map(|k| jit(move |x: Array| &x + k as f32))
-        .collect();
+    let fs: Vec<_> = (0..6).map(|k| jit(move |x: Array| &x + k as f32)).collect();
     let x = ones(2);
     for _ in 0..3 {
         for (k, f) in fs.iter().enumerate() {
@@ -133,7 +131,10 @@ fn functions_called_in_turn_each_keep_their_recent_entry() {
 fn several_results_and_none_come_back_in_order() {
     let pair = jit(|x: Array| (&x + 1.0, &x * 3.0));
     let (a, b) = pair.call(&ones(2));
-    assert_eq!((a.to_vec::<f32>(), b.to_vec::<f32>()), (vec![2.0; 2], vec![3.0; 2]));
+    assert_eq!(
+        (a.to_vec::<f32>(), b.to_vec::<f32>()),
+        (vec![2.0; 2], vec![3.0; 2])
+    );
     let v = crate::Variable::new(Array::from_value(f32s(2)));
     let w = v.clone();
     let nothing = jit(move |x: Array| w.set(&x * 5.0));
