@@ -37,7 +37,8 @@ pub(crate) fn run_into(entry: &Entry, args: &[&Value], results: &mut ArgList) ->
     if !entry.accepts(args) {
         return Err(mismatched_arguments(entry, args));
     }
-    let mut held = locks::acquire(entry);
+    let mut held = locks::HeldVars::new();
+    locks::acquire(entry, &mut held);
     for (slot, value) in held.iter().enumerate() {
         let (shape, dtype) = &entry.var_types[slot];
         if value.shape() != shape || value.dtype() != *dtype {
