@@ -43,9 +43,8 @@ pub struct Executable {
     pub(crate) controls: Vec<Option<crate::control::ControlExe>>,
     /// For each control step, its native driver.
     pub(crate) drivers: Vec<Option<crate::frame::Driver>>,
-    /// For each step, the fewest launch indices a parallel chunk of it
-    /// covers (`launch_grain`; 1 for steps without a preference).
-    pub(crate) grains: Vec<usize>,
+    /// For each kernel step, how it launches (`launches`).
+    pub(crate) launches: Vec<Option<Launch>>,
     pub(crate) code: Compiled,
     /// Copies that `matmul` steps read through in place (`steps::views`).
     pub(crate) folds: crate::steps::views::Folds,
@@ -304,24 +303,27 @@ impl Executable {
                 // buffers (or ones it declared aliasable).
                 unsafe { control.run(plan, c, ptrs, self.drivers[s].as_ref())? };
             }
-            Step::Kernel(k) => {
-                let n = k.launch_size();
-                if n == 0 {
+            Step::Kernel(_) => {
+                let l = self.launches[s]
+                    .as_ref()
+                    .expect("kernel steps have a launch");
+                if l.n == 0 {
                     return Ok(());
                 }
                 let f = self.code.function(
                     self.step_fns[s].expect("kernels with a non-empty launch are compiled"),
                 );
                 args.clear();
-                let bufs = k.args_inline();
-                args.extend(bufs.iter().map(|b| ptrs[b.index()] as *const u8));
+                for b in &l.args {
+                    args.push(ptrs[b.index()] as *const u8);
+                }
                 args.push(table.as_ptr() as *const u8);
                 // SAFETY: the argument table holds a valid pointer to every
                 // buffer the kernel reads or writes, each of the type the
                 // kernel was compiled for (checked by the caller for params
                 // and outputs, allocated by `run` for temporaries), then the
                 // helper table; the ranges cover the launch shape.
-                unsafe { launch(f, args, n, work_per_index(k), self.grains[s]) };
+                unsafe { launch(f, args, l.n, l.per_index, l.grain) };
             }
             // SAFETY: as guaranteed by the caller; the sources of the
             // step's views are buffers of the plan, unchanged since the
@@ -441,6 +443,35 @@ impl Args<'_> {
     fn as_ptr(&self) -> *const *const u8 {
         self.0.as_ptr()
     }
+}
+
+/// What launching a kernel step takes, worked out once when the executable
+/// is assembled rather than on every run.
+pub(crate) struct Launch {
+    /// Launch indices (`Kernel::launch_size`).
+    n: usize,
+    /// `work_per_index` of the kernel.
+    per_index: usize,
+    /// The fewest launch indices a parallel chunk covers (`launch_grain`).
+    grain: usize,
+    /// The buffers of the kernel's argument table (`Kernel::args_inline`).
+    args: SmallVec<[BufId; 16]>,
+}
+
+/// The `Launch` of every kernel step of `plan` (`None` for other steps).
+pub(crate) fn launches(plan: &KernelPlan) -> Vec<Option<Launch>> {
+    plan.steps
+        .iter()
+        .map(|s| match s {
+            Step::Kernel(k) => Some(Launch {
+                n: k.launch_size(),
+                per_index: work_per_index(k),
+                grain: launch_grain(k),
+                args: k.args_inline(),
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A parallel launch of `k` cuts its range into chunks of at least this

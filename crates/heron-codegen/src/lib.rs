@@ -135,14 +135,7 @@ pub(crate) fn assemble(
     } else {
         controls.iter().map(|_| None).collect()
     };
-    let grains = plan
-        .steps
-        .iter()
-        .map(|s| match s {
-            heron_ir::plan::Step::Kernel(k) => executable::launch_grain(k),
-            _ => 1,
-        })
-        .collect();
+    let launches = executable::launches(&plan);
     let fails_midway = plan.can_fail_after_writing_outputs();
     let folds = steps::views::fold(&plan);
     Executable {
@@ -154,7 +147,7 @@ pub(crate) fn assemble(
         step_fns,
         controls,
         drivers,
-        grains,
+        launches,
         code,
         param_types,
         output_types,

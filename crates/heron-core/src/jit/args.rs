@@ -78,6 +78,16 @@ tuple_value!(
 pub trait IntoArgs<A> {
     /// The argument arrays in order.
     fn into_arg_list(self) -> ArgList;
+
+    /// Calls `f` on the argument arrays in order. The borrowed forms lend
+    /// their arrays as they are (no clone, no list built), which is what a
+    /// cached call takes.
+    fn with_arg_slice<T>(self, f: impl FnOnce(&[Array]) -> T) -> T
+    where
+        Self: Sized,
+    {
+        f(&self.into_arg_list())
+    }
 }
 
 impl<A: JitValue> IntoArgs<A> for A {
@@ -90,17 +100,26 @@ impl IntoArgs<Array> for &Array {
     fn into_arg_list(self) -> ArgList {
         smallvec::smallvec![self.clone()]
     }
+    fn with_arg_slice<T>(self, f: impl FnOnce(&[Array]) -> T) -> T {
+        f(std::slice::from_ref(self))
+    }
 }
 
 impl IntoArgs<Vec<Array>> for &[Array] {
     fn into_arg_list(self) -> ArgList {
         self.iter().cloned().collect()
     }
+    fn with_arg_slice<T>(self, f: impl FnOnce(&[Array]) -> T) -> T {
+        f(self)
+    }
 }
 
 impl IntoArgs<Vec<Array>> for &Vec<Array> {
     fn into_arg_list(self) -> ArgList {
         self.iter().cloned().collect()
+    }
+    fn with_arg_slice<T>(self, f: impl FnOnce(&[Array]) -> T) -> T {
+        f(self)
     }
 }
 

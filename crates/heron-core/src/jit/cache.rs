@@ -17,7 +17,7 @@ use parking_lot::{Mutex, RwLock};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// How many signatures a jitted function keeps compiled code for, unless
@@ -59,6 +59,17 @@ pub(crate) struct Entry {
     pub(crate) threefry_partitionable: bool,
     /// The compile options of the code (part of the lookup).
     pub(crate) options: heron_ir::CompileOptions,
+    /// By output of the optimised graph: whether the native code may write
+    /// it straight into its Variable's buffer (`run`): a Variable write
+    /// of the Variable's own type, by code that cannot fail part-way and
+    /// reads the old value only at the index it writes, or not at all.
+    pub(crate) in_place: Vec<bool>,
+    /// The clock of the cache holding the entry (its hits plus misses) at
+    /// the last call that found or added it.
+    pub(crate) used: AtomicU64,
+    /// Set when the cache drops the entry: a thread's recent entries
+    /// (`recent`) no longer offer it.
+    pub(crate) evicted: AtomicBool,
 }
 
 impl Entry {
@@ -86,7 +97,7 @@ impl Entry {
             super::Backend::Interpreter => None,
         };
         let vars = traced.vars;
-        let var_types = vars.iter().map(|v| (v.shape(), v.dtype())).collect();
+        let var_types: Vec<(Shape, DType)> = vars.iter().map(|v| (v.shape(), v.dtype())).collect();
         let mut lock_order: Vec<usize> = (0..vars.len()).collect();
         lock_order.sort_by_key(|&s| vars[s].id());
         let n_results = traced
@@ -105,6 +116,10 @@ impl Entry {
             .iter()
             .map(|a| (a.shape_ref().clone(), a.dtype()))
             .collect();
+        if let Some(exe) = &exe {
+            check_param_types(exe, &optimized, &signature, &var_types)?;
+        }
+        let in_place = in_place_outputs(exe.as_deref(), &optimized, &var_types);
         Ok(Entry {
             hash: signature_hash(signature.iter().map(|(s, d)| (&s[..], *d))),
             signature,
@@ -119,6 +134,9 @@ impl Entry {
             compile_time: start.elapsed(),
             threefry_partitionable,
             options,
+            in_place,
+            used: AtomicU64::new(0),
+            evicted: AtomicBool::new(false),
         })
     }
 
@@ -146,12 +164,29 @@ impl Entry {
             exe: self.exe.clone(),
             n_results: self.n_results,
             compile_time: self.compile_time,
+            in_place: self.in_place.clone(),
+            used: AtomicU64::new(0),
+            evicted: AtomicBool::new(false),
         }
+    }
+
+    /// True when `args` have exactly the types of the signature: what the
+    /// native code trusts for every address it computes (a `Value`'s
+    /// buffer always holds the elements of its shape).
+    #[inline]
+    pub(crate) fn accepts(&self, args: &[&heron_ir::Value]) -> bool {
+        args.len() == self.signature.len()
+            && self
+                .signature
+                .iter()
+                .zip(args)
+                .all(|((shape, dtype), v)| v.dtype() == *dtype && same_extents(v.shape(), shape))
     }
 
     /// True when `arrays` have exactly this entry's signature (no allocation),
     /// the entry was compiled under `options` and traced under the
     /// Threefry scheme now in use.
+    #[inline]
     pub(crate) fn matches<'a>(
         &self,
         mut types: impl ExactSizeIterator<Item = (&'a [usize], DType)>,
@@ -163,9 +198,76 @@ impl Entry {
             && self.signature.iter().all(|(shape, dtype)| {
                 types
                     .next()
-                    .is_some_and(|(s, d)| &shape[..] == s && *dtype == d)
+                    .is_some_and(|(s, d)| *dtype == d && same_extents(shape, s))
             })
     }
+}
+
+/// True when two shapes have the same extents: an element loop, cheaper
+/// than the library's `memcmp` for the few extents of a shape.
+#[inline]
+fn same_extents(a: &[usize], b: &[usize]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// Checks, once when an entry is made, that the code's parameters have the
+/// types of the arguments and Variables bound to them, so that a call whose
+/// arguments match the signature, and whose Variables still have their
+/// types, passes buffers of exactly the types the code was compiled for.
+fn check_param_types(
+    exe: &Executable,
+    graph: &Graph,
+    signature: &Signature,
+    var_types: &[(Shape, DType)],
+) -> heron_ir::Result<()> {
+    let types = exe.param_types();
+    let bound = graph.params.iter().map(|&(_, role)| match role {
+        heron_ir::ParamRole::Arg(i) => signature.get(i as usize),
+        heron_ir::ParamRole::Var(s) => var_types.get(s as usize),
+    });
+    if types.len() != graph.params.len() || !bound.zip(types).all(|(b, t)| b == Some(t)) {
+        return Err(heron_ir::Error::invalid(
+            "jit",
+            "the compiled code's parameter types differ from the traced arguments and Variables",
+        ));
+    }
+    Ok(())
+}
+
+/// `Entry::in_place`: by output of `graph`, whether the native code may
+/// write it into its Variable's own buffer.
+fn in_place_outputs(
+    exe: Option<&Executable>,
+    graph: &Graph,
+    var_types: &[(Shape, DType)],
+) -> Vec<bool> {
+    let Some(exe) = exe.filter(|e| !e.can_fail_midway()) else {
+        return vec![false; graph.outputs.len()];
+    };
+    graph
+        .outputs
+        .iter()
+        .enumerate()
+        .map(|(j, &(node, role))| {
+            let heron_ir::OutputRole::VarWrite(s) = role else {
+                return false;
+            };
+            let var = heron_ir::ParamRole::Var(s);
+            // The code reads the old value only at the index it writes, or
+            // does not read it at all (a Variable only written, such as a
+            // step's spikes): either way its buffer can take the new value.
+            let aliasable = exe
+                .aliasable()
+                .iter()
+                .any(|&(out, p)| out == j && graph.params[p].1 == var);
+            let unread = graph.params.iter().all(|&(_, r)| r != var);
+            let n = graph.node(node);
+            let same_type = var_types
+                .get(s as usize)
+                .is_some_and(|(shape, dtype)| *shape == n.shape && *dtype == n.dtype);
+            (aliasable || unread) && same_type
+        })
+        .collect()
 }
 
 /// The hash of a signature given as `(extents, dtype)` pairs: what the
@@ -206,19 +308,14 @@ pub struct CacheStats {
     pub evictions: u64,
 }
 
-/// A cached entry and when it was last used.
-struct Slot {
-    entry: Arc<Entry>,
-    /// The cache's clock (its hits plus misses) at the last call that found
-    /// or added the entry.
-    used: AtomicU64,
-}
-
 /// The entries of one jitted function and its counters.
 pub(crate) struct Cache {
     /// Entries by `signature_hash`; a bucket holds the rare signatures
     /// whose hashes collide.
-    entries: RwLock<FxHashMap<u64, SmallVec<[Slot; 1]>>>,
+    entries: RwLock<FxHashMap<u64, SmallVec<[Arc<Entry>; 1]>>>,
+    /// This cache's identity among all caches made by the process (never
+    /// reused), for the per-thread recent entries (`recent`).
+    pub(crate) id: u64,
     /// The most entries held.
     capacity: AtomicUsize,
     /// The signature compiled last (to explain the next miss).
@@ -234,8 +331,10 @@ pub(crate) struct Cache {
 
 impl Default for Cache {
     fn default() -> Cache {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Cache {
             entries: RwLock::default(),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             capacity: AtomicUsize::new(DEFAULT_CACHE_CAPACITY),
             last: Mutex::default(),
             compiling: parking_lot::Mutex::default(),
@@ -261,16 +360,22 @@ impl Cache {
     {
         let hash = signature_hash(types());
         let entries = self.entries.read();
-        let slot = entries
+        let entry = entries
             .get(&hash)?
             .iter()
-            .find(|s| s.entry.matches(types(), options))?;
+            .find(|e| e.matches(types(), options))?;
+        self.hit(entry);
+        Some(entry.clone())
+    }
+
+    /// Counts a call that found `entry` and marks the entry used.
+    #[inline]
+    pub(crate) fn hit(&self, entry: &Entry) {
         let hits = self.hits.fetch_add(1, Ordering::Relaxed) + 1;
-        slot.used.store(
+        entry.used.store(
             hits + self.misses.load(Ordering::Relaxed),
             Ordering::Relaxed,
         );
-        Some(slot.entry.clone())
     }
 
     /// Adds a newly compiled entry, first dropping the least recently used
@@ -287,14 +392,12 @@ impl Cache {
         self.evict(&mut entries, capacity - 1);
         let now = misses + self.hits.load(Ordering::Relaxed);
         *self.last.lock() = Some(entry.signature.clone());
-        entries.entry(entry.hash).or_default().push(Slot {
-            entry,
-            used: AtomicU64::new(now),
-        });
+        entry.used.store(now, Ordering::Relaxed);
+        entries.entry(entry.hash).or_default().push(entry);
     }
 
     /// Drops the least recently used entries until at most `keep` remain.
-    fn evict(&self, entries: &mut FxHashMap<u64, SmallVec<[Slot; 1]>>, keep: usize) {
+    fn evict(&self, entries: &mut FxHashMap<u64, SmallVec<[Arc<Entry>; 1]>>, keep: usize) {
         let mut len: usize = entries.values().map(|b| b.len()).sum();
         while len > keep {
             let Some((hash, i)) = entries
@@ -306,7 +409,7 @@ impl Cache {
                 break;
             };
             let bucket = entries.get_mut(&hash).expect("found above");
-            bucket.remove(i);
+            bucket.remove(i).evicted.store(true, Ordering::Relaxed);
             if bucket.is_empty() {
                 entries.remove(&hash);
             }

@@ -45,19 +45,24 @@ impl Deref for Held<'_> {
     }
 }
 
-/// The Variables of `entry`, by slot, taken under the rules above.
-pub(crate) fn acquire(entry: &Entry) -> SmallVec<[Held<'_>; 8]> {
+/// A call's Variables, by slot (filled in place: the list is large, and
+/// a call should not copy it around).
+pub(crate) type HeldVars<'a> = SmallVec<[Held<'a>; 8]>;
+
+/// Takes the Variables of `entry` into `held`, by slot, under the rules above.
+pub(crate) fn acquire<'a>(entry: &'a Entry, held: &mut HeldVars<'a>) {
     if entry.vars.is_empty() {
-        return SmallVec::new();
+        return;
     }
     if rayon::current_thread_index().is_none() {
-        return take_in_order(entry, |slot| Some(entry.vars[slot].lock()))
-            .expect("blocking locks always succeed");
+        let taken = take_in_order(entry, |slot| Some(entry.vars[slot].lock()), held);
+        assert!(taken, "blocking locks always succeed");
+        return;
     }
     let mut idle_rounds = 0u32;
     loop {
-        if let Some(held) = take_in_order(entry, |slot| entry.vars[slot].try_lock()) {
-            return held;
+        if take_in_order(entry, |slot| entry.vars[slot].try_lock(), held) {
+            return;
         }
         // Some lock is taken: run other pool work (perhaps the holder's
         // tasks), or give the CPU away when there is none.
@@ -75,18 +80,22 @@ pub(crate) fn acquire(entry: &Entry) -> SmallVec<[Held<'_>; 8]> {
     }
 }
 
-/// Takes every slot's lock in id order with `lock`; read-only slots are
-/// snapshotted and let go at once. `None` (every lock released) as soon as
-/// `lock` returns `None` for one.
+/// Takes every slot's lock in id order with `lock` into `held` (by slot);
+/// read-only slots are snapshotted and let go at once. False (every lock
+/// released, `held` empty) as soon as `lock` returns `None` for one.
 fn take_in_order<'a>(
     entry: &'a Entry,
     lock: impl Fn(usize) -> Option<MutexGuard<'a, Value>>,
-) -> Option<SmallVec<[Held<'a>; 8]>> {
-    // Taken in id order; returned by slot (most often the same order).
-    let mut taken: SmallVec<[Held<'a>; 8]> = SmallVec::with_capacity(entry.vars.len());
+    held: &mut HeldVars<'a>,
+) -> bool {
+    // Taken in id order; kept by slot (most often the same order).
+    held.clear();
     for &slot in &entry.lock_order {
-        let guard = lock(slot)?;
-        taken.push(if entry.written[slot] {
+        let Some(guard) = lock(slot) else {
+            held.clear();
+            return false;
+        };
+        held.push(if entry.written[slot] {
             Held::Locked(guard)
         } else {
             Held::Snapshot(guard.clone())
@@ -98,16 +107,12 @@ fn take_in_order<'a>(
         .enumerate()
         .all(|(i, &slot)| i == slot)
     {
-        return Some(taken);
+        return true;
     }
-    let mut by_slot: SmallVec<[Option<Held<'a>>; 8]> = (0..taken.len()).map(|_| None).collect();
-    for (held, &slot) in taken.into_iter().zip(&entry.lock_order) {
-        by_slot[slot] = Some(held);
+    let mut by_slot: SmallVec<[Option<Held<'a>>; 8]> = (0..held.len()).map(|_| None).collect();
+    for (taken, &slot) in held.drain(..).zip(&entry.lock_order) {
+        by_slot[slot] = Some(taken);
     }
-    Some(
-        by_slot
-            .into_iter()
-            .map(|h| h.expect("every slot is taken"))
-            .collect(),
-    )
+    held.extend(by_slot.into_iter().map(|h| h.expect("every slot is taken")));
+    true
 }

@@ -8,6 +8,7 @@ mod catch;
 mod inspect;
 mod locks;
 mod options;
+mod recent;
 mod run;
 
 // Used by control flow, which jits each construct called outside `jit`.
@@ -110,18 +111,24 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
 
     /// Calls the function. On error, no Variable has changed.
     pub fn try_call(&self, args: impl IntoArgs<A>) -> Result<R> {
-        let args = args.into_arg_list();
         if trace::is_active() {
             // Called while another function is traced: inline, as JAX does,
             // whether or not an argument is traced, so that random draws
             // and Variable writes inside happen on every call of the outer
             // function rather than once at its trace time.
+            let args = args.into_arg_list();
             return catch::catching(|| (self.f)(A::from_arrays(args)));
         }
-        let entry = self.entry_for(&args)?;
-        let values: SmallVec<[&Value; 6]> = args.iter().map(concrete).collect();
-        let results = run::run(&entry, &values)?;
-        Ok(R::from_arrays(results))
+        args.with_arg_slice(|args| {
+            let entry = self.entry_for(args)?;
+            let mut values: SmallVec<[&Value; 6]> = SmallVec::new();
+            for a in args {
+                values.push(concrete(a));
+            }
+            let mut results = ArgList::new();
+            run::run_into(&entry, &values, &mut results)?;
+            Ok(from_results(&mut results))
+        })
     }
 
     /// Number of compiled specialisations held.
@@ -202,11 +209,16 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
     fn entry_for(&self, args: &[Array]) -> Result<Arc<Entry>> {
         let types = || args.iter().map(|a| (a.shape(), a.dtype()));
         let options = self.compile_options();
+        if let Some(entry) = recent::find(&self.cache, types, &options) {
+            return Ok(entry);
+        }
         if let Some(entry) = self.cache.find(types, &options) {
+            recent::remember(&self.cache, &entry);
             return Ok(entry);
         }
         let _compiling = self.cache.compiling.lock();
         if let Some(entry) = self.cache.find(types, &options) {
+            recent::remember(&self.cache, &entry);
             return Ok(entry);
         }
         let start = Instant::now();
@@ -216,6 +228,7 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
             eprintln!("{}", self.compile_log(&entry, self.cache.last().as_ref()));
         }
         self.cache.insert(entry.clone());
+        recent::remember(&self.cache, &entry);
         Ok(entry)
     }
 
@@ -287,6 +300,20 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
     }
 }
 
+/// `R::from_arrays` of a call's results; a single `Array` is returned as
+/// it is, without moving the list.
+#[inline]
+fn from_results<R: JitValue>(results: &mut ArgList) -> R {
+    if results.len() == 1 {
+        let mut one = results.pop();
+        if let Some(r) = (&mut one as &mut dyn std::any::Any).downcast_mut::<Option<R>>() {
+            return r.take().expect("one result");
+        }
+        results.extend(one);
+    }
+    R::from_arrays(std::mem::take(results))
+}
+
 fn concrete(a: &Array) -> &Value {
     match &a.repr {
         Repr::Concrete(v) => v,
@@ -305,6 +332,9 @@ const _: fn() = || {
     fn check<T: Send + Sync>() {}
     check::<Jit<Array, Array>>();
 };
+
+#[cfg(test)]
+mod call_tests;
 
 #[cfg(test)]
 mod tests {
