@@ -498,9 +498,9 @@ fn nbytes(shape: &Shape, dtype: DType) -> usize {
     shape.size() * dtype.size()
 }
 
-/// Elements per range of a parallel launch: fixed, so that the ranges do
-/// not depend on the number of threads, and small enough for rayon to
-/// balance them between busy cores.
+/// Elements per range of a long parallel launch: small enough for rayon to
+/// balance them between busy cores (where the ranges fall never changes
+/// what a kernel computes, only the speed).
 const LAUNCH_RANGE: u64 = 1 << 15;
 
 /// The parallel launcher of generated drivers: runs kernel `f` over
@@ -509,7 +509,10 @@ extern "C" fn launch(f: u64, args: u64, n: u64) {
     // SAFETY: the driver passes the entry point of a finalized kernel, alive
     // for the run.
     let f = unsafe { std::mem::transmute::<usize, crate::module::KernelFn>(f as usize) };
-    let per = LAUNCH_RANGE;
+    // A launch shorter than two ranges per thread is cut into two parts
+    // per thread instead (whole vectors), so both cores get a share.
+    let threads = rayon::current_num_threads() as u64;
+    let per = LAUNCH_RANGE.min(n.div_ceil(2 * threads).next_multiple_of(64).max(64));
     let parts = if !crate::parallel::may_fork() {
         1
     } else {
