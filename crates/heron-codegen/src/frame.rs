@@ -504,7 +504,8 @@ fn nbytes(shape: &Shape, dtype: DType) -> usize {
 const LAUNCH_RANGE: u64 = 1 << 15;
 
 /// The parallel launcher of generated drivers: runs kernel `f` over
-/// `[0, n)` as disjoint ranges of `LAUNCH_RANGE` elements on rayon's pool.
+/// `[0, n)` as disjoint ranges of at most `LAUNCH_RANGE` elements, the
+/// first on the calling thread, the others on rayon's pool.
 extern "C" fn launch(f: u64, args: u64, n: u64) {
     // SAFETY: the driver passes the entry point of a finalized kernel, alive
     // for the run.
@@ -526,11 +527,16 @@ extern "C" fn launch(f: u64, args: u64, n: u64) {
     if parts == 1 {
         run(0);
     } else {
-        (0..parts)
-            .into_par_iter()
-            .map(|p| p * per)
-            .filter(|&lo| lo < n)
-            .for_each(run);
+        // The calling thread runs the first range itself and the pool the
+        // others: it is not put to sleep and woken again per launch (the
+        // loop's driver calls this once per step).
+        let run = &run;
+        rayon::in_place_scope(|scope| {
+            for p in (1..parts).map(|p| p * per).filter(|&lo| lo < n) {
+                scope.spawn(move |_| run(p));
+            }
+            run(0);
+        });
     }
 }
 
