@@ -498,18 +498,22 @@ fn nbytes(shape: &Shape, dtype: DType) -> usize {
     shape.size() * dtype.size()
 }
 
-/// Elements per range of a parallel launch: fixed, so that the ranges do
-/// not depend on the number of threads, and small enough for rayon to
-/// balance them between busy cores.
+/// Elements per range of a long parallel launch: small enough for rayon to
+/// balance them between busy cores (where the ranges fall never changes
+/// what a kernel computes, only the speed).
 const LAUNCH_RANGE: u64 = 1 << 15;
 
 /// The parallel launcher of generated drivers: runs kernel `f` over
-/// `[0, n)` as disjoint ranges of `LAUNCH_RANGE` elements on rayon's pool.
+/// `[0, n)` as disjoint ranges of at most `LAUNCH_RANGE` elements, the
+/// first on the calling thread, the others on rayon's pool.
 extern "C" fn launch(f: u64, args: u64, n: u64) {
     // SAFETY: the driver passes the entry point of a finalized kernel, alive
     // for the run.
     let f = unsafe { std::mem::transmute::<usize, crate::module::KernelFn>(f as usize) };
-    let per = LAUNCH_RANGE;
+    // A launch shorter than two ranges per thread is cut into two parts
+    // per thread instead (whole vectors), so both cores get a share.
+    let threads = rayon::current_num_threads() as u64;
+    let per = LAUNCH_RANGE.min(n.div_ceil(2 * threads).next_multiple_of(64).max(64));
     let parts = if !crate::parallel::may_fork() {
         1
     } else {
@@ -523,11 +527,16 @@ extern "C" fn launch(f: u64, args: u64, n: u64) {
     if parts == 1 {
         run(0);
     } else {
-        (0..parts)
-            .into_par_iter()
-            .map(|p| p * per)
-            .filter(|&lo| lo < n)
-            .for_each(run);
+        // The calling thread runs the first range itself and the pool the
+        // others: it is not put to sleep and woken again per launch (the
+        // loop's driver calls this once per step).
+        let run = &run;
+        rayon::in_place_scope(|scope| {
+            for p in (1..parts).map(|p| p * per).filter(|&lo| lo < n) {
+                scope.spawn(move |_| run(p));
+            }
+            run(0);
+        });
     }
 }
 

@@ -18,7 +18,7 @@
 use crate::random::Key;
 use crate::sparse::Csr;
 use heron_ir::sparse::{CsrMatrix, Weights};
-use heron_ir::threefry::{fold_in, threefry2x32};
+use heron_ir::threefry::{fold_in, threefry2x32, threefry2x32_lanes};
 use heron_ir::{Buffer, DType, Error, Result, Shape, Value};
 use rayon::prelude::*;
 
@@ -31,8 +31,6 @@ struct Stream {
     key: [u32; 2],
     counter: u32,
     hi: u32,
-    /// The second word of the last block, not yet used.
-    spare: Option<u32>,
 }
 
 impl Stream {
@@ -41,7 +39,6 @@ impl Stream {
             key: fold_in(key, row as u32),
             counter: 0,
             hi: 0,
-            spare: None,
         }
     }
 
@@ -55,25 +52,25 @@ impl Stream {
         w
     }
 
-    /// The next 32 random bits.
-    fn next_u32(&mut self) -> u32 {
-        if let Some(w) = self.spare.take() {
-            return w;
-        }
-        let [a, b] = self.block();
-        self.spare = Some(b);
-        a
+    /// The next eight words (four blocks, hashed side by side), in stream
+    /// order: the words eight calls of a one-word reader would give.
+    fn next_8(&mut self) -> [u32; 8] {
+        let c = ((self.hi as u64) << 32) | self.counter as u64;
+        let at = |j: usize| c.wrapping_add(j as u64);
+        let (a, b) = threefry2x32_lanes(
+            self.key,
+            std::array::from_fn::<u32, 4, _>(|j| (at(j) >> 32) as u32),
+            std::array::from_fn::<u32, 4, _>(|j| at(j) as u32),
+        );
+        let next = at(4);
+        (self.hi, self.counter) = ((next >> 32) as u32, next as u32);
+        std::array::from_fn(|k| if k % 2 == 0 { a[k / 2] } else { b[k / 2] })
     }
 
     /// The next 64 random bits (one whole block).
     fn next_u64(&mut self) -> u64 {
         let [a, b] = self.block();
         ((a as u64) << 32) | b as u64
-    }
-
-    /// A uniform double in (0, 1], from 32 bits (`(w + 1) / 2³²`).
-    fn uniform_open0(&mut self) -> f64 {
-        (self.next_u32() as f64 + 1.0) * (1.0 / 4_294_967_296.0)
     }
 
     /// A uniform integer in `0..m` (`m ≥ 1`; bias below `m / 2⁶⁴`).
@@ -101,16 +98,31 @@ pub fn try_fixed_prob(n_pre: usize, n_post: usize, p: f64, key: &Key) -> Result<
     let key = key.data();
     // ln(1 - p); -inf for p = 1 (every gap 0), 0 for p = 0 (no connection).
     let log_q = libm::log1p(-p);
-    build("fixed_prob", n_pre, n_post, move |row, _bits, out| {
+    // Room for the expected row length and a few standard deviations.
+    let mean = n_post as f64 * p;
+    let hint = (mean + 4.0 * mean.sqrt() + 4.0).min(n_post as f64) as usize;
+    build("fixed_prob", n_pre, n_post, hint, move |row, _bits, out| {
         if p == 0.0 {
             return;
         }
         let mut s = Stream::new(key, row);
+        // The gaps of the next eight words, computed together (their
+        // logarithms overlap in the pipeline); those past the row's end
+        // are not used.
+        let mut gaps = [0.0f64; 8];
+        let mut at = gaps.len();
         let mut j = 0usize;
         loop {
             if p < 1.0 {
-                // ≥ 0: truncation is the floor.
-                let gap = libm::log(s.uniform_open0()) / log_q;
+                if at == gaps.len() {
+                    for (g, w) in gaps.iter_mut().zip(s.next_8()) {
+                        // ≥ 0: truncation below is the floor.
+                        *g = libm::log(uniform_open0(w)) / log_q;
+                    }
+                    at = 0;
+                }
+                let gap = gaps[at];
+                at += 1;
                 if gap >= (n_post - j) as f64 {
                     break;
                 }
@@ -123,6 +135,11 @@ pub fn try_fixed_prob(n_pre: usize, n_post: usize, p: f64, key: &Key) -> Result<
             j += 1;
         }
     })
+}
+
+/// A uniform double in (0, 1] from the 32-bit word `w`: `(w + 1) / 2³²`.
+fn uniform_open0(w: u32) -> f64 {
+    (w as f64 + 1.0) * (1.0 / 4_294_967_296.0)
 }
 
 /// `num` distinct targets per pre neuron, uniformly among `n_post`, sorted
@@ -142,25 +159,31 @@ pub fn try_fixed_post_num(n_pre: usize, n_post: usize, num: usize, key: &Key) ->
     }
     check_sizes("fixed_post_num", n_pre, n_post)?;
     let key = key.data();
-    build("fixed_post_num", n_pre, n_post, move |row, bits, out| {
-        let mut s = Stream::new(key, row);
-        let start = out.len();
-        // Floyd: for j in n - num .. n, take t in 0..=j, or j if t is taken.
-        for j in n_post - num..n_post {
-            let t = s.below(j + 1);
-            let pick = if bits[t / 64] >> (t % 64) & 1 == 1 {
-                j
-            } else {
-                t
-            };
-            bits[pick / 64] |= 1 << (pick % 64);
-            out.push(pick as i32);
-        }
-        out[start..].sort_unstable();
-        for &c in &out[start..] {
-            bits[c as usize / 64] = 0;
-        }
-    })
+    build(
+        "fixed_post_num",
+        n_pre,
+        n_post,
+        num,
+        move |row, bits, out| {
+            let mut s = Stream::new(key, row);
+            let start = out.len();
+            // Floyd: for j in n - num .. n, take t in 0..=j, or j if t is taken.
+            for j in n_post - num..n_post {
+                let t = s.below(j + 1);
+                let pick = if bits[t / 64] >> (t % 64) & 1 == 1 {
+                    j
+                } else {
+                    t
+                };
+                bits[pick / 64] |= 1 << (pick % 64);
+                out.push(pick as i32);
+            }
+            out[start..].sort_unstable();
+            for &c in &out[start..] {
+                bits[c as usize / 64] = 0;
+            }
+        },
+    )
 }
 
 /// Sizes whose indices and row pointers fit i32.
@@ -177,11 +200,12 @@ fn check_sizes(op: &str, n_pre: usize, n_post: usize) -> Result<()> {
 /// Builds the matrix row by row: `row_fn(r, bits, out)` appends row `r`'s
 /// columns (ascending) to `out`, with `bits` a zeroed bit set of `n_post`
 /// bits it leaves zeroed. Blocks of rows run in parallel; their results are
-/// joined in row order.
+/// joined in row order. `hint` is the expected row length (room reserved).
 fn build(
     op: &str,
     n_pre: usize,
     n_post: usize,
+    hint: usize,
     row_fn: impl Fn(usize, &mut [u64], &mut Vec<i32>) + Sync,
 ) -> Result<Csr> {
     let blocks: Vec<(Vec<i32>, Vec<i32>)> = (0..n_pre.div_ceil(ROWS_PER_TASK))
@@ -190,7 +214,7 @@ fn build(
             let rows = b * ROWS_PER_TASK..((b + 1) * ROWS_PER_TASK).min(n_pre);
             let mut bits = vec![0u64; n_post.div_ceil(64)];
             let mut lens = Vec::with_capacity(rows.len());
-            let mut cols = Vec::new();
+            let mut cols = Vec::with_capacity(rows.len() * hint);
             for r in rows {
                 let before = cols.len();
                 row_fn(r, &mut bits, &mut cols);

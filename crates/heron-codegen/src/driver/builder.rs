@@ -137,8 +137,16 @@ impl Gen<'_, '_> {
             match kernels.peek() {
                 Some(k) if k.step == s => {
                     let (args, f) = (self.frame_addr(k.args), self.word(k.func));
+                    // A launch goes through the parallel launcher when it
+                    // is long, or when its elements are costly enough that
+                    // the whole launch has the work of a long one.
+                    let per_index = match &exe.plan.steps[s] {
+                        Step::Kernel(pk) => crate::executable::work_per_index(pk),
+                        _ => 1,
+                    };
+                    let heavy = k.n as usize * per_index >= crate::executable::PARALLEL_WORK;
                     match k.n {
-                        n if n >= PARALLEL_MIN => {
+                        n if n >= PARALLEL_MIN || heavy => {
                             let launch = self.word(self.spec.layout.launch);
                             let n = self.b.ins().iconst(types::I64, n as i64);
                             self.b

@@ -62,24 +62,74 @@ pub fn matvec_rows(m: &CsrMatrix, x: &[f32], rows: Range<usize>, y: &mut [f32]) 
 /// A range short of all columns needs sorted rows (`rows_sorted`).
 pub fn vecmat_cols(m: &CsrMatrix, x: &[f32], cols: Range<usize>, y: &mut [f32]) {
     assert_eq!(x.len(), m.n_rows(), "csr_vecmat: operand length");
-    accumulate(m, cols, y, |r| Some(x[r]));
+    accumulate(m, cols, y, x.iter().copied().enumerate());
 }
 
 /// `y = sᵀ·A` (`s` as 0/1) for the columns in `cols`, visiting only the
 /// rows where `s` holds. A range short of all columns needs sorted rows.
 pub fn event_vecmat_cols(m: &CsrMatrix, s: &[bool], cols: Range<usize>, y: &mut [f32]) {
     assert_eq!(s.len(), m.n_rows(), "csr_event_vecmat: operand length");
-    accumulate(m, cols, y, |r| s[r].then_some(1.0));
+    let mut active = Vec::new();
+    active_rows(s, &mut active);
+    event_vecmat_active(m, &active, cols, y);
 }
 
-/// `y[c - cols.start] = Σ_r scale(r)·w` over the entries in columns `cols`
-/// of the rows whose `scale` is `Some` (an event row adds `w` itself).
+/// The positions where `s` holds, ascending, into `out` (cleared first).
+/// Skips eight entries at a time where none is set, so a sparse spike
+/// vector costs about one load per eight neurons.
+pub fn active_rows(s: &[bool], out: &mut Vec<u32>) {
+    out.clear();
+    let words = s.chunks_exact(8);
+    let tail = words.remainder();
+    for (w, chunk) in words.enumerate() {
+        if chunk.iter().all(|&b| !b) {
+            continue;
+        }
+        for (j, &b) in chunk.iter().enumerate() {
+            if b {
+                out.push((w * 8 + j) as u32);
+            }
+        }
+    }
+    let base = s.len() - tail.len();
+    out.extend(
+        (0..tail.len())
+            .filter(|&j| tail[j])
+            .map(|j| (base + j) as u32),
+    );
+}
+
+/// The stored entries the rows `active` hold: the work of an event product.
+pub fn active_entries(m: &CsrMatrix, active: &[u32]) -> usize {
+    let p = m.indptr();
+    active
+        .iter()
+        .map(|&r| (p[r as usize + 1] - p[r as usize]) as usize)
+        .sum()
+}
+
+/// `event_vecmat_cols` given the rows where the operand holds (`active`,
+/// ascending, each below `n_rows`): `y[c - cols.start] = Σ w` over the
+/// entries in column `c` of those rows, rows in ascending order, from
+/// `0.0`. A range short of all columns needs sorted rows.
+pub fn event_vecmat_active(m: &CsrMatrix, active: &[u32], cols: Range<usize>, y: &mut [f32]) {
+    assert!(
+        active.windows(2).all(|w| w[0] < w[1])
+            && active.last().is_none_or(|&r| (r as usize) < m.n_rows()),
+        "csr_event_vecmat: active rows out of order or range"
+    );
+    accumulate(m, cols, y, active.iter().map(|&r| (r as usize, 1.0)));
+}
+
+/// `y[c - cols.start] = Σ x·w` over the entries in columns `cols` of the
+/// rows `(r, x)` of `rows`, in the order given (ascending rows; an event
+/// row, `x = 1`, adds `w` itself).
 #[inline(always)]
 fn accumulate(
     m: &CsrMatrix,
     cols: Range<usize>,
     y: &mut [f32],
-    scale: impl Fn(usize) -> Option<f32>,
+    rows: impl Iterator<Item = (usize, f32)>,
 ) {
     assert_eq!(y.len(), cols.len(), "csr product: result length");
     assert!(
@@ -90,8 +140,7 @@ fn accumulate(
     let idx = m.indices();
     let base = cols.start;
     let event = |x: f32| x == 1.0;
-    for r in 0..m.n_rows() {
-        let Some(x) = scale(r) else { continue };
+    for (r, x) in rows {
         let ks = row_in(m, r, &cols);
         match m.weights() {
             Weights::Uniform(w) if event(x) => {

@@ -48,6 +48,8 @@ struct CsrData {
     sorted: bool,
     /// A 64-bit fingerprint of the content, for `Hash` and printing.
     fingerprint: u64,
+    /// The fingerprint's state after the structure, before the weights.
+    structure: u64,
 }
 
 impl CsrMatrix {
@@ -125,22 +127,54 @@ impl CsrMatrix {
                 .windows(2)
                 .all(|q| q[0] < q[1])
         });
-        let fingerprint = fingerprint(n_rows, n_cols, p, idx, &weights);
+        let structure = structure_hash(n_rows, n_cols, p, idx);
         Ok(CsrMatrix(Arc::new(CsrData {
             n_rows,
             n_cols,
             indptr,
             indices,
+            fingerprint: fingerprint(structure, &weights),
             weights,
             sorted,
-            fingerprint,
+            structure,
         })))
     }
 
-    /// The same structure with other weights (checked as in `new`).
+    /// The same structure with other weights (checked as in `new`; the
+    /// structure, already checked, is shared and not checked again).
     pub fn with_weights(&self, weights: Weights) -> Result<CsrMatrix> {
         let d = &self.0;
-        CsrMatrix::new(d.indptr.clone(), d.indices.clone(), d.n_cols, weights)
+        if let Weights::PerEntry(w) = &weights {
+            if w.dtype() != DType::F32 || w.shape().rank() != 1 {
+                return Err(Error::invalid(
+                    "csr",
+                    format!(
+                        "weights must be a 1-d f32 array, got {}",
+                        crate::type_text(w.shape(), w.dtype())
+                    ),
+                ));
+            }
+            if w.shape().size() != self.nnz() {
+                return Err(Error::invalid(
+                    "csr",
+                    format!(
+                        "{} weights for {} stored entries",
+                        w.shape().size(),
+                        self.nnz()
+                    ),
+                ));
+            }
+        }
+        Ok(CsrMatrix(Arc::new(CsrData {
+            n_rows: d.n_rows,
+            n_cols: d.n_cols,
+            indptr: d.indptr.clone(),
+            indices: d.indices.clone(),
+            fingerprint: fingerprint(d.structure, &weights),
+            weights,
+            sorted: d.sorted,
+            structure: d.structure,
+        })))
     }
 
     /// Rows.
@@ -257,17 +291,15 @@ pub(crate) fn eval(op: &Op, x: &Value, shape: &Shape) -> Value {
     Value::new(shape.clone(), buf)
 }
 
-/// A 64-bit content hash (a multiply-rotate mix per word; not
-/// cryptographic: equality is decided by content).
-fn fingerprint(
-    n_rows: usize,
-    n_cols: usize,
-    indptr: &[i32],
-    indices: &[i32],
-    weights: &Weights,
-) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mix = |h: u64, w: u64| (h ^ w).wrapping_mul(K).rotate_left(29);
+const K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// One step of the fingerprint: a multiply-rotate mix of word `w` into `h`.
+fn mix(h: u64, w: u64) -> u64 {
+    (h ^ w).wrapping_mul(K).rotate_left(29)
+}
+
+/// The fingerprint's state after the shape and structure.
+fn structure_hash(n_rows: usize, n_cols: usize, indptr: &[i32], indices: &[i32]) -> u64 {
     let mut h = mix(mix(0x6373_7200, n_rows as u64), n_cols as u64);
     for &p in indptr {
         h = mix(h, p as u32 as u64);
@@ -275,6 +307,13 @@ fn fingerprint(
     for &c in indices {
         h = mix(h, c as u32 as u64);
     }
+    h
+}
+
+/// A 64-bit content hash (a multiply-rotate mix per word; not
+/// cryptographic: equality is decided by content): the structure's state
+/// `h` followed by the weights.
+fn fingerprint(mut h: u64, weights: &Weights) -> u64 {
     match weights {
         Weights::Uniform(w) => h = mix(mix(h, 1), w.to_bits() as u64),
         Weights::PerEntry(ws) => {
