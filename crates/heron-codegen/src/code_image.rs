@@ -15,8 +15,8 @@
 //! Cranelift JIT module, which makes them executable. Checking that the image
 //! is intact is the caller's job (the disk cache checksums every entry).
 
-use crate::control::ControlExe;
-use crate::module::Jit;
+use crate::lower::module::Jit;
+use crate::run::control::ControlExe;
 use crate::{Executable, assemble};
 use heron_ir::plan::Step;
 use heron_ir::{CompileOptions, Error, Graph, Op, Result};

@@ -13,24 +13,14 @@
 //!   and loaded again without compiling.
 
 mod code_image;
-mod control;
-mod driver;
-mod executable;
-mod frame;
-mod gather;
-mod helpers;
 mod lower;
-mod module;
-mod parallel;
-mod row_blocks;
-mod sparse_step;
-mod steps;
-pub mod vmath;
+mod run;
 
 pub use code_image::{CodeImage, ControlImage, FunctionCode, load, load_with, target_description};
-pub use executable::{Executable, KernelInfo};
-pub use frame::with_register_tiles;
-pub use gather::interpreter_steps;
+pub use lower::vmath;
+pub use run::executable::{Executable, KernelInfo};
+pub use run::frame::with_register_tiles;
+pub use run::gather::interpreter_steps;
 
 use heron_ir::plan::Step;
 use heron_ir::{CompileOptions, Graph, Result};
@@ -74,14 +64,14 @@ fn compile_plan(
     #[cfg(debug_assertions)]
     heron_ir::plan::verify(&plan)
         .map_err(|e| heron_ir::Error::Compile(format!("plan verifier: {e}\n{}", plan.to_text())))?;
-    let mut jit = module::Jit::new()?;
+    let mut jit = lower::module::Jit::new()?;
     let call_conv = jit.call_conv();
     let config = jit.frontend_config();
     let mut step_fns = Vec::with_capacity(plan.steps.len());
     let mut controls = Vec::with_capacity(plan.steps.len());
     for step in &plan.steps {
         controls.push(match step {
-            Step::Control(c) => Some(control::compile_control(&c.op, options)?),
+            Step::Control(c) => Some(run::control::compile_control(&c.op, options)?),
             _ => None,
         });
         let f = match step {
@@ -107,8 +97,8 @@ pub(crate) fn assemble(
     graph: &Graph,
     plan: heron_ir::plan::KernelPlan,
     step_fns: Vec<Option<usize>>,
-    controls: Vec<Option<control::ControlExe>>,
-    code: module::Compiled,
+    controls: Vec<Option<run::control::ControlExe>>,
+    code: lower::module::Compiled,
     options: &CompileOptions,
 ) -> Executable {
     let consts = plan
@@ -131,7 +121,7 @@ pub(crate) fn assemble(
         .collect();
     let output_types = types(&graph.outputs);
     let drivers = if options.native_drivers {
-        frame::build_drivers(&plan, &controls)
+        run::frame::build_drivers(&plan, &controls)
     } else {
         controls.iter().map(|_| None).collect()
     };
@@ -139,12 +129,12 @@ pub(crate) fn assemble(
         .steps
         .iter()
         .map(|s| match s {
-            heron_ir::plan::Step::Kernel(k) => executable::launch_grain(k),
+            heron_ir::plan::Step::Kernel(k) => run::executable::launch_grain(k),
             _ => 1,
         })
         .collect();
     let fails_midway = plan.can_fail_after_writing_outputs();
-    let folds = steps::views::fold(&plan);
+    let folds = run::steps::views::fold(&plan);
     Executable {
         options: *options,
         fails_midway,

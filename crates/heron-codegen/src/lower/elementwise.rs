@@ -11,7 +11,8 @@
 //! float remainder calls a helper (see `helpers.rs`).
 
 use super::{Emitter, clif_type};
-use crate::{helpers, vmath};
+use crate::lower::vmath;
+use crate::run::helpers;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{InstBuilder, Value, types};
 use heron_ir::{BinaryOp, DType, Scalar, UnaryOp};

@@ -19,12 +19,15 @@
 
 mod cast;
 mod columns;
+pub(crate) mod driver;
 mod elementwise;
 pub mod loops;
+pub(crate) mod module;
 mod reduce;
 pub(crate) mod register_tiles;
 mod threefry;
 mod vector;
+pub mod vmath;
 
 use cranelift_codegen::ir::{
     AbiParam, Function, InstBuilder, MemFlagsData, SigRef, Signature, Type, Value, types,
@@ -56,7 +59,7 @@ pub struct Emitter<'a> {
     helpers: Value,
     call_conv: CallConv,
     /// What the inline vector math may assume of the host.
-    pub target: crate::vmath::Target,
+    pub target: crate::lower::vmath::Target,
     sigs: HashMap<(Vec<Type>, Type), SigRef>,
 }
 
@@ -205,7 +208,7 @@ pub fn lower_kernel(
         b,
         helpers,
         call_conv,
-        target: crate::vmath::Target::host(),
+        target: crate::lower::vmath::Target::host(),
         sigs: HashMap::new(),
     };
     let generators = threefry::Generators::load(&mut e, kernel, &ptr_of);

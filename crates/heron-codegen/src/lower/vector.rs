@@ -21,7 +21,7 @@
 
 use super::threefry::{Generators, counter_fits_u32};
 use super::{Access, Emitter, clif_type};
-use crate::vmath;
+use crate::lower::vmath;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, Type, Value, types};
 use heron_ir::plan::{BufId, Expr, Kernel, Store, StoreValue};

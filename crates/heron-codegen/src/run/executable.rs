@@ -2,9 +2,9 @@
 //! code) and `run`, the driver that executes the plan's steps over caller
 //! buffers.
 
-use crate::helpers;
-use crate::module::Compiled;
-use crate::row_blocks;
+use crate::lower::module::Compiled;
+use crate::run::helpers;
+use crate::run::row_blocks;
 use heron_ir::plan::{BufId, BufferKind, KernelPlan, Step};
 use heron_ir::{Buffer, DType, Error, Result, Shape, Value, eval_op};
 use rayon::prelude::*;
@@ -40,15 +40,15 @@ pub struct Executable {
     /// For each step, the index of its native function (kernels only).
     pub(crate) step_fns: Vec<Option<usize>>,
     /// For each step, the compiled sub-graphs of a control step.
-    pub(crate) controls: Vec<Option<crate::control::ControlExe>>,
+    pub(crate) controls: Vec<Option<crate::run::control::ControlExe>>,
     /// For each control step, its native driver.
-    pub(crate) drivers: Vec<Option<crate::frame::Driver>>,
+    pub(crate) drivers: Vec<Option<crate::run::frame::Driver>>,
     /// For each step, the fewest launch indices a parallel chunk of it
     /// covers (`launch_grain`; 1 for steps without a preference).
     pub(crate) grains: Vec<usize>,
     pub(crate) code: Compiled,
     /// Copies that `matmul` steps read through in place (`steps::views`).
-    pub(crate) folds: crate::steps::views::Folds,
+    pub(crate) folds: crate::run::steps::views::Folds,
     /// `plan.can_fail_after_writing_outputs()`, for `can_fail_midway`.
     pub(crate) fails_midway: bool,
     pub(crate) param_types: Vec<(Shape, DType)>,
@@ -250,7 +250,7 @@ impl Executable {
         let mut s = 0;
         while s < plan.steps.len() {
             if let Some(group) = plan.row_groups.iter().find(|g| g.steps.start == s) {
-                let fns: SmallVec<[crate::module::KernelFn; 8]> = group
+                let fns: SmallVec<[crate::lower::module::KernelFn; 8]> = group
                     .steps
                     .clone()
                     .map(|g| {
@@ -327,7 +327,7 @@ impl Executable {
             // step's views are buffers of the plan, unchanged since the
             // copies they replace would have read them (`views::fold`).
             Step::Host(h) if self.folds.views[s].is_some() => unsafe {
-                crate::steps::run(plan, h, self.folds.views[s].as_deref(), ptrs)?
+                crate::run::steps::run(plan, h, self.folds.views[s].as_deref(), ptrs)?
             },
             // SAFETY: as guaranteed by the caller.
             step @ (Step::Host(_) | Step::Copy { .. }) => unsafe {
@@ -341,7 +341,9 @@ impl Executable {
 /// True when a host step of `op` runs natively (`gather`, `sparse_step` or
 /// `steps`), not through the interpreter's `eval_op`.
 fn is_native_step(op: &heron_ir::Op) -> bool {
-    crate::gather::is_native(op) || crate::sparse_step::is_sparse(op) || crate::steps::is_native(op)
+    crate::run::gather::is_native(op)
+        || crate::run::sparse_step::is_sparse(op)
+        || crate::run::steps::is_native(op)
 }
 
 /// Runs a host step (natively through `gather` or `steps`, or an op through
@@ -353,7 +355,7 @@ fn is_native_step(op: &heron_ir::Op) -> bool {
 pub(crate) unsafe fn run_data_step(plan: &KernelPlan, step: &Step, ptrs: &[*mut u8]) -> Result<()> {
     match step {
         Step::Host(h)
-            if crate::sparse_step::is_sparse(&h.op)
+            if crate::run::sparse_step::is_sparse(&h.op)
                 && ptrs[h.inputs[0].index()] != ptrs[h.output.index()] =>
         {
             // SAFETY: `ptrs` holds the operand and result buffers of the
@@ -362,19 +364,23 @@ pub(crate) unsafe fn run_data_step(plan: &KernelPlan, step: &Step, ptrs: &[*mut 
             // that did would run through `eval_op` below); buffers of
             // distinct values do not overlap.
             unsafe {
-                crate::sparse_step::run(&h.op, ptrs[h.inputs[0].index()], ptrs[h.output.index()])
+                crate::run::sparse_step::run(
+                    &h.op,
+                    ptrs[h.inputs[0].index()],
+                    ptrs[h.output.index()],
+                )
             };
         }
         // SAFETY: as guaranteed by the caller.
-        Step::Host(h) if crate::gather::is_native(&h.op) => unsafe {
-            crate::gather::run(plan, h, ptrs)?
+        Step::Host(h) if crate::run::gather::is_native(&h.op) => unsafe {
+            crate::run::gather::run(plan, h, ptrs)?
         },
         // SAFETY: as guaranteed by the caller.
-        Step::Host(h) if crate::steps::is_native(&h.op) => unsafe {
-            crate::steps::run(plan, h, None, ptrs)?
+        Step::Host(h) if crate::run::steps::is_native(&h.op) => unsafe {
+            crate::run::steps::run(plan, h, None, ptrs)?
         },
         Step::Host(h) => {
-            crate::gather::count_interpreted();
+            crate::run::gather::count_interpreted();
             let inputs: Vec<Value> = h
                 .inputs
                 .iter()
@@ -459,14 +465,14 @@ pub(crate) fn launch_grain(k: &heron_ir::plan::Kernel) -> usize {
 /// # Safety
 /// `args` is a valid argument table for `f` and the range covers its launch shape.
 unsafe fn launch(
-    f: crate::module::KernelFn,
+    f: crate::lower::module::KernelFn,
     args: &[*const u8],
     n: usize,
     per_index: usize,
     grain: usize,
 ) {
     let work = n.saturating_mul(per_index);
-    if work < PARALLEL_WORK || !crate::parallel::may_fork() {
+    if work < PARALLEL_WORK || !crate::run::parallel::may_fork() {
         // SAFETY: guaranteed by the caller.
         unsafe { f(args.as_ptr(), 0, n as u64) };
         return;

@@ -13,14 +13,14 @@
 //! folds each accumulator's partials into it, in element order.
 
 use crate::Executable;
-use crate::control::ControlExe;
-use crate::driver::{
+use crate::lower;
+use crate::lower::driver::{
     DriverSpec, Layout, build_prologue, build_step_driver, build_temporal_driver, n_carry,
 };
-use crate::helpers;
-use crate::lower;
+use crate::lower::module::{Compiled, Jit};
 use crate::lower::register_tiles::{self, TilePlan as RegisterTiles};
-use crate::module::{Compiled, Jit};
+use crate::run::control::ControlExe;
+use crate::run::helpers;
 use heron_ir::passes::temporal::{Accumulator, Temporal};
 use heron_ir::plan::{BufferKind, ControlStep, KernelPlan, Step};
 use heron_ir::{Buffer, DType, Error, Op, Result, Shape, Value, eval_op};
@@ -371,7 +371,7 @@ impl Driver {
         let f = self.code.function(t.func);
         let base = frame.as_ptr() as usize;
         let chunks = t.size.div_ceil(t.chunk);
-        let parts = if crate::parallel::may_fork() {
+        let parts = if crate::run::parallel::may_fork() {
             (rayon::current_num_threads() * 4).min(chunks).max(1)
         } else {
             1
@@ -508,9 +508,9 @@ const LAUNCH_RANGE: u64 = 1 << 15;
 extern "C" fn launch(f: u64, args: u64, n: u64) {
     // SAFETY: the driver passes the entry point of a finalized kernel, alive
     // for the run.
-    let f = unsafe { std::mem::transmute::<usize, crate::module::KernelFn>(f as usize) };
+    let f = unsafe { std::mem::transmute::<usize, crate::lower::module::KernelFn>(f as usize) };
     let per = LAUNCH_RANGE;
-    let parts = if !crate::parallel::may_fork() {
+    let parts = if !crate::run::parallel::may_fork() {
         1
     } else {
         n.div_ceil(per)
@@ -579,7 +579,7 @@ unsafe fn run_step(exe: &Executable, s: usize, ptrs: &[*mut u8]) -> Result<()> {
     match &plan.steps[s] {
         // SAFETY: as guaranteed by the caller.
         step @ (Step::Host(_) | Step::Copy { .. }) => unsafe {
-            crate::executable::run_data_step(plan, step, ptrs)
+            crate::run::executable::run_data_step(plan, step, ptrs)
         },
         Step::Control(c) => {
             let control = exe.controls[s]

@@ -175,7 +175,7 @@ impl ControlExe {
         plan: &KernelPlan,
         step: &ControlStep,
         ptrs: &[*mut u8],
-        driver: Option<&crate::frame::Driver>,
+        driver: Option<&crate::run::frame::Driver>,
     ) -> Result<()> {
         if let Some(driver) = driver {
             // SAFETY: guaranteed by the caller.
