@@ -45,7 +45,7 @@ pub fn fconst_lanes(e: &mut Emitter<'_>, dtype: DType, x: f64, lanes: usize) -> 
     if lanes == 1 {
         s
     } else {
-        e.b.ins().splat(super::vector::vec_type(dtype, lanes), s)
+        e.b.ins().splat(super::vec_type(dtype, lanes), s)
     }
 }
 

@@ -23,6 +23,7 @@ pub(crate) mod driver;
 mod elementwise;
 pub mod loops;
 pub(crate) mod module;
+pub(crate) mod program;
 mod reduce;
 pub(crate) mod register_tiles;
 mod threefry;
@@ -49,6 +50,19 @@ pub fn clif_type(dtype: DType) -> Type {
         DType::I64 => types::I64,
         DType::F32 => types::F32,
         DType::F64 => types::F64,
+    }
+}
+
+/// The vector type holding `lanes` elements of `dtype` (a bool is a mask of
+/// the integer type of that width).
+pub fn vec_type(dtype: DType, lanes: usize) -> Type {
+    match (dtype, lanes) {
+        (DType::F32, _) => types::F32X4,
+        (DType::F64, _) => types::F64X2,
+        (DType::I32 | DType::U32, _) => types::I32X4,
+        (DType::I64, _) => types::I64X2,
+        (DType::Bool, 4) => types::I32X4,
+        (DType::Bool, _) => types::I64X2,
     }
 }
 

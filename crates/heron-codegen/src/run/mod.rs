@@ -2,11 +2,13 @@
 //! buffers (kernel launches, row groups, control steps and their native
 //! drivers' frames, the native host steps, the runtime helper table).
 
+pub(crate) mod code;
 pub(crate) mod control;
 pub(crate) mod executable;
 pub(crate) mod frame;
 pub(crate) mod gather;
 pub(crate) mod helpers;
+pub(crate) mod host;
 pub(crate) mod parallel;
 pub(crate) mod row_blocks;
 pub(crate) mod sparse_step;

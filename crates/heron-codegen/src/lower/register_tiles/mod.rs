@@ -271,7 +271,7 @@ impl Ctx<'_> {
             for g in 0..width {
                 let (addr, off) = super::address_at(e, &a, at, (g * lanes * s.dtype.size()) as i64);
                 let v = vector::load(e, addr, off, s.dtype, lanes, false);
-                let var = e.b.declare_var(vector::vec_type(s.dtype, lanes));
+                let var = e.b.declare_var(crate::lower::vec_type(s.dtype, lanes));
                 e.b.def_var(var, v);
                 row.push(var);
             }
