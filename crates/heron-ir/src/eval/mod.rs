@@ -19,6 +19,7 @@ mod tests;
 
 use crate::infer::infer;
 pub use crate::matmul_dims::{MatMulDims, matmul_dims};
+pub use num::scalar;
 use crate::{DType, Error, Graph, NodeId, Op, Result, Shape, Value};
 use cranelift_entity::SecondaryMap;
 use smallvec::SmallVec;

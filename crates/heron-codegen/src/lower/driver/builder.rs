@@ -78,6 +78,20 @@ impl Gen<'_, '_> {
             .load(types::I64, flags(), self.frame, (at * 8) as i32)
     }
 
+    /// `n` consecutive frame words from `at` (a step's operands, its
+    /// results, the bases of per-step records).
+    pub(super) fn words(&mut self, at: usize, n: usize) -> Vec<Value> {
+        (0..n).map(|i| self.word(at + i)).collect()
+    }
+
+    /// Ends a step of a loop: its counter `t_var` plus one, back to `header`.
+    pub(super) fn next_step(&mut self, t_var: Variable, header: Block) {
+        let t = self.b.use_var(t_var);
+        let t = self.b.ins().iadd_imm_s(t, 1);
+        self.b.def_var(t_var, t);
+        self.b.ins().jump(header, &[]);
+    }
+
     pub(super) fn set_word(&mut self, at: usize, v: Value) {
         self.b.ins().store(flags(), v, self.frame, (at * 8) as i32);
     }
