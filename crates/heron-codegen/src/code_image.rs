@@ -18,7 +18,7 @@
 use crate::lower::module::Jit;
 use crate::lower::program::assemble;
 use crate::run::code::FunctionCode;
-use crate::run::control::ControlExe;
+use crate::run::executable::ControlExe;
 use crate::run::executable::Executable;
 use heron_ir::plan::Step;
 use heron_ir::{CompileOptions, Error, Graph, Op, Result};

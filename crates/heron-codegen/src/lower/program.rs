@@ -5,7 +5,7 @@
 
 use super::{driver, module};
 use crate::run::code::Compiled;
-use crate::run::control::ControlExe;
+use crate::run::executable::ControlExe;
 use crate::run::executable::Executable;
 use crate::run::steps::views;
 use heron_ir::plan::Step;
@@ -130,7 +130,7 @@ pub(crate) fn assemble(
 }
 
 /// Compiles the sub-graphs of a control op under `options`.
-pub(crate) fn compile_control(op: &Op, options: &CompileOptions) -> Result<ControlExe> {
+fn compile_control(op: &Op, options: &CompileOptions) -> Result<ControlExe> {
     let c = |g: &heron_ir::Graph| compile_graph(g, options).map(Box::new);
     match op {
         Op::Loop { body, .. } => Ok(ControlExe::Loop {

@@ -16,45 +16,10 @@
 //! offsetting pointers into the step's buffers: nothing is copied or
 //! allocated per iteration besides what the body's own plan needs.
 
-use crate::run::executable::Executable;
+use crate::run::executable::{ControlExe, Executable};
 use crate::run::frame::{Driver, Program};
 use heron_ir::plan::{ControlStep, KernelPlan};
 use heron_ir::{Buffer, DType, Error, Op, Result};
-
-/// The compiled sub-graphs of one control step.
-pub(crate) enum ControlExe {
-    /// A counted loop.
-    Loop {
-        /// The body.
-        body: Box<Executable>,
-    },
-    /// A while loop.
-    While {
-        /// The predicate.
-        cond: Box<Executable>,
-        /// The body.
-        body: Box<Executable>,
-    },
-    /// A two-way branch.
-    Cond {
-        /// Taken when the predicate is true.
-        then: Box<Executable>,
-        /// Taken otherwise.
-        else_: Box<Executable>,
-    },
-}
-
-impl ControlExe {
-    /// The compiled sub-graphs, in the op's order (body; cond, body;
-    /// then, else).
-    pub(crate) fn programs(&self) -> Vec<&Executable> {
-        match self {
-            ControlExe::Loop { body } => vec![&**body],
-            ControlExe::While { cond, body } => vec![&**cond, &**body],
-            ControlExe::Cond { then, else_ } => vec![&**then, &**else_],
-        }
-    }
-}
 
 /// Bytes of buffer `b` of `plan`.
 fn nbytes(plan: &KernelPlan, b: heron_ir::plan::BufId) -> usize {

@@ -1,9 +1,10 @@
 //! `Executable`: a compiled graph (the plan, its constants and its machine
 //! code) and `run`, the driver that executes the plan's steps over caller
-//! buffers.
+//! buffers. A compiled program is a tree: a control step holds the
+//! `Executable`s of its sub-graphs (`ControlExe`, defined here with the
+//! type it nests in; `control.rs` runs it).
 
 use crate::run::code::{Compiled, KernelFn};
-use crate::run::control::ControlExe;
 use crate::run::frame::{Driver, Program};
 use crate::run::helpers;
 use crate::run::host::{is_native_step, run_data_step};
@@ -56,6 +57,41 @@ pub struct Executable {
     pub(crate) fails_midway: bool,
     pub(crate) param_types: Vec<(Shape, DType)>,
     pub(crate) output_types: Vec<(Shape, DType)>,
+}
+
+/// The compiled sub-graphs of one control step.
+pub(crate) enum ControlExe {
+    /// A counted loop.
+    Loop {
+        /// The body.
+        body: Box<Executable>,
+    },
+    /// A while loop.
+    While {
+        /// The predicate.
+        cond: Box<Executable>,
+        /// The body.
+        body: Box<Executable>,
+    },
+    /// A two-way branch.
+    Cond {
+        /// Taken when the predicate is true.
+        then: Box<Executable>,
+        /// Taken otherwise.
+        else_: Box<Executable>,
+    },
+}
+
+impl ControlExe {
+    /// The compiled sub-graphs, in the op's order (body; cond, body;
+    /// then, else).
+    pub(crate) fn programs(&self) -> Vec<&Executable> {
+        match self {
+            ControlExe::Loop { body } => vec![&**body],
+            ControlExe::While { cond, body } => vec![&**cond, &**body],
+            ControlExe::Cond { then, else_ } => vec![&**then, &**else_],
+        }
+    }
 }
 
 impl Executable {

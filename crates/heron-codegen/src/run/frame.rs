@@ -12,9 +12,9 @@
 //! runs the prologue, then the chunk loop in parallel ranges, and finally
 //! folds each accumulator's partials into it, in element order.
 
-use crate::lower::driver::Layout;
 use crate::run::code::{Compiled, KernelFn};
 use crate::run::helpers;
+use crate::run::layout::Layout;
 use crate::run::parallel::{for_each_range, may_fork};
 use heron_ir::passes::temporal::{Accumulator, Temporal};
 use heron_ir::plan::{BufferKind, ControlStep, KernelPlan};

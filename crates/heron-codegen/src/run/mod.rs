@@ -9,6 +9,7 @@ pub(crate) mod frame;
 pub(crate) mod gather;
 pub(crate) mod helpers;
 pub(crate) mod host;
+pub(crate) mod layout;
 pub(crate) mod parallel;
 pub(crate) mod row_blocks;
 pub(crate) mod sparse_step;

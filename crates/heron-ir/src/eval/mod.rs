@@ -19,9 +19,9 @@ mod tests;
 
 use crate::infer::infer;
 pub use crate::matmul_dims::{MatMulDims, matmul_dims};
-pub use num::scalar;
 use crate::{DType, Error, Graph, NodeId, Op, Result, Shape, Value};
 use cranelift_entity::SecondaryMap;
+pub use num::scalar;
 use smallvec::SmallVec;
 
 /// Runs `graph` on concrete parameter values (in `graph.params` order) and

@@ -8,7 +8,7 @@ use super::{
 use crate::lower;
 use crate::lower::module::Jit;
 use crate::lower::register_tiles;
-use crate::run::control::ControlExe;
+use crate::run::executable::ControlExe;
 use crate::run::frame::{Driver, TemporalCode};
 use heron_ir::passes::temporal::Temporal;
 use heron_ir::plan::{BufferKind, ControlStep, KernelPlan, Step};

@@ -18,12 +18,11 @@
 
 mod build;
 mod builder;
-mod layout;
 mod step;
 mod temporal;
 
+pub(crate) use crate::run::layout::{Layout, n_carry};
 pub(crate) use build::build_drivers;
 pub(crate) use builder::DriverSpec;
-pub(crate) use layout::{Layout, n_carry};
 pub(crate) use step::build_step_driver;
 pub(crate) use temporal::{build_prologue, build_temporal_driver};

@@ -2,7 +2,7 @@
 //! step as one native function.
 
 use super::builder::{DriverSpec, begin, end, flags};
-use super::layout::{body_bytes, n_carry, out_bytes};
+use crate::run::layout::{body_bytes, n_carry, out_bytes};
 use cranelift_codegen::ir::{Function, InstBuilder, Value, condcodes::IntCC, types};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilderContext, Variable};

@@ -3,7 +3,7 @@
 //! elements before the next).
 
 use super::builder::{DriverSpec, StepEntry, StepLoop, StepState, begin, end, flags};
-use super::layout::{TemporalLayout, buf_bytes, n_carry};
+use crate::run::layout::{TemporalLayout, buf_bytes, n_carry};
 use cranelift_codegen::ir::{
     Function, InstBuilder, StackSlotData, StackSlotKind, condcodes::IntCC, types,
 };

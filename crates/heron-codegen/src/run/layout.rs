@@ -1,5 +1,7 @@
-//! The frame of a driver: where each buffer, argument table, entry point
-//! and callback word lives (`Layout`), computed once per control step.
+//! The frame of a native driver: where each buffer, argument table, entry
+//! point and callback word lives (`Layout`), computed once per control step
+//! when the driver is built. The generated code (`lower/driver/`) reads the
+//! words where it says, and `frame.rs` fills them there at each run.
 
 use crate::Executable;
 use heron_ir::Op;
@@ -168,19 +170,19 @@ pub(crate) fn n_carry(op: &Op) -> usize {
 }
 
 /// Bytes of parameter `n` of `exe`.
-pub(super) fn body_bytes(exe: &Executable, n: usize) -> usize {
+pub(crate) fn body_bytes(exe: &Executable, n: usize) -> usize {
     let (s, d) = &exe.param_types[n];
     s.size() * d.size()
 }
 
 /// Bytes of output `n` of `exe`.
-pub(super) fn out_bytes(exe: &Executable, n: usize) -> usize {
+pub(crate) fn out_bytes(exe: &Executable, n: usize) -> usize {
     let (s, d) = &exe.output_types[n];
     s.size() * d.size()
 }
 
 /// Bytes of buffer `b` of the body plan.
-pub(super) fn buf_bytes(exe: &Executable, b: BufId) -> usize {
+pub(crate) fn buf_bytes(exe: &Executable, b: BufId) -> usize {
     let info = &exe.plan.buffers[b.index()];
     info.shape.size() * info.dtype.size()
 }
