@@ -191,55 +191,6 @@ impl ReduceOp {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn identities_are_neutral_for_their_combining_op() {
-        use crate::eval::eval_op;
-        use crate::{Shape, Value};
-        for op in ReduceOp::ALL {
-            for dtype in [DType::I32, DType::U32, DType::F32, DType::F64] {
-                let acc = op.accumulator_dtype(dtype);
-                let three = if acc.is_bool() {
-                    Scalar::Bool(true)
-                } else {
-                    Scalar::I32(3).cast(acc)
-                };
-                let x = Value::scalar(three);
-                let id = Value::scalar(op.identity(acc));
-                let y =
-                    eval_op(&Op::Binary(op.combine()), &[&id, &x], &Shape::new(&[]), acc).unwrap();
-                assert_eq!(y.buf().get(0), x.buf().get(0), "{} on {dtype}", op.name());
-            }
-        }
-        assert_eq!(ReduceOp::Sum.accumulator_dtype(DType::F32), DType::F64);
-        assert_eq!(ReduceOp::Sum.accumulator_dtype(DType::Bool), DType::I32);
-        assert_eq!(ReduceOp::Max.accumulator_dtype(DType::F32), DType::F32);
-    }
-
-    #[test]
-    fn the_lists_hold_every_op_once() {
-        let names = |n: Vec<&str>| n.iter().collect::<std::collections::HashSet<_>>().len();
-        assert_eq!(
-            names(UnaryOp::ALL.map(UnaryOp::name).to_vec()),
-            UnaryOp::ALL.len()
-        );
-        assert_eq!(
-            names(BinaryOp::ALL.map(BinaryOp::name).to_vec()),
-            BinaryOp::ALL.len()
-        );
-    }
-
-    #[test]
-    fn names_are_the_public_function_names() {
-        assert_eq!(Op::Select.name(), "where");
-        assert_eq!(Op::Cast(DType::F32).name(), "astype");
-        assert_eq!(Op::Unary(UnaryOp::Log1p).name(), "log1p");
-    }
-}
-
 impl Op {
     /// True for ops that compute each output element from the operand elements
     /// at the same (broadcast) index: the ops that fuse into one loop freely.
@@ -407,5 +358,54 @@ impl ArgOp {
             ArgOp::ArgMax => "argmax",
             ArgOp::ArgMin => "argmin",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identities_are_neutral_for_their_combining_op() {
+        use crate::eval::eval_op;
+        use crate::{Shape, Value};
+        for op in ReduceOp::ALL {
+            for dtype in [DType::I32, DType::U32, DType::F32, DType::F64] {
+                let acc = op.accumulator_dtype(dtype);
+                let three = if acc.is_bool() {
+                    Scalar::Bool(true)
+                } else {
+                    Scalar::I32(3).cast(acc)
+                };
+                let x = Value::scalar(three);
+                let id = Value::scalar(op.identity(acc));
+                let y =
+                    eval_op(&Op::Binary(op.combine()), &[&id, &x], &Shape::new(&[]), acc).unwrap();
+                assert_eq!(y.buf().get(0), x.buf().get(0), "{} on {dtype}", op.name());
+            }
+        }
+        assert_eq!(ReduceOp::Sum.accumulator_dtype(DType::F32), DType::F64);
+        assert_eq!(ReduceOp::Sum.accumulator_dtype(DType::Bool), DType::I32);
+        assert_eq!(ReduceOp::Max.accumulator_dtype(DType::F32), DType::F32);
+    }
+
+    #[test]
+    fn the_lists_hold_every_op_once() {
+        let names = |n: Vec<&str>| n.iter().collect::<std::collections::HashSet<_>>().len();
+        assert_eq!(
+            names(UnaryOp::ALL.map(UnaryOp::name).to_vec()),
+            UnaryOp::ALL.len()
+        );
+        assert_eq!(
+            names(BinaryOp::ALL.map(BinaryOp::name).to_vec()),
+            BinaryOp::ALL.len()
+        );
+    }
+
+    #[test]
+    fn names_are_the_public_function_names() {
+        assert_eq!(Op::Select.name(), "where");
+        assert_eq!(Op::Cast(DType::F32).name(), "astype");
+        assert_eq!(Op::Unary(UnaryOp::Log1p).name(), "log1p");
     }
 }
