@@ -3,7 +3,7 @@
 //! when the driver is built. The generated code (`lower/driver/`) reads the
 //! words where it says, and `frame.rs` fills them there at each run.
 
-use crate::Executable;
+use crate::run::executable::Executable;
 use heron_ir::Op;
 use heron_ir::plan::{BufId, ControlStep, Step};
 use heron_ir::schedule::temporal::Temporal;

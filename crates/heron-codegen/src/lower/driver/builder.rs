@@ -2,7 +2,7 @@
 //! the calls of kernels and of the callback, the head of each step and the
 //! swap of double-buffered carried state.
 
-use crate::Executable;
+use crate::run::executable::Executable;
 use crate::run::layout::{Layout, PARALLEL_MIN, buf_bytes};
 use cranelift_codegen::ir::{
     AbiParam, Block, Function, InstBuilder, MemFlagsData, SigRef, Signature, Value,
