@@ -46,7 +46,8 @@ fn build(step: &ControlStep, control: &ControlExe) -> Result<Driver> {
         .map(|k| body.aliasable().contains(&(k, first_param + k)))
         .collect();
     let plan = step.temporal.clone();
-    let layout = Layout::new(step, &programs, plan.as_ref());
+    let plans: Vec<_> = programs.iter().map(|p| &p.plan).collect();
+    let layout = Layout::new(step, &plans, plan.as_ref());
     let spec = DriverSpec {
         step,
         programs: &programs,

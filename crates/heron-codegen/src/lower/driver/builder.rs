@@ -3,7 +3,7 @@
 //! swap of double-buffered carried state.
 
 use crate::run::executable::Executable;
-use crate::run::layout::{Layout, PARALLEL_MIN, buf_bytes};
+use crate::run::layout::{Layout, PARALLEL_MIN};
 use cranelift_codegen::ir::{
     AbiParam, Block, Function, InstBuilder, MemFlagsData, SigRef, Signature, Value,
     condcodes::IntCC, types,
@@ -314,4 +314,22 @@ pub(super) fn end(mut g: Gen<'_, '_>, config: TargetFrontendConfig) {
     g.b.ins().return_(&[]);
     g.b.seal_all_blocks();
     g.b.finalize(config);
+}
+
+/// Bytes of parameter `n` of `exe`.
+pub(super) fn body_bytes(exe: &Executable, n: usize) -> usize {
+    let (s, d) = &exe.param_types[n];
+    s.size() * d.size()
+}
+
+/// Bytes of output `n` of `exe`.
+pub(super) fn out_bytes(exe: &Executable, n: usize) -> usize {
+    let (s, d) = &exe.output_types[n];
+    s.size() * d.size()
+}
+
+/// Bytes of buffer `b` of the body plan.
+pub(super) fn buf_bytes(exe: &Executable, b: BufId) -> usize {
+    let info = &exe.plan.buffers[b.index()];
+    info.shape.size() * info.dtype.size()
 }

@@ -1,8 +1,8 @@
 //! The step driver: a whole counted loop, while loop or branch of a control
 //! step as one native function.
 
-use super::builder::{DriverSpec, begin, end, flags};
-use crate::run::layout::{body_bytes, n_carry, out_bytes};
+use super::builder::{DriverSpec, begin, body_bytes, end, flags, out_bytes};
+use crate::run::layout::n_carry;
 use cranelift_codegen::ir::{Function, InstBuilder, Value, condcodes::IntCC, types};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilderContext, Variable};

@@ -2,8 +2,9 @@
 //! steps for every step) and the chunk loop (every step on one chunk of
 //! elements before the next).
 
+use super::builder::buf_bytes;
 use super::builder::{DriverSpec, StepEntry, StepLoop, StepState, begin, end, flags};
-use crate::run::layout::{TemporalLayout, buf_bytes, n_carry};
+use crate::run::layout::{TemporalLayout, n_carry};
 use cranelift_codegen::ir::{
     Function, InstBuilder, StackSlotData, StackSlotKind, condcodes::IntCC, types,
 };
