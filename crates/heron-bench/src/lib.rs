@@ -16,6 +16,7 @@ pub mod ceiling;
 pub mod check;
 pub mod config;
 pub mod inputs;
+pub mod models;
 pub mod polyexp;
 pub mod report;
 pub mod stream;

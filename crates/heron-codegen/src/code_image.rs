@@ -15,25 +15,15 @@
 //! Cranelift JIT module, which makes them executable. Checking that the image
 //! is intact is the caller's job (the disk cache checksums every entry).
 
-use crate::control::ControlExe;
-use crate::module::Jit;
-use crate::{Executable, assemble};
+use crate::lower::module::Jit;
+use crate::lower::program::assemble;
+use crate::run::code::FunctionCode;
+use crate::run::executable::ControlExe;
+use crate::run::executable::Executable;
 use heron_ir::plan::Step;
 use heron_ir::{CompileOptions, Error, Graph, Op, Result};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
-
-/// One function's finished machine code.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FunctionCode {
-    /// The kernel's name in the plan (`k0`, `k1`, ...).
-    pub name: String,
-    /// The alignment the code needs, in bytes.
-    pub alignment: u32,
-    /// The code and its constant pool.
-    #[serde(with = "hex::serde")]
-    pub bytes: Vec<u8>,
-}
 
 /// The compiled sub-graphs of one control step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,7 +92,8 @@ impl Executable {
         let mut controls = Vec::new();
         for (step, control) in self.controls.iter().enumerate() {
             if let Some(control) = control {
-                let graphs = sub_executables(control)
+                let graphs = control
+                    .programs()
                     .into_iter()
                     .map(Executable::code_image)
                     .collect::<Option<Vec<_>>>()?;
@@ -212,15 +203,6 @@ fn sub_graphs(op: &Op) -> Vec<&Graph> {
         Op::While { cond, body, .. } => vec![cond, body],
         Op::Cond { then, else_ } => vec![then, else_],
         _ => Vec::new(),
-    }
-}
-
-/// The compiled sub-graphs of a control step, in `ControlImage` order.
-fn sub_executables(control: &ControlExe) -> Vec<&Executable> {
-    match control {
-        ControlExe::Loop { body } => vec![&**body],
-        ControlExe::While { cond, body } => vec![&**cond, &**body],
-        ControlExe::Cond { then, else_ } => vec![&**then, &**else_],
     }
 }
 

@@ -3,36 +3,27 @@
 //! of its iteration space, and the result is an `Executable` that runs the
 //! plan on raw buffers.
 //!
-//! - `lower/`: Cranelift emission, split by concern (loop nests, element-wise
-//!   ops, casts, reductions).
-//! - `helpers.rs`: runtime helper functions, reached through a table.
-//! - `module.rs`: the JIT module wrapper.
-//! - `executable.rs`: `Executable` and its `run` driver.
-//! - `row_blocks.rs`: running a plan's row groups block of rows by block.
+//! - `lower/`: compile time — a whole plan (`program.rs`), one kernel
+//!   (`mod.rs` and the files by concern), the inline vector math (`vmath/`),
+//!   the control steps' native drivers (`driver/`), the JIT module
+//!   (`module.rs`).
+//! - `run/`: run time — `Executable` and its `run`, launches, row groups,
+//!   host steps, control steps and their drivers' frames, the helper table.
+//!   Nothing in `run/` imports `lower/`.
 //! - `code_image.rs`: an executable's machine code as a `CodeImage`, saved
 //!   and loaded again without compiling.
 
 mod code_image;
-mod control;
-mod driver;
-mod executable;
-mod frame;
-mod gather;
-mod helpers;
 mod lower;
-mod module;
-mod parallel;
-mod row_blocks;
-mod sparse_step;
-mod steps;
-pub mod vmath;
+mod run;
 
-pub use code_image::{CodeImage, ControlImage, FunctionCode, load, load_with, target_description};
-pub use executable::{Executable, KernelInfo};
-pub use frame::with_register_tiles;
-pub use gather::interpreter_steps;
+pub use code_image::{CodeImage, ControlImage, load, load_with, target_description};
+pub use lower::vmath;
+pub use run::code::FunctionCode;
+pub use run::executable::{Executable, KernelInfo};
+pub use run::frame::with_register_tiles;
+pub use run::gather::interpreter_steps;
 
-use heron_ir::plan::Step;
 use heron_ir::{CompileOptions, Graph, Result};
 
 /// `compile_with` under the built-in options (`CompileOptions::default()`).
@@ -46,112 +37,7 @@ pub fn compile(graph: &Graph) -> Result<Executable> {
 /// trust its recorded shapes (a graph's fields are public, so a hand-built
 /// one may lie).
 pub fn compile_with(graph: &Graph, options: &CompileOptions) -> Result<Executable> {
-    heron_ir::verify::verify(graph).map_err(|e| heron_ir::Error::Compile(e.to_string()))?;
-    compile_plan(
-        graph,
-        heron_ir::passes::fuse::schedule(graph, options),
-        options,
-    )
-}
-
-/// `compile_with` for the body of a counted loop, planned by `schedule_loop_body`.
-pub(crate) fn compile_loop_body(graph: &Graph, options: &CompileOptions) -> Result<Executable> {
-    compile_plan(
-        graph,
-        heron_ir::passes::fuse::schedule_loop_body(graph, options),
-        options,
-    )
-}
-
-/// Compiles every kernel of `plan`, the plan of `graph` under `options`.
-fn compile_plan(
-    graph: &Graph,
-    plan: heron_ir::plan::KernelPlan,
-    options: &CompileOptions,
-) -> Result<Executable> {
-    // The pointer code trusts the plan's accesses and aliasing: check them
-    // in debug builds (every test and every fuzzed program).
-    #[cfg(debug_assertions)]
-    heron_ir::plan::verify(&plan)
-        .map_err(|e| heron_ir::Error::Compile(format!("plan verifier: {e}\n{}", plan.to_text())))?;
-    let mut jit = module::Jit::new()?;
-    let call_conv = jit.call_conv();
-    let config = jit.frontend_config();
-    let mut step_fns = Vec::with_capacity(plan.steps.len());
-    let mut controls = Vec::with_capacity(plan.steps.len());
-    for step in &plan.steps {
-        controls.push(match step {
-            Step::Control(c) => Some(control::compile_control(&c.op, options)?),
-            _ => None,
-        });
-        let f = match step {
-            Step::Kernel(k) if k.launch_shape().size() > 0 => {
-                let dtype_of = |b: heron_ir::plan::BufId| plan.buffers[b.index()].dtype;
-                let may_alias = |b| plan.aliasable.iter().any(|&(_, p)| plan.params[p] == b);
-                Some(jit.define(&k.name, |func, fctx| {
-                    lower::lower_kernel(k, &dtype_of, &may_alias, func, fctx, call_conv, config)
-                })?)
-            }
-            _ => None,
-        };
-        step_fns.push(f);
-    }
-    let code = jit.finish()?;
-    Ok(assemble(graph, plan, step_fns, controls, code, options))
-}
-
-/// The `Executable` of `graph` from its plan and machine code (compiled or
-/// loaded from a `CodeImage`); its control steps get native drivers when
-/// `options` asks for them.
-pub(crate) fn assemble(
-    graph: &Graph,
-    plan: heron_ir::plan::KernelPlan,
-    step_fns: Vec<Option<usize>>,
-    controls: Vec<Option<control::ControlExe>>,
-    code: module::Compiled,
-    options: &CompileOptions,
-) -> Executable {
-    let consts = plan
-        .buffers
-        .iter()
-        .map(|b| match b.kind {
-            heron_ir::plan::BufferKind::Const(c) => Some(graph.consts[c].clone()),
-            _ => None,
-        })
-        .collect();
-    let types = |ids: &[(heron_ir::NodeId, _)]| -> Vec<_> {
-        ids.iter()
-            .map(|(n, _)| (graph.nodes[*n].shape.clone(), graph.nodes[*n].dtype))
-            .collect()
-    };
-    let param_types = graph
-        .params
-        .iter()
-        .map(|(n, _)| (graph.nodes[*n].shape.clone(), graph.nodes[*n].dtype))
-        .collect();
-    let output_types = types(&graph.outputs);
-    let drivers = if options.native_drivers {
-        frame::build_drivers(&plan, &controls)
-    } else {
-        controls.iter().map(|_| None).collect()
-    };
-    let launches = executable::launches(&plan);
-    let fails_midway = plan.can_fail_after_writing_outputs();
-    let folds = steps::views::fold(&plan);
-    Executable {
-        options: *options,
-        fails_midway,
-        folds,
-        plan,
-        consts,
-        step_fns,
-        controls,
-        drivers,
-        launches,
-        code,
-        param_types,
-        output_types,
-    }
+    lower::program::compile_graph(graph, options)
 }
 
 #[cfg(test)]

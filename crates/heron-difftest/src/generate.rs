@@ -5,7 +5,7 @@
 //! 63..=65: one f64x2 or f32x4 vector, the unrolled bodies of 2 and 4
 //! vectors, and one more or less), sometimes 0, and rarely large enough that
 //! a launch crosses the parallel threshold (`PARALLEL_WORK`, 2^18 elements,
-//! in `heron-codegen/src/executable.rs`) and a reduction is split
+//! in `heron-codegen/src/run/executable.rs`) and a reduction is split
 //! (`SPLIT_FROM`, the same count, in `heron-ir/src/passes/fuse.rs`).
 
 use crate::program::{

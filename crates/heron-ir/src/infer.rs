@@ -326,7 +326,7 @@ fn result_type(op: &Op, inputs: &[(&Shape, DType)]) -> Result<(Shape, DType)> {
                     format!("operand dtypes differ: {ad} and {bd} (promote first)"),
                 ));
             }
-            let dims = crate::eval::matmul_dims(a, b)?;
+            let dims = crate::matmul_dims::matmul_dims(a, b)?;
             Ok((dims.result_shape(), ad))
         }
         Op::Loop { .. } | Op::While { .. } | Op::Cond { .. } => {

@@ -13,6 +13,7 @@ pub mod eval;
 mod graph;
 pub mod indexed;
 pub mod infer;
+mod matmul_dims;
 mod op;
 mod op_facts;
 pub mod options;

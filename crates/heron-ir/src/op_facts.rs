@@ -1,5 +1,7 @@
 //! Facts about ops that several stages need, each written once, here: an
-//! op's user-facing name, which element-wise ops are transcendental (computed
+//! op's user-facing name and its name in printed graphs, its kind
+//! (element-wise, movement, leaf, predicate, comparison, bitwise, can it
+//! fail at run time), which element-wise ops are transcendental (computed
 //! by polynomial approximations in compiled code, hence within a few ulp of
 //! `eval` rather than bit-exact), and a reduction's combining op, identity,
 //! result and accumulator types. The stages (inference, scheduling, lowering,
@@ -9,7 +11,7 @@
 //! Where the point of a fact is the complete list, its `match` names every
 //! variant, so a new op does not compile until it is classified.
 
-use crate::{BinaryOp, DType, Op, ReduceOp, Scalar, UnaryOp};
+use crate::{ArgOp, BinaryOp, DType, Op, ReduceOp, Scalar, ScatterMode, UnaryOp};
 
 impl Op {
     /// The op's name in error messages: the name of the public function
@@ -185,6 +187,176 @@ impl ReduceOp {
             ReduceOp::Prod | ReduceOp::All => Scalar::one(acc),
             ReduceOp::Max => extreme(false),
             ReduceOp::Min => extreme(true),
+        }
+    }
+}
+
+impl Op {
+    /// True for ops that compute each output element from the operand elements
+    /// at the same (broadcast) index: the ops that fuse into one loop freely.
+    pub fn is_elementwise(&self) -> bool {
+        matches!(
+            self,
+            Op::Unary(_) | Op::Binary(_) | Op::Select | Op::Cast(_)
+        )
+    }
+
+    /// True for ops that only move or repeat elements (their index maps are affine).
+    pub fn is_movement(&self) -> bool {
+        matches!(
+            self,
+            Op::BroadcastTo(_) | Op::Reshape(_) | Op::Permute(_) | Op::Slice(_)
+        )
+    }
+
+    /// True for graph leaves (no operands).
+    pub fn is_leaf(&self) -> bool {
+        matches!(self, Op::Param(_) | Op::Const(_))
+    }
+
+    /// True for ops whose evaluation can fail on the data it is given, once
+    /// `infer` has accepted the operands' types: `take`, `take_along_axis`,
+    /// `scatter` and `segment_sum` (an index out of range), and a control op any of whose sub-graphs, at any depth, holds
+    /// such an op. Every other op computes a result for any operand values
+    /// of the types `infer` accepts (zero-size `max`/`argmax` and the like
+    /// are rejected by `infer`, when the graph is built). Ops that can fail
+    /// run on the host through `eval_op`, never inside a native kernel,
+    /// which has no way to report an error.
+    pub fn can_fail_at_run_time(&self) -> bool {
+        let any = |g: &crate::Graph| g.nodes.values().any(|n| n.op.can_fail_at_run_time());
+        match self {
+            Op::Take { .. }
+            | Op::TakeAlongAxis { .. }
+            | Op::Scatter { .. }
+            | Op::SegmentSum { .. } => true,
+            Op::Loop { body, .. } => any(body),
+            Op::While { cond, body, .. } => any(cond) || any(body),
+            Op::Cond { then, else_ } => any(then) || any(else_),
+            _ => false,
+        }
+    }
+}
+
+impl UnaryOp {
+    /// The op's name in printed graphs.
+    pub fn name(self) -> &'static str {
+        use UnaryOp::*;
+        match self {
+            Neg => "neg",
+            Abs => "abs",
+            Sign => "sign",
+            Sqrt => "sqrt",
+            Rsqrt => "rsqrt",
+            Exp => "exp",
+            Exp2 => "exp2",
+            Expm1 => "expm1",
+            Log => "log",
+            Log2 => "log2",
+            Log10 => "log10",
+            Log1p => "log1p",
+            Sin => "sin",
+            Cos => "cos",
+            Tan => "tan",
+            Tanh => "tanh",
+            Sinh => "sinh",
+            Cosh => "cosh",
+            Arcsin => "arcsin",
+            Arccos => "arccos",
+            Arctan => "arctan",
+            Arcsinh => "arcsinh",
+            Arccosh => "arccosh",
+            Arctanh => "arctanh",
+            Erf => "erf",
+            Sigmoid => "sigmoid",
+            Floor => "floor",
+            Ceil => "ceil",
+            Round => "round",
+            Trunc => "trunc",
+            Square => "square",
+            Reciprocal => "reciprocal",
+            IsNan => "isnan",
+            IsInf => "isinf",
+            IsFinite => "isfinite",
+            Not => "not",
+        }
+    }
+
+    /// True for ops whose result is bool whatever the operand's dtype.
+    pub fn is_predicate(self) -> bool {
+        matches!(self, UnaryOp::IsNan | UnaryOp::IsInf | UnaryOp::IsFinite)
+    }
+}
+
+impl BinaryOp {
+    /// The op's name in printed graphs.
+    pub fn name(self) -> &'static str {
+        use BinaryOp::*;
+        match self {
+            Add => "add",
+            Sub => "sub",
+            Mul => "mul",
+            Div => "div",
+            Rem => "rem",
+            Pow => "pow",
+            Max => "max",
+            Min => "min",
+            Atan2 => "atan2",
+            Hypot => "hypot",
+            Logaddexp => "logaddexp",
+            And => "and",
+            Or => "or",
+            Xor => "xor",
+            Eq => "eq",
+            Ne => "ne",
+            Lt => "lt",
+            Le => "le",
+            Gt => "gt",
+            Ge => "ge",
+        }
+    }
+
+    /// True for comparisons (bool result).
+    pub fn is_comparison(self) -> bool {
+        use BinaryOp::*;
+        matches!(self, Eq | Ne | Lt | Le | Gt | Ge)
+    }
+
+    /// True for logical/bitwise ops (bool or integer operands).
+    pub fn is_bitwise(self) -> bool {
+        matches!(self, BinaryOp::And | BinaryOp::Or | BinaryOp::Xor)
+    }
+}
+
+impl ReduceOp {
+    /// The op's name in printed graphs.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReduceOp::Sum => "reduce_sum",
+            ReduceOp::Prod => "reduce_prod",
+            ReduceOp::Max => "reduce_max",
+            ReduceOp::Min => "reduce_min",
+            ReduceOp::Any => "reduce_any",
+            ReduceOp::All => "reduce_all",
+        }
+    }
+}
+
+impl ScatterMode {
+    /// The op's name in printed graphs and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScatterMode::Add => "scatter_add",
+            ScatterMode::Set => "scatter_set",
+        }
+    }
+}
+
+impl ArgOp {
+    /// The op's name in printed graphs.
+    pub fn name(self) -> &'static str {
+        match self {
+            ArgOp::ArgMax => "argmax",
+            ArgOp::ArgMin => "argmin",
         }
     }
 }

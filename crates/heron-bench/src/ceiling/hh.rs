@@ -2,13 +2,13 @@
 //! intrinsics and the vector form of `polyexp::exp` (the inline exp heron's
 //! kernels use too, so the comparison is at equal accuracy), step-outer or
 //! neuron-outer (register tiles of `TILE` vectors), on one thread or on
-//! rayon's pool. Every lane does `w3::neuron_step`'s operations in its order,
+//! rayon's pool. Every lane does `models::hh::neuron_step`'s operations in its order,
 //! so the results are bit-identical to the scalar loop with `polyexp::exp`.
 
 use super::simd::{Simd, exp};
 use super::{Form, Plan, Width};
+use crate::models::hh::{C, DT, EK, EL, ENA, GK, GL, GNA, V_TH, neuron_step};
 use crate::polyexp;
-use crate::workloads::w3::{C, DT, EK, EL, ENA, GK, GL, GNA, V_TH, neuron_step};
 use rayon::prelude::*;
 use std::arch::x86_64::{__m128, __m256, __m512};
 
@@ -161,7 +161,7 @@ unsafe fn run_avx512<const T: usize>(st: &mut Neurons<'_>, steps: usize) {
     unsafe { run_with::<__m512, T>(st, steps) }
 }
 
-/// One neuron-step per lane, `w3::neuron_step` operation by operation.
+/// One neuron-step per lane, `models::hh::neuron_step` operation by operation.
 #[derive(Clone, Copy)]
 struct Lanes<S> {
     v: S,

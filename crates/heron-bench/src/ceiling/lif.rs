@@ -2,11 +2,11 @@
 //! forms — step-outer (a sweep over every neuron per step) and neuron-outer
 //! (register tiles of `TILE` vectors holding V, t_last and `I·R` for all
 //! steps) — each on one thread or on rayon's pool. Every lane does
-//! `w2::rust_step`'s operations in its order, so the results are bit-identical.
+//! `models::lif::rust_step`'s operations in its order, so the results are bit-identical.
 
 use super::simd::Simd;
 use super::{Form, Plan, Width};
-use crate::workloads::w2::{DT, R, TAU, V_RESET, V_REST, V_TH, rust_step, time};
+use crate::models::lif::{DT, R, TAU, V_RESET, V_REST, V_TH, rust_step, time};
 use rayon::prelude::*;
 use std::arch::x86_64::{__m128, __m256, __m512};
 
@@ -302,7 +302,7 @@ unsafe fn tile<S: Simd, const T: usize>(st: &mut Neurons<'_>, base: usize, steps
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::w2::{T_NEVER, V_REST};
+    use crate::models::lif::{T_NEVER, V_REST};
 
     fn start(n: usize) -> (Vec<f32>, Vec<f32>, Vec<bool>, Vec<f32>) {
         // Currents around the threshold current (15) so that some neurons

@@ -19,7 +19,7 @@
 //!
 //! Every kernel does the scalar loop's operations in the scalar loop's order
 //! with exact IEEE division and no FMA contraction, so the LIF and HH ceilings
-//! are bit-identical to the scalar loops (`w2::rust_step`; `w3::neuron_step`
+//! are bit-identical to the scalar loops (`models::lif::rust_step`; `models::hh::neuron_step`
 //! with `polyexp::exp`); softmax sums in another order. On other
 //! architectures, or CPUs without a width, the variants are left out with a
 //! note in the case.

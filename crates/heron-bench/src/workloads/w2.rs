@@ -10,6 +10,7 @@ use crate::case::Case;
 use crate::check::{Out, Tol};
 use crate::config::Config;
 use crate::inputs::{self, seeds};
+use crate::models::lif::{DT, R, T_NEVER, TAU, V_RESET, V_REST, V_TH, rust_step, time};
 use crate::report::Bandwidth;
 use crate::variant::{Kind, Variant};
 use crate::workloads::w1::bandwidth_bounds;
@@ -18,32 +19,12 @@ use ndarray::{Array1, Zip};
 use rayon::prelude::*;
 use std::sync::Arc;
 
-/// Time step (ms).
-pub const DT: f32 = 0.1;
-/// Resting potential (mV).
-pub const V_REST: f32 = -65.0;
-/// Reset potential (mV).
-pub const V_RESET: f32 = -68.0;
-/// Threshold (mV).
-pub const V_TH: f32 = -50.0;
-/// Membrane resistance.
-pub const R: f32 = 1.0;
-/// Membrane time constant (ms).
-pub const TAU: f32 = 10.0;
-/// `t_last` before any spike.
-pub const T_NEVER: f32 = -1e7;
-
 /// Elements per rayon task.
 const CHUNK: usize = 1 << 14;
 
 /// Neurons and steps.
 pub fn dims(cfg: &Config) -> (usize, usize) {
     cfg.size.pick((1_000_000, 100), (1 << 16, 100), (1000, 10))
-}
-
-/// The time of step `i`.
-pub fn time(i: usize) -> f32 {
-    i as f32 * DT
 }
 
 /// The input current `20 + 5·normal` of N neurons.
@@ -155,17 +136,6 @@ impl State {
     fn out(&self) -> Out {
         let spike = self.spike.iter().map(|&s| s as u8 as f32).collect();
         Out::Vecs(vec![self.v.clone(), self.t_last.clone(), spike])
-    }
-}
-
-/// One step of the hand-written loop over a slice of neurons.
-pub fn rust_step(v: &mut [f32], t_last: &mut [f32], spike: &mut [bool], i: &[f32], t: f32) {
-    for (((v, tl), s), &i) in v.iter_mut().zip(t_last).zip(spike).zip(i) {
-        let x = *v + DT * (-(*v - V_REST) + i * R) / TAU;
-        let fired = x >= V_TH;
-        *v = if fired { V_RESET } else { x };
-        *tl = if fired { t } else { *tl };
-        *s = fired;
     }
 }
 

@@ -11,7 +11,8 @@
 //! float remainder calls a helper (see `helpers.rs`).
 
 use super::{Emitter, clif_type};
-use crate::{helpers, vmath};
+use crate::lower::vmath;
+use crate::run::helpers;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{InstBuilder, InstructionData, Opcode, Value, ValueDef, types};
 use heron_ir::{BinaryOp, DType, Scalar, UnaryOp};
@@ -44,7 +45,7 @@ pub fn fconst_lanes(e: &mut Emitter<'_>, dtype: DType, x: f64, lanes: usize) -> 
     if lanes == 1 {
         s
     } else {
-        e.b.ins().splat(super::vector::vec_type(dtype, lanes), s)
+        e.b.ins().splat(super::vec_type(dtype, lanes), s)
     }
 }
 

@@ -19,12 +19,16 @@
 
 mod cast;
 mod columns;
+pub(crate) mod driver;
 mod elementwise;
 pub mod loops;
+pub(crate) mod module;
+pub(crate) mod program;
 mod reduce;
 pub(crate) mod register_tiles;
 mod threefry;
 mod vector;
+pub mod vmath;
 
 use cranelift_codegen::ir::{
     AbiParam, Function, InstBuilder, MemFlagsData, SigRef, Signature, Type, Value, types,
@@ -49,6 +53,19 @@ pub fn clif_type(dtype: DType) -> Type {
     }
 }
 
+/// The vector type holding `lanes` elements of `dtype` (a bool is a mask of
+/// the integer type of that width).
+pub fn vec_type(dtype: DType, lanes: usize) -> Type {
+    match (dtype, lanes) {
+        (DType::F32, _) => types::F32X4,
+        (DType::F64, _) => types::F64X2,
+        (DType::I32 | DType::U32, _) => types::I32X4,
+        (DType::I64, _) => types::I64X2,
+        (DType::Bool, 4) => types::I32X4,
+        (DType::Bool, _) => types::I64X2,
+    }
+}
+
 /// Function-building state shared by the lowering files.
 pub struct Emitter<'a> {
     /// The builder of the function being lowered.
@@ -56,7 +73,7 @@ pub struct Emitter<'a> {
     helpers: Value,
     call_conv: CallConv,
     /// What the inline vector math may assume of the host.
-    pub target: crate::vmath::Target,
+    pub target: crate::lower::vmath::Target,
     sigs: HashMap<(Vec<Type>, Type), SigRef>,
 }
 
@@ -205,7 +222,7 @@ pub fn lower_kernel(
         b,
         helpers,
         call_conv,
-        target: crate::vmath::Target::host(),
+        target: crate::lower::vmath::Target::host(),
         sigs: HashMap::new(),
     };
     let generators = threefry::Generators::load(&mut e, kernel, &ptr_of);

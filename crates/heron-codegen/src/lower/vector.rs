@@ -20,8 +20,8 @@
 //! transcendentals use `vmath`, whose scalar and vector forms agree.
 
 use super::threefry::{Generators, counter_fits_u32};
-use super::{Access, Emitter, clif_type};
-use crate::vmath;
+use super::{Access, Emitter, clif_type, vec_type};
+use crate::lower::vmath;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, Type, Value, types};
 use heron_ir::plan::{BufId, Expr, Kernel, Store, StoreValue};
@@ -166,19 +166,6 @@ fn pow2_shift(kernel: &Kernel, y: usize) -> Option<u32> {
         _ => return None,
     };
     p.is_power_of_two().then(|| p.trailing_zeros())
-}
-
-/// The vector type holding `lanes` elements of `dtype` (a bool is a mask of
-/// the integer type of that width).
-pub fn vec_type(dtype: DType, lanes: usize) -> Type {
-    match (dtype, lanes) {
-        (DType::F32, _) => types::F32X4,
-        (DType::F64, _) => types::F64X2,
-        (DType::I32 | DType::U32, _) => types::I32X4,
-        (DType::I64, _) => types::I64X2,
-        (DType::Bool, 4) => types::I32X4,
-        (DType::Bool, _) => types::I64X2,
-    }
 }
 
 /// Flags of a vector access: it cannot trap, but it is only element

@@ -3,10 +3,13 @@
 //! Where ownership cannot be checked (not Unix), nothing is trusted unless
 //! the user opts in with `HERON_CACHE_TRUST_DIR=1`.
 
-use super::store::TRUST_DIR_ENV;
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::Path;
+
+/// The environment variable that lets heron load code from a cache
+/// directory whose owner it cannot check (on systems other than Unix).
+pub const TRUST_DIR_ENV: &str = "HERON_CACHE_TRUST_DIR";
 
 /// Opens `path` with `options`, never through a symbolic link: `O_NOFOLLOW`
 /// on Unix (a link fails with `ELOOP`, see `is_link_refusal`), and

@@ -29,11 +29,12 @@ mod key;
 mod store;
 
 pub use evict::{DEFAULT_MAX_MB, enforce, max_bytes};
+pub use files::TRUST_DIR_ENV;
 pub use format::{
     BUILD, EntryRecord, FORMAT, HERON_VERSION, Unusable, decode, encode, short_key, stale,
 };
 pub use key::{CodeOptions, key_for};
-pub use store::{Store, TRUST_DIR_ENV, Usage, is_key, now_ms};
+pub use store::{Store, Usage, is_key, now_ms};
 
 use crate::Array;
 use heron_codegen::Executable;

@@ -30,9 +30,6 @@ pub const ENTRY_EXT: &str = "hrc";
 pub const USAGE_EXT: &str = "use";
 /// Prefix of temporary files being written.
 pub const TEMP_PREFIX: &str = ".heron-";
-/// The environment variable that lets heron load code from a cache
-/// directory whose owner it cannot check (on systems other than Unix).
-pub const TRUST_DIR_ENV: &str = "HERON_CACHE_TRUST_DIR";
 
 /// How an entry has been used, across processes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -393,7 +390,7 @@ impl Store {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
-    use crate::disk_cache::files::unverifiable_owner;
+    use crate::disk_cache::files::{TRUST_DIR_ENV, unverifiable_owner};
     use crate::disk_cache::format::empty_record;
     use std::os::unix::fs::{PermissionsExt, symlink};
 

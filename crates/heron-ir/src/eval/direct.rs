@@ -6,10 +6,10 @@
 //! bits as `eval`'s.
 
 use super::elem::{with_elem, with_num};
-use super::linalg::matmul_dims;
 use super::product::{MatRef, product};
 use super::strided::split_at_axis;
 use super::{movement, reduce, sort};
+use crate::matmul_dims::matmul_dims;
 use crate::{DType, Error, Op, Result, Shape, infer};
 use smallvec::SmallVec;
 

@@ -7,7 +7,6 @@ pub mod direct;
 mod elem;
 mod elementwise;
 mod indexed;
-mod linalg;
 mod movement;
 mod num;
 mod product;
@@ -19,9 +18,10 @@ mod strided;
 mod tests;
 
 use crate::infer::infer;
+pub use crate::matmul_dims::{MatMulDims, matmul_dims};
 use crate::{DType, Error, Graph, NodeId, Op, Result, Shape, Value};
 use cranelift_entity::SecondaryMap;
-pub use linalg::{MatMulDims, matmul_dims};
+pub use num::scalar;
 use smallvec::SmallVec;
 
 /// Runs `graph` on concrete parameter values (in `graph.params` order) and
@@ -170,7 +170,7 @@ pub fn eval_op(op: &Op, inputs: &[&Value], shape: &Shape, dtype: DType) -> Resul
         Op::Cumsum { axis } => reduce::cumsum(x(), *axis)?,
         Op::Sort { axis } => sort::sort(x(), *axis),
         Op::Argsort { axis } => sort::argsort(x(), *axis),
-        Op::MatMul => linalg::matmul(x(), inputs[1], shape)?,
+        Op::MatMul => product::matmul(x(), inputs[1], shape)?,
         Op::CsrMatVec(_) | Op::CsrVecMat(_) | Op::CsrEventVecMat(_) => {
             crate::sparse::eval(op, x(), shape)
         }

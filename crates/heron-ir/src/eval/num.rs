@@ -382,3 +382,28 @@ float_fns! {
     f32: libm::log10f, libm::asinhf, libm::acoshf, libm::atanhf, libm::erff, libm::hypotf;
     f64: libm::log10, libm::asinh, libm::acosh, libm::atanh, libm::erf, libm::hypot;
 }
+
+/// `eval`'s scalar rules that the backend's runtime helpers call, so that
+/// compiled code computes them with this very code: NumPy's float
+/// remainder and wrapping integer powers.
+pub mod scalar {
+    use super::Num;
+
+    macro_rules! scalar_fns {
+        ($($name:ident: $t:ty => $op:ident;)*) => {$(
+            /// `eval`'s op on two scalars of this type.
+            #[inline]
+            pub fn $name(a: $t, b: $t) -> $t {
+                Num::$op(a, b)
+            }
+        )*};
+    }
+
+    scalar_fns! {
+        rem_f32: f32 => rem;
+        rem_f64: f64 => rem;
+        pow_i32: i32 => pow;
+        pow_i64: i64 => pow;
+        pow_u32: u32 => pow;
+    }
+}

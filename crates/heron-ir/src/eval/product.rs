@@ -22,10 +22,24 @@
 //! out-of-bounds read.
 
 use super::elem::Elem;
-use super::linalg::MatMulDims;
 use super::num::Num;
-use crate::{Error, Result};
+use crate::matmul_dims::{MatMulDims, matmul_dims};
+use crate::{Buffer, Error, Result, Shape, Value};
 use smallvec::SmallVec;
+
+/// `a @ b` (same dtype, aligned shapes, checked by `infer`) as a value of `shape`.
+pub(super) fn matmul(a: &Value, b: &Value, shape: &Shape) -> Result<Value> {
+    let dims = matmul_dims(&a.shape, &b.shape)?;
+    let dtype = a.dtype();
+    let mut buf = Buffer::for_overwrite(dtype, shape.size());
+    let (a_strides, b_strides) = (dims.a_batch_strides(), dims.b_batch_strides());
+    super::elem::with_elem!(dtype, T => {
+        let lhs = MatRef::contiguous(a.as_slice::<T>(), &a_strides, dims.k);
+        let rhs = MatRef::contiguous(b.as_slice::<T>(), &b_strides, dims.n);
+        product::<T>(&dims, &lhs, &rhs, buf.as_mut_slice())?;
+    });
+    Ok(Value::new(shape.clone(), buf))
+}
 
 /// Products of at least this many multiply-adds (`m·k·n`), of 64 rows or
 /// more, run as blocks of rows on rayon's pool; smaller ones run on the

@@ -28,6 +28,7 @@ use crate::{Axes, BinaryOp, ConstId, DType, NodeId, Op, ReduceOp, Scalar, Shape,
 
 mod affine;
 mod print;
+pub mod temporal;
 mod verify;
 pub use affine::Affine;
 use smallvec::SmallVec;
@@ -261,7 +262,7 @@ pub struct ControlStep {
     /// How a counted loop runs all its steps chunk by chunk of elements,
     /// when the compile options ask for temporal fusion and the loop
     /// qualifies (decided by `fuse::schedule`; the backend only reads it).
-    pub temporal: Option<crate::schedule::temporal::Temporal>,
+    pub temporal: Option<temporal::Temporal>,
 }
 
 /// One step of a plan.

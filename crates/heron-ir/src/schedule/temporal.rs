@@ -56,80 +56,17 @@
 //! (`schedule::schedule`) records the result of [`analyze`] in the loop's
 //! `ControlStep::temporal`, and the backend builds and runs what it says.
 
+pub use crate::plan::temporal::{Accumulator, Temporal, TemporalKernel};
+
 use crate::plan::{
     Affine, BufId, BufferInfo, BufferKind, Expr, Instr, Kernel, KernelPlan, Step, Store, StoreValue,
 };
-use crate::{BinaryOp, DType, Op, ReduceOp, Shape};
+use crate::{DType, Op, Shape};
 /// The most bytes of one per-step record of a uniform value.
 const PER_STEP_MAX_BYTES: usize = 4096;
 
 /// The most bytes of all per-step records together (`trip` rows each).
 const PER_STEP_TOTAL_BYTES: usize = 1 << 28;
-
-/// How a counted loop is interchanged with its body's element loops.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Temporal {
-    /// The element space every element-wise kernel runs over.
-    pub shape: Shape,
-    /// The number of steps.
-    pub trip: u64,
-    /// The uniform steps (indices into the body plan's steps), in order.
-    pub uniform: Vec<usize>,
-    /// The carried values the uniform steps compute.
-    pub uniform_carry: Vec<usize>,
-    /// The uniform buffers the element-wise kernels read, recorded per step:
-    /// a carried parameter as it is when the step starts, anything else as
-    /// the uniform steps leave it.
-    pub per_step: Vec<BufId>,
-    /// The kernels run chunk by chunk, in step order.
-    pub kernels: Vec<TemporalKernel>,
-    /// The accumulators.
-    pub accumulators: Vec<Accumulator>,
-}
-
-/// A kernel of the chunk loop.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TemporalKernel {
-    /// Its step in the body plan.
-    pub step: usize,
-    /// The kernel: the plan's own, or an accumulator's reduction rewritten
-    /// to fold into its partial buffer.
-    pub kernel: Kernel,
-    /// True when `kernel` is a rewritten reduction (it needs its own code).
-    pub rewritten: bool,
-}
-
-/// A carried value accumulated across steps through per-element partials.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Accumulator {
-    /// Which carried value.
-    pub carry: usize,
-    /// The reduction.
-    pub op: ReduceOp,
-    /// The partial buffer: `BufId(body_plan.buffers.len() + j)` for the
-    /// `j`-th accumulator, of `S`'s shape and this type.
-    pub partial: BufferInfo,
-}
-
-impl Accumulator {
-    /// The op folding an element into a partial, and a partial into the
-    /// accumulator.
-    pub fn combine(&self) -> BinaryOp {
-        self.op.combine()
-    }
-}
-
-impl Temporal {
-    /// The type of buffer `b` of the chunk loop: a body plan buffer, or an
-    /// accumulator's partial.
-    pub fn buffer<'a>(&'a self, plan: &'a KernelPlan, b: BufId) -> &'a BufferInfo {
-        let n = plan.buffers.len();
-        match b.index().checked_sub(n) {
-            Some(j) => &self.accumulators[j].partial,
-            None => &plan.buffers[b.index()],
-        }
-    }
-}
 
 /// The steps reading and writing each buffer of a plan.
 struct Uses {

@@ -43,7 +43,7 @@ pub use choice::{TilePlan, plan};
 
 use super::threefry::Generators;
 use super::{Access, Emitter, clif_type, vector};
-use crate::driver::{DriverSpec, n_carry};
+use crate::lower::driver::{DriverSpec, n_carry};
 use choice::{Source, State, broadcast, element_wise, source, states};
 use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Value, condcodes::IntCC, types};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
@@ -182,7 +182,7 @@ pub(crate) fn build(
         b,
         helpers,
         call_conv,
-        target: crate::vmath::Target::host(),
+        target: crate::lower::vmath::Target::host(),
         sigs: HashMap::new(),
     };
     let ctx = Ctx {
@@ -271,7 +271,7 @@ impl Ctx<'_> {
             for g in 0..width {
                 let (addr, off) = super::address_at(e, &a, at, (g * lanes * s.dtype.size()) as i64);
                 let v = vector::load(e, addr, off, s.dtype, lanes, false);
-                let var = e.b.declare_var(vector::vec_type(s.dtype, lanes));
+                let var = e.b.declare_var(crate::lower::vec_type(s.dtype, lanes));
                 e.b.def_var(var, v);
                 row.push(var);
             }

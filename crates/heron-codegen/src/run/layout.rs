@@ -1,9 +1,10 @@
-//! The frame of a driver: where each buffer, argument table, entry point
-//! and callback word lives (`Layout`), computed once per control step.
+//! The frame of a native driver: where each buffer, argument table, entry
+//! point and callback word lives (`Layout`), computed once per control step
+//! when the driver is built. The generated code (`lower/driver/`) reads the
+//! words where it says, and `frame.rs` fills them there at each run.
 
-use crate::Executable;
 use heron_ir::Op;
-use heron_ir::plan::{BufId, ControlStep, Step};
+use heron_ir::plan::{BufId, ControlStep, KernelPlan, Step};
 use heron_ir::schedule::temporal::Temporal;
 
 /// Where one native kernel of a sub-graph finds its arguments.
@@ -68,11 +69,11 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    /// The layout for `step` whose sub-graphs are compiled to `programs`,
+    /// The layout for `step` whose sub-graphs are planned as `plans`,
     /// with the chunk loop of `temporal`.
     pub(crate) fn new(
         step: &ControlStep,
-        programs: &[&Executable],
+        plans: &[&KernelPlan],
         temporal: Option<&Temporal>,
     ) -> Layout {
         let mut words = 0;
@@ -81,8 +82,7 @@ impl Layout {
             words - n
         };
         let mut layouts = Vec::new();
-        for exe in programs {
-            let plan = &exe.plan;
+        for &plan in plans {
             let slots = take(plan.buffers.len());
             let mut kernels = Vec::new();
             let mut has_callback = false;
@@ -165,22 +165,4 @@ pub(crate) fn n_carry(op: &Op) -> usize {
         Op::Loop { n_carry, .. } | Op::While { n_carry, .. } => *n_carry as usize,
         _ => 0,
     }
-}
-
-/// Bytes of parameter `n` of `exe`.
-pub(super) fn body_bytes(exe: &Executable, n: usize) -> usize {
-    let (s, d) = &exe.param_types[n];
-    s.size() * d.size()
-}
-
-/// Bytes of output `n` of `exe`.
-pub(super) fn out_bytes(exe: &Executable, n: usize) -> usize {
-    let (s, d) = &exe.output_types[n];
-    s.size() * d.size()
-}
-
-/// Bytes of buffer `b` of the body plan.
-pub(super) fn buf_bytes(exe: &Executable, b: BufId) -> usize {
-    let info = &exe.plan.buffers[b.index()];
-    info.shape.size() * info.dtype.size()
 }

@@ -1,13 +1,17 @@
 //! `Executable`: a compiled graph (the plan, its constants and its machine
 //! code) and `run`, the driver that executes the plan's steps over caller
-//! buffers.
+//! buffers. A compiled program is a tree: a control step holds the
+//! `Executable`s of its sub-graphs (`ControlExe`, defined here with the
+//! type it nests in; `control.rs` runs it).
 
-use crate::helpers;
-use crate::module::Compiled;
-use crate::row_blocks;
+use crate::run::code::{Compiled, KernelFn};
+use crate::run::frame::{Driver, Program};
+use crate::run::helpers;
+use crate::run::host::{is_native_step, run_data_step};
+use crate::run::parallel::launch;
+use crate::run::row_blocks;
 use heron_ir::plan::{BufId, BufferKind, KernelPlan, Step};
-use heron_ir::{Buffer, DType, Error, Result, Shape, Value, eval_op};
-use rayon::prelude::*;
+use heron_ir::{Buffer, DType, Error, Result, Shape, Value};
 use smallvec::SmallVec;
 
 /// What `Executable::kernels` reports about one step that computes values.
@@ -40,18 +44,54 @@ pub struct Executable {
     /// For each step, the index of its native function (kernels only).
     pub(crate) step_fns: Vec<Option<usize>>,
     /// For each step, the compiled sub-graphs of a control step.
-    pub(crate) controls: Vec<Option<crate::control::ControlExe>>,
+    pub(crate) controls: Vec<Option<ControlExe>>,
     /// For each control step, its native driver.
-    pub(crate) drivers: Vec<Option<crate::frame::Driver>>,
-    /// For each kernel step, how it launches (`launches`).
+    pub(crate) drivers: Vec<Option<Driver>>,
+    /// For each kernel step, how it launches (worked out once, when the
+    /// executable is assembled).
     pub(crate) launches: Vec<Option<Launch>>,
     pub(crate) code: Compiled,
     /// Copies that `matmul` steps read through in place (`steps::views`).
-    pub(crate) folds: crate::steps::views::Folds,
+    pub(crate) folds: crate::run::steps::views::Folds,
     /// `plan.can_fail_after_writing_outputs()`, for `can_fail_midway`.
     pub(crate) fails_midway: bool,
     pub(crate) param_types: Vec<(Shape, DType)>,
     pub(crate) output_types: Vec<(Shape, DType)>,
+}
+
+/// The compiled sub-graphs of one control step.
+pub(crate) enum ControlExe {
+    /// A counted loop.
+    Loop {
+        /// The body.
+        body: Box<Executable>,
+    },
+    /// A while loop.
+    While {
+        /// The predicate.
+        cond: Box<Executable>,
+        /// The body.
+        body: Box<Executable>,
+    },
+    /// A two-way branch.
+    Cond {
+        /// Taken when the predicate is true.
+        then: Box<Executable>,
+        /// Taken otherwise.
+        else_: Box<Executable>,
+    },
+}
+
+impl ControlExe {
+    /// The compiled sub-graphs, in the op's order (body; cond, body;
+    /// then, else).
+    pub(crate) fn programs(&self) -> Vec<&Executable> {
+        match self {
+            ControlExe::Loop { body } => vec![&**body],
+            ControlExe::While { cond, body } => vec![&**cond, &**body],
+            ControlExe::Cond { then, else_ } => vec![&**then, &**else_],
+        }
+    }
 }
 
 impl Executable {
@@ -196,7 +236,9 @@ impl Executable {
                 }
             }
             if let Some(control) = &self.controls[s] {
-                control.for_each_executable(&mut |exe| exe.collect_interpreter_ops(ops));
+                for exe in control.programs() {
+                    exe.collect_interpreter_ops(ops);
+                }
             }
         }
     }
@@ -249,7 +291,7 @@ impl Executable {
         let mut s = 0;
         while s < plan.steps.len() {
             if let Some(group) = plan.row_groups.iter().find(|g| g.steps.start == s) {
-                let fns: SmallVec<[crate::module::KernelFn; 8]> = group
+                let fns: SmallVec<[KernelFn; 8]> = group
                     .steps
                     .clone()
                     .map(|g| {
@@ -329,7 +371,7 @@ impl Executable {
             // step's views are buffers of the plan, unchanged since the
             // copies they replace would have read them (`views::fold`).
             Step::Host(h) if self.folds.views[s].is_some() => unsafe {
-                crate::steps::run(plan, h, self.folds.views[s].as_deref(), ptrs)?
+                crate::run::steps::run(plan, h, self.folds.views[s].as_deref(), ptrs)?
             },
             // SAFETY: as guaranteed by the caller.
             step @ (Step::Host(_) | Step::Copy { .. }) => unsafe {
@@ -340,108 +382,43 @@ impl Executable {
     }
 }
 
-/// True when a host step of `op` runs natively (`gather`, `sparse_step` or
-/// `steps`), not through the interpreter's `eval_op`.
-fn is_native_step(op: &heron_ir::Op) -> bool {
-    crate::gather::is_native(op) || crate::sparse_step::is_sparse(op) || crate::steps::is_native(op)
-}
-
-/// Runs a host step (natively through `gather` or `steps`, or an op through
-/// `eval_op`) or a copy.
-///
-/// # Safety
-/// `ptrs` holds a valid buffer of the plan's type for every buffer the step
-/// uses.
-pub(crate) unsafe fn run_data_step(plan: &KernelPlan, step: &Step, ptrs: &[*mut u8]) -> Result<()> {
-    match step {
-        Step::Host(h)
-            if crate::sparse_step::is_sparse(&h.op)
-                && ptrs[h.inputs[0].index()] != ptrs[h.output.index()] =>
-        {
-            // SAFETY: `ptrs` holds the operand and result buffers of the
-            // types `infer` gave them, distinct (checked: the plan never
-            // lets a sparse product's result alias its operand, and one
-            // that did would run through `eval_op` below); buffers of
-            // distinct values do not overlap.
-            unsafe {
-                crate::sparse_step::run(&h.op, ptrs[h.inputs[0].index()], ptrs[h.output.index()])
-            };
-        }
-        // SAFETY: as guaranteed by the caller.
-        Step::Host(h) if crate::gather::is_native(&h.op) => unsafe {
-            crate::gather::run(plan, h, ptrs)?
-        },
-        // SAFETY: as guaranteed by the caller.
-        Step::Host(h) if crate::steps::is_native(&h.op) => unsafe {
-            crate::steps::run(plan, h, None, ptrs)?
-        },
-        Step::Host(h) => {
-            crate::gather::count_interpreted();
-            let inputs: Vec<Value> = h
-                .inputs
-                .iter()
-                .map(|b| {
-                    let info = &plan.buffers[b.index()];
-                    // SAFETY: `ptrs[b]` points to a live buffer of this type.
-                    unsafe { read_value(ptrs[b.index()], &info.shape, info.dtype) }
-                })
-                .collect();
-            let refs: Vec<&Value> = inputs.iter().collect();
-            let out = &plan.buffers[h.output.index()];
-            let v = eval_op(&h.op, &refs, &out.shape, out.dtype)?;
-            let bytes = v.buf().bytes();
-            // SAFETY: the output buffer holds `out.shape.size()` elements of
-            // `out.dtype`, exactly `bytes.len()` bytes, and does not overlap
-            // the freshly allocated result.
-            unsafe {
-                std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptrs[h.output.index()], bytes.len())
-            };
-        }
-        Step::Copy { src, dst } => {
-            let info = &plan.buffers[dst.index()];
-            let n = info.shape.size() * info.dtype.size();
-            // SAFETY: both buffers hold `n` bytes of the same type; they are
-            // either the same memory (an aliased output) or distinct, and
-            // `copy` allows overlap.
-            unsafe { std::ptr::copy(ptrs[src.index()], ptrs[dst.index()], n) };
-        }
-        Step::Kernel(_) | Step::Control(_) => unreachable!("not a data step"),
+impl Program for Executable {
+    fn plan(&self) -> &KernelPlan {
+        &self.plan
     }
-    Ok(())
-}
 
-/// Launches of at least this much work (launch indices × work per index)
-/// are split across rayon's pool; smaller ones run on the calling thread,
-/// so small arrays never pay for waking threads (about 10–20 µs).
-pub(crate) const PARALLEL_WORK: usize = 1 << 18;
+    fn const_ptr(&self, b: usize) -> *const u8 {
+        self.consts[b]
+            .as_ref()
+            .expect("constant buffers hold their value")
+            .buf()
+            .as_ptr()
+    }
 
-/// A parallel launch's chunks cover this much work each (rounded to whole
-/// vectors): boundaries depend only on the launch's size, never on the
-/// number of threads, so results are the same on any machine.
-pub(crate) const CHUNK_WORK: usize = 1 << 16;
+    fn kernel_fn(&self, s: usize) -> KernelFn {
+        self.code
+            .function(self.step_fns[s].expect("kernels with work are compiled"))
+    }
 
-/// The relative cost of one launch index of `k`: the elements it visits
-/// (the reduced extent for a reduction) times a rough cost per element.
-pub(crate) fn work_per_index(k: &heron_ir::plan::Kernel) -> usize {
-    let per_element = 1 + k.body.len() / 8;
-    let inner = k.shape.size() / k.launch_size().max(1);
-    inner.max(1) * per_element
-}
-
-/// The kernel's argument table, shared by the threads of a parallel launch.
-struct Args<'a>(&'a [*const u8]);
-
-// SAFETY: the pointers are only dereferenced by the kernel, and the chunks
-// of one launch write disjoint elements (each index of the launch range is
-// computed by exactly one chunk; reductions are over whole output elements),
-// while their reads only touch buffers no chunk writes at another index
-// (the plan's stores and aliasing rules).
-unsafe impl Sync for Args<'_> {}
-
-impl Args<'_> {
-    /// The table's address, as kernels take it.
-    fn as_ptr(&self) -> *const *const u8 {
-        self.0.as_ptr()
+    unsafe fn run_called_step(&self, s: usize, ptrs: &[*mut u8]) -> Result<()> {
+        let plan = &self.plan;
+        match &plan.steps[s] {
+            // SAFETY: as guaranteed by the caller.
+            step @ (Step::Host(_) | Step::Copy { .. }) => unsafe {
+                run_data_step(plan, step, ptrs)
+            },
+            Step::Control(c) => {
+                let control = self.controls[s]
+                    .as_ref()
+                    .expect("control steps are compiled");
+                // SAFETY: as guaranteed by the caller.
+                unsafe { control.run(plan, c, ptrs, self.drivers[s].as_ref()) }
+            }
+            Step::Kernel(k) => Err(Error::invalid(
+                "loop",
+                format!("kernel {} is called by the native driver", k.name),
+            )),
+        }
     }
 }
 
@@ -449,83 +426,11 @@ impl Args<'_> {
 /// is assembled rather than on every run.
 pub(crate) struct Launch {
     /// Launch indices (`Kernel::launch_size`).
-    n: usize,
+    pub(crate) n: usize,
     /// `work_per_index` of the kernel.
-    per_index: usize,
+    pub(crate) per_index: usize,
     /// The fewest launch indices a parallel chunk covers (`launch_grain`).
-    grain: usize,
+    pub(crate) grain: usize,
     /// The buffers of the kernel's argument table (`Kernel::args_inline`).
-    args: SmallVec<[BufId; 16]>,
-}
-
-/// The `Launch` of every kernel step of `plan` (`None` for other steps).
-pub(crate) fn launches(plan: &KernelPlan) -> Vec<Option<Launch>> {
-    plan.steps
-        .iter()
-        .map(|s| match s {
-            Step::Kernel(k) => Some(Launch {
-                n: k.launch_size(),
-                per_index: work_per_index(k),
-                grain: launch_grain(k),
-                args: k.args_inline(),
-            }),
-            _ => None,
-        })
-        .collect()
-}
-
-/// A parallel launch of `k` cuts its range into chunks of at least this
-/// many indices: a reduction lowered by columns reads its rows in runs of
-/// consecutive outputs, which a chunk must not cut short (the results do
-/// not depend on the chunks, only the speed does).
-pub(crate) fn launch_grain(k: &heron_ir::plan::Kernel) -> usize {
-    crate::lower::launch_grain(k).unwrap_or(1)
-}
-
-/// Runs `f` over the launch range `[0, n)`: on this thread, or split into
-/// fixed chunks on rayon's pool when the work is large. Chunks hold at least
-/// `grain` indices (computed once per executable; capped at half the
-/// range, so there stay chunks to share).
-///
-/// # Safety
-/// `args` is a valid argument table for `f` and the range covers its launch shape.
-unsafe fn launch(
-    f: crate::module::KernelFn,
-    args: &[*const u8],
-    n: usize,
-    per_index: usize,
-    grain: usize,
-) {
-    let work = n.saturating_mul(per_index);
-    if work < PARALLEL_WORK || !crate::parallel::may_fork() {
-        // SAFETY: guaranteed by the caller.
-        unsafe { f(args.as_ptr(), 0, n as u64) };
-        return;
-    }
-    let chunk = (CHUNK_WORK / per_index.max(1))
-        .max(grain.min(n / 2))
-        .max(1)
-        .next_multiple_of(16);
-    let chunks = n.div_ceil(chunk);
-    let shared = Args(args);
-    (0..chunks).into_par_iter().for_each(|c| {
-        let (start, end) = (c * chunk, ((c + 1) * chunk).min(n));
-        // SAFETY: a sub-range of the launch range, over the caller's valid
-        // argument table (see `Args`).
-        unsafe { f(shared.as_ptr(), start as u64, end as u64) };
-    });
-}
-
-/// Copies a raw buffer into a `Value`.
-///
-/// # Safety
-/// `ptr` points to `shape.size()` initialised elements of `dtype` (valid
-/// ones: a bool is 0 or 1).
-unsafe fn read_value(ptr: *const u8, shape: &Shape, dtype: DType) -> Value {
-    let mut buf = Buffer::for_overwrite(dtype, shape.size());
-    let n = buf.nbytes();
-    // SAFETY: guaranteed by the caller; `buf` is a fresh allocation of `n`
-    // bytes, and the bytes copied are valid elements of its dtype.
-    unsafe { std::ptr::copy_nonoverlapping(ptr, buf.as_mut_ptr(), n) };
-    Value::new(shape.clone(), buf)
+    pub(crate) args: SmallVec<[BufId; 16]>,
 }

@@ -103,7 +103,7 @@ fn split(
     f: impl Fn(std::ops::Range<usize>, &mut [f32]) + Sync,
 ) {
     let threads = rayon::current_num_threads();
-    let parts = if splittable && work >= PARALLEL_WORK && crate::parallel::may_fork() {
+    let parts = if splittable && work >= PARALLEL_WORK && crate::run::parallel::may_fork() {
         threads.min(n / 64).max(1)
     } else {
         1

@@ -1,7 +1,8 @@
-//! The control steps (`loop`, `while_loop`, `cond`): each sub-graph is
-//! compiled to its own `Executable`, and the step runs them over the step's
-//! buffers. A step normally runs on its native driver (`frame.rs`, code from
-//! `driver.rs`): the whole construct in one generated function. The driver
+//! The control steps (`loop`, `while_loop`, `cond`) at run time: each
+//! sub-graph is compiled to its own `Executable` (`lower/program.rs`), and
+//! the step runs them over the step's buffers. A step normally runs on its
+//! native driver (`frame.rs`, code from `lower/driver/`): the whole
+//! construct in one generated function. The driver
 //! in this file, which calls `Executable::run` once per iteration, is the
 //! reference the native one is tested against, and runs a step whose native
 //! driver could not be compiled.
@@ -15,71 +16,10 @@
 //! offsetting pointers into the step's buffers: nothing is copied or
 //! allocated per iteration besides what the body's own plan needs.
 
-use crate::Executable;
+use crate::run::executable::{ControlExe, Executable};
+use crate::run::frame::{Driver, Program};
 use heron_ir::plan::{ControlStep, KernelPlan};
-use heron_ir::{Buffer, CompileOptions, DType, Error, Op, Result};
-
-/// The compiled sub-graphs of one control step.
-pub(crate) enum ControlExe {
-    /// A counted loop.
-    Loop {
-        /// The body.
-        body: Box<Executable>,
-    },
-    /// A while loop.
-    While {
-        /// The predicate.
-        cond: Box<Executable>,
-        /// The body.
-        body: Box<Executable>,
-    },
-    /// A two-way branch.
-    Cond {
-        /// Taken when the predicate is true.
-        then: Box<Executable>,
-        /// Taken otherwise.
-        else_: Box<Executable>,
-    },
-}
-
-impl ControlExe {
-    /// Calls `f` on each compiled sub-graph.
-    pub(crate) fn for_each_executable(&self, f: &mut dyn FnMut(&Executable)) {
-        match self {
-            ControlExe::Loop { body } => f(body),
-            ControlExe::While { cond, body } => {
-                f(cond);
-                f(body);
-            }
-            ControlExe::Cond { then, else_ } => {
-                f(then);
-                f(else_);
-            }
-        }
-    }
-}
-
-/// Compiles the sub-graphs of a control op under `options`.
-pub(crate) fn compile_control(op: &Op, options: &CompileOptions) -> Result<ControlExe> {
-    let c = |g: &heron_ir::Graph| crate::compile_with(g, options).map(Box::new);
-    match op {
-        Op::Loop { body, .. } => Ok(ControlExe::Loop {
-            body: Box::new(crate::compile_loop_body(body, options)?),
-        }),
-        Op::While { cond, body, .. } => Ok(ControlExe::While {
-            cond: c(cond)?,
-            body: c(body)?,
-        }),
-        Op::Cond { then, else_ } => Ok(ControlExe::Cond {
-            then: c(then)?,
-            else_: c(else_)?,
-        }),
-        _ => Err(Error::invalid(
-            "control",
-            format!("{op} is not a control op"),
-        )),
-    }
-}
+use heron_ir::{Buffer, DType, Error, Op, Result};
 
 /// Bytes of buffer `b` of `plan`.
 fn nbytes(plan: &KernelPlan, b: heron_ir::plan::BufId) -> usize {
@@ -175,11 +115,16 @@ impl ControlExe {
         plan: &KernelPlan,
         step: &ControlStep,
         ptrs: &[*mut u8],
-        driver: Option<&crate::frame::Driver>,
+        driver: Option<&Driver>,
     ) -> Result<()> {
         if let Some(driver) = driver {
+            let programs: Vec<&dyn Program> = self
+                .programs()
+                .into_iter()
+                .map(|p| p as &dyn Program)
+                .collect();
             // SAFETY: guaranteed by the caller.
-            return unsafe { driver.run(self, plan, step, ptrs) };
+            return unsafe { driver.run(&programs, plan, step, ptrs) };
         }
         let input = |i: usize| ptrs[step.inputs[i].index()] as *const u8;
         match (self, &step.op) {

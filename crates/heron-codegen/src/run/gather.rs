@@ -345,7 +345,7 @@ fn by_rows<T: Send>(
     if inner == 0 || rows == 0 {
         return;
     }
-    if dst.len() < PARALLEL_ELEMENTS || !crate::parallel::may_fork() {
+    if dst.len() < PARALLEL_ELEMENTS || !crate::run::parallel::may_fork() {
         f(0..rows, dst);
         return;
     }

@@ -1,10 +1,10 @@
-//! `matmul` as NumPy's `matmul`/`dot`: 1-d, 2-d and batched operands (the
-//! leading axes broadcast), integers wrapping, bools the logical or of ands.
-//! The shapes of a product (`MatMulDims`) are worked out here; the products
-//! themselves are `product::product` over strided operands.
+//! The shape rule of `matmul` (NumPy's `matmul`/`dot`): 1-d, 2-d and
+//! batched operands, the leading axes broadcast. `infer` checks a node with
+//! it; the products themselves (`eval/product.rs`: integers wrapping, bools
+//! the logical or of ands) and the native steps read the `MatMulDims` it
+//! gives.
 
-use super::product::{MatRef, product};
-use crate::{Buffer, Error, Result, Shape, Value};
+use crate::{Error, Result, Shape};
 use smallvec::SmallVec;
 
 /// The shape of a matrix product: the broadcast leading (batch) axes, and
@@ -112,18 +112,4 @@ pub fn matmul_dims(a: &Shape, b: &Shape) -> Result<MatMulDims> {
         a_batch,
         b_batch,
     })
-}
-
-/// `a @ b` (same dtype, aligned shapes, checked by `infer`) as a value of `shape`.
-pub(super) fn matmul(a: &Value, b: &Value, shape: &Shape) -> Result<Value> {
-    let dims = matmul_dims(&a.shape, &b.shape)?;
-    let dtype = a.dtype();
-    let mut buf = Buffer::for_overwrite(dtype, shape.size());
-    let (a_strides, b_strides) = (dims.a_batch_strides(), dims.b_batch_strides());
-    super::elem::with_elem!(dtype, T => {
-        let lhs = MatRef::contiguous(a.as_slice::<T>(), &a_strides, dims.k);
-        let rhs = MatRef::contiguous(b.as_slice::<T>(), &b_strides, dims.n);
-        product::<T>(&dims, &lhs, &rhs, buf.as_mut_slice())?;
-    });
-    Ok(Value::new(shape.clone(), buf))
 }

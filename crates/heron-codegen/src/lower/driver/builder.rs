@@ -2,8 +2,8 @@
 //! the calls of kernels and of the callback, the head of each step and the
 //! swap of double-buffered carried state.
 
-use super::layout::{Layout, PARALLEL_MIN, buf_bytes};
-use crate::Executable;
+use crate::run::executable::Executable;
+use crate::run::layout::{Layout, PARALLEL_MIN};
 use cranelift_codegen::ir::{
     AbiParam, Block, Function, InstBuilder, MemFlagsData, SigRef, Signature, Value,
     condcodes::IntCC, types,
@@ -76,6 +76,20 @@ impl Gen<'_, '_> {
         self.b
             .ins()
             .load(types::I64, flags(), self.frame, (at * 8) as i32)
+    }
+
+    /// `n` consecutive frame words from `at` (a step's operands, its
+    /// results, the bases of per-step records).
+    pub(super) fn words(&mut self, at: usize, n: usize) -> Vec<Value> {
+        (0..n).map(|i| self.word(at + i)).collect()
+    }
+
+    /// Ends a step of a loop: its counter `t_var` plus one, back to `header`.
+    pub(super) fn next_step(&mut self, t_var: Variable, header: Block) {
+        let t = self.b.use_var(t_var);
+        let t = self.b.ins().iadd_imm_s(t, 1);
+        self.b.def_var(t_var, t);
+        self.b.ins().jump(header, &[]);
     }
 
     pub(super) fn set_word(&mut self, at: usize, v: Value) {
@@ -308,4 +322,22 @@ pub(super) fn end(mut g: Gen<'_, '_>, config: TargetFrontendConfig) {
     g.b.ins().return_(&[]);
     g.b.seal_all_blocks();
     g.b.finalize(config);
+}
+
+/// Bytes of parameter `n` of `exe`.
+pub(super) fn body_bytes(exe: &Executable, n: usize) -> usize {
+    let (s, d) = &exe.param_types[n];
+    s.size() * d.size()
+}
+
+/// Bytes of output `n` of `exe`.
+pub(super) fn out_bytes(exe: &Executable, n: usize) -> usize {
+    let (s, d) = &exe.output_types[n];
+    s.size() * d.size()
+}
+
+/// Bytes of buffer `b` of the body plan.
+pub(super) fn buf_bytes(exe: &Executable, b: BufId) -> usize {
+    let info = &exe.plan.buffers[b.index()];
+    info.shape.size() * info.dtype.size()
 }

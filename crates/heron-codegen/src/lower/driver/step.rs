@@ -1,8 +1,8 @@
 //! The step driver: a whole counted loop, while loop or branch of a control
 //! step as one native function.
 
-use super::builder::{DriverSpec, begin, end, flags};
-use super::layout::{body_bytes, n_carry, out_bytes};
+use super::builder::{DriverSpec, begin, body_bytes, end, flags, out_bytes};
+use crate::run::layout::n_carry;
 use cranelift_codegen::ir::{Function, InstBuilder, Value, condcodes::IntCC, types};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilderContext, Variable};
@@ -20,12 +20,8 @@ pub(crate) fn build_step_driver(
     let l = spec.layout;
     let (mut g, _, _) = begin(func, fctx, call_conv, spec);
     let step = spec.step;
-    let inputs: Vec<Value> = (0..step.inputs.len())
-        .map(|i| g.word(l.inputs + i))
-        .collect();
-    let outputs: Vec<Value> = (0..step.outputs.len())
-        .map(|i| g.word(l.outputs + i))
-        .collect();
+    let inputs = g.words(l.inputs, step.inputs.len());
+    let outputs = g.words(l.outputs, step.outputs.len());
     let nc = n_carry(&step.op);
     let cur: Vec<Variable> = (0..nc).map(|k| g.var(outputs[k])).collect();
     let next: Vec<Variable> = (0..nc)
@@ -76,10 +72,7 @@ pub(crate) fn build_step_driver(
             }
             g.program(0, &params, &outs, None);
             g.swap(&cur, &next, spec.in_place);
-            let t = g.b.use_var(t_var);
-            let t = g.b.ins().iadd_imm_s(t, 1);
-            g.b.def_var(t_var, t);
-            g.b.ins().jump(header, &[]);
+            g.next_step(t_var, header);
         }
         Op::While { .. } => {
             let header = g.b.create_block();

@@ -2,10 +2,11 @@
 //! steps for every step) and the chunk loop (every step on one chunk of
 //! elements before the next).
 
+use super::builder::buf_bytes;
 use super::builder::{DriverSpec, StepEntry, StepLoop, StepState, begin, end, flags};
-use super::layout::{TemporalLayout, buf_bytes, n_carry};
+use crate::run::layout::{TemporalLayout, n_carry};
 use cranelift_codegen::ir::{
-    Function, InstBuilder, StackSlotData, StackSlotKind, Value, condcodes::IntCC, types,
+    Function, InstBuilder, StackSlotData, StackSlotKind, condcodes::IntCC, types,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilderContext, Variable};
@@ -44,10 +45,8 @@ pub(crate) fn build_prologue(
     let body = spec.programs[0];
     let (mut g, _, _) = begin(func, fctx, call_conv, spec);
     let nc = n_carry(&spec.step.op);
-    let inputs: Vec<Value> = (0..spec.step.inputs.len())
-        .map(|i| g.word(l.inputs + i))
-        .collect();
-    let outputs: Vec<Value> = (0..nc).map(|i| g.word(l.outputs + i)).collect();
+    let inputs = g.words(l.inputs, spec.step.inputs.len());
+    let outputs = g.words(l.outputs, nc);
     let cur: Vec<Variable> = outputs.iter().map(|&o| g.var(o)).collect();
     let next: Vec<Variable> = (0..nc)
         .map(|k| {
@@ -55,9 +54,7 @@ pub(crate) fn build_prologue(
             g.var(v)
         })
         .collect();
-    let bases: Vec<Value> = (0..t.per_step.len())
-        .map(|j| g.word(tl.per_step + j))
-        .collect();
+    let bases = g.words(tl.per_step, t.per_step.len());
     // Only the uniform carried values are swapped here.
     let fixed: Vec<bool> = (0..nc)
         .map(|k| spec.in_place[k] || !t.uniform_carry.contains(&k))
@@ -103,10 +100,7 @@ pub(crate) fn build_prologue(
         g.copy_bytes(rows[j], src, buf_bytes(body, b));
     }
     g.swap(&cur, &next, &fixed);
-    let step_t = g.b.use_var(t_var);
-    let step_t = g.b.ins().iadd_imm_s(step_t, 1);
-    g.b.def_var(t_var, step_t);
-    g.b.ins().jump(header, &[]);
+    g.next_step(t_var, header);
 
     g.b.switch_to_block(exit);
     for &k in &t.uniform_carry {
@@ -140,14 +134,10 @@ pub(crate) fn build_temporal_driver(
     let nb = body.plan.buffers.len();
     let (mut g, range_start, range_end) = begin(func, fctx, call_conv, spec);
     let nc = n_carry(&spec.step.op);
-    let inputs: Vec<Value> = (0..spec.step.inputs.len())
-        .map(|i| g.word(l.inputs + i))
-        .collect();
-    let outputs: Vec<Value> = (0..nc).map(|i| g.word(l.outputs + i)).collect();
-    let scratch: Vec<Value> = (0..nc).map(|k| g.word(l.next + k)).collect();
-    let bases: Vec<Value> = (0..t.per_step.len())
-        .map(|j| g.word(tl.per_step + j))
-        .collect();
+    let inputs = g.words(l.inputs, spec.step.inputs.len());
+    let outputs = g.words(l.outputs, nc);
+    let scratch = g.words(l.next, nc);
+    let bases = g.words(tl.per_step, t.per_step.len());
     // Only the element-wise carried values are swapped here.
     let element_wise =
         |k: usize| !t.uniform_carry.contains(&k) && !t.accumulators.iter().any(|a| a.carry == k);
@@ -254,10 +244,7 @@ pub(crate) fn build_temporal_driver(
             .call_indirect(g.kernel_sig, funcs[ki], &[args[ki], c, ce]);
     }
     g.swap(&cur, &next, &fixed);
-    let step_t = g.b.use_var(t_var);
-    let step_t = g.b.ins().iadd_imm_s(step_t, 1);
-    g.b.def_var(t_var, step_t);
-    g.b.ins().jump(iter_header, &[]);
+    g.next_step(t_var, iter_header);
 
     g.b.switch_to_block(chunk_done);
     let ce = g.b.use_var(ce_var);

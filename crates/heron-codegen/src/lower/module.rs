@@ -1,8 +1,9 @@
 //! The JIT module wrapper: one struct owns the host ISA, the Cranelift
-//! contexts and the `JITModule`, defines kernel functions in it and frees
-//! their code when dropped.
+//! contexts and the `JITModule` while kernel functions are defined in it,
+//! then hands the finalized code over as `Compiled` (which frees it when
+//! dropped).
 
-use crate::code_image::FunctionCode;
+use crate::run::code::{Compiled, FunctionCode};
 use cranelift_codegen::ir::{AbiParam, Function, Signature, UserFuncName, types};
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
 use cranelift_codegen::{Context, settings, settings::Configurable};
@@ -11,10 +12,6 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
 use heron_ir::{Error, Result};
 use std::sync::LazyLock;
-
-/// A kernel entry point: `fn(args, start, end)` over the linear range
-/// `[start, end)` of the kernel's launch shape.
-pub type KernelFn = unsafe extern "C" fn(*const *const u8, u64, u64);
 
 /// Owns the JIT module while kernels are defined, then the finalized code.
 pub struct Jit {
@@ -169,14 +166,13 @@ impl Jit {
             .iter()
             .map(|&id| self.module.get_finalized_function(id) as usize)
             .collect();
-        Ok(Compiled {
-            module: std::sync::Mutex::new(Some(self.module)),
+        Ok(Compiled::new(
+            self.module,
             fns,
-            clif: self.clif,
-            code_size: self.code_size,
-            image: self.image,
-            loaded: false,
-        })
+            self.clif,
+            self.code_size,
+            self.image,
+        ))
     }
 }
 
@@ -196,45 +192,5 @@ fn capture_code(
             alignment: code.buffer.alignment,
             bytes: code.code_buffer().to_vec(),
         });
-    }
-}
-
-/// Finalized machine code: entry addresses and the module owning them.
-pub struct Compiled {
-    /// Held only to be freed on drop; the mutex makes the owner `Sync`.
-    module: std::sync::Mutex<Option<JITModule>>,
-    fns: Vec<usize>,
-    /// The Cranelift IR of every function, as defined.
-    pub clif: String,
-    /// Bytes of machine code.
-    pub code_size: usize,
-    /// Every function's machine code, when all of it is position independent.
-    pub image: Option<Vec<FunctionCode>>,
-    /// True when the code was loaded from a `CodeImage` rather than compiled.
-    pub loaded: bool,
-}
-
-impl Compiled {
-    /// The entry point of function `i`.
-    pub fn function(&self, i: usize) -> KernelFn {
-        // SAFETY: `fns[i]` is the address of a finalized function defined with
-        // the kernel signature, alive as long as `self` (the module is freed
-        // only on drop).
-        unsafe { std::mem::transmute::<usize, KernelFn>(self.fns[i]) }
-    }
-}
-
-impl Drop for Compiled {
-    fn drop(&mut self) {
-        let module = self
-            .module
-            .get_mut()
-            .map(Option::take)
-            .unwrap_or_else(|e| e.into_inner().take());
-        if let Some(module) = module {
-            // SAFETY: the code is only called through `&self` methods of the
-            // owner, so no kernel runs once it is being dropped.
-            unsafe { module.free_memory() };
-        }
     }
 }

@@ -9,8 +9,8 @@
 //! Each kernel computes whole rows, as it would over its full launch, so the
 //! results are the same whatever the block or task boundaries.
 
-use crate::executable::{CHUNK_WORK, PARALLEL_WORK, work_per_index};
-use crate::module::KernelFn;
+use crate::run::code::KernelFn;
+use crate::run::parallel::{CHUNK_WORK, PARALLEL_WORK, may_fork, work_per_index};
 use heron_ir::plan::{BufId, Kernel, KernelPlan, RowGroup, Step};
 use heron_ir::{Buffer, DType};
 use rayon::prelude::*;
@@ -124,7 +124,7 @@ pub(crate) unsafe fn run(
         .iter()
         .map(|k| k.launch_size() * work_per_index(k))
         .sum();
-    if work < PARALLEL_WORK || !crate::parallel::may_fork() {
+    if work < PARALLEL_WORK || !may_fork() {
         run_blocks(0..blocks);
         return;
     }

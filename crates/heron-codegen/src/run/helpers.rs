@@ -7,8 +7,9 @@
 //! Kernels never embed a helper's address: they load it from the helper
 //! table, whose pointer is the last entry of every kernel's argument table,
 //! so the machine code stays position independent. Each helper computes
-//! exactly what `eval` computes (the same Rust `f32`/`f64` methods and the
-//! same formulas), so results are bit-identical to the interpreter.
+//! exactly what `eval` computes (the same Rust `f32`/`f64` methods, and
+//! `eval`'s own functions for the remainder and integer powers), so results
+//! are bit-identical to the interpreter.
 
 use heron_ir::{BinaryOp, DType, UnaryOp};
 
@@ -33,70 +34,22 @@ float_helpers! {
     Tan(x) tan_f32 tan_f64 => x.tan();
 }
 
-macro_rules! binary_float_helpers {
-    ($($t:ident: $rem:ident;)*) => {$(
-        /// NumPy's remainder (`npy_divmod`): fmod, then moved into the divisor's sign.
-        extern "C" fn $rem(a: $t, b: $t) -> $t {
-            let m = a % b;
-            if b == 0.0 {
-                m
-            } else if m != 0.0 {
-                if (b < 0.0) != (m < 0.0) { m + b } else { m }
-            } else {
-                (0.0 as $t).copysign(b)
-            }
+macro_rules! binary_helpers {
+    ($($name:ident: $t:ty;)*) => {$(
+        /// `eval`'s op on two scalars (`heron_ir::eval::scalar`).
+        extern "C" fn $name(a: $t, b: $t) -> $t {
+            heron_ir::eval::scalar::$name(a, b)
         }
     )*};
 }
 
-binary_float_helpers! {
-    f32: rem_f32;
-    f64: rem_f64;
+binary_helpers! {
+    rem_f32: f32;
+    rem_f64: f64;
+    pow_i32: i32;
+    pow_i64: i64;
+    pow_u32: u32;
 }
-
-macro_rules! int_pow {
-    ($name:ident, $t:ty, signed) => {
-        /// Wrapping integer power; a negative exponent gives 0 except for bases ±1.
-        extern "C" fn $name(base: $t, exp: $t) -> $t {
-            if exp < 0 {
-                return match base {
-                    1 => 1,
-                    -1 => {
-                        if exp & 1 == 1 {
-                            -1
-                        } else {
-                            1
-                        }
-                    }
-                    _ => 0,
-                };
-            }
-            int_pow!(@square base, exp)
-        }
-    };
-    ($name:ident, $t:ty, unsigned) => {
-        /// Wrapping integer power.
-        extern "C" fn $name(base: $t, exp: $t) -> $t {
-            int_pow!(@square base, exp)
-        }
-    };
-    (@square $base:ident, $exp:ident) => {{
-        let (mut base, mut exp) = ($base, $exp);
-        let mut acc = 1;
-        while exp > 0 {
-            if exp & 1 == 1 {
-                acc = base.wrapping_mul(acc);
-            }
-            base = base.wrapping_mul(base);
-            exp >>= 1;
-        }
-        acc
-    }};
-}
-
-int_pow!(pow_i32, i32, signed);
-int_pow!(pow_i64, i64, signed);
-int_pow!(pow_u32, u32, unsigned);
 
 /// The binary helpers, in table order after the unary ones.
 const BINARY: &[(BinaryOp, DType)] = &[

@@ -12,172 +12,65 @@
 //! runs the prologue, then the chunk loop in parallel ranges, and finally
 //! folds each accumulator's partials into it, in element order.
 
-use crate::Executable;
-use crate::control::ControlExe;
-use crate::driver::{
-    DriverSpec, Layout, build_prologue, build_step_driver, build_temporal_driver, n_carry,
-};
-use crate::helpers;
-use crate::lower;
-use crate::lower::register_tiles::{self, TilePlan as RegisterTiles};
-use crate::module::{Compiled, Jit};
+use crate::run::code::{Compiled, KernelFn};
+use crate::run::helpers;
+use crate::run::layout::Layout;
+use crate::run::parallel::{for_each_range, may_fork};
 use heron_ir::passes::temporal::{Accumulator, Temporal};
-use heron_ir::plan::{BufferKind, ControlStep, KernelPlan, Step};
+use heron_ir::plan::{BufferKind, ControlStep, KernelPlan};
 use heron_ir::{Buffer, DType, Error, Op, Result, Shape, Value, eval_op};
-use rayon::prelude::*;
 use std::cell::RefCell;
 
-/// Bytes the chunk of a temporal driver aims to keep in cache, over all the
-/// element-wise buffers of the body.
-const CHUNK_BYTES: usize = 48 * 1024;
+/// What a driver reads of each sub-graph it runs (an `Executable`): its
+/// plan, the addresses the frame holds, and the steps the generated code
+/// calls back for.
+pub(crate) trait Program {
+    /// The sub-graph's plan.
+    fn plan(&self) -> &KernelPlan;
+    /// The address of buffer `b`, a constant of the plan.
+    fn const_ptr(&self, b: usize) -> *const u8;
+    /// The entry point of step `s`, a kernel with work.
+    fn kernel_fn(&self, s: usize) -> KernelFn;
+    /// Runs step `s`, which is not a native kernel.
+    ///
+    /// # Safety
+    /// `ptrs` holds a valid buffer of the plan's type for every plan buffer.
+    unsafe fn run_called_step(&self, s: usize, ptrs: &[*mut u8]) -> Result<()>;
+}
 
 /// The temporal driver of a loop.
-struct TemporalCode {
+pub(crate) struct TemporalCode {
     /// The interchange it implements.
-    plan: Temporal,
+    pub(crate) plan: Temporal,
     /// Its function index in `Driver::code`.
-    func: usize,
+    pub(crate) func: usize,
     /// The prologue's function index, when there are uniform steps.
-    prologue: Option<usize>,
+    pub(crate) prologue: Option<usize>,
     /// Per chunk-loop kernel: the function index of a rewritten reduction
     /// in `Driver::code` (the others are the body's own kernels).
-    kernel_fns: Vec<Option<usize>>,
+    pub(crate) kernel_fns: Vec<Option<usize>>,
     /// Elements of the state.
-    size: usize,
+    pub(crate) size: usize,
     /// Elements per chunk.
-    chunk: usize,
-    /// The register-resident form (its function index and tile), when
-    /// the body fits the registers (`lower::register_tiles`).
-    tiles: Option<(usize, RegisterTiles)>,
+    pub(crate) chunk: usize,
+    /// The register-resident form (its function index and the elements
+    /// of its vectors), when the body fits the registers.
+    pub(crate) tiles: Option<(usize, usize)>,
 }
 
 /// The native code of a control step.
 pub(crate) struct Driver {
-    code: Compiled,
-    layout: Layout,
+    pub(crate) code: Compiled,
+    pub(crate) layout: Layout,
     /// Per carried value: updated in place by the body.
-    in_place: Vec<bool>,
-    temporal: Option<TemporalCode>,
+    pub(crate) in_place: Vec<bool>,
+    pub(crate) temporal: Option<TemporalCode>,
     /// The form of a temporally fused loop and why
     /// (`TilePlan::describe`, or `chunked (reason)`).
-    form: Option<String>,
-}
-
-/// The compiled sub-graphs of a control step, in `ControlExe` order.
-fn programs(control: &ControlExe) -> Vec<&Executable> {
-    match control {
-        ControlExe::Loop { body } => vec![&**body],
-        ControlExe::While { cond, body } => vec![&**cond, &**body],
-        ControlExe::Cond { then, else_ } => vec![&**then, &**else_],
-    }
-}
-
-/// The native drivers of a plan's control steps (`None` for other steps, and
-/// for a control step whose driver could not be compiled: it then runs on
-/// the reference driver of `control.rs`).
-pub(crate) fn build_drivers(
-    plan: &KernelPlan,
-    controls: &[Option<ControlExe>],
-) -> Vec<Option<Driver>> {
-    plan.steps
-        .iter()
-        .zip(controls)
-        .map(|(step, control)| match (step, control) {
-            (Step::Control(c), Some(control)) => Driver::build(c, control).ok(),
-            _ => None,
-        })
-        .collect()
+    pub(crate) form: Option<String>,
 }
 
 impl Driver {
-    /// Compiles the driver of `step` (and its temporal driver, where
-    /// temporal fusion applies).
-    pub(crate) fn build(step: &ControlStep, control: &ControlExe) -> Result<Driver> {
-        let programs = programs(control);
-        let nc = n_carry(&step.op);
-        let first_param = usize::from(matches!(step.op, Op::Loop { .. }));
-        let body = *programs.last().expect("control steps have sub-graphs");
-        let in_place: Vec<bool> = (0..nc)
-            .map(|k| body.aliasable().contains(&(k, first_param + k)))
-            .collect();
-        let plan = step.temporal.clone();
-        let layout = Layout::new(step, &programs, plan.as_ref());
-        let spec = DriverSpec {
-            step,
-            programs: &programs,
-            layout: &layout,
-            in_place: &in_place,
-            temporal: plan.as_ref(),
-        };
-        let mut jit = Jit::new()?;
-        let (cc, config) = (jit.call_conv(), jit.frontend_config());
-        jit.define("drive", |func, fctx| {
-            build_step_driver(&spec, func, fctx, cc, config)
-        })?;
-        let mut form = String::new();
-        let temporal = match &plan {
-            Some(t) => {
-                let dtype_of = |b| t.buffer(&body.plan, b).dtype;
-                // The chunk loop updates carried values in place: any
-                // parameter may be memory a kernel writes.
-                let may_alias = |b| matches!(t.buffer(&body.plan, b).kind, BufferKind::Param(_));
-                let mut kernel_fns = Vec::with_capacity(t.kernels.len());
-                for tk in &t.kernels {
-                    kernel_fns.push(if tk.rewritten {
-                        Some(jit.define(&tk.kernel.name, |func, fctx| {
-                            lower::lower_kernel(
-                                &tk.kernel, &dtype_of, &may_alias, func, fctx, cc, config,
-                            )
-                        })?)
-                    } else {
-                        None
-                    });
-                }
-                let prologue = if t.uniform.is_empty() {
-                    None
-                } else {
-                    Some(jit.define("prologue", |func, fctx| {
-                        build_prologue(&spec, func, fctx, cc, config)
-                    })?)
-                };
-                let chunk = chunk_size(&body.plan, t);
-                let func = jit.define("temporal", |func, fctx| {
-                    build_temporal_driver(&spec, chunk as u64, func, fctx, cc, config)
-                })?;
-                let tiles = match register_tiles::plan(t, &body.plan, nc) {
-                    Ok(tp) => {
-                        form = tp.describe();
-                        let f = jit.define("register_tiles", |func, fctx| {
-                            register_tiles::build(&spec, &tp, func, fctx, cc, config)
-                        })?;
-                        Some((f, tp))
-                    }
-                    Err(why) => {
-                        form = format!("chunked ({why})");
-                        None
-                    }
-                };
-                Some(TemporalCode {
-                    plan: t.clone(),
-                    func,
-                    prologue,
-                    kernel_fns,
-                    size: t.shape.size(),
-                    chunk,
-                    tiles,
-                })
-            }
-            None => None,
-        };
-        Ok(Driver {
-            form: temporal.as_ref().map(|_| form),
-            code: jit.finish()?,
-            layout,
-            in_place,
-            temporal,
-        })
-    }
-
     /// The Cranelift IR of the driver functions.
     pub(crate) fn clif_text(&self) -> String {
         match &self.form {
@@ -198,12 +91,11 @@ impl Driver {
     /// As for `ControlExe::run`.
     pub(crate) unsafe fn run(
         &self,
-        control: &ControlExe,
+        programs: &[&dyn Program],
         plan: &KernelPlan,
         step: &ControlStep,
         ptrs: &[*mut u8],
     ) -> Result<()> {
-        let programs = programs(control);
         let l = &self.layout;
         let mut frame = vec![0u64; l.words];
         let mut owned: Vec<Buffer> = Vec::new();
@@ -215,13 +107,9 @@ impl Driver {
         };
         let table = helpers::table().as_ptr() as u64;
         for (exe, pl) in programs.iter().zip(&l.programs) {
-            for (i, info) in exe.plan.buffers.iter().enumerate() {
+            for (i, info) in exe.plan().buffers.iter().enumerate() {
                 frame[pl.slots + i] = match info.kind {
-                    BufferKind::Const(_) => exe.consts[i]
-                        .as_ref()
-                        .expect("constant buffers hold their value")
-                        .buf()
-                        .as_ptr() as u64,
+                    BufferKind::Const(_) => exe.const_ptr(i) as u64,
                     BufferKind::Temp(_) => alloc(info.dtype, info.shape.size()) as u64,
                     BufferKind::Param(_) | BufferKind::Output(_) => 0,
                 };
@@ -231,8 +119,7 @@ impl Driver {
                     frame[k.args + j] = frame[pl.slots + b.index()];
                 }
                 frame[k.args + k.bufs.len()] = table;
-                let f = exe.step_fns[k.step].expect("kernels with work are compiled");
-                frame[k.func] = exe.code.function(f) as usize as u64;
+                frame[k.func] = exe.kernel_fn(k.step) as usize as u64;
             }
         }
         let nc = self.in_place.len();
@@ -261,7 +148,7 @@ impl Driver {
         };
         frame[l.cell] = alloc(cell_type, 1) as u64;
         let ctx = RunCtx {
-            programs,
+            programs: programs.to_vec(),
             error: RefCell::new(None),
         };
         frame[l.callback] = step_callback as *const () as u64;
@@ -278,7 +165,7 @@ impl Driver {
                 .expect("a temporal driver has its layout");
             let body = ctx.programs[0];
             let slots = l.programs[0].slots;
-            let nb = body.plan.buffers.len();
+            let nb = body.plan().buffers.len();
             let mut partials: Vec<Buffer> = t
                 .plan
                 .accumulators
@@ -297,14 +184,12 @@ impl Driver {
                 frame[k.args + k.bufs.len()] = table;
                 let f = match t.kernel_fns[j] {
                     Some(f) => self.code.function(f),
-                    None => body
-                        .code
-                        .function(body.step_fns[k.step].expect("kernels with work are compiled")),
+                    None => body.kernel_fn(k.step),
                 };
                 frame[k.func] = f as usize as u64;
             }
             for (j, b) in t.plan.per_step.iter().enumerate() {
-                let info = &body.plan.buffers[b.index()];
+                let info = &body.plan().buffers[b.index()];
                 frame[tl.per_step + j] =
                     alloc(info.dtype, info.shape.size() * trip as usize) as u64;
             }
@@ -371,14 +256,14 @@ impl Driver {
         let f = self.code.function(t.func);
         let base = frame.as_ptr() as usize;
         let chunks = t.size.div_ceil(t.chunk);
-        let parts = if crate::parallel::may_fork() {
+        let parts = if may_fork() {
             (rayon::current_num_threads() * 4).min(chunks).max(1)
         } else {
             1
         };
         let per = chunks.div_ceil(parts) * t.chunk;
         let tiles = match &t.tiles {
-            Some((func, tp)) if register_tiles_on() => Some((self.code.function(*func), tp.lanes)),
+            Some((func, lanes)) if register_tiles_on() => Some((self.code.function(*func), *lanes)),
             _ => None,
         };
         // SAFETY: the ranges are disjoint; the temporal driver and the
@@ -400,15 +285,7 @@ impl Driver {
                 f(base as *const *const u8, mid as u64, hi as u64)
             }
         };
-        if parts == 1 {
-            run(0);
-        } else {
-            (0..parts)
-                .into_par_iter()
-                .map(|p| p * per)
-                .filter(|&lo| lo < t.size)
-                .for_each(run);
-        }
+        for_each_range(parts, per, t.size, run);
     }
 }
 
@@ -436,22 +313,6 @@ pub fn with_register_tiles<T>(on: bool, f: impl FnOnce() -> T) -> T {
     }
     let _restore = Restore(before);
     f()
-}
-
-/// The chunk of a temporal driver: about `CHUNK_BYTES` over the body's
-/// element-wise buffers and the accumulators' partials, a multiple of 64
-/// elements.
-fn chunk_size(plan: &KernelPlan, t: &Temporal) -> usize {
-    let n = t.shape.size();
-    let state: usize = plan
-        .buffers
-        .iter()
-        .filter(|b| b.shape.size() == n && !matches!(b.kind, BufferKind::Const(_)))
-        .map(|b| b.dtype.size())
-        .sum();
-    let partials: usize = t.accumulators.iter().map(|a| a.partial.dtype.size()).sum();
-    let per_elem = (state + partials).max(1);
-    (CHUNK_BYTES / per_elem).clamp(64, 1 << 16) / 64 * 64
 }
 
 /// Folds the partials of accumulator `a` into its value at `out` (one
@@ -509,40 +370,28 @@ const LAUNCH_RANGE: u64 = 1 << 15;
 extern "C" fn launch(f: u64, args: u64, n: u64) {
     // SAFETY: the driver passes the entry point of a finalized kernel, alive
     // for the run.
-    let f = unsafe { std::mem::transmute::<usize, crate::module::KernelFn>(f as usize) };
+    let f = unsafe { std::mem::transmute::<usize, KernelFn>(f as usize) };
     // A launch shorter than two ranges per thread is cut into two parts
     // per thread instead (whole vectors), so both cores get a share.
     let threads = rayon::current_num_threads() as u64;
     let per = LAUNCH_RANGE.min(n.div_ceil(2 * threads).next_multiple_of(64).max(64));
-    let parts = if !crate::parallel::may_fork() {
-        1
-    } else {
-        n.div_ceil(per)
-    };
+    let parts = if !may_fork() { 1 } else { n.div_ceil(per) };
     let per = if parts == 1 { n } else { per };
     // SAFETY: `args` is the kernel's complete argument table; a kernel
     // writes only the elements of its range, so disjoint ranges may run at
     // once (as `Executable::run` may split a launch).
     let run = |lo: u64| unsafe { f(args as *const *const u8, lo, (lo + per).min(n)) };
-    if parts == 1 {
-        run(0);
-    } else {
-        // The calling thread runs the first range itself and the pool the
-        // others: it is not put to sleep and woken again per launch (the
-        // loop's driver calls this once per step).
-        let run = &run;
-        rayon::in_place_scope(|scope| {
-            for p in (1..parts).map(|p| p * per).filter(|&lo| lo < n) {
-                scope.spawn(move |_| run(p));
-            }
-            run(0);
-        });
-    }
+    for_each_range(
+        parts as usize,
+        per as usize,
+        n as usize,
+        |lo| run(lo as u64),
+    );
 }
 
 /// What the callback needs: the sub-graphs, and the first error.
 struct RunCtx<'a> {
-    programs: Vec<&'a Executable>,
+    programs: Vec<&'a dyn Program>,
     error: RefCell<Option<Error>>,
 }
 
@@ -558,10 +407,10 @@ extern "C" fn step_callback(ctx: u64, code: u64, slots: u64) -> u32 {
     // SAFETY: the driver passes the sub-graph's slot array, one pointer
     // per plan buffer, all set for this run.
     let ptrs =
-        unsafe { std::slice::from_raw_parts(slots as *const *mut u8, exe.plan.buffers.len()) };
+        unsafe { std::slice::from_raw_parts(slots as *const *mut u8, exe.plan().buffers.len()) };
     // SAFETY: the slots hold valid buffers of the plan's types.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
-        run_step(exe, s, ptrs)
+        exe.run_called_step(s, ptrs)
     }));
     let error = match result {
         Ok(Ok(())) => return 0,
@@ -577,29 +426,4 @@ extern "C" fn step_callback(ctx: u64, code: u64, slots: u64) -> u32 {
     };
     ctx.error.borrow_mut().get_or_insert(error);
     1
-}
-
-/// Runs step `s` of `exe` that is not a native kernel.
-///
-/// # Safety
-/// `ptrs` holds a valid buffer of the plan's type for every plan buffer.
-unsafe fn run_step(exe: &Executable, s: usize, ptrs: &[*mut u8]) -> Result<()> {
-    let plan = &exe.plan;
-    match &plan.steps[s] {
-        // SAFETY: as guaranteed by the caller.
-        step @ (Step::Host(_) | Step::Copy { .. }) => unsafe {
-            crate::executable::run_data_step(plan, step, ptrs)
-        },
-        Step::Control(c) => {
-            let control = exe.controls[s]
-                .as_ref()
-                .expect("control steps are compiled");
-            // SAFETY: as guaranteed by the caller.
-            unsafe { control.run(plan, c, ptrs, exe.drivers[s].as_ref()) }
-        }
-        Step::Kernel(k) => Err(Error::invalid(
-            "loop",
-            format!("kernel {} is called by the native driver", k.name),
-        )),
-    }
 }

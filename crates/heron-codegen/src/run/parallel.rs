@@ -1,0 +1,112 @@
+//! When compiled code may spread its work over rayon's pool, and how a
+//! kernel's launch is cut into chunks: the work thresholds, the cost of a
+//! launch index, and the launch itself.
+
+use crate::run::code::KernelFn;
+use rayon::prelude::*;
+
+/// True when a launch may split its work into parallel tasks: the pool has
+/// two threads or more and the caller is not one of rayon's worker threads.
+///
+/// A worker that forks waits for its tasks by running other jobs of its
+/// pool, possibly unrelated outer work (another call of a jitted function)
+/// that needs a lock the waiting caller holds: a deadlock. So from a worker
+/// thread the code runs on that thread alone; the outer parallel loop that
+/// put it there already keeps the pool busy. Results do not depend on this
+/// choice: chunk boundaries never change what a kernel computes.
+pub fn may_fork() -> bool {
+    rayon::current_thread_index().is_none() && rayon::current_num_threads() >= 2
+}
+
+/// Launches of at least this much work (launch indices × work per index)
+/// are split across rayon's pool; smaller ones run on the calling thread,
+/// so small arrays never pay for waking threads (about 10–20 µs).
+pub(crate) const PARALLEL_WORK: usize = 1 << 18;
+
+/// A parallel launch's chunks cover this much work each (rounded to whole
+/// vectors): boundaries depend only on the launch's size, never on the
+/// number of threads, so results are the same on any machine.
+pub(crate) const CHUNK_WORK: usize = 1 << 16;
+
+/// The relative cost of one launch index of `k`: the elements it visits
+/// (the reduced extent for a reduction) times a rough cost per element.
+pub(crate) fn work_per_index(k: &heron_ir::plan::Kernel) -> usize {
+    let per_element = 1 + k.body.len() / 8;
+    let inner = k.shape.size() / k.launch_size().max(1);
+    inner.max(1) * per_element
+}
+
+/// The kernel's argument table, shared by the threads of a parallel launch.
+struct Args<'a>(&'a [*const u8]);
+
+// SAFETY: the pointers are only dereferenced by the kernel, and the chunks
+// of one launch write disjoint elements (each index of the launch range is
+// computed by exactly one chunk; reductions are over whole output elements),
+// while their reads only touch buffers no chunk writes at another index
+// (the plan's stores and aliasing rules).
+unsafe impl Sync for Args<'_> {}
+
+impl Args<'_> {
+    /// The table's address, as kernels take it.
+    fn as_ptr(&self) -> *const *const u8 {
+        self.0.as_ptr()
+    }
+}
+
+/// Runs `f` over the launch range `[0, n)`: on this thread, or split into
+/// fixed chunks on rayon's pool when the work is large. Chunks hold at least
+/// `grain` indices (computed once per executable; capped at half the
+/// range, so there stay chunks to share).
+///
+/// # Safety
+/// `args` is a valid argument table for `f` and the range covers its launch shape.
+pub(crate) unsafe fn launch(
+    f: KernelFn,
+    args: &[*const u8],
+    n: usize,
+    per_index: usize,
+    grain: usize,
+) {
+    let work = n.saturating_mul(per_index);
+    if work < PARALLEL_WORK || !may_fork() {
+        // SAFETY: guaranteed by the caller.
+        unsafe { f(args.as_ptr(), 0, n as u64) };
+        return;
+    }
+    let chunk = (CHUNK_WORK / per_index.max(1))
+        .max(grain.min(n / 2))
+        .max(1)
+        .next_multiple_of(16);
+    let chunks = n.div_ceil(chunk);
+    let shared = Args(args);
+    (0..chunks).into_par_iter().for_each(|c| {
+        let (start, end) = (c * chunk, ((c + 1) * chunk).min(n));
+        // SAFETY: a sub-range of the launch range, over the caller's valid
+        // argument table (see `Args`).
+        unsafe { f(shared.as_ptr(), start as u64, end as u64) };
+    });
+}
+
+/// Calls `run(lo)` for each range start `0, per, 2·per, …` below `size`
+/// (`parts` of them): on this thread when there is one part, else the
+/// first on this thread and the others on rayon's pool (the calling thread
+/// is not put to sleep and woken again per launch; loop drivers call this
+/// once per step).
+pub(crate) fn for_each_range(
+    parts: usize,
+    per: usize,
+    size: usize,
+    run: impl Fn(usize) + Sync + Send,
+) {
+    if parts == 1 {
+        run(0);
+    } else {
+        let run = &run;
+        rayon::in_place_scope(|scope| {
+            for lo in (1..parts).map(|p| p * per).filter(|&lo| lo < size) {
+                scope.spawn(move |_| run(lo));
+            }
+            run(0);
+        });
+    }
+}
