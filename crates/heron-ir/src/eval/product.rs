@@ -233,14 +233,13 @@ pub fn product<T: Dot>(
     out: &mut [T],
 ) -> Result<()> {
     let (m, k, n) = (dims.m, dims.k, dims.n);
-    let mn = m * n;
-    if out.len() != dims.batches() * mn {
+    if out.len() != dims.batches() * m * n {
         return Err(Error::invalid(
             "matmul",
             format!(
                 "result buffer holds {} elements, the product {}",
                 out.len(),
-                dims.batches() * mn
+                dims.batches() * m * n
             ),
         ));
     }
@@ -249,6 +248,14 @@ pub fn product<T: Dot>(
     if out.is_empty() {
         return Ok(());
     }
+    // A batch of left operands stacked row after row, times one broadcast
+    // right operand, is one product of all their rows.
+    let m = if stacked_rows(&dims.batch, m, a, b) {
+        m * dims.batches()
+    } else {
+        m
+    };
+    let mn = m * n;
     let macs = m.saturating_mul(k).saturating_mul(n);
     // Blocks of rows: a function of the shape alone (see the module doc).
     let rows = if macs >= PARALLEL_MACS && m >= 64 {
@@ -292,4 +299,22 @@ pub fn product<T: Dot>(
         }
     }
     Ok(())
+}
+
+/// True when every batch element of `b` is the same matrix and the left
+/// operands of the batch `extents` follow each other row after row (the
+/// rows of matrix `t + 1` continue those of matrix `t` at stride `a.rs`):
+/// then the batch is one `(batch·m) × k` by `k × n` product.
+fn stacked_rows<T>(extents: &[usize], m: usize, a: &MatRef<'_, T>, b: &MatRef<'_, T>) -> bool {
+    if extents.is_empty() || b.batch.iter().any(|&s| s != 0) {
+        return false;
+    }
+    let mut expected = m * a.rs;
+    for (&e, &s) in extents.iter().zip(&a.batch).rev() {
+        if e != 1 && s != expected {
+            return false;
+        }
+        expected *= e;
+    }
+    true
 }
