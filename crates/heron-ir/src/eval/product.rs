@@ -27,13 +27,14 @@ use super::num::Num;
 use crate::{Error, Result};
 use smallvec::SmallVec;
 
-/// Products of at least this many multiply-adds (`m·k·n`), of 128 rows or
+/// Products of at least this many multiply-adds (`m·k·n`), of 64 rows or
 /// more, run as blocks of rows on rayon's pool; smaller ones run on the
 /// calling thread, where waking the pool would cost more than it saves.
 pub const PARALLEL_MACS: usize = 1 << 21;
 
-/// The fewest rows of a parallel product's block.
-pub const MIN_BLOCK_ROWS: usize = 64;
+/// A parallel product has one block of rows per this many rows (at least
+/// two blocks, at most eight).
+pub const BLOCK_ROWS: usize = 64;
 
 /// A stack of matrices in a slice: matrix `b` (a batch index) element
 /// `(i, j)` is `data[offset + Σ batch[t]·b[t] + i·rs + j·cs]`.
@@ -261,10 +262,12 @@ pub fn product<T: Dot>(
     let mn = m * n;
     let macs = m.saturating_mul(k).saturating_mul(n);
     // Blocks of rows: a function of the shape alone (see the module doc).
-    // Each block packs the whole right operand again, so blocks keep at
-    // least `MIN_BLOCK_ROWS` rows: two for an MLP layer's 128.
-    let rows = if macs >= PARALLEL_MACS && m >= 2 * MIN_BLOCK_ROWS {
-        (m / 4).next_multiple_of(16).max(MIN_BLOCK_ROWS)
+    // Each block packs the whole right operand again, so there are few:
+    // one per `BLOCK_ROWS` rows, at least two and at most eight (two
+    // blocks of 64 rows for an MLP layer's 128).
+    let rows = if macs >= PARALLEL_MACS && m >= 64 {
+        let blocks = (m / BLOCK_ROWS).clamp(2, 8);
+        m.div_ceil(blocks).next_multiple_of(16)
     } else {
         m
     };

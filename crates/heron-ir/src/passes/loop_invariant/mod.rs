@@ -98,8 +98,8 @@ fn sweep(graph: &Graph) -> Result<(Graph, bool)> {
         }
         match &node.op {
             Op::Project(k) if edited.contains_key(&node.inputs[0]) => {
-                let new = edited[&node.inputs[0]][*k as usize]
-                    .expect("a result that is read is kept");
+                let new =
+                    edited[&node.inputs[0]][*k as usize].expect("a result that is read is kept");
                 rb.set(id, new);
             }
             Op::Loop { .. } => {
@@ -223,11 +223,7 @@ fn hoists(l: &Layout<'_>) -> FxHashMap<NodeId, Hoist> {
         }
         let hoist = match (l.sliced(a), l.invariant(b), l.invariant(a), l.sliced(b)) {
             (Some(xs), Some(w), _, _) => Hoist { xs, w, left: true },
-            (_, _, Some(w), Some(xs)) => Hoist {
-                xs,
-                w,
-                left: false,
-            },
+            (_, _, Some(w), Some(xs)) => Hoist { xs, w, left: false },
             _ => continue,
         };
         found.insert(n, hoist);
@@ -256,8 +252,7 @@ fn sinks(l: &Layout<'_>, uses: &SecondaryMap<NodeId, u32>) -> Vec<Sink> {
             _ => continue,
         };
         let mn = &g.nodes[m];
-        if mn.op != Op::MatMul || uses[m] != 1 || mn.shape != node.shape || mn.dtype != node.dtype
-        {
+        if mn.op != Op::MatMul || uses[m] != 1 || mn.shape != node.shape || mn.dtype != node.dtype {
             continue;
         }
         let (a, v) = (mn.inputs[0], mn.inputs[1]);

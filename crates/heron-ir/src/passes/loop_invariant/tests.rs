@@ -315,8 +315,17 @@ fn optimize_shares_the_product_of_a_loop_and_its_reversed_replay() {
     let mut h = Graph::new();
     cell(&mut h, true);
     // Both loops in one graph: h's nodes appended with the same params.
-    let outs = super::super::control::inline(&mut g, &h, &[NodeId::from_u32(0), NodeId::from_u32(1), NodeId::from_u32(2), NodeId::from_u32(3)])
-        .expect("inlined");
+    let outs = super::super::control::inline(
+        &mut g,
+        &h,
+        &[
+            NodeId::from_u32(0),
+            NodeId::from_u32(1),
+            NodeId::from_u32(2),
+            NodeId::from_u32(3),
+        ],
+    )
+    .expect("inlined");
     for (r, n) in outs.into_iter().enumerate() {
         g.output(n, OutputRole::Result(4 + r as u32));
     }
