@@ -32,8 +32,9 @@ mod pool {
     pub const MIN_BYTES: usize = 64 << 10;
     /// At most this many bytes are held in the pool.
     const MAX_BYTES: usize = 1 << 30;
-    /// At most this many buffers are held per size class.
-    const PER_CLASS: usize = 4;
+    /// At most this many buffers are held per size class (a training step
+    /// through time keeps a dozen temporaries of one size alive at once).
+    const PER_CLASS: usize = 16;
 
     /// Free blocks by size class (a class is its length in lines).
     struct Pool {

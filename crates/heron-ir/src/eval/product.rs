@@ -46,6 +46,10 @@ pub(super) fn matmul(a: &Value, b: &Value, shape: &Shape) -> Result<Value> {
 /// calling thread, where waking the pool would cost more than it saves.
 pub const PARALLEL_MACS: usize = 1 << 21;
 
+/// A parallel product has one block of rows per this many rows (at least
+/// two blocks, at most eight).
+pub const BLOCK_ROWS: usize = 64;
+
 /// A stack of matrices in a slice: matrix `b` (a batch index) element
 /// `(i, j)` is `data[offset + Σ batch[t]·b[t] + i·rs + j·cs]`.
 #[derive(Clone, Debug)]
@@ -247,14 +251,13 @@ pub fn product<T: Dot>(
     out: &mut [T],
 ) -> Result<()> {
     let (m, k, n) = (dims.m, dims.k, dims.n);
-    let mn = m * n;
-    if out.len() != dims.batches() * mn {
+    if out.len() != dims.batches() * m * n {
         return Err(Error::invalid(
             "matmul",
             format!(
                 "result buffer holds {} elements, the product {}",
                 out.len(),
-                dims.batches() * mn
+                dims.batches() * m * n
             ),
         ));
     }
@@ -263,10 +266,22 @@ pub fn product<T: Dot>(
     if out.is_empty() {
         return Ok(());
     }
+    // A batch of left operands stacked row after row, times one broadcast
+    // right operand, is one product of all their rows.
+    let m = if stacked_rows(&dims.batch, m, a, b) {
+        m * dims.batches()
+    } else {
+        m
+    };
+    let mn = m * n;
     let macs = m.saturating_mul(k).saturating_mul(n);
     // Blocks of rows: a function of the shape alone (see the module doc).
+    // Each block packs the whole right operand again, so there are few:
+    // one per `BLOCK_ROWS` rows, at least two and at most eight (two
+    // blocks of 64 rows for an MLP layer's 128).
     let rows = if macs >= PARALLEL_MACS && m >= 64 {
-        (m / 8).next_multiple_of(16).max(32)
+        let blocks = (m / BLOCK_ROWS).clamp(2, 8);
+        m.div_ceil(blocks).next_multiple_of(16)
     } else {
         m
     };
@@ -306,4 +321,22 @@ pub fn product<T: Dot>(
         }
     }
     Ok(())
+}
+
+/// True when every batch element of `b` is the same matrix and the left
+/// operands of the batch `extents` follow each other row after row (the
+/// rows of matrix `t + 1` continue those of matrix `t` at stride `a.rs`):
+/// then the batch is one `(batch·m) × k` by `k × n` product.
+fn stacked_rows<T>(extents: &[usize], m: usize, a: &MatRef<'_, T>, b: &MatRef<'_, T>) -> bool {
+    if extents.is_empty() || b.batch.iter().any(|&s| s != 0) {
+        return false;
+    }
+    let mut expected = m * a.rs;
+    for (&e, &s) in extents.iter().zip(&a.batch).rev() {
+        if e != 1 && s != expected {
+            return false;
+        }
+        expected *= e;
+    }
+    true
 }

@@ -23,7 +23,7 @@ pub fn dce(graph: &Graph) -> Graph {
 }
 
 /// Marks the nodes some output depends on.
-fn live_nodes(graph: &Graph) -> SecondaryMap<NodeId, bool> {
+pub(crate) fn live_nodes(graph: &Graph) -> SecondaryMap<NodeId, bool> {
     let mut live = SecondaryMap::with_capacity(graph.len());
     for &(id, _) in &graph.outputs {
         live[id] = true;

@@ -8,6 +8,7 @@ pub mod dce;
 pub mod fast_math;
 pub mod fold;
 pub mod fuse;
+pub mod loop_invariant;
 mod rewrite;
 pub mod simplify;
 /// The old path of `crate::schedule::row_groups`.
@@ -22,13 +23,15 @@ mod tests;
 use crate::verify::verify;
 use crate::{Graph, Result};
 
-/// Optimises a traced graph: algebraic simplification, constant folding,
+/// Optimises a traced graph: algebraic simplification, products moved out
+/// of counted loops (`loop_invariant`), constant folding,
 /// common-subexpression elimination, simplification of what folding and
 /// merging exposed, then removal of dead code.
 pub fn optimize(graph: &Graph) -> Result<Graph> {
     debug_verify(graph)?;
     let graph = checked(control::control(graph)?)?;
     let graph = checked(simplify::simplify(&graph)?)?;
+    let graph = checked(loop_invariant::loop_invariant(&graph)?)?;
     let graph = checked(fold::fold(&graph))?;
     let graph = checked(cse::cse(&graph))?;
     let graph = checked(simplify::simplify(&graph)?)?;

@@ -133,3 +133,36 @@ fn gemm_products_meet_the_dot_bound_at_block_edges() {
         }
     }
 }
+
+#[test]
+fn a_batch_times_a_broadcast_matrix_is_one_product_of_all_rows() {
+    // [T, m, k] @ [k, n] runs as one [T·m, k] product (in parallel blocks
+    // when large): each batch element equals its own product, exactly on
+    // small integers in f32, and the stacked and 2-d forms are the same bits.
+    let f32s = |n: usize, mul: usize, modulo: usize| -> Vec<f32> {
+        (0..n)
+            .map(|i| (i * mul % modulo) as f32 - (modulo / 2) as f32)
+            .collect()
+    };
+    let shape = |d: &[usize]| crate::Shape::new(d);
+    let product = |a: &Value, b: &Value, out: &[usize]| {
+        crate::eval_op(&Op::MatMul, &[a, b], &shape(out), crate::DType::F32).unwrap()
+    };
+    for &(t, m, k, n) in &[(3, 2, 4, 5), (50, 32, 100, 128)] {
+        let x = f32s(t * m * k, 7, 5);
+        let w = f32s(k * n, 11, 7);
+        let wv = val(&[k, n], &w);
+        let batched = product(&val(&[t, m, k], &x), &wv, &[t, m, n]);
+        let flat = product(&val(&[t * m, k], &x), &wv, &[t * m, n]);
+        assert_eq!(batched.as_slice::<f32>(), flat.as_slice::<f32>());
+        for s in 0..t {
+            let row = val(&[m, k], &x[s * m * k..(s + 1) * m * k]);
+            let one = product(&row, &wv, &[m, n]);
+            assert_eq!(
+                one.as_slice::<f32>(),
+                &batched.as_slice::<f32>()[s * m * n..(s + 1) * m * n],
+                "{t}x{m}x{k}x{n}: batch element {s}"
+            );
+        }
+    }
+}
