@@ -38,6 +38,7 @@
 //! chunked form.
 
 mod choice;
+mod fast;
 
 pub use choice::{TilePlan, plan};
 
@@ -45,6 +46,8 @@ use super::threefry::Generators;
 use super::{Access, Emitter, clif_type, vector};
 use crate::driver::{DriverSpec, n_carry};
 use choice::{Source, State, broadcast, element_wise, source, states};
+use cranelift_codegen::entity::packed_option::ReservedValue;
+use fast::{Fast, Kind};
 use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Value, condcodes::IntCC, types};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -178,14 +181,17 @@ pub(crate) fn build(
             }
         }
     }
+    let target = crate::vmath::Target::host();
+    let fast = fast::analyse(t, plan, &st, nc, body.options.fast_math, target.fma);
     let mut e = Emitter {
         b,
         helpers,
         call_conv,
-        target: crate::vmath::Target::host(),
+        target,
         sigs: HashMap::new(),
     };
     let ctx = Ctx {
+        fast: &fast,
         t,
         plan,
         nc,
@@ -213,6 +219,8 @@ pub(crate) fn build(
 
 /// What emitting a tile loop needs.
 struct Ctx<'a> {
+    /// The fast-math decisions (all in the step without fast math).
+    fast: &'a Fast,
     t: &'a Temporal,
     plan: &'a KernelPlan,
     nc: usize,
@@ -277,6 +285,7 @@ impl Ctx<'_> {
             }
             vars.push(row);
         }
+        let hoisted = self.hoist(e, at, width);
         let step = e.b.declare_var(types::I64);
         let zero = e.b.ins().iconst(types::I64, 0);
         e.b.def_var(step, zero);
@@ -297,7 +306,7 @@ impl Ctx<'_> {
             .iter()
             .map(|row| row.iter().map(|&v| e.b.use_var(v)).collect())
             .collect();
-        let next = self.step(e, t, at, &cur, width);
+        let next = self.step(e, t, at, &cur, width, &hoisted);
         for (row, vals) in vars.iter().zip(next) {
             for (&var, v) in row.iter().zip(vals) {
                 e.b.def_var(var, v);
@@ -324,8 +333,64 @@ impl Ctx<'_> {
         e.b.switch_to_block(done);
     }
 
+    /// Emits, before the step loop of a tile of `width` vectors at element
+    /// `at`, the instructions fast math computes once per tile; returns
+    /// their values as `[vector][kernel][instruction]` (reserved values for
+    /// the others).
+    fn hoist(&self, e: &mut Emitter<'_>, at: Value, width: usize) -> Vec<Vec<Vec<Value>>> {
+        let lanes = self.tp.lanes;
+        let none = Value::reserved_value();
+        let mut out = vec![Vec::new(); width];
+        if self.fast.kept() == 0 {
+            return out;
+        }
+        for (g, per_vector) in out.iter_mut().enumerate() {
+            let skip = g * lanes;
+            let mut local: HashMap<BufId, Value> = HashMap::new();
+            for (ki, tk) in self.t.kernels.iter().enumerate() {
+                let k = &tk.kernel;
+                let inv = &self.fast.invariant[ki];
+                let mut values: Vec<Value> = Vec::with_capacity(k.body.len());
+                for (i, instr) in k.body.iter().enumerate() {
+                    let v = match &instr.expr {
+                        _ if !inv[i] => none,
+                        Expr::Load { buf, map } => match local.get(buf) {
+                            Some(&v) => v,
+                            None => {
+                                let src = source(self.t, self.plan, self.st, self.nc, *buf);
+                                self.load(e, src, *buf, map, instr.dtype, at, skip, &[], at, &[], g)
+                            }
+                        },
+                        _ => self.compute(e, ki, i, &values),
+                    };
+                    values.push(v);
+                }
+                for s in &k.stores {
+                    let v = vector::store_value(s);
+                    if inv[v] {
+                        local.insert(s.buf, values[v]);
+                    }
+                }
+                per_vector.push(values);
+            }
+        }
+        out
+    }
+
+    /// The vector value of body instruction `i` of kernel `ki`, an
+    /// instruction that reads no memory: a fused multiply-add where fast
+    /// math contracts it, else as `vector::compute` emits it.
+    fn compute(&self, e: &mut Emitter<'_>, ki: usize, i: usize, values: &[Value]) -> Value {
+        match self.fast.fma[ki][i] {
+            Some((a, b, c)) => e.b.ins().fma(values[a], values[b], values[c]),
+            None => vector::compute(e, &self.t.kernels[ki].kernel, i, values, self.tp.lanes),
+        }
+    }
+
     /// Emits one step on a tile of `width` vectors at element `at`, step
-    /// `t`, from the state `cur` (`[state][vector]`); returns the new state.
+    /// `t`, from the state `cur` (`[state][vector]`) and the values
+    /// computed once per tile (`hoisted`, from [`Ctx::hoist`]); returns the
+    /// new state.
     fn step(
         &self,
         e: &mut Emitter<'_>,
@@ -333,6 +398,7 @@ impl Ctx<'_> {
         at: Value,
         cur: &[Vec<Value>],
         width: usize,
+        hoisted: &[Vec<Vec<Value>>],
     ) -> Vec<Vec<Value>> {
         let lanes = self.tp.lanes;
         // Step `t`'s record of each per-step value.
@@ -356,15 +422,17 @@ impl Ctx<'_> {
             _ => unreachable!("keys are per-step or invariant (planned)"),
         };
         let mut written: Vec<HashMap<BufId, Value>> = vec![HashMap::new(); width];
-        for tk in &self.t.kernels {
+        for (ki, tk) in self.t.kernels.iter().enumerate() {
             let k = &tk.kernel;
             let generators = Generators::load(e, k, &ptr_of);
             for (g, local) in written.iter_mut().enumerate() {
                 let skip = g * lanes;
                 let mut values: Vec<Value> = Vec::with_capacity(k.body.len());
                 for (i, instr) in k.body.iter().enumerate() {
-                    let v = match &instr.expr {
-                        Expr::Load { buf, map } => {
+                    let v = match (self.fast.kind[ki][i], &instr.expr) {
+                        (Kind::Tile { kept: true }, _) => hoisted[g][ki][i],
+                        (Kind::Tile { kept: false }, _) => Value::reserved_value(),
+                        (Kind::Step, Expr::Load { buf, map }) => {
                             if let Some(&v) = local.get(buf) {
                                 v
                             } else {
@@ -384,11 +452,11 @@ impl Ctx<'_> {
                                 )
                             }
                         }
-                        Expr::ThreefryBits { key, index: map } => {
+                        (Kind::Step, Expr::ThreefryBits { key, index: map }) => {
                             let c = e.b.ins().iadd_imm_s(at, map.offset + skip as i64);
                             generators.emit_vector(e, i, *key, c)
                         }
-                        _ => vector::compute(e, k, i, &values, lanes),
+                        (Kind::Step, _) => self.compute(e, ki, i, &values),
                     };
                     values.push(v);
                 }
