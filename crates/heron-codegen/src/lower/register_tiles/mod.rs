@@ -33,9 +33,10 @@
 //! temporaries, constants and one vector of state do not fit the
 //! registers, or that has an op without a vector form, a mix of element
 //! sizes, or a read other than at its own element or of a broadcast value,
-//! keeps the chunked form. The function covers whole tiles, then single
-//! vectors; the caller runs the last `< lanes` elements of its range on the
-//! chunked form.
+//! keeps the chunked form. State only written is not carried through the
+//! step loop: the last step is peeled and computes it. The function covers
+//! whole tiles, then single vectors; the caller runs the last `< lanes`
+//! elements of its range on the chunked form.
 
 mod choice;
 mod fast;
@@ -190,8 +191,10 @@ pub(crate) fn build(
         target,
         sigs: HashMap::new(),
     };
+    let written_only = written_only(t, plan, &st, nc);
     let ctx = Ctx {
         fast: &fast,
+        written_only: &written_only,
         t,
         plan,
         nc,
@@ -217,10 +220,31 @@ pub(crate) fn build(
     Ok(())
 }
 
+/// Per state value of `st`: true when no kernel of the step reads it
+/// before writing it (its value at a step's start is never used).
+fn written_only(t: &Temporal, plan: &KernelPlan, st: &[State], nc: usize) -> Vec<bool> {
+    let mut only = vec![true; st.len()];
+    let mut written: Vec<BufId> = Vec::new();
+    for tk in &t.kernels {
+        for instr in &tk.kernel.body {
+            if let Expr::Load { buf, .. } = &instr.expr
+                && !written.contains(buf)
+                && let Some(Source::State(i)) = source(t, plan, st, nc, *buf)
+            {
+                only[i] = false;
+            }
+        }
+        written.extend(tk.kernel.stores.iter().map(|s| s.buf));
+    }
+    only
+}
+
 /// What emitting a tile loop needs.
 struct Ctx<'a> {
     /// The fast-math decisions (all in the step without fast math).
     fast: &'a Fast,
+    /// Per state value: true when no step reads it (a spike mask).
+    written_only: &'a [bool],
     t: &'a Temporal,
     plan: &'a KernelPlan,
     nc: usize,
@@ -292,11 +316,14 @@ impl Ctx<'_> {
         e.b.ins().jump(step_header, &[]);
 
         // The step loop: the state lives in its variables (block parameters).
+        // State only written (a spike mask) is not carried: the loop runs
+        // all steps but the last without it, and the last step, peeled,
+        // computes it.
+        let peel = self.trip > 0 && self.written_only.iter().any(|&w| w);
+        let looped = self.trip - u64::from(peel);
         e.b.switch_to_block(step_header);
         let t = e.b.use_var(step);
-        let more =
-            e.b.ins()
-                .icmp_imm_u(IntCC::UnsignedLessThan, t, self.trip as i64);
+        let more = e.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, t, looped as i64);
         e.b.ins().brif(more, step_body, &[], store, &[]);
 
         e.b.switch_to_block(step_body);
@@ -307,7 +334,10 @@ impl Ctx<'_> {
             .map(|row| row.iter().map(|&v| e.b.use_var(v)).collect())
             .collect();
         let next = self.step(e, t, at, &cur, width, &hoisted);
-        for (row, vals) in vars.iter().zip(next) {
+        for ((row, vals), &only) in vars.iter().zip(next).zip(self.written_only) {
+            if peel && only {
+                continue;
+            }
             for (&var, v) in row.iter().zip(vals) {
                 e.b.def_var(var, v);
             }
@@ -316,9 +346,22 @@ impl Ctx<'_> {
         e.b.def_var(step, t1);
         e.b.ins().jump(step_header, &[]);
 
-        // Store the tile's state once.
+        // The peeled last step, then store the tile's state once.
         e.b.switch_to_block(store);
         let at = e.b.use_var(e0);
+        if peel {
+            let t = e.b.ins().iconst(types::I64, looped as i64);
+            let cur: Vec<Vec<Value>> = vars
+                .iter()
+                .map(|row| row.iter().map(|&v| e.b.use_var(v)).collect())
+                .collect();
+            let next = self.step(e, t, at, &cur, width, &hoisted);
+            for (row, vals) in vars.iter().zip(next) {
+                for (&var, v) in row.iter().zip(vals) {
+                    e.b.def_var(var, v);
+                }
+            }
+        }
         for ((s, &dst), row) in self.st.iter().zip(self.dst).zip(&vars) {
             let a = access(dst, s.dtype.size());
             for (g, &var) in row.iter().enumerate() {
