@@ -17,9 +17,11 @@
 //!   vector, `I·(R·k) + V_rest·k`, and its step is `V·(1 - k) + that`.
 //! - *Fused multiply-adds.* A float addition one of whose operands is a
 //!   product used by nothing else becomes `fma` where the CPU has it
-//!   (`vmath::Target::fma`: x86-64's FMA3, which Cranelift's x64 backend
-//!   lowers to `vfmadd213ps`/`pd` when its `has_fma` flag is set, as
-//!   `cranelift_native` does on such a CPU); elsewhere it stays a product
+//!   (`vmath::Target::fma`). Cranelift 0.135's x64 backend lowers `fma`
+//!   to one `vfmadd213ps`/`pd` (`vfmadd132` when an operand is a load it
+//!   folds) when its ISA flags `has_avx` and `has_fma` are set, as
+//!   `cranelift_native` sets them on such a CPU; without them it calls
+//!   `fmaf`/`fma` once per lane, so elsewhere the addition stays a product
 //!   and an addition. The product, left unused, is removed by Cranelift.
 //!
 //! Without fast math every instruction is emitted in the step and no
