@@ -22,8 +22,8 @@
 //! population of 1,000 instead (`scripts/memcheck.sh` runs it so).
 
 use heron as hn;
-use heron::prelude::*;
 use heron::CompileOptions;
+use heron::prelude::*;
 use heron::random::RandomState;
 use std::sync::LazyLock;
 use std::time::Instant;
@@ -143,7 +143,13 @@ fn main() {
     // Rust, calling the body's code once per step).
     let runs = [
         ("jit (first, compiles)", true, true, true, false),
-        ("jit, temporal fusion (register tiles)", true, true, true, false),
+        (
+            "jit, temporal fusion (register tiles)",
+            true,
+            true,
+            true,
+            false,
+        ),
         ("jit, temporal fusion (chunked)", true, true, false, false),
         ("jit, step by step", false, true, true, false),
         ("jit, reference driver", false, false, true, false),

@@ -9,9 +9,9 @@ mod support;
 
 use heron as hn;
 use heron::control::with_register_tiles;
+use heron::ir::precision::fast_math_bound;
 use heron::prelude::*;
 use heron::{CompileOptions, JitOptions};
-use heron::ir::precision::fast_math_bound;
 use support::bits;
 
 const DT: f32 = 0.1;
@@ -107,11 +107,16 @@ fn fast_math_is_within_the_bound_of_exact_math() {
         for j in 0..n {
             let drive = f64::from(inputs[j]) * f64::from(R);
             // V moves monotonically from V_rest to V_rest + R·I.
-            let v_max = f64::from(V_REST).abs().max((f64::from(V_REST) + drive).abs());
+            let v_max = f64::from(V_REST)
+                .abs()
+                .max((f64::from(V_REST) + drive).abs());
             let abs_sum = v_max * (1.0 - k) + drive.abs() * k + f64::from(V_REST).abs() * k;
             let bound = fast_math_bound(UPDATE_OPS, STEPS, abs_sum, DType::F32);
             let (e, f) = (f64::from(exact[j]), f64::from(fast[j]));
-            assert!((e - f).abs() <= bound, "n={n} [{j}]: {f} vs {e} (bound {bound})");
+            assert!(
+                (e - f).abs() <= bound,
+                "n={n} [{j}]: {f} vs {e} (bound {bound})"
+            );
         }
     }
 }

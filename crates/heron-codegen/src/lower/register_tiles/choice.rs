@@ -257,7 +257,14 @@ pub fn plan(
             shared.min(MAX_SHARED)
         ));
     }
-    let fast = super::fast::analyse(t, plan, &st, nc, fast_math, crate::vmath::Target::host().fma);
+    let fast = super::fast::analyse(
+        t,
+        plan,
+        &st,
+        nc,
+        fast_math,
+        crate::vmath::Target::host().fma,
+    );
     // The most vectors whose read state (and values computed once per
     // tile, read every step like state) fits the registers plus `SPILLED`
     // vectors on the stack.

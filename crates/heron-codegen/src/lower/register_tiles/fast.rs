@@ -101,10 +101,7 @@ pub(super) fn analyse(
                 && match &instr.expr {
                     Expr::Load { buf, .. } => match stored.get(buf) {
                         Some(&s) => s,
-                        None => matches!(
-                            source(t, plan, st, nc, *buf),
-                            Some(Source::Invariant(_))
-                        ),
+                        None => matches!(source(t, plan, st, nc, *buf), Some(Source::Invariant(_))),
                     },
                     Expr::Imm(_) => true,
                     Expr::ThreefryBits { .. } => false,
@@ -130,7 +127,11 @@ pub(super) fn analyse(
             })
             .collect();
         let contract = (0..k.body.len())
-            .map(|i| (fast_math && fma).then(|| contraction(k, i, &uses, &inv)).flatten())
+            .map(|i| {
+                (fast_math && fma)
+                    .then(|| contraction(k, i, &uses, &inv))
+                    .flatten()
+            })
             .collect();
         for s in &k.stores {
             if let StoreValue::Expr(v) = s.value {

@@ -48,10 +48,10 @@ use super::{Access, Emitter, clif_type, vector};
 use crate::driver::{DriverSpec, n_carry};
 use choice::{Source, State, broadcast, element_wise, source, states};
 use cranelift_codegen::entity::packed_option::ReservedValue;
-use fast::{Fast, Kind};
 use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Value, condcodes::IntCC, types};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use fast::{Fast, Kind};
 use heron_ir::passes::temporal::Temporal;
 use heron_ir::plan::{Affine, BufId, BufferKind, Expr, KernelPlan};
 use heron_ir::{DType, Op, Result};
@@ -323,7 +323,9 @@ impl Ctx<'_> {
         let looped = self.trip - u64::from(peel);
         e.b.switch_to_block(step_header);
         let t = e.b.use_var(step);
-        let more = e.b.ins().icmp_imm_u(IntCC::UnsignedLessThan, t, looped as i64);
+        let more =
+            e.b.ins()
+                .icmp_imm_u(IntCC::UnsignedLessThan, t, looped as i64);
         e.b.ins().brif(more, step_body, &[], store, &[]);
 
         e.b.switch_to_block(step_body);

@@ -95,7 +95,9 @@ pub fn reassociate(graph: &Graph, invariant: &[bool]) -> Graph {
             .filter(|items| form.as_ref().is_some_and(|f| cost(items) <= f.ops));
         let rebuilt = items
             .and_then(|items| emit(&mut rb, &items, node.dtype))
-            .filter(|&n| rb.new.nodes[n].shape == node.shape && rb.new.nodes[n].dtype == node.dtype);
+            .filter(|&n| {
+                rb.new.nodes[n].shape == node.shape && rb.new.nodes[n].dtype == node.dtype
+            });
         match rebuilt {
             Some(n) => rb.set(id, n),
             None => {
@@ -212,14 +214,14 @@ fn cost(items: &[Item]) -> usize {
         .map(|(i, item)| {
             let ops = match *item {
                 Item::Constant(_) => 0,
-                Item::Term(_, c) if c == 1.0 => 0,
+                Item::Term(_, 1.0) => 0,
                 Item::Term(..) => 1,
             };
             // Every addend after the first is one addition (a `-x` one
             // subtraction, no negation).
             match (i, *item) {
                 (0, _) => ops,
-                (_, Item::Term(_, c)) if c == -1.0 => 1,
+                (_, Item::Term(_, -1.0)) => 1,
                 _ => ops + 1,
             }
         })

@@ -190,9 +190,13 @@ fn reassociated_values_are_within_the_fast_math_bound() {
             f64::from(got[0].as_slice::<f32>()[j]),
         );
         let (x, y) = (f64::from(vs[j]), f64::from(is[j]));
-        let abs_sum = (x * (1.0 - k)).abs() + (y * f64::from(R) * k).abs() + (f64::from(V_REST) * k).abs();
+        let abs_sum =
+            (x * (1.0 - k)).abs() + (y * f64::from(R) * k).abs() + (f64::from(V_REST) * k).abs();
         let bound = fast_math_bound(LIF_OPS, 1, abs_sum, DType::F32);
-        assert!((w - c).abs() <= bound, "V={x} I={y}: {c} vs {w} (bound {bound})");
+        assert!(
+            (w - c).abs() <= bound,
+            "V={x} I={y}: {c} vs {w} (bound {bound})"
+        );
         differ += usize::from(w != c);
     }
     // The rewrite did change the arithmetic.
