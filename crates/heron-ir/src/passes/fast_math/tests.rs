@@ -1,7 +1,8 @@
 //! Tests of the fast-math rewrites: snapshots of a LIF step as a loop body
 //! (the invariant part first, one multiply-add on the state), of a loop
-//! whose body the top-level pass reaches, and values within
-//! `precision::fast_math_bound` of eval's.
+//! whose body the top-level pass reaches, values within
+//! `precision::fast_math_bound` of eval's, and random graphs that stay
+//! valid with the same result types.
 
 use super::super::testing::*;
 use super::{fast_math, rewrite};
@@ -201,4 +202,32 @@ fn reassociated_values_are_within_the_fast_math_bound() {
     }
     // The rewrite did change the arithmetic.
     assert!(differ > 0);
+}
+
+#[test]
+fn random_graphs_stay_valid_with_the_same_result_types() {
+    use super::super::tests::{data, random_graph};
+    use proptest::prelude::*;
+    use proptest::test_runner::TestRunner;
+    let steps = prop::collection::vec(any::<(u8, u16, u16, u16)>(), 1..14);
+    let mut runner = TestRunner::new(ProptestConfig::with_cases(512));
+    let result = runner.run(&(steps, data()), |(steps, data)| {
+        let (graph, params) = random_graph(&steps, &data);
+        let optimized = super::super::optimize(&graph).unwrap();
+        let fast = fast_math(&optimized);
+        crate::verify::verify(&fast).unwrap();
+        let Ok(before) = eval(&optimized, &params) else {
+            return Ok(());
+        };
+        // Values may differ (reassociated floats); the results' types do not.
+        let after = eval(&fast, &params).unwrap();
+        prop_assert_eq!(before.len(), after.len());
+        for (b, a) in before.iter().zip(&after) {
+            prop_assert_eq!((&b.shape, b.dtype()), (&a.shape, a.dtype()));
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
 }
