@@ -19,8 +19,13 @@ use std::sync::atomic::{AtomicU8, Ordering};
 /// under equal options give the same plan and the same code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CompileOptions {
-    /// Trade bit-exact results for speed: a float division by a constant
-    /// becomes a multiplication by its reciprocal (`passes::fast_math`).
+    /// Trade bit-exact results for speed (`passes::fast_math`): a float
+    /// division by a constant becomes a multiplication by its reciprocal,
+    /// linear float expressions are reassociated with folded coefficients
+    /// (loop-invariant terms first), and the register-resident form of a
+    /// temporally fused loop computes those terms once per tile and
+    /// contracts `a·b + c` into fused multiply-adds where the CPU has them.
+    /// Results are within `precision::fast_math_bound` of exact ones.
     /// Off by default.
     pub fast_math: bool,
     /// Counted loops whose body is element-wise independent run all their

@@ -11,7 +11,8 @@
 //! `max`/`min`/`prod`/`any`/`all` reductions, integer sums and random bits.
 //! The approximate ones are the transcendental functions
 //! (`UnaryOp::is_transcendental`, `BinaryOp::is_transcendental`), `rsqrt`,
-//! and float sums.
+//! and float sums. Code compiled with fast math (`CompileOptions::fast_math`)
+//! is bounded by [`fast_math_bound`] instead.
 
 use crate::{BinaryOp, DType, Op, ReduceOp, UnaryOp};
 
@@ -267,6 +268,29 @@ pub fn dot_bound(k: usize, abs_sum: f64, want: f64, dtype: DType) -> f64 {
         f64::EPSILON / 2.0
     };
     2.0 * (k as f64 + 1.0) * eps * abs_sum + 2.0 * eps * want.abs() + tiny(dtype)
+}
+
+/// The fast-math bound on `|compiled − eval|` for a linear combination
+/// `Σ cᵢ·xᵢ + c₀` that fast math reassociated (`passes::fast_math`: folded
+/// and rounded coefficients, reciprocals of constant divisors, invariant
+/// terms first, fused multiply-adds), where eval's tree has `ops`
+/// operations and `abs_sum = Σ|cᵢ·xᵢ| + |c₀|` (exact coefficients):
+/// `steps·(2·ops + 2)·ε·abs_sum + the dtype's smallest subnormal`. Each
+/// of eval's operations and of the rebuilt ones (no more than eval's)
+/// rounds once with an error of at most `ε·abs_sum`, and each folded
+/// coefficient once more. For a state updated `steps` times by a
+/// contracting combination (the coefficient of the state at most 1 in
+/// magnitude, as in a leaky integrator), the per-step errors add up:
+/// `abs_sum` is then the largest of any step. Only finite values are
+/// covered; a value computed from a reassociated one (a comparison, a
+/// threshold) has no bound.
+pub fn fast_math_bound(ops: usize, steps: usize, abs_sum: f64, dtype: DType) -> f64 {
+    let eps = if dtype == DType::F32 {
+        f64::from(f32::EPSILON) / 2.0
+    } else {
+        f64::EPSILON / 2.0
+    };
+    steps.max(1) as f64 * (2.0 * ops as f64 + 2.0) * eps * abs_sum + tiny(dtype)
 }
 
 /// The smallest positive subnormal of a float dtype (the ulp of zero).

@@ -11,7 +11,11 @@ use heron_ir::{CompileOptions, Graph, Result};
 pub struct JitOptions {
     /// Trade bit-exact results for speed. **Not bit-exact**: a float division
     /// by a constant (`v / tau`) becomes a multiplication by its reciprocal,
-    /// which may differ from the division by one rounding. Off by default.
+    /// linear expressions are reassociated (`v + (a - v)·k` becomes
+    /// `v·(1 - k) + a·k`, with `a·k` computed once per tile of a temporally
+    /// fused loop) and `x·y + z` may become a fused multiply-add; results
+    /// are within `heron_ir::precision::fast_math_bound` of exact ones.
+    /// Off by default.
     pub fast_math: bool,
 }
 

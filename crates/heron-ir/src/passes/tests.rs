@@ -93,7 +93,7 @@ const DTYPES: [DType; 4] = [DType::F32, DType::I32, DType::Bool, DType::F64];
 
 /// A random graph from `steps` (each `(kind, a, b, c)` adds at most one
 /// node; ill-typed choices add nothing) and its parameter values.
-fn random_graph(steps: &[(u8, u16, u16, u16)], data: &[f32]) -> (Graph, Vec<Value>) {
+pub(super) fn random_graph(steps: &[(u8, u16, u16, u16)], data: &[f32]) -> (Graph, Vec<Value>) {
     let mut g = Graph::new();
     let x = arg(&mut g, &[2, 3], DType::F32);
     let y = arg(&mut g, &[3], DType::F32);
@@ -189,7 +189,7 @@ fn bits(v: &Value) -> Vec<u64> {
         .collect()
 }
 
-fn data() -> impl Strategy<Value = Vec<f32>> {
+pub(super) fn data() -> impl Strategy<Value = Vec<f32>> {
     let element = prop_oneof![prop::sample::select(SPECIAL.to_vec()), -4.0f32..4.0];
     prop::collection::vec(element, 24)
 }

@@ -90,7 +90,7 @@ fn build(step: &ControlStep, control: &ControlExe) -> Result<Driver> {
             let func = jit.define("temporal", |func, fctx| {
                 build_temporal_driver(&spec, chunk as u64, func, fctx, cc, config)
             })?;
-            let tiles = match register_tiles::plan(t, &body.plan, nc) {
+            let tiles = match register_tiles::plan(t, &body.plan, nc, body.options.fast_math) {
                 Ok(tp) => {
                     form = tp.describe();
                     let f = jit.define("register_tiles", |func, fctx| {

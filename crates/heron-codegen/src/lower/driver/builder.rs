@@ -155,10 +155,10 @@ impl Gen<'_, '_> {
                     // is long, or when its elements are costly enough that
                     // the whole launch has the work of a long one.
                     let per_index = match &exe.plan.steps[s] {
-                        Step::Kernel(pk) => crate::executable::work_per_index(pk),
+                        Step::Kernel(pk) => crate::run::parallel::work_per_index(pk),
                         _ => 1,
                     };
-                    let heavy = k.n as usize * per_index >= crate::executable::PARALLEL_WORK;
+                    let heavy = k.n as usize * per_index >= crate::run::parallel::PARALLEL_WORK;
                     match k.n {
                         n if n >= PARALLEL_MIN || heavy => {
                             let launch = self.word(self.spec.layout.launch);

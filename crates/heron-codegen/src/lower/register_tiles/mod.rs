@@ -33,11 +33,13 @@
 //! temporaries, constants and one vector of state do not fit the
 //! registers, or that has an op without a vector form, a mix of element
 //! sizes, or a read other than at its own element or of a broadcast value,
-//! keeps the chunked form. The function covers whole tiles, then single
-//! vectors; the caller runs the last `< lanes` elements of its range on the
-//! chunked form.
+//! keeps the chunked form. State only written is not carried through the
+//! step loop: the last step is peeled and computes it. The function covers
+//! whole tiles, then single vectors; the caller runs the last `< lanes`
+//! elements of its range on the chunked form.
 
 mod choice;
+mod fast;
 
 pub use choice::{TilePlan, plan};
 
@@ -45,9 +47,11 @@ use super::threefry::Generators;
 use super::{Access, Emitter, clif_type, vector};
 use crate::lower::driver::{DriverSpec, n_carry};
 use choice::{Source, State, broadcast, element_wise, source, states};
+use cranelift_codegen::entity::packed_option::ReservedValue;
 use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Value, condcodes::IntCC, types};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use fast::{Fast, Kind};
 use heron_ir::passes::temporal::Temporal;
 use heron_ir::plan::{Affine, BufId, BufferKind, Expr, KernelPlan};
 use heron_ir::{DType, Op, Result};
@@ -178,14 +182,19 @@ pub(crate) fn build(
             }
         }
     }
+    let target = crate::lower::vmath::Target::host();
+    let fast = fast::analyse(t, plan, &st, nc, body.options.fast_math, target.fma);
     let mut e = Emitter {
         b,
         helpers,
         call_conv,
-        target: crate::lower::vmath::Target::host(),
+        target,
         sigs: HashMap::new(),
     };
+    let written_only = written_only(t, plan, &st, nc);
     let ctx = Ctx {
+        fast: &fast,
+        written_only: &written_only,
         t,
         plan,
         nc,
@@ -211,8 +220,31 @@ pub(crate) fn build(
     Ok(())
 }
 
+/// Per state value of `st`: true when no kernel of the step reads it
+/// before writing it (its value at a step's start is never used).
+fn written_only(t: &Temporal, plan: &KernelPlan, st: &[State], nc: usize) -> Vec<bool> {
+    let mut only = vec![true; st.len()];
+    let mut written: Vec<BufId> = Vec::new();
+    for tk in &t.kernels {
+        for instr in &tk.kernel.body {
+            if let Expr::Load { buf, .. } = &instr.expr
+                && !written.contains(buf)
+                && let Some(Source::State(i)) = source(t, plan, st, nc, *buf)
+            {
+                only[i] = false;
+            }
+        }
+        written.extend(tk.kernel.stores.iter().map(|s| s.buf));
+    }
+    only
+}
+
 /// What emitting a tile loop needs.
 struct Ctx<'a> {
+    /// The fast-math decisions (all in the step without fast math).
+    fast: &'a Fast,
+    /// Per state value: true when no step reads it (a spike mask).
+    written_only: &'a [bool],
     t: &'a Temporal,
     plan: &'a KernelPlan,
     nc: usize,
@@ -277,17 +309,23 @@ impl Ctx<'_> {
             }
             vars.push(row);
         }
+        let hoisted = self.hoist(e, at, width);
         let step = e.b.declare_var(types::I64);
         let zero = e.b.ins().iconst(types::I64, 0);
         e.b.def_var(step, zero);
         e.b.ins().jump(step_header, &[]);
 
         // The step loop: the state lives in its variables (block parameters).
+        // State only written (a spike mask) is not carried: the loop runs
+        // all steps but the last without it, and the last step, peeled,
+        // computes it.
+        let peel = self.trip > 0 && self.written_only.iter().any(|&w| w);
+        let looped = self.trip - u64::from(peel);
         e.b.switch_to_block(step_header);
         let t = e.b.use_var(step);
         let more =
             e.b.ins()
-                .icmp_imm_u(IntCC::UnsignedLessThan, t, self.trip as i64);
+                .icmp_imm_u(IntCC::UnsignedLessThan, t, looped as i64);
         e.b.ins().brif(more, step_body, &[], store, &[]);
 
         e.b.switch_to_block(step_body);
@@ -297,8 +335,11 @@ impl Ctx<'_> {
             .iter()
             .map(|row| row.iter().map(|&v| e.b.use_var(v)).collect())
             .collect();
-        let next = self.step(e, t, at, &cur, width);
-        for (row, vals) in vars.iter().zip(next) {
+        let next = self.step(e, t, at, &cur, width, &hoisted);
+        for ((row, vals), &only) in vars.iter().zip(next).zip(self.written_only) {
+            if peel && only {
+                continue;
+            }
             for (&var, v) in row.iter().zip(vals) {
                 e.b.def_var(var, v);
             }
@@ -307,9 +348,22 @@ impl Ctx<'_> {
         e.b.def_var(step, t1);
         e.b.ins().jump(step_header, &[]);
 
-        // Store the tile's state once.
+        // The peeled last step, then store the tile's state once.
         e.b.switch_to_block(store);
         let at = e.b.use_var(e0);
+        if peel {
+            let t = e.b.ins().iconst(types::I64, looped as i64);
+            let cur: Vec<Vec<Value>> = vars
+                .iter()
+                .map(|row| row.iter().map(|&v| e.b.use_var(v)).collect())
+                .collect();
+            let next = self.step(e, t, at, &cur, width, &hoisted);
+            for (row, vals) in vars.iter().zip(next) {
+                for (&var, v) in row.iter().zip(vals) {
+                    e.b.def_var(var, v);
+                }
+            }
+        }
         for ((s, &dst), row) in self.st.iter().zip(self.dst).zip(&vars) {
             let a = access(dst, s.dtype.size());
             for (g, &var) in row.iter().enumerate() {
@@ -324,8 +378,64 @@ impl Ctx<'_> {
         e.b.switch_to_block(done);
     }
 
+    /// Emits, before the step loop of a tile of `width` vectors at element
+    /// `at`, the instructions fast math computes once per tile; returns
+    /// their values as `[vector][kernel][instruction]` (reserved values for
+    /// the others).
+    fn hoist(&self, e: &mut Emitter<'_>, at: Value, width: usize) -> Vec<Vec<Vec<Value>>> {
+        let lanes = self.tp.lanes;
+        let none = Value::reserved_value();
+        let mut out = vec![Vec::new(); width];
+        if self.fast.kept() == 0 {
+            return out;
+        }
+        for (g, per_vector) in out.iter_mut().enumerate() {
+            let skip = g * lanes;
+            let mut local: HashMap<BufId, Value> = HashMap::new();
+            for (ki, tk) in self.t.kernels.iter().enumerate() {
+                let k = &tk.kernel;
+                let inv = &self.fast.invariant[ki];
+                let mut values: Vec<Value> = Vec::with_capacity(k.body.len());
+                for (i, instr) in k.body.iter().enumerate() {
+                    let v = match &instr.expr {
+                        _ if !inv[i] => none,
+                        Expr::Load { buf, map } => match local.get(buf) {
+                            Some(&v) => v,
+                            None => {
+                                let src = source(self.t, self.plan, self.st, self.nc, *buf);
+                                self.load(e, src, *buf, map, instr.dtype, at, skip, &[], at, &[], g)
+                            }
+                        },
+                        _ => self.compute(e, ki, i, &values),
+                    };
+                    values.push(v);
+                }
+                for s in &k.stores {
+                    let v = vector::store_value(s);
+                    if inv[v] {
+                        local.insert(s.buf, values[v]);
+                    }
+                }
+                per_vector.push(values);
+            }
+        }
+        out
+    }
+
+    /// The vector value of body instruction `i` of kernel `ki`, an
+    /// instruction that reads no memory: a fused multiply-add where fast
+    /// math contracts it, else as `vector::compute` emits it.
+    fn compute(&self, e: &mut Emitter<'_>, ki: usize, i: usize, values: &[Value]) -> Value {
+        match self.fast.fma[ki][i] {
+            Some((a, b, c)) => e.b.ins().fma(values[a], values[b], values[c]),
+            None => vector::compute(e, &self.t.kernels[ki].kernel, i, values, self.tp.lanes),
+        }
+    }
+
     /// Emits one step on a tile of `width` vectors at element `at`, step
-    /// `t`, from the state `cur` (`[state][vector]`); returns the new state.
+    /// `t`, from the state `cur` (`[state][vector]`) and the values
+    /// computed once per tile (`hoisted`, from [`Ctx::hoist`]); returns the
+    /// new state.
     fn step(
         &self,
         e: &mut Emitter<'_>,
@@ -333,6 +443,7 @@ impl Ctx<'_> {
         at: Value,
         cur: &[Vec<Value>],
         width: usize,
+        hoisted: &[Vec<Vec<Value>>],
     ) -> Vec<Vec<Value>> {
         let lanes = self.tp.lanes;
         // Step `t`'s record of each per-step value.
@@ -356,15 +467,17 @@ impl Ctx<'_> {
             _ => unreachable!("keys are per-step or invariant (planned)"),
         };
         let mut written: Vec<HashMap<BufId, Value>> = vec![HashMap::new(); width];
-        for tk in &self.t.kernels {
+        for (ki, tk) in self.t.kernels.iter().enumerate() {
             let k = &tk.kernel;
             let generators = Generators::load(e, k, &ptr_of);
             for (g, local) in written.iter_mut().enumerate() {
                 let skip = g * lanes;
                 let mut values: Vec<Value> = Vec::with_capacity(k.body.len());
                 for (i, instr) in k.body.iter().enumerate() {
-                    let v = match &instr.expr {
-                        Expr::Load { buf, map } => {
+                    let v = match (self.fast.kind[ki][i], &instr.expr) {
+                        (Kind::Tile { kept: true }, _) => hoisted[g][ki][i],
+                        (Kind::Tile { kept: false }, _) => Value::reserved_value(),
+                        (Kind::Step, Expr::Load { buf, map }) => {
                             if let Some(&v) = local.get(buf) {
                                 v
                             } else {
@@ -384,11 +497,11 @@ impl Ctx<'_> {
                                 )
                             }
                         }
-                        Expr::ThreefryBits { key, index: map } => {
+                        (Kind::Step, Expr::ThreefryBits { key, index: map }) => {
                             let c = e.b.ins().iadd_imm_s(at, map.offset + skip as i64);
                             generators.emit_vector(e, i, *key, c)
                         }
-                        _ => vector::compute(e, k, i, &values, lanes),
+                        (Kind::Step, _) => self.compute(e, ki, i, &values),
                     };
                     values.push(v);
                 }

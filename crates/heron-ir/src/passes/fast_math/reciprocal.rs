@@ -1,16 +1,15 @@
-//! `fast_math`: opt-in rewrites that give up bit-exact IEEE results for
-//! speed (`JitOptions { fast_math: true }`). Not part of `optimize`.
-//!
-//! - A float division by a constant whose elements are all equal, `x / c`,
-//!   becomes `x * (1/c)` when `1/c` is a normal float: a multiplication has
-//!   several times the throughput of a division. The result may differ from
-//!   the division by one rounding (it is exact when `c` is a power of two).
+//! The reciprocal of constant divisors: a float division by a constant
+//! whose elements are all equal, `x / c`, becomes `x * (1/c)` when `1/c` is
+//! a normal float. A multiplication has several times the throughput of a
+//! division; the result may differ from the division by one rounding (it is
+//! exact when `c` is a power of two).
 
-use super::rewrite::Rebuild;
+use super::super::rewrite::Rebuild;
 use crate::{BinaryOp, Graph, Inputs, NodeId, Op, Scalar, Value};
 
-/// Applies the fast-math rewrites to `graph`.
-pub fn fast_math(graph: &Graph) -> Graph {
+/// `graph` with every float division by a splat constant whose reciprocal
+/// is normal turned into a multiplication by that reciprocal.
+pub fn reciprocal(graph: &Graph) -> Graph {
     let mut rb = Rebuild::new(graph);
     for (id, node) in rb.body() {
         let reciprocal = match node.op {
@@ -46,18 +45,24 @@ pub fn fast_math(graph: &Graph) -> Graph {
 /// `1/c` for a constant node `c` of the new graph whose elements all have
 /// the same bits, when that reciprocal is a normal float.
 fn splat_reciprocal(rb: &Rebuild<'_>, c: NodeId) -> Option<Scalar> {
-    let value = rb.new.const_value(c)?;
+    match splat(&rb.new, c)? {
+        Scalar::F32(c) if (1.0 / c).is_normal() => Some(Scalar::F32(1.0 / c)),
+        Scalar::F64(c) if (1.0 / c).is_normal() => Some(Scalar::F64(1.0 / c)),
+        _ => None,
+    }
+}
+
+/// The one value of constant node `c` of `graph` when all its elements have
+/// the same bits.
+pub(super) fn splat(graph: &Graph, c: NodeId) -> Option<Scalar> {
+    let value = graph.const_value(c)?;
     let width = value.dtype().size();
     let bytes = value.buf.bytes();
     let first = bytes.get(..width)?;
     if !bytes.chunks_exact(width).all(|b| b == first) {
         return None;
     }
-    match value.buf.get(0) {
-        Scalar::F32(c) if (1.0 / c).is_normal() => Some(Scalar::F32(1.0 / c)),
-        Scalar::F64(c) if (1.0 / c).is_normal() => Some(Scalar::F64(1.0 / c)),
-        _ => None,
-    }
+    Some(value.buf.get(0))
 }
 
 #[cfg(test)]
@@ -79,7 +84,7 @@ mod tests {
         g.output(d, OutputRole::Result(0));
         g.output(z, OutputRole::Result(1));
         g.output(q, OutputRole::Result(2));
-        let fast = fast_math(&g);
+        let fast = reciprocal(&g);
         crate::verify::verify(&fast).unwrap();
         let ops: Vec<String> = fast
             .outputs

@@ -1,0 +1,109 @@
+//! `fast_math`: opt-in rewrites that give up bit-exact IEEE results for
+//! speed (`CompileOptions::fast_math`, `JitOptions { fast_math: true }`).
+//! Not part of `optimize`; the jit runs it after `optimize` when asked.
+//!
+//! On every graph and, recursively, on every sub-graph of a control op:
+//!
+//! 1. [`reciprocal`]: `x / c` → `x * (1/c)` for a float constant `c` whose
+//!    elements are all equal and whose reciprocal is normal.
+//! 2. [`reassociate`]: a tree of float `+`, `-`, negations and products or
+//!    quotients by constants becomes one linear combination `Σ cᵢ·xᵢ + c₀`
+//!    with folded coefficients, its loop-invariant terms summed first and
+//!    its state-dependent terms added last, each as `xᵢ·cᵢ + acc` (a shape
+//!    the backend contracts into a fused multiply-add). In a loop body the
+//!    invariant part depends on captured operands and constants only, so
+//!    the register-resident form of a temporally fused loop computes it
+//!    once per tile, before the step loop. A LIF update
+//!    `V + (-(V - V_rest) + R·I)·dt/τ` becomes `V·(1 - k) + (I·(R·k) +
+//!    V_rest·k)`, `k = dt/τ`: one multiply-add per step.
+//! 3. Common subexpressions merged and dead code removed.
+//!
+//! Fast math assumes finite values: reassociation may turn an overflow or
+//! a NaN from `inf - inf` into a finite result and back, and drops terms
+//! whose coefficients cancel (`x - x` → `0`). Each rewritten expression is
+//! within `heron_ir::precision::fast_math_bound` of `eval` of the original.
+
+mod linear;
+mod reciprocal;
+#[cfg(test)]
+mod tests;
+
+pub use linear::reassociate;
+pub use reciprocal::reciprocal;
+
+use super::rewrite::Rebuild;
+use crate::control::Body;
+use crate::{Graph, Op};
+
+/// Applies the fast-math rewrites to `graph` and to its sub-graphs. No
+/// parameter of the top-level graph counts as loop-invariant.
+pub fn fast_math(graph: &Graph) -> Graph {
+    rewrite(graph, &vec![false; graph.params.len()])
+}
+
+/// The fast-math rewrites of `graph`, whose parameter `p` is loop-invariant
+/// when `invariant[p]`.
+fn rewrite(graph: &Graph, invariant: &[bool]) -> Graph {
+    let graph = subgraphs(graph);
+    let graph = reciprocal(&graph);
+    let graph = reassociate(&graph, invariant);
+    super::dce::dce(&super::cse::cse(&graph))
+}
+
+/// `graph` with the sub-graphs of its control ops rewritten. In a counted
+/// loop's body the captured operands are invariant (the index, the carried
+/// state and the sliced operands are not); in a `while` loop's the
+/// captured operands after the carried state; a branch's parameters are
+/// not (nothing repeats inside it).
+fn subgraphs(graph: &Graph) -> Graph {
+    if !graph
+        .nodes
+        .values()
+        .any(|n| crate::control::is_control(&n.op))
+    {
+        return graph.clone();
+    }
+    let sub = |b: &Body, first_invariant: usize| {
+        let invariant: Vec<bool> = (0..b.params.len()).map(|p| p >= first_invariant).collect();
+        Body::new(rewrite(b, &invariant))
+    };
+    let mut rb = Rebuild::new(graph);
+    for (id, node) in rb.body() {
+        let op = match &node.op {
+            Op::Loop {
+                body,
+                start,
+                trip,
+                n_carry,
+                n_xs,
+            } => Op::Loop {
+                body: sub(body, 1 + *n_carry as usize + *n_xs as usize),
+                start: *start,
+                trip: *trip,
+                n_carry: *n_carry,
+                n_xs: *n_xs,
+            },
+            Op::While {
+                cond,
+                body,
+                n_carry,
+            } => Op::While {
+                cond: sub(cond, *n_carry as usize),
+                body: sub(body, *n_carry as usize),
+                n_carry: *n_carry,
+            },
+            Op::Cond { then, else_ } => Op::Cond {
+                then: sub(then, usize::MAX),
+                else_: sub(else_, usize::MAX),
+            },
+            _ => {
+                rb.copy(id);
+                continue;
+            }
+        };
+        let inputs = rb.inputs(node);
+        let new = rb.push(op, inputs, node.shape.clone(), node.dtype);
+        rb.set(id, new);
+    }
+    rb.finish()
+}
