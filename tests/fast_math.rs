@@ -76,6 +76,32 @@ fn the_w2_loop_keeps_one_value_per_vector_and_one_multiply_add_per_step() {
 }
 
 #[test]
+fn the_w2_value_computed_once_per_tile_lives_in_a_stack_slot_and_tiles_widen() {
+    use heron_bench::workloads::w2;
+    let n = 4099;
+    let i = w2::current(n);
+    let fast = w2::Lif::new(n).jitted_loop_fast(STEPS).compile(&i);
+    let forms = fast.temporal_forms();
+    // The hoisted value is not counted against the registers: 6 vectors of
+    // V and t_last beside the shared constants.
+    assert!(
+        forms[0].starts_with("register tiles 6 x f32x4: 2 state"),
+        "{forms:?}"
+    );
+    // Stored once per tile (6 vectors, and 1 for the single-vector loop),
+    // loaded by the step.
+    let clif = fast.clif_text();
+    for slot in ["explicit_slot 96", "explicit_slot 16"] {
+        assert!(clif.contains(slot), "{slot} missing from\n{clif}");
+    }
+    assert!(clif.contains("stack_addr"), "{clif}");
+    // Exact math hoists nothing: two slots fewer.
+    let exact = w2::Lif::new(n).jitted_loop(STEPS).compile(&i).clif_text();
+    let slots = |text: &str| text.matches("explicit_slot").count();
+    assert_eq!(slots(&exact) + 2, slots(&clif), "{exact}");
+}
+
+#[test]
 fn the_loop_body_is_reassociated_with_the_invariant_part_first() {
     let n = 8;
     let v = Variable::new(hn::full(&[n], V_REST as f64, DType::F32));

@@ -11,7 +11,11 @@
 //! valgrind --tool=callgrind $K w3 10000 20     # and 60: ΔIr / (40 · 10000)
 //! valgrind --tool=callgrind $K ceiling 10000 20 "sse2, tiles"
 //! valgrind --tool=callgrind $K softmax 1024 4  # and 12: ΔIr / (8 · 1024²)
+//! $K w2fast 1000000 15                          # W2's loop, fast math
 //! ```
+//!
+//! `w2fast` runs W2's 100-step `fori_loop` compiled with fast math on N
+//! neurons REPS times and prints the minimum and median wall time of a call.
 //!
 //! `HERON_PROFILE_DUMP=1` prints the optimised graph, the kernel plan and
 //! the Cranelift IR of the jitted function first; the machine code can be
@@ -20,14 +24,16 @@
 
 use heron::Array;
 use heron_bench::ceiling::{self, hh};
-use heron_bench::workloads::{softmax, w3};
-use heron_bench::{inputs, models};
+use heron_bench::inputs;
+use heron_bench::models::hh::{H0, M0, N0};
+use heron_bench::workloads::{softmax, w2, w3};
 use std::process::ExitCode;
 
 fn usage() -> ExitCode {
     eprintln!(
         "usage: kernel_profile w3 N REPS | ceiling N REPS NAME-PART | softmax N REPS\n  \
-         (w3: N neurons, REPS steps; ceiling: W3's first ceiling whose name \
+         | w2fast N REPS\n  \
+         (w3: N neurons, REPS steps; w2fast: N neurons, REPS calls; ceiling: W3's first ceiling whose name \
          contains NAME-PART; softmax: an N×N matrix, REPS calls)"
     );
     ExitCode::FAILURE
@@ -68,13 +74,8 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             };
             eprintln!("{}", plan.name);
-            let (mut v, mut m, mut h) = (
-                vec![-65.0f32; n],
-                vec![models::hh::M0; n],
-                vec![models::hh::H0; n],
-            );
-            let (mut gn, mut count, i) =
-                (vec![models::hh::N0; n], vec![0.0f32; n], vec![10.0f32; n]);
+            let (mut v, mut m, mut h) = (vec![-65.0f32; n], vec![M0; n], vec![H0; n]);
+            let (mut gn, mut count, i) = (vec![N0; n], vec![0.0f32; n], vec![10.0f32; n]);
             let neurons = hh::Neurons {
                 v: &mut v,
                 m: &mut m,
@@ -84,6 +85,27 @@ fn main() -> ExitCode {
                 i: &i,
             };
             hh::run_plan(plan, neurons, reps);
+        }
+        "w2fast" => {
+            let i = w2::current(n);
+            let lif = w2::Lif::new(n);
+            let run = lif.jitted_loop_fast(100);
+            run.call(&i);
+            dump(&run.compile(&i));
+            let mut times: Vec<f64> = (0..reps.max(1))
+                .map(|_| {
+                    lif.reset();
+                    let t0 = std::time::Instant::now();
+                    run.call(&i);
+                    t0.elapsed().as_secs_f64() * 1e3
+                })
+                .collect();
+            times.sort_by(f64::total_cmp);
+            println!(
+                "min {:.2} ms, median {:.2} ms",
+                times[0],
+                times[times.len() / 2]
+            );
         }
         "softmax" => {
             let a = inputs::uniform(1, -3.0, 3.0, &[n, n]);

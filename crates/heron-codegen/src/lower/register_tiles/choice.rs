@@ -265,18 +265,18 @@ pub fn plan(
         fast_math,
         crate::lower::vmath::Target::host().fma,
     );
-    // The most vectors whose read state (and values computed once per
-    // tile, read every step like state) fits the registers plus `SPILLED`
-    // vectors on the stack.
-    let per_vector = read + fast.kept();
-    let tile = ((REGISTERS + SPILLED - fixed) / per_vector.max(1)).clamp(1, MAX_TILE);
-    // With values computed once per tile, a power of two: on W2 under fast
-    // math (3 vectors per lane group) tiles of 5 and 6 vectors took 2.1x
-    // and 1.9x the CPU time of tiles of 4, and 8 (spilling) 1.5x.
+    // The most vectors whose read state fits the registers plus `SPILLED`
+    // vectors on the stack. Values computed once per tile live in a stack
+    // slot (`fast::Pinned`), one folded load per step each; then the tile
+    // is the most vectors whose read state fits the registers beside the
+    // shared constants: on W2 under fast math (2 state vectors per lane
+    // group) tiles of 6 vectors ran in 18.8–19.1 ms, 4 in 19.8–20.1 ms and
+    // 8 (spilling 6 of 16 state vectors) in 17.9–26.1 ms (minimum of 15
+    // calls, three alternations).
     let tile = if fast.kept() > 0 {
-        1 << tile.ilog2()
+        (REGISTERS.saturating_sub(shared.min(MAX_SHARED)) / read.max(1)).clamp(1, MAX_TILE)
     } else {
-        tile
+        ((REGISTERS + SPILLED - fixed) / read.max(1)).clamp(1, MAX_TILE)
     };
     Ok(TilePlan {
         hoisted: fast.kept(),

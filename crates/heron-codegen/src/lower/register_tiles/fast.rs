@@ -7,12 +7,15 @@
 //!   captured operand or a constant), a load of what an earlier kernel of
 //!   the step stored from an invariant value, or an op of invariant
 //!   operands. Invariant ops (and such loads) are computed for each vector
-//!   of the tile after the state is loaded; the step reads the ones it
-//!   uses (*kept*) from SSA values defined before the loop, where the
-//!   register allocator keeps them in registers or spills them (then one
-//!   load per step, as the invariant load it replaces). Immediates and
-//!   invariant loads themselves stay in the step, as without fast math
-//!   (Cranelift hoists the constants; a load folds into its use). With
+//!   of the tile after the state is loaded and the ones the step uses
+//!   (*kept*) are stored to a stack slot of the tile ([`Pinned`]); the
+//!   step reads them from there, one load per value and step that folds
+//!   into its use (off the step's dependency chain, and leaving the
+//!   registers to the state: as SSA values Cranelift's optimiser would
+//!   recompute them in the step loop, the constants they depend on being
+//!   rematerialised there). Immediates and invariant loads themselves stay
+//!   in the step, as without fast math, except an invariant load that only
+//!   values computed once per tile read (not emitted in the step). With
 //!   `passes::fast_math`'s reassociation, a LIF update keeps one value per
 //!   vector, `I·(R·k) + V_rest·k`, and its step is `V·(1 - k) + that`.
 //! - *Fused multiply-adds.* A float addition one of whose operands is a
@@ -27,7 +30,9 @@
 //! Without fast math every instruction is emitted in the step and no
 //! addition is contracted: the code is that of the exact form.
 
+use super::Emitter;
 use super::choice::{Source, State, source};
+use cranelift_codegen::ir::{InstBuilder, StackSlot, StackSlotData, StackSlotKind, Value};
 use heron_ir::BinaryOp;
 use heron_ir::passes::temporal::Temporal;
 use heron_ir::plan::{BufId, Expr, Kernel, KernelPlan, StoreValue};
@@ -78,6 +83,67 @@ impl Fast {
     }
 }
 
+/// The values computed once per tile that the step reads, in a stack slot
+/// of the tile: each step loads them (a load from L1 folded into its use),
+/// so Cranelift neither recomputes them in the step loop nor keeps them in
+/// registers the state needs.
+pub(super) struct Pinned {
+    slot: Option<StackSlot>,
+    /// `(vector, kernel, instruction)` to the value's offset in the slot.
+    at: HashMap<(usize, usize, usize), i32>,
+}
+
+impl Pinned {
+    /// Stores the kept values of `hoisted` (`[vector][kernel][instruction]`,
+    /// from the tile's prologue) to a new stack slot.
+    pub fn store(e: &mut Emitter<'_>, fast: &Fast, hoisted: &[Vec<Vec<Value>>]) -> Pinned {
+        let mut at = HashMap::new();
+        let mut values = Vec::new();
+        for (g, per_vector) in hoisted.iter().enumerate() {
+            for (ki, kinds) in fast.kind.iter().enumerate() {
+                for (i, kind) in kinds.iter().enumerate() {
+                    if *kind == (Kind::Tile { kept: true }) {
+                        at.insert((g, ki, i), (values.len() * 16) as i32);
+                        values.push(per_vector[ki][i]);
+                    }
+                }
+            }
+        }
+        if values.is_empty() {
+            return Pinned { slot: None, at };
+        }
+        let size = (values.len() * 16) as u32;
+        let data = StackSlotData::new(StackSlotKind::ExplicitSlot, size, 4);
+        let slot = e.b.create_sized_stack_slot(data);
+        for (j, v) in values.into_iter().enumerate() {
+            e.b.ins()
+                .stack_store(cranelift_codegen::ir::types::I64, v, slot, (j * 16) as i32);
+        }
+        Pinned {
+            slot: Some(slot),
+            at,
+        }
+    }
+
+    /// Loads kept value `i` of kernel `ki` for vector `g` in the step.
+    pub fn load(
+        &self,
+        e: &mut Emitter<'_>,
+        ty: cranelift_codegen::ir::Type,
+        g: usize,
+        ki: usize,
+        i: usize,
+    ) -> Value {
+        let slot = self.slot.expect("a kept value was stored");
+        e.b.ins().stack_load(
+            cranelift_codegen::ir::types::I64,
+            ty,
+            slot,
+            self.at[&(g, ki, i)],
+        )
+    }
+}
+
 /// The decisions for the fused loop `t` (body plan `plan`, `nc` carried
 /// values, state `st`): all `Step` and no contraction unless `fast_math`;
 /// contractions only where `fma` (the CPU has fused multiply-adds).
@@ -112,18 +178,29 @@ pub(super) fn analyse(
             inv.push(v);
         }
         let uses = uses(k);
+        let computed = |i: usize| match &k.body[i].expr {
+            Expr::Load { buf, .. } => stored.contains_key(buf),
+            Expr::Imm(_) | Expr::ThreefryBits { .. } => false,
+            _ => true,
+        };
+        let tile = |i: usize| inv[i] && computed(i);
         let kind = (0..k.body.len())
             .map(|i| {
-                let computed = match &k.body[i].expr {
-                    Expr::Load { buf, .. } => stored.contains_key(buf),
-                    Expr::Imm(_) | Expr::ThreefryBits { .. } => false,
-                    _ => true,
-                };
-                if !(inv[i] && computed) {
-                    return Kind::Step;
+                if tile(i) {
+                    let kept = uses[i].iter().any(|&u| u == STORED || !inv[u]);
+                    return Kind::Tile { kept };
                 }
-                let kept = uses[i].iter().any(|&u| u == STORED || !inv[u]);
-                Kind::Tile { kept }
+                // An invariant load only values computed once per tile
+                // read is not emitted in the step.
+                let load = matches!(k.body[i].expr, Expr::Load { .. });
+                if inv[i]
+                    && load
+                    && !uses[i].is_empty()
+                    && uses[i].iter().all(|&u| u != STORED && tile(u))
+                {
+                    return Kind::Tile { kept: false };
+                }
+                Kind::Step
             })
             .collect();
         let contract = (0..k.body.len())

@@ -51,7 +51,7 @@ use cranelift_codegen::entity::packed_option::ReservedValue;
 use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Value, condcodes::IntCC, types};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
-use fast::{Fast, Kind};
+use fast::{Fast, Kind, Pinned};
 use heron_ir::passes::temporal::Temporal;
 use heron_ir::plan::{Affine, BufId, BufferKind, Expr, KernelPlan};
 use heron_ir::{DType, Op, Result};
@@ -310,6 +310,7 @@ impl Ctx<'_> {
             vars.push(row);
         }
         let hoisted = self.hoist(e, at, width);
+        let hoisted = Pinned::store(e, self.fast, &hoisted);
         let step = e.b.declare_var(types::I64);
         let zero = e.b.ins().iconst(types::I64, 0);
         e.b.def_var(step, zero);
@@ -434,8 +435,8 @@ impl Ctx<'_> {
 
     /// Emits one step on a tile of `width` vectors at element `at`, step
     /// `t`, from the state `cur` (`[state][vector]`) and the values
-    /// computed once per tile (`hoisted`, from [`Ctx::hoist`]); returns the
-    /// new state.
+    /// computed once per tile (`hoisted`, stored from [`Ctx::hoist`]);
+    /// returns the new state.
     fn step(
         &self,
         e: &mut Emitter<'_>,
@@ -443,7 +444,7 @@ impl Ctx<'_> {
         at: Value,
         cur: &[Vec<Value>],
         width: usize,
-        hoisted: &[Vec<Vec<Value>>],
+        hoisted: &Pinned,
     ) -> Vec<Vec<Value>> {
         let lanes = self.tp.lanes;
         // Step `t`'s record of each per-step value.
@@ -475,7 +476,10 @@ impl Ctx<'_> {
                 let mut values: Vec<Value> = Vec::with_capacity(k.body.len());
                 for (i, instr) in k.body.iter().enumerate() {
                     let v = match (self.fast.kind[ki][i], &instr.expr) {
-                        (Kind::Tile { kept: true }, _) => hoisted[g][ki][i],
+                        (Kind::Tile { kept: true }, _) => {
+                            let ty = crate::lower::vec_type(instr.dtype, lanes);
+                            hoisted.load(e, ty, g, ki, i)
+                        }
                         (Kind::Tile { kept: false }, _) => Value::reserved_value(),
                         (Kind::Step, Expr::Load { buf, map }) => {
                             if let Some(&v) = local.get(buf) {
