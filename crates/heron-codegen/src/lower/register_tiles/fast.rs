@@ -31,7 +31,7 @@
 //! addition is contracted: the code is that of the exact form.
 
 use super::Emitter;
-use super::choice::{Source, State, source};
+use super::state::{Source, State, source};
 use cranelift_codegen::ir::{InstBuilder, StackSlot, StackSlotData, StackSlotKind, Value};
 use heron_ir::BinaryOp;
 use heron_ir::passes::temporal::Temporal;

@@ -40,13 +40,14 @@
 
 mod choice;
 mod fast;
+mod state;
 
 pub use choice::{TilePlan, plan};
 
 use super::threefry::Generators;
 use super::{Access, Emitter, clif_type, vector};
 use crate::lower::driver::{DriverSpec, n_carry};
-use choice::{Source, State, broadcast, element_wise, source, states};
+use state::{Source, State, broadcast, element_wise, source, states};
 use cranelift_codegen::entity::packed_option::ReservedValue;
 use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Value, condcodes::IntCC, types};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
