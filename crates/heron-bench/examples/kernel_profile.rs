@@ -21,6 +21,7 @@
 use heron::Array;
 use heron_bench::ceiling::{self, hh};
 use heron_bench::inputs;
+use heron_bench::models::hh as hh_model;
 use heron_bench::workloads::{softmax, w3};
 use std::process::ExitCode;
 
@@ -68,8 +69,12 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             };
             eprintln!("{}", plan.name);
-            let (mut v, mut m, mut h) = (vec![-65.0f32; n], vec![w3::M0; n], vec![w3::H0; n]);
-            let (mut gn, mut count, i) = (vec![w3::N0; n], vec![0.0f32; n], vec![10.0f32; n]);
+            let (mut v, mut m, mut h) = (
+                vec![-65.0f32; n],
+                vec![hh_model::M0; n],
+                vec![hh_model::H0; n],
+            );
+            let (mut gn, mut count, i) = (vec![hh_model::N0; n], vec![0.0f32; n], vec![10.0f32; n]);
             let neurons = hh::Neurons {
                 v: &mut v,
                 m: &mut m,

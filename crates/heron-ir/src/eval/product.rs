@@ -3,8 +3,9 @@
 //! time), integers and bools by a row-times-matrix loop (exact, so any
 //! order gives the same result).
 //!
-//! A large product is cut into blocks of rows whose size depends only on
-//! the product's shape, and the blocks run on rayon's pool (or one after
+//! A large product is cut into blocks of rows (of columns when the result
+//! is wider than tall: every row block would pack the whole right operand)
+//! whose size depends only on the product's shape, and the blocks run on rayon's pool (or one after
 //! the other from a rayon worker): each block is one gemm call on one
 //! thread, so the result is the same bits on any number of threads. This
 //! measured faster than gemm's own rayon parallelism on the MLP-sized
