@@ -3,8 +3,9 @@
 //! time), integers and bools by a row-times-matrix loop (exact, so any
 //! order gives the same result).
 //!
-//! A large product is cut into blocks of rows whose size depends only on
-//! the product's shape, and the blocks run on rayon's pool (or one after
+//! A large product is cut into blocks of rows (of columns when the result
+//! is wider than tall: every row block would pack the whole right operand)
+//! whose size depends only on the product's shape, and the blocks run on rayon's pool (or one after
 //! the other from a rayon worker): each block is one gemm call on one
 //! thread, so the result is the same bits on any number of threads. This
 //! measured faster than gemm's own rayon parallelism on the MLP-sized
@@ -285,6 +286,13 @@ pub fn product<T: Dot>(
     } else {
         m
     };
+    // A right operand larger than the left one is cut by columns instead
+    // (each block then packs a slice of it and the whole left operand):
+    // also a function of the shape alone.
+    if rows < m && n > m && n >= 2 * COLUMN_BLOCK && dims.batches() == 1 {
+        column_blocks(m, k, n, a, b, out, may_parallelise(macs));
+        return Ok(());
+    }
     let fork = rows < m && may_parallelise(macs);
     let extents: &[usize] = &dims.batch;
     let mut index: SmallVec<[usize; 4]> = SmallVec::from_elem(0, extents.len());
@@ -321,6 +329,50 @@ pub fn product<T: Dot>(
         }
     }
     Ok(())
+}
+
+/// The narrowest block of columns a product is cut into.
+pub const COLUMN_BLOCK: usize = 64;
+
+/// `out = a · b` for one `m×k` by `k×n` pair (no batch), as blocks of
+/// columns of the result, each one gemm call on one thread into its own
+/// row-major scratch, then copied into `out`. The blocks (two per
+/// `2·COLUMN_BLOCK` columns, at most four) depend on `n` alone.
+fn column_blocks<T: Dot>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &MatRef<'_, T>,
+    b: &MatRef<'_, T>,
+    out: &mut [T],
+    fork: bool,
+) {
+    let blocks = (n / (2 * COLUMN_BLOCK)).clamp(2, 4);
+    let cols = n.div_ceil(blocks).next_multiple_of(16);
+    let starts: SmallVec<[usize; 4]> = (0..n).step_by(cols).collect();
+    let run = |&j0: &usize| {
+        let w = cols.min(n - j0);
+        let mut part = vec![T::default(); m * w];
+        T::product_one(
+            (m, k, w),
+            (a.data, a.offset, a.rs, a.cs),
+            (b.data, b.offset + j0 * b.cs, b.rs, b.cs),
+            &mut part,
+        );
+        part
+    };
+    let parts: Vec<Vec<T>> = if fork {
+        use rayon::prelude::*;
+        starts.par_iter().map(run).collect()
+    } else {
+        starts.iter().map(run).collect()
+    };
+    for (&j0, part) in starts.iter().zip(&parts) {
+        let w = cols.min(n - j0);
+        for (row, src) in out.chunks_exact_mut(n).zip(part.chunks_exact(w)) {
+            row[j0..j0 + w].copy_from_slice(src);
+        }
+    }
 }
 
 /// True when every batch element of `b` is the same matrix and the left

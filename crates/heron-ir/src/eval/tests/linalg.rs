@@ -103,6 +103,9 @@ fn gemm_products_meet_the_dot_bound_at_block_edges() {
         (17, 65, 3),
         (65, 130, 33),
         (130, 17, 129),
+        // Cut into blocks of columns (wider than tall, large enough).
+        (64, 128, 300),
+        (128, 300, 256),
     ] {
         let a: Vec<f32> = (0..m * k)
             .map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0)
