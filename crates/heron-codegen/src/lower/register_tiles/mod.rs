@@ -47,7 +47,6 @@ pub use choice::{TilePlan, plan};
 use super::threefry::Generators;
 use super::{Access, Emitter, clif_type, vector};
 use crate::lower::driver::{DriverSpec, n_carry};
-use state::{Source, State, broadcast, element_wise, source, states};
 use cranelift_codegen::entity::packed_option::ReservedValue;
 use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Value, condcodes::IntCC, types};
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
@@ -56,6 +55,7 @@ use fast::{Fast, Kind, Pinned};
 use heron_ir::passes::temporal::Temporal;
 use heron_ir::plan::{Affine, BufId, BufferKind, Expr, KernelPlan};
 use heron_ir::{DType, Op, Result};
+use state::{Source, State, broadcast, element_wise, source, states};
 use std::collections::HashMap;
 
 /// Frame words the register form reads.
