@@ -111,6 +111,47 @@ pub fn hash_graph<H: Hasher>(g: &Graph, state: &mut H) {
     }
 }
 
+/// `op` with each of its sub-graphs replaced by `f(sub_graph, first_captured)`,
+/// or `op` itself when it has none. `first_captured` is the index of the
+/// sub-graph's first parameter that holds the same value on every
+/// iteration (a loop's captured operands; `usize::MAX` for a `cond`'s
+/// branches, which run once). The one walk over a control op's bodies that
+/// graph passes share.
+pub fn try_map_bodies<E>(
+    op: &Op,
+    mut f: impl FnMut(&Body, usize) -> std::result::Result<Body, E>,
+) -> std::result::Result<Op, E> {
+    Ok(match op {
+        Op::Loop {
+            body,
+            start,
+            trip,
+            n_carry,
+            n_xs,
+        } => Op::Loop {
+            body: f(body, 1 + *n_carry as usize + *n_xs as usize)?,
+            start: *start,
+            trip: *trip,
+            n_carry: *n_carry,
+            n_xs: *n_xs,
+        },
+        Op::While {
+            cond,
+            body,
+            n_carry,
+        } => Op::While {
+            cond: f(cond, *n_carry as usize)?,
+            body: f(body, *n_carry as usize)?,
+            n_carry: *n_carry,
+        },
+        Op::Cond { then, else_ } => Op::Cond {
+            then: f(then, usize::MAX)?,
+            else_: f(else_, usize::MAX)?,
+        },
+        other => other.clone(),
+    })
+}
+
 /// True for the ops with several results read through `Op::Project`.
 pub fn is_control(op: &Op) -> bool {
     matches!(op, Op::Loop { .. } | Op::While { .. } | Op::Cond { .. })

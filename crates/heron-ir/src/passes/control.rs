@@ -58,36 +58,7 @@ pub fn control(graph: &Graph) -> Result<Graph> {
 
 /// `op` with its sub-graphs optimised (other ops unchanged).
 fn optimize_subgraphs(op: &Op) -> Result<Op> {
-    let opt = |b: &Body| -> Result<Body> { Ok(Body::new(super::optimize(b)?)) };
-    Ok(match op {
-        Op::Loop {
-            body,
-            start,
-            trip,
-            n_carry,
-            n_xs,
-        } => Op::Loop {
-            body: opt(body)?,
-            start: *start,
-            trip: *trip,
-            n_carry: *n_carry,
-            n_xs: *n_xs,
-        },
-        Op::While {
-            cond,
-            body,
-            n_carry,
-        } => Op::While {
-            cond: opt(cond)?,
-            body: opt(body)?,
-            n_carry: *n_carry,
-        },
-        Op::Cond { then, else_ } => Op::Cond {
-            then: opt(then)?,
-            else_: opt(else_)?,
-        },
-        other => other.clone(),
-    })
+    crate::control::try_map_bodies(op, |b, _| Ok(Body::new(super::optimize(b)?)))
 }
 
 /// True for a small branch of element-wise and movement ops only.

@@ -32,8 +32,8 @@ pub use linear::reassociate;
 pub use reciprocal::reciprocal;
 
 use super::rewrite::Rebuild;
+use crate::Graph;
 use crate::control::Body;
-use crate::{Graph, Op};
 
 /// Applies the fast-math rewrites to `graph` and to its sub-graphs. No
 /// parameter of the top-level graph counts as loop-invariant.
@@ -69,37 +69,16 @@ fn subgraphs(graph: &Graph) -> Graph {
     };
     let mut rb = Rebuild::new(graph);
     for (id, node) in rb.body() {
-        let op = match &node.op {
-            Op::Loop {
-                body,
-                start,
-                trip,
-                n_carry,
-                n_xs,
-            } => Op::Loop {
-                body: sub(body, 1 + *n_carry as usize + *n_xs as usize),
-                start: *start,
-                trip: *trip,
-                n_carry: *n_carry,
-                n_xs: *n_xs,
-            },
-            Op::While {
-                cond,
-                body,
-                n_carry,
-            } => Op::While {
-                cond: sub(cond, *n_carry as usize),
-                body: sub(body, *n_carry as usize),
-                n_carry: *n_carry,
-            },
-            Op::Cond { then, else_ } => Op::Cond {
-                then: sub(then, usize::MAX),
-                else_: sub(else_, usize::MAX),
-            },
-            _ => {
-                rb.copy(id);
-                continue;
-            }
+        if !crate::control::is_control(&node.op) {
+            rb.copy(id);
+            continue;
+        }
+        let mapped = crate::control::try_map_bodies(&node.op, |b, first_invariant| {
+            Ok::<_, std::convert::Infallible>(sub(b, first_invariant))
+        });
+        let op = match mapped {
+            Ok(op) => op,
+            Err(never) => match never {},
         };
         let inputs = rb.inputs(node);
         let new = rb.push(op, inputs, node.shape.clone(), node.dtype);
