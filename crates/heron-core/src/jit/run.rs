@@ -151,17 +151,19 @@ fn run_native(
             }
         }
     }
-    // SAFETY: every param pointer comes from a live buffer of the type the
-    // code was compiled for (see `run`: the arguments matched the
-    // signature, the Variables their traced types, and the code's
-    // parameter types were checked against both when the entry was made);
-    // the buffers stay alive until we return (arguments are borrowed,
-    // written Variables locked, read-only ones held by their snapshots).
-    // Every output pointer is a distinct writable buffer of the declared
-    // type: either freshly allocated here, or a written Variable's buffer
-    // that we own exclusively (its lock is held and `unique_buf_mut` found
-    // no other reference, not even a snapshot) and that the executable
-    // declared aliasable with that very parameter or never reads.
+    // Why the pointers are valid: every param pointer comes from a live
+    // buffer of the type the code was compiled for (see `run`: the
+    // arguments matched the signature, the Variables their traced types,
+    // and the code's parameter types were checked against both when the
+    // entry was made); the buffers stay alive until we return (arguments
+    // are borrowed, written Variables locked, read-only ones held by their
+    // snapshots). Every output pointer is a distinct writable buffer of the
+    // declared type: either freshly allocated here, or a written Variable's
+    // buffer that we own exclusively (its lock is held and `unique_buf_mut`
+    // found no other reference, not even a snapshot) and that the
+    // executable declared aliasable with that very parameter or never reads.
+    // SAFETY: params and outputs are live, correctly typed and (outputs)
+    // exclusively owned buffers, as established just above.
     unsafe { exe.run(&params, &out_ptrs)? };
     let types = exe.output_types().iter();
     for ((&(_, role), buf), (shape, _)) in graph.outputs.iter().zip(fresh).zip(types) {
