@@ -26,6 +26,8 @@
 #[path = "ei_network/net.rs"]
 #[allow(dead_code)]
 mod net;
+#[path = "common/pixel_text.rs"]
+mod pixel_text;
 #[path = "ei_network/raster.rs"]
 mod raster;
 

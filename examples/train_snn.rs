@@ -25,6 +25,9 @@ use heron::random::RandomState;
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
 
+#[path = "common/pixel_text.rs"]
+mod pixel_text;
+
 const INPUTS: usize = 100;
 const HIDDEN: usize = 128;
 const CLASSES: usize = 4;
@@ -200,84 +203,57 @@ fn main() {
     );
 }
 
-/// The loss per training step as a line on white (no text: no fonts
-/// needed), drawn into a pixel buffer by plotters and saved as a PNG.
+/// The loss per training step as a line, with the step axis below and the
+/// loss axis at the left, labelled with the built-in pixel font (no font
+/// files needed), written as a PNG by plotters' bitmap backend.
 fn plot(curve: &[f64], path: &str) -> Result<(), Box<dyn std::error::Error>> {
-    let (w, h) = (640u32, 400u32);
-    let mut rgb = vec![0u8; (w * h * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let top = curve.iter().cloned().fold(0.0, f64::max) * 1.05;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(20)
-            .build_cartesian_2d(0..curve.len().max(2), 0.0..top.max(1e-3))?;
-        chart.draw_series(LineSeries::new(
-            [(0, top), (0, 0.0), (curve.len(), 0.0)],
-            &BLACK,
-        ))?;
-        chart.draw_series(LineSeries::new(
-            curve.iter().enumerate().map(|(i, &l)| (i, l)),
-            &BLUE,
-        ))?;
-        root.present()?;
+    use pixel_text as text;
+    const FONT: i32 = 2;
+    const TICK: i32 = 6;
+    let (left, right, top, bottom) = (80, 20, 40, 64);
+    let root = BitMapBackend::new(path, (640, 400)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (w, h) = root.dim_in_pixel();
+    let (w, h) = (w as i32 - left - right, h as i32 - top - bottom);
+    let peak = curve.iter().cloned().fold(0.0, f64::max).max(1e-3) * 1.05;
+    let steps = curve.len().max(2) - 1;
+    let x_of = |i: f64| left + (i * w as f64 / steps as f64) as i32;
+    let y_of = |l: f64| top + h - (l / peak * h as f64) as i32;
+    let line: Vec<(i32, i32)> = curve
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| (x_of(i as f64), y_of(l)))
+        .collect();
+    root.draw(&PathElement::new(line, BLUE))?;
+    root.draw(&Rectangle::new([(left, top), (left + w, top + h)], BLACK))?;
+    text::draw(&root, (left, top - 24), "loss", FONT, &BLACK)?;
+    let loss_step = text::tick_step(peak, 4);
+    let mut l = 0.0;
+    while l <= peak {
+        let y = y_of(l);
+        root.draw(&PathElement::new(vec![(left - TICK, y), (left, y)], BLACK))?;
+        let label = text::tick_label(l, loss_step);
+        let x = left - TICK - 4 - text::width(&label, FONT);
+        text::draw(&root, (x, y - text::height(FONT) / 2), &label, FONT, &BLACK)?;
+        l += loss_step;
     }
-    std::fs::write(path, png(w, h, &rgb))?;
+    let step_step = text::tick_step(steps as f64, 6).max(1.0);
+    let mut i = 0.0;
+    while i <= steps as f64 {
+        let (x, y) = (x_of(i), top + h);
+        root.draw(&PathElement::new(vec![(x, y), (x, y + TICK)], BLACK))?;
+        let label = text::tick_label(i, step_step);
+        text::draw_centred(&root, (x, y + TICK + 4), &label, FONT, &BLACK)?;
+        i += step_step;
+    }
+    let title_y = top + h + TICK + 4 + text::height(FONT) + 12;
+    text::draw_centred(
+        &root,
+        (left + w / 2, title_y),
+        "training step",
+        FONT,
+        &BLACK,
+    )?;
+    root.present()?;
     Ok(())
-}
-
-/// A minimal PNG encoder: 8-bit RGB, one IDAT of stored (uncompressed)
-/// deflate blocks.
-fn png(w: u32, h: u32, rgb: &[u8]) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut c = 0xffff_ffffu32;
-        for &b in bytes {
-            c ^= b as u32;
-            for _ in 0..8 {
-                c = if c & 1 != 0 {
-                    0xedb8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-            }
-        }
-        !c
-    }
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let start = out.len();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        let crc = crc32(&out[start..]);
-        out.extend_from_slice(&crc.to_be_bytes());
-    }
-    let mut raw = Vec::with_capacity(rgb.len() + h as usize);
-    for row in rgb.chunks((w * 3) as usize) {
-        raw.push(0); // filter: none
-        raw.extend_from_slice(row);
-    }
-    let mut z = vec![0x78, 0x01];
-    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
-    for (i, block) in blocks.iter().enumerate() {
-        z.push((i + 1 == blocks.len()) as u8);
-        let n = block.len() as u16;
-        z.extend_from_slice(&n.to_le_bytes());
-        z.extend_from_slice(&(!n).to_le_bytes());
-        z.extend_from_slice(block);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &x in &raw {
-        a = (a + x as u32) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    z.extend_from_slice(&((b << 16) | a).to_be_bytes());
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&w.to_be_bytes());
-    ihdr.extend_from_slice(&h.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IDAT", &z);
-    chunk(&mut out, b"IEND", &[]);
-    out
 }
