@@ -12,7 +12,7 @@
 //!
 //! Prints loss and accuracy per epoch (with a progress bar) and the time
 //! of a training step (`benches/peers/train_snn_jax.py` is the same step in
-//! JAX), writes the loss curve to `train_snn_loss.png`, and ends with the
+//! JAX), writes the loss curve to `target/train_snn_loss.png`, and ends with the
 //! test accuracy: `final accuracy: NN.N% (chance 25.0%)`.
 //!
 //! Run with `cargo run --release --example train_snn`. `HERON_EXAMPLE_N=2`
@@ -192,8 +192,10 @@ fn main() {
             println!("training step: first call (compiles) {first:.1?}, then median {median:.2?}");
         }
     }
-    match plot(&run.curve, "train_snn_loss.png") {
-        Ok(()) => println!("loss curve: train_snn_loss.png"),
+    let path = "target/train_snn_loss.png";
+    std::fs::create_dir_all("target").ok();
+    match plot(&run.curve, path) {
+        Ok(()) => println!("loss curve: {path}"),
         Err(e) => println!("loss curve not written: {e}"),
     }
     println!(
