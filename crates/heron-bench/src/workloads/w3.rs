@@ -199,6 +199,15 @@ impl Hh {
         let hh = self.clone();
         heron::jit_named("w3_step", move |i: Array| hh.step(&i))
     }
+
+    /// `jitted_step` compiled with fast math (`JitOptions { fast_math: true }`):
+    /// the six exps share two (`passes::fast_math::share_exps`).
+    pub fn jitted_step_fast(&self) -> Jit<Array, ()> {
+        let hh = self.clone();
+        heron::jit_with(heron::JitOptions { fast_math: true }, move |i: Array| {
+            hh.step(&i)
+        })
+    }
 }
 
 /// `ndarray` state, stepped with one temporary per op.
@@ -334,6 +343,21 @@ pub fn case(cfg: &Config) -> Case<'static> {
         },
         Hh::outputs,
     ));
+    let hh = Hh::new(&v0);
+    let step = hh.jitted_step_fast();
+    let i1 = i.clone();
+    case = case.variant(Variant::stateful(
+        "heron jit, fast math",
+        Kind::HeronJit,
+        hh,
+        |s| s.reset(),
+        move |_| {
+            for _ in 0..steps {
+                step.call(&i1);
+            }
+        },
+        Hh::outputs,
+    ));
     let i2 = i.clone();
     case = case.variant(Variant::stateful(
         "heron eager",
@@ -362,7 +386,7 @@ pub fn case(cfg: &Config) -> Case<'static> {
         NdState::out,
     ));
     case = ceiling_variants(case, &v0v, &iv, steps);
-    case.note("heron jit: 100 separate calls of the jitted step")
+    case.note("heron jit: 100 separate calls of the jitted step (fast math: six exps share two)")
 }
 
 /// The ceilings (`ceiling::hh`): hand-written SIMD loops with the vector
