@@ -200,6 +200,15 @@ impl Hh {
         heron::jit_named("w3_step", move |i: Array| hh.step(&i))
     }
 
+    /// All `steps` steps in one compiled `fori_loop`, jitted as a function
+    /// of the input current; with fast math when `fast_math`.
+    pub fn jitted_loop(&self, steps: usize, fast_math: bool) -> Jit<Array, ()> {
+        let hh = self.clone();
+        heron::jit_with(heron::JitOptions { fast_math }, move |i: Array| {
+            heron::fori_loop(0, steps, |_: Array| hh.step(&i))
+        })
+    }
+
     /// `jitted_step` compiled with fast math (`JitOptions { fast_math: true }`):
     /// the six exps share two (`passes::fast_math::share_exps`).
     pub fn jitted_step_fast(&self) -> Jit<Array, ()> {
@@ -358,6 +367,22 @@ pub fn case(cfg: &Config) -> Case<'static> {
         },
         Hh::outputs,
     ));
+    for (name, fast_math) in [
+        ("heron jit, fori_loop", false),
+        ("heron jit, fori_loop, fast math", true),
+    ] {
+        let hh = Hh::new(&v0);
+        let run = hh.jitted_loop(steps, fast_math);
+        let i1 = i.clone();
+        case = case.variant(Variant::stateful(
+            name,
+            Kind::HeronJit,
+            hh,
+            |s| s.reset(),
+            move |_| run.call(&i1),
+            Hh::outputs,
+        ));
+    }
     let i2 = i.clone();
     case = case.variant(Variant::stateful(
         "heron eager",
@@ -386,7 +411,10 @@ pub fn case(cfg: &Config) -> Case<'static> {
         NdState::out,
     ));
     case = ceiling_variants(case, &v0v, &iv, steps);
-    case.note("heron jit: 100 separate calls of the jitted step (fast math: six exps share two)")
+    case.note(
+        "heron jit: 100 separate calls of the jitted step; fori_loop: one call of a 100-step loop \
+         (fast math: the six exps share two)",
+    )
 }
 
 /// The ceilings (`ceiling::hh`): hand-written SIMD loops with the vector
