@@ -3,7 +3,7 @@
 //! the compiled exponentials stay within a stated number of ulps of the
 //! exact values over the voltage range (the inline exp's own error
 //! amplified by the squarings included), and 100 compiled fast steps
-//! agree with 100 exact ones.
+//! agree with 100 exact ones, as separate calls and as one loop.
 
 use heron as hn;
 use heron::JitOptions;
@@ -38,6 +38,27 @@ fn the_w3_step_keeps_two_of_its_six_exponentials() {
     let fast = w3::Hh::new(&v0).jitted_step_fast().compile(&i);
     assert_eq!(exps(&exact.optimized_text()), 6);
     assert_eq!(exps(&fast.optimized_text()), 2, "{}", fast.optimized_text());
+}
+
+#[test]
+fn the_w3_loop_body_keeps_two_exponentials_and_agrees_with_the_exact_loop() {
+    let n = 1001;
+    let (v0, i) = w3::inputs(n);
+    let run = |fast: bool| {
+        let hh = w3::Hh::new(&v0);
+        let f = hh.jitted_loop(100, fast);
+        let text = f.compile(&i).optimized_text();
+        f.call(&i);
+        (exps(&text), hh.v.value().to_vec::<f32>())
+    };
+    let ((exact_exps, exact), (fast_exps, fast)) = (run(false), run(true));
+    assert_eq!((exact_exps, fast_exps), (6, 2));
+    for (j, (&a, &b)) in exact.iter().zip(&fast).enumerate() {
+        assert!(
+            (a - b).abs() <= 1e-2 + 1e-3 * a.abs(),
+            "neuron {j}: fast {b} vs exact {a}"
+        );
+    }
 }
 
 /// The distance from `got` to `exact` in ulp of `exact` as an f32.
