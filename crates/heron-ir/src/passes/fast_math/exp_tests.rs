@@ -179,10 +179,10 @@ fn shared_exponentials_stay_within_the_stated_ulps_over_the_voltage_range() {
     let (mut worst_before, mut worst_after) = (0.0f64, 0.0f64);
     for (k, &(offset, scale)) in cases.iter().enumerate() {
         let (b, a) = (before[k].as_slice::<f32>(), after[k].as_slice::<f32>());
-        for j in 0..n {
-            let exact = (-(f64::from(xs[j]) + f64::from(offset)) / f64::from(scale)).exp();
-            worst_before = worst_before.max(ulps(b[j], exact));
-            worst_after = worst_after.max(ulps(a[j], exact));
+        for ((&x, &b), &a) in xs.iter().zip(b).zip(a) {
+            let exact = (-(f64::from(x) + f64::from(offset)) / f64::from(scale)).exp();
+            worst_before = worst_before.max(ulps(b, exact));
+            worst_after = worst_after.max(ulps(a, exact));
         }
     }
     eprintln!(

@@ -36,7 +36,7 @@ mod reciprocal;
 #[cfg(test)]
 mod tests;
 
-pub use exp_share::share_exps;
+pub use exp_share::{HH_ULPS, MAX_SHIFT, MAX_SQUARINGS, share_exps};
 
 pub use linear::reassociate;
 pub use reciprocal::reciprocal;
