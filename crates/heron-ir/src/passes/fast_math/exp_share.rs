@@ -71,6 +71,10 @@ struct Member {
     shift: f64,
 }
 
+/// An exponential of a family being formed: its node, its squarings and
+/// its shift.
+type Slot = (NodeId, u32, f64);
+
 /// `graph` with the exponentials of affine functions of one node that
 /// share a family computed from one exponential (see the module doc);
 /// `None` when no two exponentials share one.
@@ -127,7 +131,7 @@ fn plan(graph: &Graph) -> (Vec<Family>, HashMap<NodeId, Member>) {
         let dtype = graph.nodes[x].dtype;
         // Smallest slopes first, so each family's base is its smallest.
         exps.sort_by(|p, q| p.1.a.abs().total_cmp(&q.1.a.abs()));
-        let mut bases: Vec<(f64, Vec<(NodeId, u32, f64)>)> = Vec::new();
+        let mut bases: Vec<(f64, Vec<Slot>)> = Vec::new();
         for (id, f) in exps {
             let found = bases
                 .iter_mut()
