@@ -9,6 +9,8 @@
 //! cargo build --release -p heron-bench --example kernel_profile
 //! K=target/release/examples/kernel_profile
 //! valgrind --tool=callgrind $K w3 10000 20     # and 60: ΔIr / (40 · 10000)
+//! valgrind --tool=callgrind $K w3fast 10000 20 # the same step with fast math
+//! valgrind --tool=callgrind $K w3loop 10000 1  # and 3: W3 as one 100-step loop
 //! valgrind --tool=callgrind $K ceiling 10000 20 "sse2, tiles"
 //! valgrind --tool=callgrind $K softmax 1024 4  # and 12: ΔIr / (8 · 1024²)
 //! $K w2fast 1000000 15                          # W2's loop, fast math
@@ -31,9 +33,9 @@ use std::process::ExitCode;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: kernel_profile w3 N REPS | ceiling N REPS NAME-PART | softmax N REPS\n  \
+        "usage: kernel_profile w3|w3fast|w3loop|w3loopfast N REPS | ceiling N REPS NAME-PART | softmax N REPS\n  \
          | w2fast N REPS\n  \
-         (w3: N neurons, REPS steps; w2fast: N neurons, REPS calls; ceiling: W3's first ceiling whose name \
+         (w3, w3fast: N neurons, REPS steps (w3fast: fast math); w3loop, w3loopfast: REPS calls of a 100-step loop; w2fast: N neurons, REPS calls; ceiling: W3's first ceiling whose name \
          contains NAME-PART; softmax: an N×N matrix, REPS calls)"
     );
     ExitCode::FAILURE
@@ -55,13 +57,28 @@ fn main() -> ExitCode {
         return usage();
     };
     match what.as_str() {
-        "w3" => {
+        "w3" | "w3fast" => {
             let (v0, i) = w3::inputs(n);
-            let step = w3::Hh::new(&v0).jitted_step();
+            let hh = w3::Hh::new(&v0);
+            let step = if what == "w3" {
+                hh.jitted_step()
+            } else {
+                hh.jitted_step_fast()
+            };
             step.call(&i);
             dump(&step.compile(&i));
             for _ in 0..reps {
                 step.call(&i);
+            }
+        }
+        "w3loop" | "w3loopfast" => {
+            let (v0, i) = w3::inputs(n);
+            let hh = w3::Hh::new(&v0);
+            let run = hh.jitted_loop(100, what == "w3loopfast");
+            run.call(&i);
+            dump(&run.compile(&i));
+            for _ in 0..reps {
+                run.call(&i);
             }
         }
         "ceiling" => {

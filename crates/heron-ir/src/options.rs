@@ -26,7 +26,10 @@ pub struct CompileOptions {
     /// temporally fused loop computes those terms once per tile and
     /// contracts `a·b + c` into fused multiply-adds where the CPU has them.
     /// Results are within `precision::fast_math_bound` of exact ones.
-    /// Off by default.
+    /// Exponentials of affine functions of one value whose slopes are
+    /// power-of-two multiples share one `exp`, a few squarings and a
+    /// constant factor each (`passes::fast_math::share_exps`, its error
+    /// measured in ulps). Off by default.
     pub fast_math: bool,
     /// Counted loops whose body is element-wise independent run all their
     /// steps on one cache-sized chunk of elements at a time

@@ -199,6 +199,24 @@ impl Hh {
         let hh = self.clone();
         heron::jit_named("w3_step", move |i: Array| hh.step(&i))
     }
+
+    /// All `steps` steps in one compiled `fori_loop`, jitted as a function
+    /// of the input current; with fast math when `fast_math`.
+    pub fn jitted_loop(&self, steps: usize, fast_math: bool) -> Jit<Array, ()> {
+        let hh = self.clone();
+        heron::jit_with(heron::JitOptions { fast_math }, move |i: Array| {
+            heron::fori_loop(0, steps, |_: Array| hh.step(&i))
+        })
+    }
+
+    /// `jitted_step` compiled with fast math (`JitOptions { fast_math: true }`):
+    /// the six exps share two (`passes::fast_math::share_exps`).
+    pub fn jitted_step_fast(&self) -> Jit<Array, ()> {
+        let hh = self.clone();
+        heron::jit_with(heron::JitOptions { fast_math: true }, move |i: Array| {
+            hh.step(&i)
+        })
+    }
 }
 
 /// `ndarray` state, stepped with one temporary per op.
@@ -334,6 +352,37 @@ pub fn case(cfg: &Config) -> Case<'static> {
         },
         Hh::outputs,
     ));
+    let hh = Hh::new(&v0);
+    let step = hh.jitted_step_fast();
+    let i1 = i.clone();
+    case = case.variant(Variant::stateful(
+        "heron jit, fast math",
+        Kind::HeronJit,
+        hh,
+        |s| s.reset(),
+        move |_| {
+            for _ in 0..steps {
+                step.call(&i1);
+            }
+        },
+        Hh::outputs,
+    ));
+    for (name, fast_math) in [
+        ("heron jit, fori_loop", false),
+        ("heron jit, fori_loop, fast math", true),
+    ] {
+        let hh = Hh::new(&v0);
+        let run = hh.jitted_loop(steps, fast_math);
+        let i1 = i.clone();
+        case = case.variant(Variant::stateful(
+            name,
+            Kind::HeronJit,
+            hh,
+            |s| s.reset(),
+            move |_| run.call(&i1),
+            Hh::outputs,
+        ));
+    }
     let i2 = i.clone();
     case = case.variant(Variant::stateful(
         "heron eager",
@@ -362,7 +411,10 @@ pub fn case(cfg: &Config) -> Case<'static> {
         NdState::out,
     ));
     case = ceiling_variants(case, &v0v, &iv, steps);
-    case.note("heron jit: 100 separate calls of the jitted step")
+    case.note(
+        "heron jit: 100 separate calls of the jitted step; fori_loop: one call of a 100-step loop \
+         (fast math: the six exps share two)",
+    )
 }
 
 /// The ceilings (`ceiling::hh`): hand-written SIMD loops with the vector

@@ -15,7 +15,10 @@ pub struct JitOptions {
     /// `v·(1 - k) + a·k`, with `a·k` computed once per tile of a temporally
     /// fused loop) and `x·y + z` may become a fused multiply-add; results
     /// are within `heron_ir::precision::fast_math_bound` of exact ones.
-    /// Off by default.
+    /// Exponentials of affine functions of one value whose slopes are
+    /// power-of-two multiples share one `exp` (`exp(-v/10)` is
+    /// `exp(-v/80)` squared three times), within the ulps stated in
+    /// `heron_ir::passes::fast_math::share_exps`. Off by default.
     pub fast_math: bool,
 }
 

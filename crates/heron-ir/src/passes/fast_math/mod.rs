@@ -16,17 +16,27 @@
 //!    once per tile, before the step loop. A LIF update
 //!    `V + (-(V - V_rest) + R·I)·dt/τ` becomes `V·(1 - k) + (I·(R·k) +
 //!    V_rest·k)`, `k = dt/τ`: one multiply-add per step.
-//! 3. Common subexpressions merged and dead code removed.
+//! 3. [`share_exps`]: exponentials of affine functions of one value whose
+//!    slopes are power-of-two multiples of one another become one
+//!    exponential, a few squarings and a constant factor each
+//!    (`exp(a·x + b)` → `exp(s·x)^(2^k)·e^b`); the products that follow
+//!    are reassociated again, so `4·exp(-x/18 - 65/18)` is one product.
+//! 4. Common subexpressions merged and dead code removed.
 //!
 //! Fast math assumes finite values: reassociation may turn an overflow or
 //! a NaN from `inf - inf` into a finite result and back, and drops terms
 //! whose coefficients cancel (`x - x` → `0`). Each rewritten expression is
 //! within `heron_ir::precision::fast_math_bound` of `eval` of the original.
 
+mod exp_share;
+#[cfg(test)]
+mod exp_tests;
 mod linear;
 mod reciprocal;
 #[cfg(test)]
 mod tests;
+
+pub use exp_share::{HH_ULPS, MAX_SHIFT, MAX_SQUARINGS, share_exps};
 
 pub use linear::reassociate;
 pub use reciprocal::reciprocal;
@@ -47,6 +57,10 @@ fn rewrite(graph: &Graph, invariant: &[bool]) -> Graph {
     let graph = subgraphs(graph);
     let graph = reciprocal(&graph);
     let graph = reassociate(&graph, invariant);
+    let graph = match share_exps(&graph) {
+        Some(shared) => reassociate(&super::dce::dce(&shared), invariant),
+        None => graph,
+    };
     super::dce::dce(&super::cse::cse(&graph))
 }
 
