@@ -4,9 +4,8 @@
 //! per step), the backend runs all steps on one chunk of elements while it
 //! sits in cache, then moves to the next chunk.
 //!
-//! A `loop` qualifies when it has no sliced operands and no stacked results
-//! (`fori_loop` over Variables), and the steps of its body's plan split into
-//! three kinds over one element space `S` (the largest kernel's):
+//! A `loop` qualifies when the steps of its body's plan split into three
+//! kinds over one element space `S` (the largest kernel's):
 //!
 //! - **uniform steps**: steps that read only the index, captured operands,
 //!   constants and *uniform* carried values (carried values not of `S`'s
@@ -31,7 +30,12 @@
 //!   result and temporary has `S`'s number of elements and is read and
 //!   written only at the element computed (the row-major identity map of
 //!   `S`); everything else read is loop-invariant (the index, captured
-//!   operands, constants) or uniform (read from its per-step record).
+//!   operands, constants) or uniform (read from its per-step record). A
+//!   sliced operand (`for_loop` over `xs`) is element-wise too: step `t`
+//!   reads row `t` of it, of `S`'s size, at the element computed; so is a
+//!   stacked result, whose row `t` step `t` writes. A body's copy of one
+//!   element-wise buffer into another (a stacked result that is the state
+//!   as the step starts) becomes a copy kernel of the chunk loop.
 //!
 //! Then element `e` of the new state depends only on element `e` of the old
 //! state, on the index, on invariant values and on the step's uniform
@@ -244,9 +248,11 @@ pub fn analyze(op: &Op, plan: &KernelPlan) -> Option<Temporal> {
         return None;
     };
     let nc = *n_carry as usize;
-    if *n_xs != 0 || nc == 0 || body.outputs.len() != nc || plan.params.len() <= nc {
+    let nx = *n_xs as usize;
+    if nc == 0 || plan.params.len() <= nc + nx {
         return None;
     }
+    let stacked = body.outputs.len() - nc;
     let shape = plan
         .kernels()
         .map(|k| &k.shape)
@@ -270,7 +276,7 @@ pub fn analyze(op: &Op, plan: &KernelPlan) -> Option<Temporal> {
         }
     }
     let invariant = |b: BufId| match info(b).kind {
-        BufferKind::Param(n) => n == 0 || n as usize > nc,
+        BufferKind::Param(n) => n == 0 || n as usize > nc + nx,
         BufferKind::Const(_) => true,
         BufferKind::Output(_) | BufferKind::Temp(_) => false,
     };
@@ -326,6 +332,18 @@ pub fn analyze(op: &Op, plan: &KernelPlan) -> Option<Temporal> {
     let mut accumulators = Vec::new();
     for (s, step) in plan.steps.iter().enumerate() {
         if uniform_steps.contains(&s) || found.iter().any(|f| f.combine_step == s) {
+            continue;
+        }
+        if let Step::Copy { src, dst } = *step {
+            let from_state = element_wise(src) || invariant(src);
+            if !element_wise(dst) || !from_state || info(src).shape.size() != size {
+                return None;
+            }
+            kernels.push(TemporalKernel {
+                step: s,
+                kernel: copy_kernel(s, src, dst, info(dst).dtype, &shape),
+                rewritten: true,
+            });
             continue;
         }
         let Step::Kernel(k) = step else {
@@ -399,7 +417,33 @@ pub fn analyze(op: &Op, plan: &KernelPlan) -> Option<Temporal> {
         per_step,
         kernels,
         accumulators,
+        sliced: nx,
+        stacked,
     })
+}
+
+/// The copy step `s` (`dst <- src`, both of `shape`'s size) as a kernel of
+/// the chunk loop.
+fn copy_kernel(s: usize, src: BufId, dst: BufId, dtype: DType, shape: &Shape) -> Kernel {
+    let identity = Affine::row_major(shape);
+    Kernel {
+        name: format!("copy{s}"),
+        nodes: Vec::new(),
+        shape: shape.clone(),
+        reduce: None,
+        body: vec![Instr {
+            expr: Expr::Load {
+                buf: src,
+                map: identity.clone(),
+            },
+            dtype,
+        }],
+        stores: vec![Store {
+            buf: dst,
+            value: StoreValue::Expr(0),
+            map: identity,
+        }],
+    }
 }
 
 /// The report line of the temporal fusion `t` of the loop of node `node`:
@@ -415,6 +459,12 @@ pub fn describe(node: crate::NodeId, t: &Temporal) -> String {
     );
     for a in &t.accumulators {
         line += &format!("; accumulates carry {} by {}", a.carry, a.op.name());
+    }
+    if t.sliced > 0 || t.stacked > 0 {
+        line += &format!(
+            "; {} sliced operands, {} stacked results",
+            t.sliced, t.stacked
+        );
     }
     if !t.uniform.is_empty() {
         line += &format!(
