@@ -1,0 +1,104 @@
+//! Sharing a run's pieces with helpers on rayon's pool without waiting for
+//! them to start: the calling thread and the helpers claim pieces from one
+//! counter, so when the other cores are busy the caller runs every piece
+//! itself (as on one thread) instead of sleeping until a worker wakes, and
+//! when they are free the work is split. Which thread runs a piece never
+//! changes what the piece computes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The claim and completion counters of one shared run.
+struct Counters {
+    /// The next piece to claim (claims past the last piece run nothing).
+    next: AtomicUsize,
+    /// Pieces finished.
+    done: AtomicUsize,
+}
+
+/// A pointer to the caller's piece function, sent to the helper.
+#[derive(Clone, Copy)]
+struct PieceFn(*const (dyn Fn(usize) + Sync));
+
+// SAFETY: the function is `Sync`, and the helper calls it only while the
+// caller is inside `share_pieces`, which outlives every call (see there).
+unsafe impl Send for PieceFn {}
+
+/// Runs `piece(p)` for every `p` in `0..pieces`, each exactly once, on this
+/// thread and on up to one helper per other thread of rayon's pool, and
+/// returns when all have finished. With one piece, or when the caller may not fork, every
+/// piece runs here in order.
+pub(crate) fn share_pieces(pieces: usize, may_fork: bool, piece: &(dyn Fn(usize) + Sync)) {
+    if pieces <= 1 || !may_fork {
+        (0..pieces).for_each(piece);
+        return;
+    }
+    let counters = Arc::new(Counters {
+        next: AtomicUsize::new(0),
+        done: AtomicUsize::new(0),
+    });
+    // SAFETY (of the lifetime erased here): the helper calls the function
+    // only for a piece it claimed below `pieces`, and this function returns
+    // only once all `pieces` claimed pieces have finished, so every call
+    // happens while `piece` is borrowed here. A helper that starts later
+    // claims past the end and touches only the counters, which it co-owns.
+    let f = PieceFn(unsafe {
+        std::mem::transmute::<&(dyn Fn(usize) + Sync), &'static (dyn Fn(usize) + Sync)>(piece)
+    } as *const _);
+    let helpers = rayon::current_num_threads()
+        .saturating_sub(1)
+        .min(pieces - 1);
+    for _ in 0..helpers {
+        let helper = counters.clone();
+        rayon::spawn(move || {
+            let f = f;
+            loop {
+                let p = helper.next.fetch_add(1, Ordering::AcqRel);
+                if p >= pieces {
+                    break;
+                }
+                // SAFETY: `p` was claimed below `pieces`, so the caller is
+                // still waiting in `share_pieces` and the function is alive.
+                unsafe { (*f.0)(p) };
+                helper.done.fetch_add(1, Ordering::AcqRel);
+            }
+        });
+    }
+    loop {
+        let p = counters.next.fetch_add(1, Ordering::AcqRel);
+        if p >= pieces {
+            break;
+        }
+        piece(p);
+        counters.done.fetch_add(1, Ordering::AcqRel);
+    }
+    // Only pieces the helper is running are left: wait for them.
+    let mut spins = 0u32;
+    while counters.done.load(Ordering::Acquire) < pieces {
+        if spins < 1 << 12 {
+            std::hint::spin_loop();
+            spins += 1;
+        } else {
+            std::thread::yield_now();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share_pieces;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[test]
+    fn every_piece_runs_exactly_once() {
+        for pieces in [0, 1, 2, 7, 64] {
+            for fork in [false, true] {
+                let hits: Vec<AtomicU32> = (0..pieces).map(|_| AtomicU32::new(0)).collect();
+                share_pieces(pieces, fork, &|p| {
+                    hits[p].fetch_add(1, Ordering::Relaxed);
+                });
+                assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
+            }
+        }
+    }
+}
