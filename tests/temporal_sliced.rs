@@ -3,8 +3,8 @@
 //! through time): step `t` reads row `t` of each sliced operand and writes
 //! row `t` of each stacked result, element by element, so the loop runs
 //! chunk by chunk of elements (on several threads) with the same bits as
-//! step by step. A stacked copy of the state as a step starts becomes a
-//! copy kernel of the chunk loop. A loop that reads its sliced row at
+//! step by step. A stacked copy of the state as a step starts is folded
+//! into the chunk loop's kernel of the next step. A loop that reads its sliced row at
 //! other elements than the one computed is not fused and stays correct.
 
 mod support;
@@ -111,7 +111,9 @@ fn a_loop_over_rows_with_a_stacked_state_is_fused_and_bit_identical() {
     let lines = fusion_lines(lif_over_rows, vec![drive(23, 4, 3001, 1)]);
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(
-        lines[0].contains("over [4, 3001] x 23 steps; 1 sliced operands, 1 stacked results"),
+        lines[0].ends_with(
+            "over [4, 3001] x 23 steps; 1 sliced operands, 1 stacked results; chunk loop copy0_k0"
+        ),
         "{lines:?}"
     );
 }
@@ -161,6 +163,14 @@ fn both_loops_of_a_spiking_gradient_are_fused_and_bit_identical() {
     assert!(g.iter().any(|&v| v != 0.0), "the gradient must not vanish");
     let lines = fusion_lines(snn_grad, snn_inputs());
     assert_eq!(lines.len(), 2, "forward and reverse loops: {lines:?}");
+    assert!(
+        lines[0].ends_with("1 sliced operands, 1 stacked results; chunk loop copy0_k0"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].ends_with("2 sliced operands, 1 stacked results; chunk loop k0"),
+        "{lines:?}"
+    );
     assert!(
         lines
             .iter()
