@@ -16,9 +16,9 @@ use crate::run::code::{Compiled, KernelFn};
 use crate::run::helpers;
 use crate::run::layout::Layout;
 use crate::run::parallel::{for_each_range, may_fork};
-use crate::run::share::share_pieces;
 use heron_ir::passes::temporal::{Accumulator, Temporal};
 use heron_ir::plan::{BufferKind, ControlStep, KernelPlan};
+use heron_ir::share::share_pieces;
 use heron_ir::{Buffer, DType, Error, Op, Result, Shape, Value, eval_op};
 use std::cell::RefCell;
 

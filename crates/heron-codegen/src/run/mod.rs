@@ -12,6 +12,5 @@ pub(crate) mod host;
 pub(crate) mod layout;
 pub(crate) mod parallel;
 pub(crate) mod row_blocks;
-pub(crate) mod share;
 pub(crate) mod sparse_step;
 pub(crate) mod steps;

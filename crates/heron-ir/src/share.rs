@@ -3,10 +3,12 @@
 //! counter, so when the other cores are busy the caller runs every piece
 //! itself (as on one thread) instead of sleeping until a worker wakes, and
 //! when they are free the work is split. Which thread runs a piece never
-//! changes what the piece computes.
+//! changes what the piece computes. The blocks of a large matrix product
+//! (`eval/product.rs`) and the ranges of a temporally fused loop
+//! (heron-codegen's `run/frame.rs`) run through it.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// The claim and completion counters of one shared run.
 struct Counters {
@@ -14,6 +16,20 @@ struct Counters {
     next: AtomicUsize,
     /// Pieces finished.
     done: AtomicUsize,
+    /// Signalled when a helper finishes the last piece, so a caller that
+    /// waits for it sleeps (and leaves its core to the helper) instead of
+    /// spinning.
+    all_done: (Mutex<()>, Condvar),
+}
+
+impl Counters {
+    /// Records a finished piece, waking the caller after the last one.
+    fn finish(&self, pieces: usize) {
+        if self.done.fetch_add(1, Ordering::AcqRel) + 1 == pieces {
+            let _guard = self.all_done.0.lock().unwrap_or_else(|e| e.into_inner());
+            self.all_done.1.notify_all();
+        }
+    }
 }
 
 /// A pointer to the caller's piece function, sent to the helper.
@@ -28,7 +44,7 @@ unsafe impl Send for PieceFn {}
 /// thread and on up to one helper per other thread of rayon's pool, and
 /// returns when all have finished. With one piece, or when the caller may not fork, every
 /// piece runs here in order.
-pub(crate) fn share_pieces(pieces: usize, may_fork: bool, piece: &(dyn Fn(usize) + Sync)) {
+pub fn share_pieces(pieces: usize, may_fork: bool, piece: &(dyn Fn(usize) + Sync)) {
     if pieces <= 1 || !may_fork {
         (0..pieces).for_each(piece);
         return;
@@ -36,6 +52,7 @@ pub(crate) fn share_pieces(pieces: usize, may_fork: bool, piece: &(dyn Fn(usize)
     let counters = Arc::new(Counters {
         next: AtomicUsize::new(0),
         done: AtomicUsize::new(0),
+        all_done: (Mutex::new(()), Condvar::new()),
     });
     // SAFETY (of the lifetime erased here): the helper calls the function
     // only for a piece it claimed below `pieces`, and this function returns
@@ -60,7 +77,7 @@ pub(crate) fn share_pieces(pieces: usize, may_fork: bool, piece: &(dyn Fn(usize)
                 // SAFETY: `p` was claimed below `pieces`, so the caller is
                 // still waiting in `share_pieces` and the function is alive.
                 unsafe { (*f.0)(p) };
-                helper.done.fetch_add(1, Ordering::AcqRel);
+                helper.finish(pieces);
             }
         });
     }
@@ -70,17 +87,27 @@ pub(crate) fn share_pieces(pieces: usize, may_fork: bool, piece: &(dyn Fn(usize)
             break;
         }
         piece(p);
-        counters.done.fetch_add(1, Ordering::AcqRel);
+        counters.finish(pieces);
     }
-    // Only pieces the helper is running are left: wait for them.
-    let mut spins = 0u32;
-    while counters.done.load(Ordering::Acquire) < pieces {
-        if spins < 1 << 12 {
-            std::hint::spin_loop();
-            spins += 1;
-        } else {
-            std::thread::yield_now();
+    // Only pieces a helper is running are left: wait for them, briefly
+    // spinning, then asleep until the last one signals.
+    for _ in 0..1 << 10 {
+        if counters.done.load(Ordering::Acquire) == pieces {
+            return;
         }
+        std::hint::spin_loop();
+    }
+    let mut guard = counters
+        .all_done
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    while counters.done.load(Ordering::Acquire) < pieces {
+        guard = counters
+            .all_done
+            .1
+            .wait(guard)
+            .unwrap_or_else(|e| e.into_inner());
     }
 }
 
