@@ -5,7 +5,9 @@
 //! when they are free the work is split. Which thread runs a piece never
 //! changes what the piece computes. The blocks of a large matrix product
 //! (`eval/product.rs`) and the ranges of a temporally fused loop
-//! (heron-codegen's `run/frame.rs`) run through it.
+//! (heron-codegen's `run/frame.rs`) run through it. A panic in a piece is
+//! resumed on the caller once every claimed piece has finished, so no
+//! thread still runs the caller's function when it unwinds.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -20,9 +22,31 @@ struct Counters {
     /// waits for it sleeps (and leaves its core to the helper) instead of
     /// spinning.
     all_done: (Mutex<()>, Condvar),
+    /// The first panic of a piece, resumed on the caller once every
+    /// claimed piece has finished (no thread may still be using the
+    /// caller's borrowed function when it unwinds).
+    panic: Mutex<Option<Box<dyn std::any::Any + Send>>>,
 }
 
 impl Counters {
+    /// Claims and runs pieces until none is left, catching a panic.
+    fn run_claims(&self, pieces: usize, piece: &(dyn Fn(usize) + Sync)) {
+        loop {
+            let p = self.next.fetch_add(1, Ordering::AcqRel);
+            if p >= pieces {
+                break;
+            }
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| piece(p)));
+            if let Err(e) = run {
+                self.panic
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert(e);
+            }
+            self.finish(pieces);
+        }
+    }
+
     /// Records a finished piece, waking the caller after the last one.
     fn finish(&self, pieces: usize) {
         if self.done.fetch_add(1, Ordering::AcqRel) + 1 == pieces {
@@ -53,6 +77,7 @@ pub fn share_pieces(pieces: usize, may_fork: bool, piece: &(dyn Fn(usize) + Sync
         next: AtomicUsize::new(0),
         done: AtomicUsize::new(0),
         all_done: (Mutex::new(()), Condvar::new()),
+        panic: Mutex::new(None),
     });
     // SAFETY (of the lifetime erased here): the helper calls the function
     // only for a piece it claimed below `pieces`, and this function returns
@@ -69,31 +94,17 @@ pub fn share_pieces(pieces: usize, may_fork: bool, piece: &(dyn Fn(usize) + Sync
         let helper = counters.clone();
         rayon::spawn(move || {
             let f = f;
-            loop {
-                let p = helper.next.fetch_add(1, Ordering::AcqRel);
-                if p >= pieces {
-                    break;
-                }
-                // SAFETY: `p` was claimed below `pieces`, so the caller is
-                // still waiting in `share_pieces` and the function is alive.
-                unsafe { (*f.0)(p) };
-                helper.finish(pieces);
-            }
+            // SAFETY: the function is called only for pieces claimed below
+            // `pieces`, while the caller still waits in `share_pieces`.
+            helper.run_claims(pieces, unsafe { &*f.0 });
         });
     }
-    loop {
-        let p = counters.next.fetch_add(1, Ordering::AcqRel);
-        if p >= pieces {
-            break;
-        }
-        piece(p);
-        counters.finish(pieces);
-    }
+    counters.run_claims(pieces, piece);
     // Only pieces a helper is running are left: wait for them, briefly
     // spinning, then asleep until the last one signals.
     for _ in 0..1 << 10 {
         if counters.done.load(Ordering::Acquire) == pieces {
-            return;
+            break;
         }
         std::hint::spin_loop();
     }
@@ -108,6 +119,15 @@ pub fn share_pieces(pieces: usize, may_fork: bool, piece: &(dyn Fn(usize) + Sync
             .1
             .wait(guard)
             .unwrap_or_else(|e| e.into_inner());
+    }
+    drop(guard);
+    let panic = counters
+        .panic
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    if let Some(e) = panic {
+        std::panic::resume_unwind(e);
     }
 }
 
@@ -127,5 +147,18 @@ mod tests {
                 assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
             }
         }
+    }
+
+    #[test]
+    fn a_panicking_piece_is_resumed_after_every_piece_finished() {
+        let hits: Vec<AtomicU32> = (0..16).map(|_| AtomicU32::new(0)).collect();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            share_pieces(16, true, &|p| {
+                hits[p].fetch_add(1, Ordering::Relaxed);
+                assert!(p != 5, "piece 5 fails");
+            })
+        }));
+        assert!(caught.is_err(), "the piece's panic reaches the caller");
+        assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
     }
 }
