@@ -24,6 +24,7 @@ mod print;
 mod scalar;
 pub mod schedule;
 mod shape;
+pub mod share;
 pub mod sparse;
 pub mod threefry;
 pub mod verify;

@@ -18,6 +18,7 @@ use crate::run::layout::Layout;
 use crate::run::parallel::{for_each_range, may_fork};
 use heron_ir::passes::temporal::{Accumulator, Temporal};
 use heron_ir::plan::{BufferKind, ControlStep, KernelPlan};
+use heron_ir::share::share_pieces;
 use heron_ir::{Buffer, DType, Error, Op, Result, Shape, Value, eval_op};
 use std::cell::RefCell;
 
@@ -256,12 +257,24 @@ impl Driver {
         let f = self.code.function(t.func);
         let base = frame.as_ptr() as usize;
         let chunks = t.size.div_ceil(t.chunk);
-        let parts = if may_fork() {
-            (rayon::current_num_threads() * 4).min(chunks).max(1)
+        let fork = may_fork();
+        let wanted = if fork {
+            rayon::current_num_threads() * 4
         } else {
             1
         };
-        let per = chunks.div_ceil(parts) * t.chunk;
+        // Whole chunks per part; a state of fewer chunks than parts wanted
+        // (a `[32, 128]` layer) is cut into parts of whole vectors instead.
+        let per = if chunks >= wanted {
+            chunks.div_ceil(wanted) * t.chunk
+        } else {
+            t.size
+                .div_ceil(wanted)
+                .next_multiple_of(64)
+                .max(MIN_PART)
+                .min(t.chunk)
+        };
+        let parts = t.size.div_ceil(per).max(1);
         let tiles = match &t.tiles {
             Some((func, lanes)) if register_tiles_on() => Some((self.code.function(*func), *lanes)),
             _ => None,
@@ -285,9 +298,12 @@ impl Driver {
                 f(base as *const *const u8, mid as u64, hi as u64)
             }
         };
-        for_each_range(parts, per, t.size, run);
+        share_pieces(parts, fork, &|p| run(p * per));
     }
 }
+
+/// The fewest elements of a part of a temporally fused loop's range.
+const MIN_PART: usize = 512;
 
 thread_local! {
     static REGISTER_TILES: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };

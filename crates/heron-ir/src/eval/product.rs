@@ -5,8 +5,10 @@
 //!
 //! A large product is cut into blocks of rows (of columns when the result
 //! is wider than tall: every row block would pack the whole right operand)
-//! whose size depends only on the product's shape, and the blocks run on rayon's pool (or one after
-//! the other from a rayon worker): each block is one gemm call on one
+//! whose size depends only on the product's shape, and the blocks are
+//! shared between the calling thread and rayon's pool (`share.rs`: the
+//! caller never sleeps waiting for a busy core), or run one after the
+//! other from a rayon worker: each block is one gemm call on one
 //! thread, so the result is the same bits on any number of threads. This
 //! measured faster than gemm's own rayon parallelism on the MLP-sized
 //! product and level with it on 1024³ (docs/PERFORMANCE.md).
@@ -315,8 +317,18 @@ pub fn product<T: Dot>(
             );
         };
         if fork {
-            use rayon::prelude::*;
-            block.par_chunks_mut(rows * n).enumerate().for_each(run);
+            let (len, base) = (block.len(), SendPtr(block.as_mut_ptr()));
+            let pieces = len.div_ceil(rows * n);
+            crate::share::share_pieces(pieces, true, &|c| {
+                let lo = c * rows * n;
+                let hi = (lo + rows * n).min(len);
+                // SAFETY: piece `c` is the `c`-th chunk of `rows * n`
+                // elements of `block`, which `share_pieces` hands to exactly
+                // one thread while `block` stays borrowed here: the chunks
+                // are disjoint and in bounds.
+                let chunk = unsafe { std::slice::from_raw_parts_mut(base.at(lo), hi - lo) };
+                run((c, chunk));
+            });
         } else {
             block.chunks_mut(rows * n).enumerate().for_each(run);
         }
@@ -329,6 +341,24 @@ pub fn product<T: Dot>(
         }
     }
     Ok(())
+}
+
+/// The start of a product's result, shared by the threads that write its
+/// disjoint blocks.
+#[derive(Clone, Copy)]
+struct SendPtr<T>(*mut T);
+
+// SAFETY: each thread writes only the block of rows it was handed (see
+// `product`), so sharing the base pointer races on nothing.
+unsafe impl<T> Send for SendPtr<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for SendPtr<T> {}
+
+impl<T> SendPtr<T> {
+    /// The element `i` past the start.
+    fn at(self, i: usize) -> *mut T {
+        self.0.wrapping_add(i)
+    }
 }
 
 /// The narrowest block of columns a product is cut into.
@@ -362,8 +392,16 @@ fn column_blocks<T: Dot>(
         part
     };
     let parts: Vec<Vec<T>> = if fork {
-        use rayon::prelude::*;
-        starts.par_iter().map(run).collect()
+        let slots: Vec<std::sync::Mutex<Vec<T>>> =
+            starts.iter().map(|_| Default::default()).collect();
+        crate::share::share_pieces(starts.len(), true, &|p| {
+            let part = run(&starts[p]);
+            *slots[p].lock().unwrap_or_else(|e| e.into_inner()) = part;
+        });
+        slots
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect()
     } else {
         starts.iter().map(run).collect()
     };

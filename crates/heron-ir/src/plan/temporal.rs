@@ -25,6 +25,13 @@ pub struct Temporal {
     pub kernels: Vec<TemporalKernel>,
     /// The accumulators.
     pub accumulators: Vec<Accumulator>,
+    /// The loop's sliced operands (body parameters `n_carry + 1 ..`): each
+    /// step reads row `t` of its `[trip, ...]` operand, element-wise over
+    /// the element space.
+    pub sliced: usize,
+    /// The loop's stacked results (body outputs `n_carry ..`): each step
+    /// writes row `t`, element-wise over the element space.
+    pub stacked: usize,
 }
 
 /// A kernel of the chunk loop.

@@ -4,9 +4,8 @@
 //! per step), the backend runs all steps on one chunk of elements while it
 //! sits in cache, then moves to the next chunk.
 //!
-//! A `loop` qualifies when it has no sliced operands and no stacked results
-//! (`fori_loop` over Variables), and the steps of its body's plan split into
-//! three kinds over one element space `S` (the largest kernel's):
+//! A `loop` qualifies when the steps of its body's plan split into three
+//! kinds over one element space `S` (the largest kernel's):
 //!
 //! - **uniform steps**: steps that read only the index, captured operands,
 //!   constants and *uniform* carried values (carried values not of `S`'s
@@ -31,7 +30,14 @@
 //!   result and temporary has `S`'s number of elements and is read and
 //!   written only at the element computed (the row-major identity map of
 //!   `S`); everything else read is loop-invariant (the index, captured
-//!   operands, constants) or uniform (read from its per-step record).
+//!   operands, constants) or uniform (read from its per-step record). A
+//!   sliced operand (`for_loop` over `xs`) is element-wise too: step `t`
+//!   reads row `t` of it, of `S`'s size, at the element computed; so is a
+//!   stacked result, whose row `t` step `t` writes. A body's copy of one
+//!   element-wise buffer into another (a stacked result that is the state
+//!   as the step starts) becomes a copy kernel of the chunk loop, folded
+//!   into the next step's kernel when that one neither reads nor writes
+//!   the copy's destination.
 //!
 //! Then element `e` of the new state depends only on element `e` of the old
 //! state, on the index, on invariant values and on the step's uniform
@@ -244,9 +250,11 @@ pub fn analyze(op: &Op, plan: &KernelPlan) -> Option<Temporal> {
         return None;
     };
     let nc = *n_carry as usize;
-    if *n_xs != 0 || nc == 0 || body.outputs.len() != nc || plan.params.len() <= nc {
+    let nx = *n_xs as usize;
+    if nc == 0 || plan.params.len() <= nc + nx {
         return None;
     }
+    let stacked = body.outputs.len() - nc;
     let shape = plan
         .kernels()
         .map(|k| &k.shape)
@@ -270,7 +278,7 @@ pub fn analyze(op: &Op, plan: &KernelPlan) -> Option<Temporal> {
         }
     }
     let invariant = |b: BufId| match info(b).kind {
-        BufferKind::Param(n) => n == 0 || n as usize > nc,
+        BufferKind::Param(n) => n == 0 || n as usize > nc + nx,
         BufferKind::Const(_) => true,
         BufferKind::Output(_) | BufferKind::Temp(_) => false,
     };
@@ -326,6 +334,18 @@ pub fn analyze(op: &Op, plan: &KernelPlan) -> Option<Temporal> {
     let mut accumulators = Vec::new();
     for (s, step) in plan.steps.iter().enumerate() {
         if uniform_steps.contains(&s) || found.iter().any(|f| f.combine_step == s) {
+            continue;
+        }
+        if let Step::Copy { src, dst } = *step {
+            let from_state = element_wise(src) || invariant(src);
+            if !element_wise(dst) || !from_state || info(src).shape.size() != size {
+                return None;
+            }
+            kernels.push(TemporalKernel {
+                step: s,
+                kernel: copy_kernel(s, src, dst, info(dst).dtype, &shape),
+                rewritten: true,
+            });
             continue;
         }
         let Step::Kernel(k) = step else {
@@ -384,6 +404,7 @@ pub fn analyze(op: &Op, plan: &KernelPlan) -> Option<Temporal> {
     if kernels.is_empty() {
         return None;
     }
+    let kernels = merge_copies(kernels, &identity);
     let row_bytes = |b: &BufId| info(*b).shape.size() * info(*b).dtype.size();
     let total: usize = per_step.iter().map(row_bytes).sum();
     if per_step.iter().any(|b| row_bytes(b) > PER_STEP_MAX_BYTES)
@@ -399,11 +420,101 @@ pub fn analyze(op: &Op, plan: &KernelPlan) -> Option<Temporal> {
         per_step,
         kernels,
         accumulators,
+        sliced: nx,
+        stacked,
     })
 }
 
+/// The chunk loop's kernels with each copy kernel folded into the kernel
+/// of the next step of the body when that kernel neither reads nor writes
+/// the copy's destination: one more load and store per element there
+/// instead of a pass of its own. The copy's load joins the kernel's body,
+/// so it reads the source before any store of the kernel to that element
+/// (a state updated in place is copied as the step found it).
+fn merge_copies(kernels: Vec<TemporalKernel>, identity: &Affine) -> Vec<TemporalKernel> {
+    let mut out: Vec<TemporalKernel> = Vec::with_capacity(kernels.len());
+    let mut pending: Option<TemporalKernel> = None;
+    for tk in kernels {
+        let copy = |k: &TemporalKernel| k.rewritten && k.kernel.nodes.is_empty();
+        if copy(&tk) {
+            out.extend(pending.replace(tk));
+            continue;
+        }
+        match pending.take() {
+            Some(c) if c.step + 1 == tk.step && tk.kernel.reduce.is_none() => {
+                let (Expr::Load { buf: src, .. }, [st]) =
+                    (&c.kernel.body[0].expr, &c.kernel.stores[..])
+                else {
+                    unreachable!("copy kernels load one buffer and store it")
+                };
+                let dst = st.buf;
+                let k = &tk.kernel;
+                if k.inputs().contains(&dst) || k.outputs().contains(&dst) {
+                    out.push(c);
+                    out.push(tk);
+                    continue;
+                }
+                let mut merged = k.clone();
+                merged.name = format!("{}_{}", c.kernel.name, k.name);
+                merged.body.push(Instr {
+                    expr: Expr::Load {
+                        buf: *src,
+                        map: identity.clone(),
+                    },
+                    dtype: c.kernel.body[0].dtype,
+                });
+                merged.stores.insert(
+                    0,
+                    Store {
+                        buf: dst,
+                        value: StoreValue::Expr(merged.body.len() - 1),
+                        map: identity.clone(),
+                    },
+                );
+                out.push(TemporalKernel {
+                    step: tk.step,
+                    kernel: merged,
+                    rewritten: true,
+                });
+            }
+            other => {
+                out.extend(other);
+                out.push(tk);
+            }
+        }
+    }
+    out.extend(pending);
+    out
+}
+
+/// The copy step `s` (`dst <- src`, both of `shape`'s size) as a kernel of
+/// the chunk loop.
+fn copy_kernel(s: usize, src: BufId, dst: BufId, dtype: DType, shape: &Shape) -> Kernel {
+    let identity = Affine::row_major(shape);
+    Kernel {
+        name: format!("copy{s}"),
+        nodes: Vec::new(),
+        shape: shape.clone(),
+        reduce: None,
+        body: vec![Instr {
+            expr: Expr::Load {
+                buf: src,
+                map: identity.clone(),
+            },
+            dtype,
+        }],
+        stores: vec![Store {
+            buf: dst,
+            value: StoreValue::Expr(0),
+            map: identity,
+        }],
+    }
+}
+
 /// The report line of the temporal fusion `t` of the loop of node `node`:
-/// `temporal fusion: loop v7 over [1000000] x 100 steps`, followed by the
+/// `temporal fusion: loop v7 over [1000000] x 100 steps`, followed, for a
+/// `for_loop` over rows, by its sliced operands, stacked results and the
+/// chunk loop's kernels (`copy0_k0`: a stacked copy folded into `k0`), the
 /// accumulators (`; accumulates carry 2 by reduce_sum`) and the uniform
 /// steps run ahead (`; 4 uniform steps run ahead (1 per-step records)`:
 /// the values the chunk loop reads from them, one record per value).
@@ -415,6 +526,15 @@ pub fn describe(node: crate::NodeId, t: &Temporal) -> String {
     );
     for a in &t.accumulators {
         line += &format!("; accumulates carry {} by {}", a.carry, a.op.name());
+    }
+    if t.sliced > 0 || t.stacked > 0 {
+        let names: Vec<&str> = t.kernels.iter().map(|k| k.kernel.name.as_str()).collect();
+        line += &format!(
+            "; {} sliced operands, {} stacked results; chunk loop {}",
+            t.sliced,
+            t.stacked,
+            names.join(" ")
+        );
     }
     if !t.uniform.is_empty() {
         line += &format!(

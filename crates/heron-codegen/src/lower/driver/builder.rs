@@ -56,8 +56,13 @@ pub(super) struct StepState<'a> {
     /// The carried values as the step starts, and where it writes them.
     pub(super) cur: &'a [Variable],
     pub(super) next: &'a [Variable],
-    /// The loop's invariant inputs.
+    /// The loop's other inputs: its sliced operands (`[trip, ...]`, step
+    /// `t` reads row `t`), then its captured operands.
     pub(super) invariant: &'a [Value],
+    /// How many of `invariant` are sliced operands.
+    pub(super) sliced: usize,
+    /// The loop's stacked results (`[trip, ...]`, step `t` writes row `t`).
+    pub(super) stacked: &'a [Value],
 }
 
 /// The head of one step (`Gen::step_entry`).
@@ -224,9 +229,10 @@ impl Gen<'_, '_> {
     /// Emits the head of one step of a temporally fused loop: in `header`,
     /// leave for `exit` once `t` reaches the trip count; then, in `iter`,
     /// store the loop index `start + t` in the index cell and gather the
-    /// body's parameters (the cell, the carried values, the invariant
-    /// inputs), its outputs and the address of step `t`'s record of each
-    /// per-step value.
+    /// body's parameters (the cell, the carried values, row `t` of each
+    /// sliced operand, the captured operands), its outputs (row `t` of each
+    /// stacked result after the carried values) and the address of step
+    /// `t`'s record of each per-step value.
     pub(super) fn step_entry(
         &mut self,
         lp: StepLoop,
@@ -250,8 +256,24 @@ impl Gen<'_, '_> {
         self.b.ins().store(flags(), i, st.cell, 0);
         let mut params = vec![st.cell];
         params.extend(st.cur.iter().map(|&c| self.b.use_var(c)));
-        params.extend_from_slice(st.invariant);
-        let outs: Vec<Value> = st.next.iter().map(|&n| self.b.use_var(n)).collect();
+        let nc = st.cur.len();
+        for (k, &x) in st.invariant.iter().enumerate() {
+            if k < st.sliced {
+                let row = body_bytes(body, 1 + nc + k) as i64;
+                let off = self.b.ins().imul_imm_s(step_t, row);
+                params.push(self.b.ins().iadd(x, off));
+            } else {
+                params.push(x);
+            }
+        }
+        let mut outs: Vec<Value> = st.next.iter().map(|&n| self.b.use_var(n)).collect();
+        for (m, &y) in st.stacked.iter().enumerate() {
+            let off = self
+                .b
+                .ins()
+                .imul_imm_s(step_t, out_bytes(body, nc + m) as i64);
+            outs.push(self.b.ins().iadd(y, off));
+        }
         let rows: Vec<Value> = t
             .per_step
             .iter()

@@ -46,8 +46,8 @@ pub(crate) fn build_prologue(
     let (mut g, _, _) = begin(func, fctx, call_conv, spec);
     let nc = n_carry(&spec.step.op);
     let inputs = g.words(l.inputs, spec.step.inputs.len());
-    let outputs = g.words(l.outputs, nc);
-    let cur: Vec<Variable> = outputs.iter().map(|&o| g.var(o)).collect();
+    let outputs = g.words(l.outputs, spec.step.outputs.len());
+    let cur: Vec<Variable> = outputs[..nc].iter().map(|&o| g.var(o)).collect();
     let next: Vec<Variable> = (0..nc)
         .map(|k| {
             let v = g.word(l.next + k);
@@ -79,6 +79,8 @@ pub(crate) fn build_prologue(
             cur: &cur,
             next: &next,
             invariant: &inputs[nc..],
+            sliced: t.sliced,
+            stacked: &outputs[nc..],
         },
         t,
         &bases,
@@ -135,7 +137,8 @@ pub(crate) fn build_temporal_driver(
     let (mut g, range_start, range_end) = begin(func, fctx, call_conv, spec);
     let nc = n_carry(&spec.step.op);
     let inputs = g.words(l.inputs, spec.step.inputs.len());
-    let outputs = g.words(l.outputs, nc);
+    let all_outputs = g.words(l.outputs, spec.step.outputs.len());
+    let (outputs, stacked) = all_outputs.split_at(nc);
     let scratch = g.words(l.next, nc);
     let bases = g.words(tl.per_step, t.per_step.len());
     // Only the element-wise carried values are swapped here.
@@ -215,6 +218,8 @@ pub(crate) fn build_temporal_driver(
             cur: &cur,
             next: &next,
             invariant: &inputs[nc..],
+            sliced: t.sliced,
+            stacked,
         },
         t,
         &bases,

@@ -82,6 +82,9 @@ pub fn plan(
     nc: usize,
     fast_math: bool,
 ) -> std::result::Result<TilePlan, String> {
+    if t.sliced > 0 || t.stacked > 0 {
+        return Err("sliced operands or stacked results".into());
+    }
     let identity = Affine::row_major(&t.shape);
     let st = states(t, plan, nc);
     let dtype_of = |b: BufId| t.buffer(plan, b).dtype;
