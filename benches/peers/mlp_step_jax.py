@@ -46,10 +46,9 @@ def loss(params, x, y):
     return -jnp.mean(jnp.sum(jax.nn.log_softmax(z, axis=-1) * y, axis=-1))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=200)
-    steps = ap.parse_args().steps
+def measure(steps):
+    """Compiles the training step and the forward pass and times `steps`
+    calls of each after a warm-up; returns the figures as a dict."""
     key = jax.random.PRNGKey(0)
     params = init(key)
     x = jax.random.normal(jax.random.PRNGKey(1), (BATCH, SIZES[0]), jnp.float32)
@@ -83,13 +82,22 @@ def main():
         t = time.perf_counter()
         fwd(params, x, y).block_until_ready()
         fwd_times.append(time.perf_counter() - t)
+    return dict(step_times=times, fwd_times=fwd_times, step_compile=step_compile,
+                fwd_compile=fwd_compile, loss=float(value))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=200)
+    steps = ap.parse_args().steps
+    m = measure(steps)
     print(f"JAX {jax.__version__}: MLP 784-256-256-10 tanh, batch {BATCH}, f32")
-    print(f"compile: training step {step_compile * 1e3:.1f} ms, forward only {fwd_compile * 1e3:.1f} ms")
+    print(f"compile: training step {m['step_compile'] * 1e3:.1f} ms, forward only {m['fwd_compile'] * 1e3:.1f} ms")
     print(
-        f"per call (median of {steps}): training step {statistics.median(times) * 1e3:.3f} ms, "
-        f"forward only {statistics.median(fwd_times) * 1e3:.3f} ms"
+        f"per call (median of {steps}): training step {statistics.median(m['step_times']) * 1e3:.3f} ms, "
+        f"forward only {statistics.median(m['fwd_times']) * 1e3:.3f} ms"
     )
-    print(f"loss after {steps + 1} Adam steps: {float(value):.4f}")
+    print(f"loss after {steps + 1} Adam steps: {m['loss']:.4f}")
 
 
 if __name__ == "__main__":

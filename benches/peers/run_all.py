@@ -13,6 +13,7 @@ JAX its rows (and W6, which times JAX's compiler) are left out and the inputs
 are drawn with NumPy's generator instead (other numbers from the same
 distributions; the document's "inputs" field says which).
 
+W9 (the MLP training step) runs `mlp_step_jax.py`'s step (JAX with optax).
 W8 (the COBA E/I network) runs BrainPy and Brian2 in their own Python
 environments through `coba_peers.py` (HERON_PEER_PYTHON_BRAINPY,
 HERON_PEER_PYTHON_BRIAN2; a peer whose variable is unset is left out).
@@ -514,12 +515,34 @@ def w8(sz, reps):
     return coba_peers.w8(sz["quick"], min(reps, 3))
 
 
-WORKLOADS = dict(W1=w1, W2=w2, W3=w3, W4=w4, W5=w5, W6=w6, W7=w7, W8=w8)
+def w9(sz, reps):
+    """The MLP training step (`mlp_step_jax.py`: value_and_grad + optax Adam
+    in one jit), 200 timed steps after a warm-up (20 with --quick); needs
+    JAX and optax."""
+    if not jax:
+        return []
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    try:
+        import mlp_step_jax
+    except ImportError as e:  # optax missing
+        print(f"W9 left out: {e}", file=sys.stderr)
+        return []
+    m = mlp_step_jax.measure(20 if sz["quick"] else 200)
+    step = statistics.median(m["step_times"])
+    return [dict(id="W9", reference="jax jit", rows=[
+        dict(variant="jax jit (value_and_grad + optax adam)", median_s=step,
+             min_s=min(m["step_times"]), reps=len(m["step_times"]), ratio=1.0),
+        dict(variant="jax compile of the step", median_s=m["step_compile"],
+             min_s=m["step_compile"], reps=1, ratio=m["step_compile"] / step),
+    ])]
+
+
+WORKLOADS = dict(W1=w1, W2=w2, W3=w3, W4=w4, W5=w5, W6=w6, W7=w7, W8=w8, W9=w9)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("workloads", nargs="*", help="W1 ... W8 (all when none)")
+    p.add_argument("workloads", nargs="*", help="W1 ... W9 (all when none)")
     p.add_argument("--quick", action="store_true", help="about a sixteenth of the work")
     p.add_argument("--reps", type=int, default=None, help="timed repetitions (default 7, 5 with --quick)")
     args = p.parse_args()
