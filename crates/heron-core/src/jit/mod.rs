@@ -291,8 +291,15 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
             },
             None => String::new(),
         };
+        let gathers = match entry.exe.as_ref().map(|e| e.gather_forms()) {
+            Some(g) if g.fused + g.steps > 0 => format!(
+                " (gathers: {} fused into kernels, {} as native steps)",
+                g.fused, g.steps
+            ),
+            _ => String::new(),
+        };
         format!(
-            "heron: {verb} {} for ({}){whence} in {:.2?}: {reason}{interpreted}",
+            "heron: {verb} {} for ({}){whence} in {:.2?}: {reason}{interpreted}{gathers}",
             self.name,
             sig(&entry.signature).join(", "),
             entry.compile_time

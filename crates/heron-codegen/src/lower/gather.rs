@@ -1,0 +1,114 @@
+//! Gathers in kernels (`Expr::Gather`): a fused `take` or
+//! `take_along_axis` loads its index element, resolves it, and loads the
+//! table element there. A gather has two accesses, laid out one after the
+//! other: the table at its base map (the element at index 0 of the gathered
+//! axis), then the indices at theirs; both walk the loop nest's counters
+//! like any load.
+//!
+//! The resolved index is `i + len` for a negative `i` (`take`'s rule), then
+//! clamped into `[0, len)` with one unsigned minimum: the plan's index check
+//! has already made every index valid, so the clamp changes nothing, but it
+//! bounds the table read whatever the indices hold. The vector form has no
+//! SIMD gather: each lane's index and element are scalar loads, the
+//! elements put together with `insertlane`, so the rest of the body stays
+//! vectorised.
+
+use super::{Access, Emitter, address_at, clif_type, vec_type};
+use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value, types};
+use heron_ir::DType;
+use heron_ir::plan::{Affine, Expr, Gather, IndexMode};
+use smallvec::{SmallVec, smallvec};
+
+/// The index maps of an instruction's accesses, in the order
+/// `lower_kernel` lays them out: a load's or a generator's map; a gather's
+/// table base, then its indices.
+pub(super) fn access_maps(expr: &Expr) -> SmallVec<[&Affine; 2]> {
+    match expr {
+        Expr::Load { map, .. } | Expr::ThreefryBits { index: map, .. } => smallvec![map],
+        Expr::Gather(g) => smallvec![&g.base, &g.at],
+        _ => SmallVec::new(),
+    }
+}
+
+/// The index element at `off` (`extra` bytes further on) resolved and
+/// scaled to an element offset in the table: `stride · j`, `j` in `[0, len)`.
+fn offset(e: &mut Emitter<'_>, g: &Gather, index: &Access, off: Value, extra: i64) -> Value {
+    let (addr, at) = address_at(e, index, off, extra);
+    let flags = index.load_flags(MemFlagsData::trusted());
+    let raw = e.b.ins().load(clif_type(g.index_dtype), flags, addr, at);
+    let i = match g.index_dtype {
+        DType::I32 => e.b.ins().sextend(types::I64, raw),
+        DType::U32 => e.b.ins().uextend(types::I64, raw),
+        _ => raw,
+    };
+    let len = g.len as i64;
+    let j = match (g.mode, g.index_dtype) {
+        (IndexMode::Wrap, DType::I32 | DType::I64) => {
+            // `i + len` where `i` is negative, without a branch.
+            let sign = e.b.ins().sshr_imm_u(i, 63);
+            let add = e.b.ins().band_imm_s(sign, len);
+            e.b.ins().iadd(i, add)
+        }
+        _ => i,
+    };
+    // Unsigned: a still-negative value is huge and clamps to `len - 1`.
+    let last = e.b.ins().iconst(types::I64, len - 1);
+    let j = e.b.ins().umin(j, last);
+    if g.stride == 1 {
+        j
+    } else {
+        e.b.ins().imul_imm_s(j, g.stride)
+    }
+}
+
+/// One gathered element of `dtype` (scalar), its table access at element
+/// offset `table_off` and its index access at `index_off`.
+pub(super) fn scalar(
+    e: &mut Emitter<'_>,
+    g: &Gather,
+    dtype: DType,
+    (table, index): (&Access, &Access),
+    (table_off, index_off): (Value, Value),
+) -> Value {
+    let j = offset(e, g, index, index_off, 0);
+    let off = e.b.ins().iadd(table_off, j);
+    let (addr, at) = address_at(e, table, off, 0);
+    let flags = table.load_flags(MemFlagsData::trusted());
+    e.b.ins().load(clif_type(dtype), flags, addr, at)
+}
+
+/// A vector of `lanes` gathered elements of `dtype`, for the elements
+/// `skip .. skip + lanes` of the innermost axis after the current offsets;
+/// `steps` holds the table's and the indices' coefficients on that axis
+/// (any value: each lane is addressed on its own).
+pub(super) fn vector(
+    e: &mut Emitter<'_>,
+    g: &Gather,
+    dtype: DType,
+    lanes: usize,
+    (table, index): (&Access, &Access),
+    (table_off, index_off): (Value, Value),
+    steps: (i64, i64),
+    skip: usize,
+) -> Value {
+    let ty = vec_type(dtype, lanes);
+    let flags = table.load_flags(MemFlagsData::trusted());
+    let mut v: Option<Value> = None;
+    for lane in 0..lanes {
+        let n = (skip + lane) as i64;
+        let j = offset(e, g, index, index_off, n * steps.1 * index.size as i64);
+        let off = e.b.ins().iadd(table_off, j);
+        let (addr, at) = address_at(e, table, off, n * steps.0 * table.size as i64);
+        let mut x = e.b.ins().load(clif_type(dtype), flags, addr, at);
+        if dtype == DType::Bool {
+            // A 0/1 byte becomes a lane mask.
+            let wide = e.b.ins().uextend(ty.lane_type(), x);
+            x = e.b.ins().ineg(wide);
+        }
+        v = Some(match v {
+            None => e.b.ins().scalar_to_vector(ty, x),
+            Some(v) => e.b.ins().insertlane(v, x, lane as u8),
+        });
+    }
+    v.expect("vectors have lanes")
+}

@@ -1,0 +1,149 @@
+//! Gathers fused into the kernels that consume them. A `take` or
+//! `take_along_axis` whose users all fall in one element-wise kernel is
+//! inlined there (`partition.rs` asks `fusable` and `fits`): the kernel
+//! loads the index element and then the table element at that index
+//! (`Expr::Gather`, built by `gather_expr` for `body.rs`), with no
+//! temporary in between. Its table and indices are materialised buffers.
+//!
+//! An index out of range is an error, and nothing may be written when it
+//! is one: `place_checks` puts an `IndexCheck` step (a vectorised pass over
+//! the indices, writing nothing) before the first kernel that gathers with
+//! them, after kernels have merged, so no merge moves a kernel above its
+//! check. Indices that are constants of the graph are checked here, at
+//! compile time: in range, they need no step; out of range, the gather is
+//! not fused, and the native step reports the error when the plan runs.
+//! The kernel also clamps every resolved index into the table's axis (no
+//! effect on checked indices), so no index value can make it read outside
+//! its buffer, whatever step precedes it.
+//!
+//! Gathers that are graph outputs, read by more than one kernel, by a
+//! reduction or by a host step, or that gather from an empty axis stay
+//! native steps (`run/gather.rs` in the backend).
+
+use super::buffers::PlanBuilder;
+use crate::plan::{Affine, Gather, IndexCheck, IndexMode, Step};
+use crate::{DType, Graph, NodeId, Op, Scalar};
+
+/// True for the gathers this file may fuse.
+pub(super) fn is_gather(op: &Op) -> bool {
+    matches!(op, Op::Take { .. } | Op::TakeAlongAxis { .. })
+}
+
+/// Whether gather node `id` may be inlined into its users' kernel: a
+/// gather from a non-empty axis whose indices, if constant, are all in
+/// range.
+pub(super) fn fusable(graph: &Graph, id: NodeId) -> bool {
+    let node = &graph.nodes[id];
+    let (Op::Take { axis } | Op::TakeAlongAxis { axis }) = node.op else {
+        return false;
+    };
+    let len = graph.nodes[node.inputs[0]].shape[axis];
+    if len == 0 {
+        return false;
+    }
+    match graph.const_value(node.inputs[1]) {
+        None => true,
+        Some(v) => {
+            let n = len as i64;
+            (0..v.buf.len()).all(|i| {
+                let i = match v.buf.get(i) {
+                    Scalar::I32(x) => i64::from(x),
+                    Scalar::U32(x) => i64::from(x),
+                    Scalar::I64(x) => x,
+                    _ => return false,
+                };
+                (-n..n).contains(&i)
+            })
+        }
+    }
+}
+
+/// Whether a gather may be inlined into the kernel rooted at `root`: an
+/// element-wise kernel, not a reduction's.
+pub(super) fn fits(graph: &Graph, root: NodeId) -> bool {
+    !matches!(graph.nodes[root].op, Op::Reduce { .. })
+}
+
+/// The `Expr::Gather` of gather node `n` at the multi-index `index` of its
+/// result (affine in the `rank` iteration axes), and the check its indices
+/// need (none for constant indices, checked by `fusable`).
+pub(super) fn gather_expr(
+    plan: &mut PlanBuilder<'_>,
+    n: NodeId,
+    index: &[Affine],
+    rank: usize,
+) -> (Gather, Option<IndexCheck>) {
+    let graph = plan.graph;
+    let node = &graph.nodes[n];
+    let (x, idx) = (node.inputs[0], node.inputs[1]);
+    let (xs, is) = (&graph.nodes[x].shape, &graph.nodes[idx].shape);
+    let (axis, at) = match node.op {
+        Op::Take { axis } => {
+            let r = is.rank();
+            let at = Affine::linearize(&index[axis..axis + r], is, rank);
+            (axis, at)
+        }
+        Op::TakeAlongAxis { axis } => (axis, Affine::linearize(index, is, rank)),
+        ref op => unreachable!("{op} is not a fused gather"),
+    };
+    // The table's multi-index with 0 on the gathered axis: the result's
+    // axes before it, and those after the indices' axes.
+    let skip = match node.op {
+        Op::Take { .. } => is.rank(),
+        _ => 1,
+    };
+    let x_index: Vec<Affine> = (0..xs.rank())
+        .map(|d| match d.cmp(&axis) {
+            std::cmp::Ordering::Less => index[d].clone(),
+            std::cmp::Ordering::Equal => Affine::constant(rank, 0),
+            std::cmp::Ordering::Greater => index[d - 1 + skip].clone(),
+        })
+        .collect();
+    let g = Gather {
+        buf: plan.operand_buffer(x),
+        base: Affine::linearize(&x_index, xs, rank),
+        index: plan.operand_buffer(idx),
+        index_dtype: graph.nodes[idx].dtype,
+        at,
+        len: xs[axis],
+        stride: xs.strides()[axis] as i64,
+        mode: IndexMode::Wrap,
+    };
+    debug_assert!(matches!(
+        g.index_dtype,
+        DType::I32 | DType::I64 | DType::U32
+    ));
+    let check = graph.const_value(idx).is_none().then(|| IndexCheck {
+        node: n,
+        op: node.op.name(),
+        axis,
+        index: g.index,
+        len: g.len,
+    });
+    (g, check)
+}
+
+/// `steps` with each fused gather's index check placed right before the
+/// first kernel that computes the gather; a check already made earlier in
+/// the plan (the same indices on an axis of the same extent) is not
+/// repeated. A plan's buffers are each written once before they are read,
+/// so a check stays valid for every later step.
+pub(super) fn place_checks(checks: &[IndexCheck], steps: Vec<Step>) -> Vec<Step> {
+    if checks.is_empty() {
+        return steps;
+    }
+    let mut done: Vec<(crate::plan::BufId, usize)> = Vec::new();
+    let mut out = Vec::with_capacity(steps.len() + checks.len());
+    for step in steps {
+        if let Step::Kernel(k) = &step {
+            for c in checks.iter().filter(|c| k.nodes.contains(&c.node)) {
+                if !done.contains(&(c.index, c.len)) {
+                    done.push((c.index, c.len));
+                    out.push(Step::Check(c.clone()));
+                }
+            }
+        }
+        out.push(step);
+    }
+    out
+}
