@@ -405,3 +405,48 @@ fn an_out_of_range_index_in_fori_loop_changes_no_variable() {
     }
     hn::control::set_native_drivers(true);
 }
+
+#[test]
+fn a_gather_of_captured_indices_runs_in_a_temporally_fused_loop() {
+    let mut g = Lcg(5);
+    let (n, m, steps) = (37usize, 1001usize, 20);
+    let table = g.floats(n);
+    let idx = g.indices(m, n);
+    let x = g.floats(m);
+    let mut want = vec![0.0f32; m];
+    for _ in 0..steps {
+        for p in 0..m {
+            want[p] = want[p] * 0.5 + table[wrap(idx[p], n)] * x[p];
+        }
+    }
+    let v = Variable::new(hn::zeros(&[m], DType::F32));
+    let f = hn::jit(move |(t, i, x): (Array, Array, Array)| {
+        v.set(hn::zeros(&[m], DType::F32));
+        hn::fori_loop(0, steps, |_: Array| {
+            v.set(&v.value() * 0.5 + t.take(&i, 0) * &x);
+        });
+        v.value()
+    });
+    let args = (
+        Array::from_vec(table, &[n]),
+        index_array(&idx, &[m], DType::I64, n),
+        Array::from_vec(x, &[m]),
+    );
+    assert_eq!(f.call(args.clone()).to_vec::<f32>(), want);
+    let c = f.compile(args.clone());
+    assert_eq!(c.temporal_forms().len(), 1, "{}", c.optimized_text());
+    assert_eq!((c.gather_forms().fused, c.gather_forms().steps), (1, 0));
+    // An index out of range fails before any step runs.
+    let mut bad = idx.clone();
+    bad[m / 2] = n as i64;
+    let bad = (
+        args.0.clone(),
+        index_array(&bad, &[m], DType::I64, n),
+        args.2.clone(),
+    );
+    let err = f.try_call(bad).unwrap_err().to_string();
+    assert!(
+        err.contains("take") && err.contains(&format!("index {n}")),
+        "{err}"
+    );
+}
