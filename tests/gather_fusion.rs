@@ -450,3 +450,28 @@ fn a_gather_of_captured_indices_runs_in_a_temporally_fused_loop() {
         "{err}"
     );
 }
+
+#[test]
+fn fused_gathers_of_wide_rows_load_each_row_as_vectors() {
+    let mut g = Lcg(6);
+    for &width in &[4usize, 5, 9, 16, 17] {
+        let n = 11;
+        let table: Vec<f32> = g.floats(n * width);
+        let flags: Vec<bool> = (0..n * width).map(|i| i % 5 < 2).collect();
+        let idx = g.indices(7, n);
+        let args = vec![
+            Array::from_vec(table.clone(), &[n, width]),
+            index_array(&idx, &[7], DType::I32, n),
+            Array::from_vec(flags.clone(), &[n, width]),
+        ];
+        let got = fused(args, |a| {
+            hn::where_(&a[2].take(&a[1], 0), &a[0].take(&a[1], 0), -1.0) * 0.5
+        });
+        let want: Vec<f32> = idx
+            .iter()
+            .flat_map(|&j| (0..width).map(move |c| wrap(j, n) * width + c))
+            .map(|at| if flags[at] { table[at] * 0.5 } else { -0.5 })
+            .collect();
+        assert_eq!(got.to_vec::<f32>(), want, "width {width}");
+    }
+}

@@ -9,11 +9,11 @@
 //!   used before gathers fused: `take` into a temporary, then the kernel
 //!   reads it), here a `jit` function returning the gathered array and a
 //!   second one computing `t * x + b` from it.
-//! - loop: the same in a plain Rust loop (checked indices, then the gather
-//!   fused by hand), for scale.
 //!
-//! Every variant is checked against the loop before anything is timed.
-//! `cargo run --release -p heron-bench --example gather_fusion -- [n] [reps]`
+//! Both are checked against a plain Rust loop before anything is timed.
+//! `cargo run --release -p heron-bench --example gather_fusion -- [n] [reps]
+//! [fused|step|take]`: with a variant named (`take`: the gather step alone),
+//! only that one runs, `reps` times (for `perf`).
 
 use heron as hn;
 use heron::prelude::*;
@@ -63,11 +63,12 @@ fn main() {
     let fma = hn::jit(|(t, x, b): (Array, Array, Array)| t * x + b);
     let run_fused = || fused.call((&wa, &ia, &xa, &ba));
     let run_step = || fma.call((&gather.call((&wa, &ia)), &xa, &ba));
+    let run_take = || gather.call((&wa, &ia));
     let run_loop = || {
-        assert!(
-            idx.iter()
-                .all(|&i| (i as i64) < n as i64 && i as i64 >= -(n as i64))
-        );
+        let (lo, hi) = idx
+            .iter()
+            .fold((0, 0), |(lo, hi), &i| (i.min(lo), i.max(hi)));
+        assert!(lo >= -(n as i32) && (hi as usize) < n, "index out of range");
         (0..n)
             .map(|p| w[wrap(idx[p])] * x[p] + b[p])
             .collect::<Vec<f32>>()
@@ -80,29 +81,47 @@ fn main() {
     let forms = gather.compile((&wa, &ia)).gather_forms();
     assert_eq!((forms.fused, forms.steps), (0, 1), "the gather is a step");
 
-    let (mut tf, mut ts, mut tl) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..reps {
+    let only: Option<&dyn Fn() -> Array> = match args.next().as_deref() {
+        Some("fused") => Some(&run_fused),
+        Some("step") => Some(&run_step),
+        Some("take") => Some(&run_take),
+        Some(other) => panic!("unknown variant {other}"),
+        None => None,
+    };
+    if let Some(run) = only {
         let t = Instant::now();
-        std::hint::black_box(run_fused());
-        tf.push(t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        std::hint::black_box(run_step());
-        ts.push(t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        std::hint::black_box(run_loop());
-        tl.push(t.elapsed().as_secs_f64());
+        (0..reps).for_each(|_| drop(std::hint::black_box(run())));
+        println!(
+            "{:.3} ms per run",
+            t.elapsed().as_secs_f64() * 1e3 / reps as f64
+        );
+        return;
     }
-    let (f, s, l) = (median(tf), median(ts), median(tl));
-    println!("w.take(idx) * x + b, n = {n}, {reps} alternating repetitions (medians):");
+    // Fused and step alternate (A B A B) in blocks: each block runs one
+    // variant once untimed (the switch from the other variant's buffers and
+    // cache contents), then `BLOCK` times timed, and counts their mean.
+    const BLOCK: usize = 8;
+    let mut times = [Vec::new(), Vec::new()];
+    for _ in 0..reps {
+        for (v, run) in [&run_fused as &dyn Fn() -> Array, &run_step]
+            .into_iter()
+            .enumerate()
+        {
+            drop(std::hint::black_box(run()));
+            let t = Instant::now();
+            for _ in 0..BLOCK {
+                drop(std::hint::black_box(run()));
+            }
+            times[v].push(t.elapsed().as_secs_f64() / BLOCK as f64);
+        }
+    }
+    let [tf, ts] = times;
+    let (f, s) = (median(tf), median(ts));
+    println!("w.take(idx) * x + b, n = {n}, {reps} alternating blocks of {BLOCK} (medians):");
     println!("  fused gather  {:8.3} ms", f * 1e3);
     println!(
         "  native step   {:8.3} ms  ({:.2}x the fused time)",
         s * 1e3,
         s / f
-    );
-    println!(
-        "  Rust loop     {:8.3} ms  ({:.2}x the fused time)",
-        l * 1e3,
-        l / f
     );
 }
