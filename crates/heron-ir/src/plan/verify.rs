@@ -251,6 +251,38 @@ fn in_bounds(
     Ok(())
 }
 
+/// The facts of a gather: its buffers exist with the types it reads, its
+/// index load is in bounds, and so is its table read for every index in
+/// `[0, len)` (the kernel clamps into that range).
+fn gather(plan: &KernelPlan, k: &Kernel, g: &Gather, dtype: DType) -> Result<(), String> {
+    let n = plan.buffers.len();
+    if g.buf.index() >= n || g.index.index() >= n {
+        return Err("gather: a buffer is missing".into());
+    }
+    let (table, index) = (&plan.buffers[g.buf.index()], &plan.buffers[g.index.index()]);
+    if table.dtype != dtype || index.dtype != g.index_dtype {
+        return Err(format!(
+            "gather: reads {} at {} indices from buffers of {} and {}",
+            dtype, g.index_dtype, table.dtype, index.dtype
+        ));
+    }
+    if !matches!(g.index_dtype, DType::I32 | DType::I64 | DType::U32) || g.len == 0 {
+        return Err(format!(
+            "gather: {} indices on an axis of {}",
+            g.index_dtype, g.len
+        ));
+    }
+    if k.shape.size() == 0 {
+        return Ok(());
+    }
+    let rank = k.shape.rank();
+    in_bounds(&g.at, &k.shape, index.shape.size(), rank)
+        .map_err(|e| format!("gather index: {e}"))?;
+    let last = g.base.scale_add(1, g.stride * (g.len as i64 - 1));
+    in_bounds(&g.base, &k.shape, table.shape.size(), rank).map_err(|e| format!("gather: {e}"))?;
+    in_bounds(&last, &k.shape, table.shape.size(), rank).map_err(|e| format!("gather: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,36 +325,4 @@ mod tests {
         plan.aliasable.push((0, 1));
         assert!(verify(&plan).unwrap_err().contains("differ in type"));
     }
-}
-
-/// The facts of a gather: its buffers exist with the types it reads, its
-/// index load is in bounds, and so is its table read for every index in
-/// `[0, len)` (the kernel clamps into that range).
-fn gather(plan: &KernelPlan, k: &Kernel, g: &Gather, dtype: DType) -> Result<(), String> {
-    let n = plan.buffers.len();
-    if g.buf.index() >= n || g.index.index() >= n {
-        return Err("gather: a buffer is missing".into());
-    }
-    let (table, index) = (&plan.buffers[g.buf.index()], &plan.buffers[g.index.index()]);
-    if table.dtype != dtype || index.dtype != g.index_dtype {
-        return Err(format!(
-            "gather: reads {} at {} indices from buffers of {} and {}",
-            dtype, g.index_dtype, table.dtype, index.dtype
-        ));
-    }
-    if !matches!(g.index_dtype, DType::I32 | DType::I64 | DType::U32) || g.len == 0 {
-        return Err(format!(
-            "gather: {} indices on an axis of {}",
-            g.index_dtype, g.len
-        ));
-    }
-    if k.shape.size() == 0 {
-        return Ok(());
-    }
-    let rank = k.shape.rank();
-    in_bounds(&g.at, &k.shape, index.shape.size(), rank)
-        .map_err(|e| format!("gather index: {e}"))?;
-    let last = g.base.scale_add(1, g.stride * (g.len as i64 - 1));
-    in_bounds(&g.base, &k.shape, table.shape.size(), rank).map_err(|e| format!("gather: {e}"))?;
-    in_bounds(&last, &k.shape, table.shape.size(), rank).map_err(|e| format!("gather: {e}"))
 }
