@@ -325,4 +325,35 @@ mod tests {
         plan.aliasable.push((0, 1));
         assert!(verify(&plan).unwrap_err().contains("differ in type"));
     }
+
+    /// The gather of kernel step 1 of `plan`.
+    fn gathered(plan: &mut KernelPlan) -> &mut Gather {
+        let Step::Kernel(k) = &mut plan.steps[1] else {
+            panic!("a kernel after the check")
+        };
+        match &mut k.body[0].expr {
+            Expr::Gather(g) => g,
+            e => panic!("not a gather: {e:?}"),
+        }
+    }
+
+    #[test]
+    fn a_gather_reaching_past_its_table_is_caught() {
+        let mut g = Graph::new();
+        let w = g.param(Shape::new(&[5, 2]), DType::F32, ParamRole::Arg(0));
+        let i = g.param(Shape::new(&[3]), DType::I32, ParamRole::Arg(1));
+        let t = g.add(Op::Take { axis: 0 }, &[w, i]).unwrap();
+        let y = g.add(Op::Unary(crate::UnaryOp::Neg), &[t]).unwrap();
+        g.output(y, OutputRole::Result(0));
+        let plan = fuse(&g);
+        verify(&plan).unwrap();
+        assert!(matches!(plan.steps[0], Step::Check(_)), "{plan}");
+        let mut bad = plan.clone();
+        gathered(&mut bad).len = 6;
+        let err = verify(&bad).unwrap_err();
+        assert!(err.contains("gather") && err.contains("reaches"), "{err}");
+        let mut bad = plan.clone();
+        gathered(&mut bad).index_dtype = DType::I64;
+        assert!(verify(&bad).unwrap_err().contains("gather: reads"));
+    }
 }
