@@ -1,7 +1,8 @@
 //! Gathers fused into the element-wise kernels that consume them: a
 //! `take` or `take_along_axis` read by element-wise work becomes a load of
 //! the index and a load of the table inside the kernel (no temporary), its
-//! indices checked by a step before the kernel. Every case runs under
+//! indices checked by a step before the kernel; a `dynamic_slice` with one
+//! traced start loads and clamps the start in the kernel. Every case runs under
 //! `jit`, eagerly (the interpreter) and as a plain Rust loop written from
 //! the definition, and all three agree bit for bit: sizes around the 4- and
 //! 8-lane vector widths and the parallel chunk threshold, duplicate and
@@ -474,4 +475,69 @@ fn fused_gathers_of_wide_rows_load_each_row_as_vectors() {
             .collect();
         assert_eq!(got.to_vec::<f32>(), want, "width {width}");
     }
+}
+
+/// JAX's resolution of a `dynamic_slice` start.
+fn clamp_start(s: i64, dim: usize, size: usize) -> usize {
+    let s = if s < 0 { s + dim as i64 } else { s };
+    s.clamp(0, (dim - size) as i64) as usize
+}
+
+#[test]
+fn fused_dynamic_slices_clamp_their_traced_start_like_jax() {
+    let mut g = Lcg(7);
+    for &(n, k) in &[(9usize, 4usize), (17, 8), (33, 5), (8, 8), (70, 1)] {
+        let data = g.floats(n);
+        let y = g.floats(k);
+        let f = hn::jit(move |(x, s, y): (Array, Array, Array)| {
+            hn::dynamic_slice(&x, &[&s], &[k]) * 2.0 + y
+        });
+        for s in [-100i64, -(n as i64), -3, -1, 0, 1, 5, n as i64 - 1, 1000] {
+            for dtype in [DType::I32, DType::I64] {
+                let start = match dtype {
+                    DType::I32 => hn::scalar(s as i32),
+                    _ => hn::scalar(s),
+                };
+                let args = (
+                    Array::from_vec(data.clone(), &[n]),
+                    start,
+                    Array::from_vec(y.clone(), &[k]),
+                );
+                let at = clamp_start(s, n, k);
+                let want: Vec<f32> = (0..k).map(|j| data[at + j] * 2.0 + y[j]).collect();
+                assert_eq!(f.call(args.clone()).to_vec::<f32>(), want, "n={n} s={s}");
+                let eager = hn::dynamic_slice(&args.0, &[&args.1], &[k]) * 2.0 + &args.2;
+                assert_eq!(eager.to_vec::<f32>(), want);
+                let forms = f.compile(args).gather_forms();
+                assert_eq!((forms.fused, forms.steps), (1, 0));
+            }
+        }
+    }
+    // Rows and columns of a 2-d array, the other start a constant.
+    let (rows, cols) = (6usize, 10usize);
+    let data = g.floats(rows * cols);
+    let row = hn::jit(move |(x, r): (Array, Array)| {
+        hn::dynamic_slice(&x, &[&r, &hn::scalar(0i32)], &[2, cols]) - 1.0
+    });
+    let col = hn::jit(move |(x, c): (Array, Array)| {
+        hn::dynamic_slice(&x, &[&hn::scalar(-2i32), &c], &[3, 4]) - 1.0
+    });
+    let x = Array::from_vec(data.clone(), &[rows, cols]);
+    for s in [-7i32, -1, 0, 3, 5, 9] {
+        let r = clamp_start(i64::from(s), rows, 2);
+        let want: Vec<f32> = (0..2 * cols)
+            .map(|p| data[(r + p / cols) * cols + p % cols] - 1.0)
+            .collect();
+        assert_eq!(row.call((&x, &hn::scalar(s))).to_vec::<f32>(), want);
+        let (r, c) = (clamp_start(-2, rows, 3), clamp_start(i64::from(s), cols, 4));
+        let want: Vec<f32> = (0..12)
+            .map(|p| data[(r + p / 4) * cols + c + p % 4] - 1.0)
+            .collect();
+        assert_eq!(col.call((&x, &hn::scalar(s))).to_vec::<f32>(), want);
+    }
+    let text = row.lower((&x, &hn::scalar(0i32))).optimized_text();
+    assert!(
+        text.contains("clamp[dim=6](p1[0], 5)") && !text.contains("check"),
+        "{text}"
+    );
 }

@@ -8,7 +8,9 @@
 //! The resolved index is `i + len` for a negative `i` (`take`'s rule), then
 //! clamped into `[0, len)` with one unsigned minimum: the plan's index check
 //! has already made every index valid, so the clamp changes nothing, but it
-//! bounds the table read whatever the indices hold. The vector form has no
+//! bounds the table read whatever the indices hold. A `dynamic_slice`
+//! start is `i + dim` for a negative `i`, then clamped into `[0, len)`
+//! (JAX's rule: the clamp is its meaning, no check runs). The vector form has no
 //! SIMD gather; it takes the cheapest of three shapes:
 //!
 //! - rows: the index does not move along the vector (a row of a table
@@ -51,13 +53,21 @@ fn offset(e: &mut Emitter<'_>, g: &Gather, index: &Access, off: Value, extra: i6
     };
     let len = g.len as i64;
     let j = match (g.mode, g.index_dtype) {
-        (IndexMode::Wrap, DType::I32 | DType::I64) => {
+        (_, DType::U32) => i,
+        (IndexMode::Wrap, _) => {
             // `i + len` where `i` is negative, without a branch.
             let sign = e.b.ins().sshr_imm_u(i, 63);
             let add = e.b.ins().band_imm_s(sign, len);
             e.b.ins().iadd(i, add)
         }
-        _ => i,
+        (IndexMode::Clamp { dim }, _) => {
+            // `i + dim` where `i` is negative, then at least 0.
+            let sign = e.b.ins().sshr_imm_u(i, 63);
+            let add = e.b.ins().band_imm_s(sign, dim as i64);
+            let j = e.b.ins().iadd(i, add);
+            let zero = e.b.ins().iconst(types::I64, 0);
+            e.b.ins().smax(j, zero)
+        }
     };
     // Unsigned: a still-negative value is huge and clamps to `len - 1`.
     let last = e.b.ins().iconst(types::I64, len - 1);
@@ -118,6 +128,7 @@ pub(super) fn vector(
     }
     let ty = vec_type(dtype, lanes);
     let vector_indices = lanes == 4
+        && g.mode == IndexMode::Wrap
         && steps.1 == 1
         && matches!(g.index_dtype, DType::I32 | DType::U32)
         && g.len <= i32::MAX as usize;

@@ -225,8 +225,8 @@ impl Executable {
         ops
     }
 
-    /// How this executable runs its gathers (`take`, `take_along_axis`),
-    /// sub-graphs of control steps included: the gathers fused into
+    /// How this executable runs its gathers (`take`, `take_along_axis`,
+    /// `dynamic_slice`), sub-graphs of control steps included: the gathers fused into
     /// kernels (`Expr::Gather` instructions) and the native gather steps.
     pub fn gather_forms(&self) -> GatherForms {
         let mut forms = GatherForms::default();
@@ -239,7 +239,12 @@ impl Executable {
                         .filter(|i| matches!(i.expr, heron_ir::plan::Expr::Gather(_)))
                         .count();
                 }
-                Step::Host(h) if matches!(h.op, Op::Take { .. } | Op::TakeAlongAxis { .. }) => {
+                Step::Host(h)
+                    if matches!(
+                        h.op,
+                        Op::Take { .. } | Op::TakeAlongAxis { .. } | Op::DynamicSlice { .. }
+                    ) =>
+                {
                     forms.steps += 1
                 }
                 _ => {}

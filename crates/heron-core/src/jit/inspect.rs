@@ -109,7 +109,7 @@ impl Compiled {
     }
 
     /// How this specialisation runs its gathers (`take`,
-    /// `take_along_axis`), control-flow bodies included: fused into the
+    /// `take_along_axis`, `dynamic_slice`), control-flow bodies included: fused into the
     /// element-wise kernels that consume them, or as native steps writing
     /// a temporary. `HERON_LOG_COMPILES=1` prints the same counts.
     pub fn gather_forms(&self) -> GatherForms {

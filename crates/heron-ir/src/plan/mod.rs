@@ -100,7 +100,8 @@ pub enum Expr {
         index: Affine,
     },
     /// An element of a buffer at a run-time index read from another
-    /// buffer: a `take` or `take_along_axis` fused into its consumer.
+    /// buffer: a `take`, `take_along_axis` or `dynamic_slice` fused into
+    /// its consumer.
     Gather(Gather),
 }
 
@@ -113,10 +114,18 @@ pub enum IndexMode {
     /// into `[0, len)` (no effect on a checked index), so no index value can
     /// make it read outside the buffer.
     Wrap,
+    /// `dynamic_slice`'s rule (JAX's): a negative start counts from the end
+    /// of an axis of `dim` elements, then is clamped into `[0, len)` (`len`
+    /// is `dim - size + 1`). Never an error.
+    Clamp {
+        /// The extent of the sliced axis.
+        dim: usize,
+    },
 }
 
 /// `buf[base + stride · j]`, `j` the element of `index` at `at` resolved by
-/// `mode` on an axis of `len` (≥ 1) elements.
+/// `mode` into `[0, len)` (`len` ≥ 1): a fused `take` or `take_along_axis`,
+/// or the traced start of a fused `dynamic_slice`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gather {
     /// The buffer gathered from (the table).

@@ -61,16 +61,22 @@ impl KernelPlan {
                 Expr::ThreefryBits { key, index } => {
                     writeln!(f, "threefry_bits {} [{index}]", self.buf_name(*key))?
                 }
-                Expr::Gather(g) => writeln!(
-                    f,
-                    "gather {}[{} + {}*wrap({}[{}], {})]",
-                    self.buf_name(g.buf),
-                    g.base,
-                    g.stride,
-                    self.buf_name(g.index),
-                    g.at,
-                    g.len
-                )?,
+                Expr::Gather(g) => {
+                    let how = match g.mode {
+                        super::IndexMode::Wrap => "wrap".to_string(),
+                        super::IndexMode::Clamp { dim } => format!("clamp[dim={dim}]"),
+                    };
+                    writeln!(
+                        f,
+                        "gather {}[{} + {}*{how}({}[{}], {})]",
+                        self.buf_name(g.buf),
+                        g.base,
+                        g.stride,
+                        self.buf_name(g.index),
+                        g.at,
+                        g.len
+                    )?
+                }
             }
         }
         if let Some(r) = &k.reduce {

@@ -184,7 +184,7 @@ impl<'a, 'g> KernelBuilder<'a, 'g> {
                 let index = Affine::linearize(index, &node.shape, self.rank);
                 self.push(Expr::ThreefryBits { key, index }, node.dtype)
             }
-            Op::Take { .. } | Op::TakeAlongAxis { .. } => {
+            Op::Take { .. } | Op::TakeAlongAxis { .. } | Op::DynamicSlice { .. } => {
                 let (g, check) = super::gather::gather_expr(self.plan, n, index, self.rank);
                 if let Some(c) = check
                     && !self.plan.checks.contains(&c)
