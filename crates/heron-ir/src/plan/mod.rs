@@ -20,6 +20,12 @@
 //! counter (the linear index into the drawn shape):
 //! `%0:u32 = threefry_bits t0 [3*i0 + i1]`.
 //!
+//! A gather fused into a kernel loads its index, then the table there
+//! (`%0:f32 = gather p0[i1 + 3*wrap(p1[i0], 10)]`: row `p1[i0]` of a
+//! `[10, 3]` table, negative indices from the end), after a step that
+//! checks the indices (`check p1 in [-10, 10) for take (node v3)`); a
+//! `dynamic_slice` start is clamped instead (`clamp[dim=6](p1[0], 5)`).
+//!
 //! An index map `p1[i1]` is affine in the iteration index `i`:
 //! `offset + Σ coef[k]·i[k]`, coefficients in elements, possibly 0 (a
 //! broadcast) or negative (a reversed slice).
