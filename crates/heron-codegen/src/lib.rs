@@ -20,7 +20,7 @@ mod run;
 pub use code_image::{CodeImage, ControlImage, load, load_with, target_description};
 pub use lower::vmath;
 pub use run::code::FunctionCode;
-pub use run::executable::{Executable, KernelInfo};
+pub use run::executable::{Executable, GatherForms, KernelInfo};
 pub use run::frame::with_register_tiles;
 pub use run::gather::interpreter_steps;
 

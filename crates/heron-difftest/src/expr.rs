@@ -140,6 +140,13 @@ impl Runner<'_> {
                 let y = x.take(&idx, ax as isize);
                 (y, c.join(&ci))
             }
+            Expr::TakeFma(a, i, b, axis) => {
+                let (t, ct) = self.expr(&Expr::Take(*a, *i, *axis));
+                let (y, cy) = self.get(*b);
+                let (y, cy) = fit(&y, cy, t.shape(), t.dtype());
+                let p = binary(Binary::Mul, (t, ct), (y.clone(), cy.clone()));
+                binary(Binary::Add, p, (y, cy))
+            }
             Expr::Broadcast(a, lead) => {
                 let (x, c) = self.get(*a);
                 let mut shape: Vec<usize> = lead.iter().map(|&d| d as usize).collect();

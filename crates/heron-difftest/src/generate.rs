@@ -259,6 +259,7 @@ fn expr(u: &mut Unstructured<'_>) -> Result<Expr> {
         85..=86 => Expr::MatMul(r(u)?, r(u)?),
         87..=91 => Expr::Draw(*u.choose(&DRAWS)?, r(u)?),
         92..=93 => Expr::Sparse(*u.choose(&SPARSE)?, r(u)?, u.arbitrary()?),
+        94..=95 => Expr::TakeFma(r(u)?, r(u)?, r(u)?, u.arbitrary()?),
         100..=101 => Expr::Scatter(r(u)?, r(u)?, r(u)?, u.arbitrary()?),
         102 => Expr::TakeAlong(r(u)?, r(u)?, u.arbitrary()?),
         103 => Expr::SegmentSum(r(u)?, r(u)?, u.arbitrary()?),

@@ -144,6 +144,10 @@ pub enum Expr {
     Concat(Ref, Ref, u8),
     /// Gathers along an axis with in-range indices made from a value.
     Take(Ref, Ref, u8),
+    /// `take(x, indices, axis) * y + y` (`Take`'s gather, `y` fitted to
+    /// its result): a gather consumed by element-wise work, which compiled
+    /// code fuses into the kernel.
+    TakeFma(Ref, Ref, Ref, u8),
     /// Broadcasts to the shape with leading axes of these extents added.
     Broadcast(Ref, Vec<u8>),
     /// Matrix product (rank 1 or 2 operands, the second adapted).
@@ -482,6 +486,12 @@ impl Printer {
             Expr::Slice(x, s) => format!("{}[{}]", n(x), slice_text(s)),
             Expr::Concat(x, y, ax) => format!("concatenate({}, {}, axis={ax})", n(x), n(y)),
             Expr::Take(x, i, ax) => format!("take({}, indices from {}, axis={ax})", n(x), n(i)),
+            Expr::TakeFma(x, i, y, ax) => format!(
+                "take({}, indices from {}, axis={ax}) * {y} + {y}",
+                n(x),
+                n(i),
+                y = n(y)
+            ),
             Expr::Broadcast(x, lead) => format!("broadcast({}, leading {lead:?})", n(x)),
             Expr::MatMul(x, y) => format!("matmul({}, {})", n(x), n(y)),
             Expr::Draw(d, x) => format!("random.{}(shape of {})", lower(d), n(x)),

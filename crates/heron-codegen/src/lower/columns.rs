@@ -24,7 +24,7 @@ use super::reduce::TileAcc;
 use super::{Access, Emitter, address, eval_body, store, threefry, vector};
 use cranelift_codegen::ir::{InstBuilder, Value, types};
 use heron_ir::DType;
-use heron_ir::plan::{BufId, Expr, Kernel};
+use heron_ir::plan::{BufId, Kernel};
 
 /// Bytes of accumulators a run keeps (in L1 next to the rows it reads).
 const TILE_BYTES: usize = 16384;
@@ -71,9 +71,11 @@ pub fn launch_grain(kernel: &Kernel) -> Option<usize> {
     let red = kernel.reduce.as_ref()?;
     let mut coefs: Vec<&[i64]> = Vec::new();
     for instr in &kernel.body {
-        if let Expr::Load { map, .. } | Expr::ThreefryBits { index: map, .. } = &instr.expr {
-            coefs.push(&map.coefs);
-        }
+        coefs.extend(
+            super::gather::access_maps(&instr.expr)
+                .iter()
+                .map(|m| &m.coefs[..]),
+        );
     }
     let first_store = coefs.len();
     coefs.extend(kernel.stores.iter().map(|s| s.map.coefs.as_slice()));

@@ -21,6 +21,7 @@ mod cast;
 mod columns;
 pub(crate) mod driver;
 mod elementwise;
+mod gather;
 pub mod loops;
 pub(crate) mod module;
 pub(crate) mod program;
@@ -38,6 +39,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use heron_ir::plan::{Expr, Kernel, StoreValue};
 use heron_ir::{DType, Result};
 use loops::{Nest, collapse};
+use smallvec::{SmallVec, smallvec};
 use std::collections::HashMap;
 
 pub use columns::launch_grain;
@@ -189,21 +191,27 @@ pub fn lower_kernel(
     let mut access_of = vec![usize::MAX; kernel.body.len()];
     for (i, instr) in kernel.body.iter().enumerate() {
         // A generator's counter is walked like an access: its "offset" is
-        // the counter itself.
-        if let Expr::Load { buf, map }
-        | Expr::ThreefryBits {
-            key: buf,
-            index: map,
-        } = &instr.expr
-        {
-            access_of[i] = accesses.len();
+        // the counter itself. A gather has two: its table, then its indices.
+        let (bufs, sizes): (SmallVec<[_; 2]>, SmallVec<[usize; 2]>) = match &instr.expr {
+            Expr::Load { buf, .. } | Expr::ThreefryBits { key: buf, .. } => {
+                (smallvec![*buf], smallvec![instr.dtype.size()])
+            }
+            Expr::Gather(g) => (
+                smallvec![g.buf, g.index],
+                smallvec![instr.dtype.size(), g.index_dtype.size()],
+            ),
+            _ => continue,
+        };
+        access_of[i] = accesses.len();
+        let maps = gather::access_maps(&instr.expr);
+        for ((buf, size), map) in bufs.into_iter().zip(sizes).zip(maps) {
             accesses.push(Access {
-                ptr: ptr_of(*buf),
-                size: instr.dtype.size(),
+                ptr: ptr_of(buf),
+                size,
                 offset: map.offset,
                 coefs: map.coefs.to_vec(),
-                readonly: matches!(instr.expr, Expr::Load { .. })
-                    && invariant_load(kernel, *buf, may_alias),
+                readonly: !matches!(instr.expr, Expr::ThreefryBits { .. })
+                    && invariant_load(kernel, buf, may_alias),
             });
         }
     }
@@ -499,6 +507,11 @@ fn eval_body(
             Expr::ThreefryBits { key, .. } => {
                 let counter = offs[access_of[i]];
                 generators.emit(e, i, *key, counter, instr.dtype)
+            }
+            Expr::Gather(g) => {
+                let k = access_of[i];
+                let pair = (&accesses[k], &accesses[k + 1]);
+                gather::scalar(e, g, instr.dtype, pair, (offs[k], offs[k + 1]))
             }
         };
         values.push(v);

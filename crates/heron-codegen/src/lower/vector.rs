@@ -81,8 +81,17 @@ pub fn plan(
         }
     }
     let lanes = 16 / size.unwrap_or(4);
+    // A gather's accesses are scalar loads per lane: any coefficient.
+    let mut per_lane = Vec::with_capacity(first_store);
+    for i in &kernel.body {
+        let n = super::gather::access_maps(&i.expr).len();
+        per_lane.extend((0..n).map(|_| matches!(i.expr, Expr::Gather(_))));
+    }
     if extent < lanes
-        || inner[..first_store].iter().any(|&c| c != 0 && c != 1)
+        || inner[..first_store]
+            .iter()
+            .zip(&per_lane)
+            .any(|(&c, &free)| !free && c != 0 && c != 1)
         || inner[first_store..].iter().any(|&c| c != 1)
         || !kernel
             .body
@@ -128,7 +137,7 @@ fn unroll_for(kernel: &Kernel) -> usize {
 pub(super) fn supported(kernel: &Kernel, expr: &Expr, to: DType, lanes: usize) -> bool {
     let dt = |i: usize| kernel.body[i].dtype;
     match expr {
-        Expr::Load { .. } | Expr::Imm(_) | Expr::Select(..) => true,
+        Expr::Load { .. } | Expr::Imm(_) | Expr::Select(..) | Expr::Gather(_) => true,
         Expr::ThreefryBits { index, .. } => {
             to == DType::U32 && lanes == 4 && counter_fits_u32(index, &kernel.shape)
         }
@@ -250,6 +259,13 @@ pub fn eval_body(e: &mut Emitter<'_>, body: &Body<'_>, offs: &[Value], skip: usi
                     generators.emit_vector(e, i, *key, counter)
                 }
             }
+            Expr::Gather(g) => {
+                let k = access_of[i];
+                let pair = (&accesses[k], &accesses[k + 1]);
+                let offs = (offs[k], offs[k + 1]);
+                let steps = (inner[k], inner[k + 1]);
+                super::gather::vector(e, g, instr.dtype, lanes, pair, offs, steps, skip)
+            }
         };
         debug_assert_eq!(e.b.func.dfg.value_type(v), ty);
         values.push(v);
@@ -291,7 +307,7 @@ pub(super) fn compute(
         Expr::Binary(op, x, y) => binary(e, *op, values[*x], values[*y], dt(*x), lanes),
         Expr::Select(c, x, y) => select(e, values[*c], values[*x], values[*y]),
         Expr::Cast(to, x) => cast(e, values[*x], dt(*x), *to, lanes),
-        Expr::Load { .. } | Expr::ThreefryBits { .. } => {
+        Expr::Load { .. } | Expr::ThreefryBits { .. } | Expr::Gather(_) => {
             unreachable!("memory reads are emitted by their caller")
         }
     }

@@ -11,7 +11,7 @@ use crate::run::host::{is_native_step, run_data_step};
 use crate::run::parallel::launch;
 use crate::run::row_blocks;
 use heron_ir::plan::{BufId, BufferKind, KernelPlan, Step};
-use heron_ir::{Buffer, DType, Error, Result, Shape, Value};
+use heron_ir::{Buffer, DType, Error, Op, Result, Shape, Value};
 use smallvec::SmallVec;
 
 /// What `Executable::kernels` reports about one step that computes values.
@@ -211,7 +211,7 @@ impl Executable {
                     outputs: names(c.outputs.clone()),
                     native: true,
                 }),
-                Step::Copy { .. } => None,
+                Step::Copy { .. } | Step::Check(_) => None,
             })
             .collect()
     }
@@ -223,6 +223,39 @@ impl Executable {
         let mut ops = Vec::new();
         self.collect_interpreter_ops(&mut ops);
         ops
+    }
+
+    /// How this executable runs its gathers (`take`, `take_along_axis`,
+    /// `dynamic_slice`), sub-graphs of control steps included: the gathers fused into
+    /// kernels (`Expr::Gather` instructions) and the native gather steps.
+    pub fn gather_forms(&self) -> GatherForms {
+        let mut forms = GatherForms::default();
+        for (s, step) in self.plan.steps.iter().enumerate() {
+            match step {
+                Step::Kernel(k) => {
+                    forms.fused += k
+                        .body
+                        .iter()
+                        .filter(|i| matches!(i.expr, heron_ir::plan::Expr::Gather(_)))
+                        .count();
+                }
+                Step::Host(h)
+                    if matches!(
+                        h.op,
+                        Op::Take { .. } | Op::TakeAlongAxis { .. } | Op::DynamicSlice { .. }
+                    ) =>
+                {
+                    forms.steps += 1
+                }
+                _ => {}
+            }
+            for exe in self.controls[s].iter().flat_map(|c| c.programs()) {
+                let inner = exe.gather_forms();
+                forms.fused += inner.fused;
+                forms.steps += inner.steps;
+            }
+        }
+        forms
     }
 
     fn collect_interpreter_ops(&self, ops: &mut Vec<&'static str>) {
@@ -374,7 +407,7 @@ impl Executable {
                 crate::run::steps::run(plan, h, self.folds.views[s].as_deref(), ptrs)?
             },
             // SAFETY: as guaranteed by the caller.
-            step @ (Step::Host(_) | Step::Copy { .. }) => unsafe {
+            step @ (Step::Host(_) | Step::Copy { .. } | Step::Check(_)) => unsafe {
                 run_data_step(plan, step, ptrs)?
             },
         }
@@ -404,7 +437,7 @@ impl Program for Executable {
         let plan = &self.plan;
         match &plan.steps[s] {
             // SAFETY: as guaranteed by the caller.
-            step @ (Step::Host(_) | Step::Copy { .. }) => unsafe {
+            step @ (Step::Host(_) | Step::Copy { .. } | Step::Check(_)) => unsafe {
                 run_data_step(plan, step, ptrs)
             },
             Step::Control(c) => {
@@ -420,6 +453,16 @@ impl Program for Executable {
             )),
         }
     }
+}
+
+/// How a compiled program runs its gathers (`Executable::gather_forms`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GatherForms {
+    /// Gather loads inside kernels (a fused gather read at several index
+    /// maps counts once per map).
+    pub fused: usize,
+    /// Gathers run as native steps writing a temporary.
+    pub steps: usize,
 }
 
 /// What launching a kernel step takes, worked out once when the executable

@@ -18,7 +18,7 @@
 //! chunks on rayon's pool (gathers have no order to keep).
 
 use heron_ir::indexed::{self, AxisSplit, IndexElem};
-use heron_ir::plan::{HostStep, KernelPlan};
+use heron_ir::plan::{HostStep, IndexCheck, KernelPlan};
 use heron_ir::with_elem;
 use heron_ir::{Buffer, DType, Op, Result, ScatterMode, Shape};
 use rayon::prelude::*;
@@ -323,6 +323,39 @@ pub(crate) unsafe fn run(plan: &KernelPlan, h: &HostStep, ptrs: &[*mut u8]) -> R
         }
     }
     Ok(())
+}
+
+/// Runs index check `c`: the error of the gather's op, naming the first
+/// index out of `[-len, len)`, or `Ok` when every index is valid.
+///
+/// # Safety
+/// `ptrs[c.index]` holds a valid buffer of the plan's type.
+pub(crate) unsafe fn check(plan: &KernelPlan, c: &IndexCheck, ptrs: &[*mut u8]) -> Result<()> {
+    let info = &plan.buffers[c.index.index()];
+    let p = ptrs[c.index.index()] as *const u8;
+    with_index!(info.dtype, I => {
+        // SAFETY: the buffer holds `size` valid, aligned elements of its
+        // dtype, which the macro bound to `I`.
+        let idx = unsafe { std::slice::from_raw_parts(p as *const I, info.shape.size()) };
+        if in_range(idx, c.len) {
+            return Ok(());
+        }
+        // The error names the first bad index, as `eval` does.
+        indexed::check(c.op, c.axis, idx, c.len)
+    })
+}
+
+/// Whether every index lies in `[-len, len)`: the smallest and largest of
+/// each block of indices in their own type (a min/max loop without an exit
+/// per element, which the compiler vectorises), compared once per block.
+fn in_range<I: IndexElem + Ord>(idx: &[I], len: usize) -> bool {
+    let bound = len as i64;
+    idx.chunks(4096).all(|block| {
+        let (lo, hi) = block
+            .iter()
+            .fold((block[0], block[0]), |(lo, hi), &i| (lo.min(i), hi.max(i)));
+        lo.to_i64() >= -bound && hi.to_i64() < bound
+    })
 }
 
 /// `take` into `dst` (`[outer, k, inner]`, indices checked).

@@ -1,6 +1,7 @@
 //! The plan's data steps that are not kernels: a host step runs natively
 //! (`gather`, `sparse_step`, `steps`) or through the interpreter's
-//! `eval_op`; a copy moves a buffer's bytes.
+//! `eval_op`; an index check reads a fused gather's indices (`gather`); a
+//! copy moves a buffer's bytes.
 
 use heron_ir::plan::{KernelPlan, Step};
 use heron_ir::{Buffer, DType, Result, Shape, Value, eval_op};
@@ -68,6 +69,8 @@ pub(crate) unsafe fn run_data_step(plan: &KernelPlan, step: &Step, ptrs: &[*mut 
                 std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptrs[h.output.index()], bytes.len())
             };
         }
+        // SAFETY: as guaranteed by the caller.
+        Step::Check(c) => unsafe { crate::run::gather::check(plan, c, ptrs)? },
         Step::Copy { src, dst } => {
             let info = &plan.buffers[dst.index()];
             let n = info.shape.size() * info.dtype.size();

@@ -60,6 +60,9 @@ pub struct Compiled {
 /// A fused loop of a compiled function.
 pub use heron_codegen::KernelInfo;
 
+/// How a compiled function runs its gathers (`Compiled::gather_forms`).
+pub use heron_codegen::GatherForms;
+
 impl Compiled {
     pub(crate) fn new(entry: Arc<Entry>) -> Compiled {
         Compiled { entry }
@@ -102,6 +105,18 @@ impl Compiled {
             .exe
             .as_ref()
             .map(|e| e.interpreter_ops())
+            .unwrap_or_default()
+    }
+
+    /// How this specialisation runs its gathers (`take`,
+    /// `take_along_axis`, `dynamic_slice`), control-flow bodies included: fused into the
+    /// element-wise kernels that consume them, or as native steps writing
+    /// a temporary. `HERON_LOG_COMPILES=1` prints the same counts.
+    pub fn gather_forms(&self) -> GatherForms {
+        self.entry
+            .exe
+            .as_ref()
+            .map(|e| e.gather_forms())
             .unwrap_or_default()
     }
 

@@ -291,8 +291,15 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
             },
             None => String::new(),
         };
+        let gathers = match entry.exe.as_ref().map(|e| e.gather_forms()) {
+            Some(g) if g.fused + g.steps > 0 => format!(
+                " (gathers: {} fused into kernels, {} as native steps)",
+                g.fused, g.steps
+            ),
+            _ => String::new(),
+        };
         format!(
-            "heron: {verb} {} for ({}){whence} in {:.2?}: {reason}{interpreted}",
+            "heron: {verb} {} for ({}){whence} in {:.2?}: {reason}{interpreted}{gathers}",
             self.name,
             sig(&entry.signature).join(", "),
             entry.compile_time
@@ -396,7 +403,7 @@ mod tests {
     fn compile_log_names_the_ops_left_to_the_interpreter() {
         // Draws under the older Threefry scheme still run through
         // `eval_op`; gathers, sorts and cumulative sums run natively and
-        // are not named.
+        // are not named (the gathers are counted by their form).
         let f = jit_named("older_scheme_draw", |key: Array| {
             let op = heron_ir::Op::RandomBits {
                 shape: Shape::new(&[4]),
@@ -418,7 +425,17 @@ mod tests {
         });
         let entry = gather.entry_for(&[ones(4)]).unwrap();
         let log = gather.compile_log(&entry, None);
-        assert!(log.ends_with(": first call"), "{log}");
+        assert!(
+            log.ends_with(": first call (gathers: 0 fused into kernels, 1 as native steps)"),
+            "{log}"
+        );
+        let fused = jit_named("fused", |x: Array| x.take(x.argsort(0), 0) * 2.0);
+        let entry = fused.entry_for(&[ones(4)]).unwrap();
+        let log = fused.compile_log(&entry, None);
+        assert!(
+            log.ends_with(": first call (gathers: 1 fused into kernels, 0 as native steps)"),
+            "{log}"
+        );
         let native = jit_named("native", |x: Array| x.sort(0).cumsum(0));
         let entry = native.entry_for(&[ones(4)]).unwrap();
         let log = native.compile_log(&entry, None);

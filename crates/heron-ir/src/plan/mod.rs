@@ -20,6 +20,12 @@
 //! counter (the linear index into the drawn shape):
 //! `%0:u32 = threefry_bits t0 [3*i0 + i1]`.
 //!
+//! A gather fused into a kernel loads its index, then the table there
+//! (`%0:f32 = gather p0[i1 + 3*wrap(p1[i0], 10)]`: row `p1[i0]` of a
+//! `[10, 3]` table, negative indices from the end), after a step that
+//! checks the indices (`check p1 in [-10, 10) for take (node v3)`); a
+//! `dynamic_slice` start is clamped instead (`clamp[dim=6](p1[0], 5)`).
+//!
 //! An index map `p1[i1]` is affine in the iteration index `i`:
 //! `offset + Σ coef[k]·i[k]`, coefficients in elements, possibly 0 (a
 //! broadcast) or negative (a reversed slice).
@@ -31,7 +37,7 @@ mod print;
 pub mod temporal;
 mod verify;
 pub use affine::Affine;
-use smallvec::SmallVec;
+use smallvec::{SmallVec, smallvec};
 pub use verify::verify;
 
 /// A buffer of a plan: an index into `KernelPlan::buffers`.
@@ -99,6 +105,63 @@ pub enum Expr {
         /// The counter: the linear index into the drawn shape.
         index: Affine,
     },
+    /// An element of a buffer at a run-time index read from another
+    /// buffer: a `take`, `take_along_axis` or `dynamic_slice` fused into
+    /// its consumer.
+    Gather(Gather),
+}
+
+/// How a gathered index is brought into `[0, len)` (see `Gather`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IndexMode {
+    /// `take`'s rule: a negative index counts from the end. An index out of
+    /// `[-len, len)` is an error, reported by the plan's `IndexCheck` step
+    /// before the kernel runs; the kernel still clamps the resolved index
+    /// into `[0, len)` (no effect on a checked index), so no index value can
+    /// make it read outside the buffer.
+    Wrap,
+    /// `dynamic_slice`'s rule (JAX's): a negative start counts from the end
+    /// of an axis of `dim` elements, then is clamped into `[0, len)` (`len`
+    /// is `dim - size + 1`). Never an error.
+    Clamp {
+        /// The extent of the sliced axis.
+        dim: usize,
+    },
+}
+
+/// `buf[base + stride · j]`, `j` the element of `index` at `at` resolved by
+/// `mode` into `[0, len)` (`len` ≥ 1): a fused `take` or `take_along_axis`,
+/// or the traced start of a fused `dynamic_slice`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gather {
+    /// The buffer gathered from (the table).
+    pub buf: BufId,
+    /// Its linear index at index 0 of the gathered axis.
+    pub base: Affine,
+    /// The buffer of indices.
+    pub index: BufId,
+    /// Its element type (`I32`, `I64` or `U32`).
+    pub index_dtype: DType,
+    /// The linear index of the index element read.
+    pub at: Affine,
+    /// The gathered axis' extent.
+    pub len: usize,
+    /// Elements of `buf` per step along the gathered axis.
+    pub stride: i64,
+    /// How the index is resolved.
+    pub mode: IndexMode,
+}
+
+impl Expr {
+    /// The buffers the expression reads: a load's, a generator's key, a
+    /// gather's table then its indices.
+    pub fn reads(&self) -> SmallVec<[BufId; 2]> {
+        match self {
+            Expr::Load { buf, .. } | Expr::ThreefryBits { key: buf, .. } => smallvec![*buf],
+            Expr::Gather(g) => smallvec![g.buf, g.index],
+            _ => SmallVec::new(),
+        }
+    }
 }
 
 /// One instruction of a kernel body: an expression and its result dtype.
@@ -168,10 +231,10 @@ impl Kernel {
     pub fn inputs(&self) -> Vec<BufId> {
         let mut out = Vec::new();
         for i in &self.body {
-            if let Expr::Load { buf, .. } | Expr::ThreefryBits { key: buf, .. } = i.expr
-                && !out.contains(&buf)
-            {
-                out.push(buf);
+            for buf in i.expr.reads() {
+                if !out.contains(&buf) {
+                    out.push(buf);
+                }
             }
         }
         out
@@ -197,10 +260,7 @@ impl Kernel {
     /// `args` without a heap allocation for kernels of up to 16 buffers.
     pub fn args_inline(&self) -> SmallVec<[BufId; 16]> {
         let mut out: SmallVec<[BufId; 16]> = SmallVec::new();
-        let reads = self.body.iter().filter_map(|i| match i.expr {
-            Expr::Load { buf, .. } | Expr::ThreefryBits { key: buf, .. } => Some(buf),
-            _ => None,
-        });
+        let reads = self.body.iter().flat_map(|i| i.expr.reads());
         for b in reads.chain(self.stores.iter().map(|s| s.buf)) {
             if !out.contains(&b) {
                 out.push(b);
@@ -265,6 +325,24 @@ pub struct ControlStep {
     pub temporal: Option<temporal::Temporal>,
 }
 
+/// The range check of a fused gather's indices (`IndexMode::Wrap`): every
+/// index must lie in `[-len, len)`, else the plan fails with the error of
+/// the gather's op (the one `eval` gives), before the kernel reading them
+/// has written anything.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexCheck {
+    /// The gather's graph node.
+    pub node: NodeId,
+    /// Its op's name (`take`, `take_along_axis`), for the error.
+    pub op: &'static str,
+    /// The gathered axis, for the error.
+    pub axis: usize,
+    /// The buffer of indices.
+    pub index: BufId,
+    /// The gathered axis' extent.
+    pub len: usize,
+}
+
 /// One step of a plan.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
@@ -274,6 +352,9 @@ pub enum Step {
     Kernel(Kernel),
     /// An op run on the host through `eval_op`.
     Host(HostStep),
+    /// The indices of gathers fused into a later kernel, checked before it
+    /// runs (it writes nothing).
+    Check(IndexCheck),
     /// A copy of a whole buffer (an output that is a parameter, a constant,
     /// or the same node as an earlier output).
     Copy {
@@ -291,6 +372,7 @@ impl Step {
             Step::Kernel(k) => k.inputs(),
             Step::Host(h) => h.inputs.clone(),
             Step::Control(c) => c.inputs.clone(),
+            Step::Check(c) => vec![c.index],
             Step::Copy { src, .. } => vec![*src],
         }
     }
@@ -301,6 +383,7 @@ impl Step {
             Step::Kernel(k) => k.outputs(),
             Step::Host(h) => vec![h.output],
             Step::Control(c) => c.outputs.clone(),
+            Step::Check(_) => Vec::new(),
             Step::Copy { dst, .. } => vec![*dst],
         }
     }
@@ -309,12 +392,14 @@ impl Step {
     /// step whose op checks its data (`Op::can_fail_at_run_time`), or a
     /// control step with such an op anywhere in its sub-graphs (counted and
     /// temporally fused loops, `while_loop`s, `cond` branches, nested
-    /// constructs). Kernels and copies cannot fail, so neither can a row
-    /// group, which holds kernels only.
+    /// constructs), or an index check. Kernels and copies cannot fail (a
+    /// fused gather's indices are checked by an earlier `Check` step), so
+    /// neither can a row group, which holds kernels only.
     pub fn can_fail(&self) -> bool {
         match self {
             Step::Host(h) => h.op.can_fail_at_run_time(),
             Step::Control(c) => c.op.can_fail_at_run_time(),
+            Step::Check(_) => true,
             Step::Kernel(_) | Step::Copy { .. } => false,
         }
     }

@@ -61,6 +61,22 @@ impl KernelPlan {
                 Expr::ThreefryBits { key, index } => {
                     writeln!(f, "threefry_bits {} [{index}]", self.buf_name(*key))?
                 }
+                Expr::Gather(g) => {
+                    let how = match g.mode {
+                        super::IndexMode::Wrap => "wrap".to_string(),
+                        super::IndexMode::Clamp { dim } => format!("clamp[dim={dim}]"),
+                    };
+                    writeln!(
+                        f,
+                        "gather {}[{} + {}*{how}({}[{}], {})]",
+                        self.buf_name(g.buf),
+                        g.base,
+                        g.stride,
+                        self.buf_name(g.index),
+                        g.at,
+                        g.len
+                    )?
+                }
             }
         }
         if let Some(r) = &k.reduce {
@@ -130,6 +146,14 @@ impl fmt::Display for KernelPlan {
                     )?;
                     hosts += 1;
                 }
+                Step::Check(c) => writeln!(
+                    f,
+                    "check {} in [-{len}, {len}) for {} (node {})",
+                    self.buf_name(c.index),
+                    c.op,
+                    c.node,
+                    len = c.len
+                )?,
                 Step::Copy { src, dst } => {
                     writeln!(f, "copy {} <- {}", self.buf_name(*dst), self.buf_name(*src))?
                 }

@@ -16,7 +16,10 @@
 //!    bounds of its buffer over the whole iteration space (its smallest and
 //!    largest index over the box of iteration indices), and a store of a
 //!    reduction kernel does not move along the reduced axes. A Threefry
-//!    key buffer holds at least the two words of a key.
+//!    key buffer holds at least the two words of a key. A gather's index
+//!    load is in bounds, and so is its table read for every index in
+//!    `[0, len)` (the kernel clamps into it); an index check names a
+//!    buffer of indices.
 //! 4. Aliasing: an aliasable `(output, param)` pair names an output and a
 //!    parameter of one type (what lets the backend hand the same memory to
 //!    both).
@@ -26,7 +29,7 @@
 //! 6. A temporally fused loop's element space is not empty and its trip is
 //!    the loop's.
 
-use super::{BufId, BufferKind, Expr, Kernel, KernelPlan, Step, StoreValue};
+use super::{BufId, BufferKind, Expr, Gather, Kernel, KernelPlan, Step, StoreValue};
 use crate::{DType, Op};
 
 /// Checks `plan` (see the module doc); the error names the first broken fact.
@@ -68,6 +71,15 @@ pub fn verify(plan: &KernelPlan) -> Result<(), String> {
             Step::Host(h) => {
                 for &b in h.inputs.iter().chain([&h.output]) {
                     exists(b, &format!("host step {s}"))?;
+                }
+            }
+            Step::Check(c) => {
+                exists(c.index, "an index check")?;
+                if !matches!(
+                    plan.buffers[c.index.index()].dtype,
+                    DType::I32 | DType::I64 | DType::U32
+                ) {
+                    return Err(format!("index check {s} on a buffer of non-index type"));
                 }
             }
             Step::Copy { src, dst } => {
@@ -152,6 +164,7 @@ fn kernel(plan: &KernelPlan, k: &Kernel) -> Result<(), String> {
                     return Err(format!("%{at}: key buffer {}{}", info.dtype, info.shape));
                 }
             }
+            Expr::Gather(g) => gather(plan, k, g, instr.dtype).map_err(|e| format!("%{at} {e}"))?,
             Expr::Imm(_) => {}
             Expr::Unary(_, a) | Expr::Cast(_, a) => earlier(*a, at)?,
             Expr::Binary(_, a, b) => {
@@ -238,6 +251,38 @@ fn in_bounds(
     Ok(())
 }
 
+/// The facts of a gather: its buffers exist with the types it reads, its
+/// index load is in bounds, and so is its table read for every index in
+/// `[0, len)` (the kernel clamps into that range).
+fn gather(plan: &KernelPlan, k: &Kernel, g: &Gather, dtype: DType) -> Result<(), String> {
+    let n = plan.buffers.len();
+    if g.buf.index() >= n || g.index.index() >= n {
+        return Err("gather: a buffer is missing".into());
+    }
+    let (table, index) = (&plan.buffers[g.buf.index()], &plan.buffers[g.index.index()]);
+    if table.dtype != dtype || index.dtype != g.index_dtype {
+        return Err(format!(
+            "gather: reads {} at {} indices from buffers of {} and {}",
+            dtype, g.index_dtype, table.dtype, index.dtype
+        ));
+    }
+    if !matches!(g.index_dtype, DType::I32 | DType::I64 | DType::U32) || g.len == 0 {
+        return Err(format!(
+            "gather: {} indices on an axis of {}",
+            g.index_dtype, g.len
+        ));
+    }
+    if k.shape.size() == 0 {
+        return Ok(());
+    }
+    let rank = k.shape.rank();
+    in_bounds(&g.at, &k.shape, index.shape.size(), rank)
+        .map_err(|e| format!("gather index: {e}"))?;
+    let last = g.base.scale_add(1, g.stride * (g.len as i64 - 1));
+    in_bounds(&g.base, &k.shape, table.shape.size(), rank).map_err(|e| format!("gather: {e}"))?;
+    in_bounds(&last, &k.shape, table.shape.size(), rank).map_err(|e| format!("gather: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,5 +324,36 @@ mod tests {
         let mut plan = fuse(&add_graph());
         plan.aliasable.push((0, 1));
         assert!(verify(&plan).unwrap_err().contains("differ in type"));
+    }
+
+    /// The gather of kernel step 1 of `plan`.
+    fn gathered(plan: &mut KernelPlan) -> &mut Gather {
+        let Step::Kernel(k) = &mut plan.steps[1] else {
+            panic!("a kernel after the check")
+        };
+        match &mut k.body[0].expr {
+            Expr::Gather(g) => g,
+            e => panic!("not a gather: {e:?}"),
+        }
+    }
+
+    #[test]
+    fn a_gather_reaching_past_its_table_is_caught() {
+        let mut g = Graph::new();
+        let w = g.param(Shape::new(&[5, 2]), DType::F32, ParamRole::Arg(0));
+        let i = g.param(Shape::new(&[3]), DType::I32, ParamRole::Arg(1));
+        let t = g.add(Op::Take { axis: 0 }, &[w, i]).unwrap();
+        let y = g.add(Op::Unary(crate::UnaryOp::Neg), &[t]).unwrap();
+        g.output(y, OutputRole::Result(0));
+        let plan = fuse(&g);
+        verify(&plan).unwrap();
+        assert!(matches!(plan.steps[0], Step::Check(_)), "{plan}");
+        let mut bad = plan.clone();
+        gathered(&mut bad).len = 6;
+        let err = verify(&bad).unwrap_err();
+        assert!(err.contains("gather") && err.contains("reaches"), "{err}");
+        let mut bad = plan.clone();
+        gathered(&mut bad).index_dtype = DType::I64;
+        assert!(verify(&bad).unwrap_err().contains("gather: reads"));
     }
 }

@@ -45,6 +45,8 @@ pub(super) fn aliasable(graph: &Graph, plan: &KernelPlan) -> Vec<(usize, usize)>
                         k.body.iter().all(|i| match &i.expr {
                             Expr::Load { buf, map } => *buf != pb || *map == store.map,
                             Expr::ThreefryBits { key, .. } => *key != pb,
+                            // A gather reads its table and indices anywhere.
+                            Expr::Gather(g) => g.buf != pb && g.index != pb,
                             _ => true,
                         })
                     }

@@ -184,6 +184,15 @@ impl<'a, 'g> KernelBuilder<'a, 'g> {
                 let index = Affine::linearize(index, &node.shape, self.rank);
                 self.push(Expr::ThreefryBits { key, index }, node.dtype)
             }
+            Op::Take { .. } | Op::TakeAlongAxis { .. } | Op::DynamicSlice { .. } => {
+                let (g, check) = super::gather::gather_expr(self.plan, n, index, self.rank);
+                if let Some(c) = check
+                    && !self.plan.checks.contains(&c)
+                {
+                    self.plan.checks.push(c);
+                }
+                self.push(Expr::Gather(g), node.dtype)
+            }
             op => unreachable!("{op} is not fused into loops"),
         }
     }

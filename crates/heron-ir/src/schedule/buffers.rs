@@ -23,6 +23,9 @@ pub(super) struct PlanBuilder<'g> {
     pub node_buf: SecondaryMap<NodeId, Option<BufId>>,
     /// The number of temporaries so far.
     temps: u32,
+    /// The index checks of the gathers fused into kernels so far
+    /// (`gather.rs` places them before their kernels).
+    pub checks: Vec<crate::plan::IndexCheck>,
 }
 
 impl<'g> PlanBuilder<'g> {
@@ -35,6 +38,7 @@ impl<'g> PlanBuilder<'g> {
             outputs: Vec::new(),
             node_buf: SecondaryMap::new(),
             temps: 0,
+            checks: Vec::new(),
         }
     }
 
@@ -173,10 +177,15 @@ pub(super) fn drop_unused_temps(plan: &mut KernelPlan) {
         match s {
             Step::Kernel(k) => {
                 for i in &mut k.body {
-                    if let Expr::Load { buf, .. } | Expr::ThreefryBits { key: buf, .. } =
-                        &mut i.expr
-                    {
-                        *buf = m(*buf);
+                    match &mut i.expr {
+                        Expr::Load { buf, .. } | Expr::ThreefryBits { key: buf, .. } => {
+                            *buf = m(*buf);
+                        }
+                        Expr::Gather(g) => {
+                            g.buf = m(g.buf);
+                            g.index = m(g.index);
+                        }
+                        _ => {}
                     }
                 }
                 for st in &mut k.stores {
@@ -194,6 +203,7 @@ pub(super) fn drop_unused_temps(plan: &mut KernelPlan) {
                     *b = m(*b);
                 }
             }
+            Step::Check(c) => c.index = m(c.index),
             Step::Copy { src, dst } => {
                 *src = m(*src);
                 *dst = m(*dst);

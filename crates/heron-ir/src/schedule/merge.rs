@@ -122,6 +122,14 @@ fn can_merge(g: &Kernel, s: &Kernel) -> bool {
             Expr::ThreefryBits { key, .. } if g.stores.iter().any(|st| st.buf == *key) => {
                 return false;
             }
+            // A gather reads its table and indices at other elements.
+            Expr::Gather(x)
+                if g.stores
+                    .iter()
+                    .any(|st| st.buf == x.buf || st.buf == x.index) =>
+            {
+                return false;
+            }
             _ => {}
         }
     }
@@ -160,6 +168,7 @@ fn merge_two(a: &Kernel, b: &Kernel) -> Kernel {
                 key: *key,
                 index: index.clone(),
             },
+            Expr::Gather(x) => Expr::Gather(x.clone()),
         };
         let instr = Instr {
             expr,

@@ -10,7 +10,8 @@
 //!    control step (a counted loop's body scheduled recursively and, when the
 //!    options allow, temporally fused by `temporal`).
 //! 4. `merge`: element-wise kernels of one iteration space become one
-//!    multi-store kernel.
+//!    multi-store kernel; then `gather` places the index checks of the
+//!    gathers fused into kernels before them.
 //! 5. `buffers` again: temporaries no step uses are dropped, the rest renumbered.
 //! 6. `aliasing`: the (output, param) pairs that may share memory.
 //! 7. `row_groups`: runs of kernels over the same rows (softmax) that may
@@ -26,6 +27,10 @@
 //!   concat, cumsum, arg-reduce, sparse products), an operand of a host op,
 //!   the key of a `random_bits`, the operand of a reshape that merges axes,
 //!   or when its users fall in more than one kernel.
+//! - A `take` or `take_along_axis` whose users fall in one element-wise
+//!   kernel is inlined there as a gather (`gather.rs`): the kernel loads
+//!   the index, then the table at it; its table and indices are
+//!   materialised, and an index check step runs before the kernel.
 //! - `random_bits` is a generator: each element is Threefry of the key and
 //!   its linear index, so it fuses like an element-wise op with no operand
 //!   loads (`threefry_bits` reads the key buffer once per kernel; the
@@ -57,6 +62,7 @@
 mod aliasing;
 mod body;
 mod buffers;
+mod gather;
 mod kernels;
 mod merge;
 mod partition;
@@ -112,6 +118,7 @@ fn schedule_with(graph: &Graph, fold_long: bool, options: &CompileOptions) -> Ke
     let first = b.leaf_output_copies();
     let steps = kernels::emit(&part, &mut b, fold_long, options);
     let steps = merge::merge_kernels(graph, &b, steps);
+    let steps = gather::place_checks(&b.checks, steps);
     let last = b.repeated_output_copies(&part);
     let mut plan = b.finish(first.into_iter().chain(steps).chain(last).collect());
     buffers::drop_unused_temps(&mut plan);

@@ -190,6 +190,10 @@ fn unfold_maps(body: &mut [Instr], m: i64) {
         match &mut instr.expr {
             Expr::Load { map, .. } => unfold(map),
             Expr::ThreefryBits { index, .. } => unfold(index),
+            Expr::Gather(g) => {
+                unfold(&mut g.base);
+                unfold(&mut g.at);
+            }
             _ => {}
         }
     }

@@ -92,6 +92,8 @@ fn row_local(plan: &KernelPlan, steps: std::ops::Range<usize>, rows: usize) -> b
                     || map_in_row(map, k, plan.buffers[buf.index()].shape.size(), rows)
             }
             Expr::ThreefryBits { key, .. } => !written.contains(key),
+            // A gather reads its table at any row.
+            Expr::Gather(g) => !written.contains(&g.buf) && !written.contains(&g.index),
             _ => true,
         });
         let stores = k

@@ -220,7 +220,7 @@ fn host_steps_run_between_kernels_on_materialised_operands() {
             g.output(z, OutputRole::Result(0));
         },
         expect![[r#"
-            buffers: p0:f32[8,4] p1:f32[4,3] p2:i32[5] o0:f32[5,3] t0:f32[8,4] t1:f32[8,3] t2:f32[8,3] t3:f32[5,3]
+            buffers: p0:f32[8,4] p1:f32[4,3] p2:i32[5] o0:f32[5,3] t0:f32[8,4] t1:f32[8,3] t2:f32[8,3]
             k0 loop[8,4] fuses v3
               %0:f32 = load p0[4*i0 + i1]
               %1:f32 = tanh %0
@@ -230,9 +230,9 @@ fn host_steps_run_between_kernels_on_materialised_operands() {
               %0:f32 = load t1[3*i0 + i1]
               %1:f32 = abs %0
               store t2[3*i0 + i1] <- %1
-            h1 host t3 <- take[axis=0] t2 p2 (node v6)
-            k2 loop[5,3] fuses v7
-              %0:f32 = load t3[3*i0 + i1]
+            check p2 in [-8, 8) for take (node v6)
+            k2 loop[5,3] fuses v6 v7
+              %0:f32 = gather t2[i1 + 3*wrap(p2[i0], 8)]
               %1:f32 = neg %0
               store o0[3*i0 + i1] <- %1
             aliasable: -"#]],
@@ -298,5 +298,41 @@ fn a_variable_written_element_by_element_may_alias_its_parameter() {
               %0:f32 = load p1[-i0 + 15]
               store o1[i0] <- %0
             aliasable: o0=p0 o1=p0"#]],
+    );
+}
+
+#[test]
+fn a_gather_read_by_element_wise_work_fuses_after_its_index_check() {
+    check_plan(
+        |g| {
+            let w = arg(g, &[10, 3], DType::F32);
+            let idx = arg(g, &[6], DType::I64);
+            let x = arg(g, &[6, 3], DType::F32);
+            let y = node(g, Op::Take { axis: 0 }, &[w, idx]);
+            let z = binary(g, BinaryOp::Mul, y, x);
+            g.output(z, OutputRole::Result(0));
+            // A gather that is a result stays a native step.
+            let t = node(g, Op::Take { axis: 0 }, &[w, idx]);
+            g.output(t, OutputRole::Result(1));
+            // Gathers with the same indices on axes of the same extent
+            // share one check.
+            let r = node(g, Op::Take { axis: 0 }, &[w, idx]);
+            let r = unary(g, UnaryOp::Exp, r);
+            let u = binary(g, BinaryOp::Add, r, z);
+            g.output(u, OutputRole::Result(2));
+        },
+        expect![[r#"
+            buffers: p0:f32[10,3] p1:i64[6] p2:f32[6,3] o0:f32[6,3] o1:f32[6,3] o2:f32[6,3]
+            check p1 in [-10, 10) for take (node v3)
+            k0 loop[6,3] fuses v3 v4 v6 v7 v8
+              %0:f32 = gather p0[i1 + 3*wrap(p1[i0], 10)]
+              %1:f32 = load p2[3*i0 + i1]
+              %2:f32 = mul %0 %1
+              %3:f32 = exp %0
+              %4:f32 = add %3 %2
+              store o0[3*i0 + i1] <- %2
+              store o2[3*i0 + i1] <- %4
+            h0 host o1 <- take[axis=0] p0 p1 (node v5)
+            aliasable: o0=p2 o1=p2 o2=p2"#]],
     );
 }

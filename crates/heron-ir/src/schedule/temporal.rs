@@ -358,6 +358,16 @@ pub fn analyze(op: &Op, plan: &KernelPlan) -> Option<Temporal> {
             let (buf, map) = match &instr.expr {
                 Expr::Load { buf, map } => (*buf, Some(map)),
                 Expr::ThreefryBits { key, .. } => (*key, None),
+                // The table is read at any element: only an invariant one
+                // (loaded like a broadcast); the indices like a load.
+                Expr::Gather(g)
+                    if element_wise(g.buf)
+                        || uniform[g.buf.index()]
+                        || uniform[g.index.index()] =>
+                {
+                    return None;
+                }
+                Expr::Gather(g) => (g.index, Some(&g.at)),
                 _ => continue,
             };
             if element_wise(buf) && map != Some(&identity) {

@@ -160,6 +160,7 @@ pub fn plan(
                         return Err(format!("kernel {} draws out of place", k.name));
                     }
                 }
+                Expr::Gather(_) => return Err(format!("kernel {} gathers", k.name)),
                 Expr::Imm(_) => shared.push((BufId(u32::MAX), i as i64)),
                 _ => {}
             }

@@ -170,7 +170,7 @@ pub(super) fn analyse(
                         None => matches!(source(t, plan, st, nc, *buf), Some(Source::Invariant(_))),
                     },
                     Expr::Imm(_) => true,
-                    Expr::ThreefryBits { .. } => false,
+                    Expr::ThreefryBits { .. } | Expr::Gather(_) => false,
                     Expr::Unary(_, x) | Expr::Cast(_, x) => operands_inv(&[*x]),
                     Expr::Binary(_, x, y) => operands_inv(&[*x, *y]),
                     Expr::Select(c, x, y) => operands_inv(&[*c, *x, *y]),
