@@ -50,6 +50,8 @@ pub struct Executable {
     /// For each kernel step, how it launches (worked out once, when the
     /// executable is assembled).
     pub(crate) launches: Vec<Option<Launch>>,
+    /// For each step, the step region starting there (`region::find`).
+    pub(crate) regions: Vec<Option<crate::run::region::Region>>,
     pub(crate) code: Compiled,
     /// Copies that `matmul` steps read through in place (`steps::views`).
     pub(crate) folds: crate::run::steps::views::Folds,
@@ -290,6 +292,13 @@ impl Executable {
         let mut args: SmallVec<[*const u8; 16]> = SmallVec::new();
         let mut s = 0;
         while s < plan.steps.len() {
+            if let Some(r) = &self.regions[s] {
+                // SAFETY: `ptrs` holds every buffer of the plan, aliased
+                // only as the plan allows.
+                unsafe { r.run(self, &ptrs)? };
+                s = r.steps.end;
+                continue;
+            }
             if let Some(group) = plan.row_groups.iter().find(|g| g.steps.start == s) {
                 let fns: SmallVec<[KernelFn; 8]> = group
                     .steps
@@ -398,6 +407,14 @@ impl Program for Executable {
     fn kernel_fn(&self, s: usize) -> KernelFn {
         self.code
             .function(self.step_fns[s].expect("kernels with work are compiled"))
+    }
+
+    unsafe fn run_region(&self, s: usize, ptrs: &[*mut u8]) -> Result<()> {
+        let r = self.regions[s]
+            .as_ref()
+            .expect("the driver calls back for regions only where one starts");
+        // SAFETY: as guaranteed by the caller.
+        unsafe { r.run(self, ptrs) }
     }
 
     unsafe fn run_called_step(&self, s: usize, ptrs: &[*mut u8]) -> Result<()> {
