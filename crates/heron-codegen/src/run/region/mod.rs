@@ -319,6 +319,26 @@ fn lcm(a: usize, b: usize) -> usize {
 }
 
 thread_local! {
+    static STEP_REGIONS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Runs `f` with step regions on (the default) or off (`false`: a region's
+/// steps run one by one in plan order, each launch as it would alone) for
+/// the code run on this thread. Compiled code holds both ways; this only
+/// chooses at each run, so the two can be compared on one compiled plan.
+pub fn with_step_regions<T>(on: bool, f: impl FnOnce() -> T) -> T {
+    let before = STEP_REGIONS.with(|c| c.replace(on));
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            STEP_REGIONS.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(before);
+    f()
+}
+
+thread_local! {
     /// The spiking rows of each event product of the region in progress:
     /// kept between calls, so a step allocates nothing once it has seen its
     /// largest spike counts.
@@ -359,7 +379,7 @@ impl Region {
             a.push(table);
             a
         };
-        for &s in &self.before {
+        let whole = |s: usize| {
             let l = exe.launches[s]
                 .as_ref()
                 .expect("kernel steps have a launch");
@@ -370,6 +390,24 @@ impl Region {
             unsafe {
                 crate::run::parallel::launch(exe.kernel_fn(s), &args, l.n, l.per_index, l.grain)
             };
+        };
+        if !STEP_REGIONS.with(|c| c.get()) {
+            for s in self.steps.clone() {
+                match &plan.steps[s] {
+                    Step::Kernel(_) => whole(s),
+                    // SAFETY: the operand and result are distinct valid
+                    // buffers of their types (`find` gave them distinct
+                    // memory classes).
+                    Step::Host(h) => unsafe {
+                        sparse_step::run(&h.op, ptrs[h.inputs[0].index()], ptrs[h.output.index()])
+                    },
+                    _ => unreachable!("regions hold kernels and sparse products"),
+                }
+            }
+            return Ok(());
+        }
+        for &s in &self.before {
+            whole(s);
         }
         let args: SmallVec<[SmallVec<[*const u8; 16]>; 4]> = self
             .parts
@@ -458,3 +496,6 @@ impl Region {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;
