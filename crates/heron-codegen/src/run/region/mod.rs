@@ -98,20 +98,28 @@ impl Use {
     }
 }
 
-/// Memory classes: buffer index → class (a buffer shares the class of a
-/// parameter the plan lets it alias).
+/// Memory classes: buffer index → class. The buffers the plan lets share
+/// memory (an output and each parameter it may alias) are one class.
 fn classes(plan: &KernelPlan) -> Vec<usize> {
     let find = |kind: BufferKind| plan.buffers.iter().position(|b| b.kind == kind);
     let mut class: Vec<usize> = (0..plan.buffers.len()).collect();
+    fn root(class: &mut [usize], mut b: usize) -> usize {
+        while class[b] != b {
+            class[b] = class[class[b]];
+            b = class[b];
+        }
+        b
+    }
     for &(o, p) in &plan.aliasable {
         if let (Some(ob), Some(pb)) = (
             find(BufferKind::Output(o as u32)),
             find(BufferKind::Param(p as u32)),
         ) {
-            class[ob] = class[pb];
+            let (a, b) = (root(&mut class, ob), root(&mut class, pb));
+            class[a] = b;
         }
     }
-    class
+    (0..class.len()).map(|b| root(&mut class, b)).collect()
 }
 
 /// The regions of `plan`, indexed by their first step. `excluded(s)` marks
