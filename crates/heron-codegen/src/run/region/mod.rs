@@ -178,11 +178,11 @@ fn grow(
         kernel_work: 0,
     };
     let mut before_at = Vec::new();
-    for s in start..plan.steps.len() {
+    for (s, launch) in launches.iter().enumerate().skip(start) {
         if excluded(s) {
             break;
         }
-        let launch = launches[s].as_ref().filter(|l| l.n > 0);
+        let launch = launch.as_ref().filter(|l| l.n > 0);
         if let Some((part, access)) = parallel_part(plan, launch, s, n)
             && let Some(merged) = merge_all(&uses, class, &access)
         {
