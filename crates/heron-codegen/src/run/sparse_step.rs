@@ -6,6 +6,10 @@
 //! others, for matrices with sorted rows); each output element is still
 //! summed in the one order the kernels define, so the result has the same
 //! bits on any number of threads, and the same as `eval`.
+//!
+//! Inside a step region (`region`) a product runs on each thread's range
+//! of result elements instead: `prepare` before the fork (the spiking rows
+//! of an event product), `run_range` on each range.
 
 use heron_ir::Op;
 use heron_ir::sparse::{CsrMatrix, kernels};
