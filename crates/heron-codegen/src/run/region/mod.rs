@@ -20,7 +20,7 @@ use crate::run::helpers;
 use crate::run::parallel::{for_each_range, may_fork};
 use crate::run::sparse_step;
 use heron_ir::Result;
-use heron_ir::plan::{Affine, BufId, BufferKind, Kernel, KernelPlan, Step};
+use heron_ir::plan::{Affine, BufId, BufferKind, Expr, Kernel, KernelPlan, Step};
 use smallvec::SmallVec;
 use std::ops::Range;
 
@@ -259,13 +259,20 @@ fn parallel_part(
             let block = block_of(k)?;
             let full = Affine::row_major(&k.shape);
             let mut access = Vec::new();
+            // Every way a body reads memory is listed here (no catch-all):
+            // a new kind of read must say how it reads before it can be
+            // part of a region.
             for i in &k.body {
                 match &i.expr {
-                    heron_ir::plan::Expr::Load { buf, map } => {
+                    Expr::Load { buf, map } => {
                         access.push((*buf, if *map == full { aligned_read } else { read }))
                     }
-                    heron_ir::plan::Expr::ThreefryBits { key, .. } => access.push((*key, read)),
-                    _ => {}
+                    Expr::ThreefryBits { key, .. } => access.push((*key, read)),
+                    Expr::Imm(_)
+                    | Expr::Unary(..)
+                    | Expr::Binary(..)
+                    | Expr::Select(..)
+                    | Expr::Cast(..) => {}
                 }
             }
             for st in &k.stores {
@@ -327,6 +334,7 @@ fn lcm(a: usize, b: usize) -> usize {
 }
 
 thread_local! {
+    /// Whether step regions run as regions on this thread (`with_step_regions`).
     static STEP_REGIONS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
 }
 
@@ -417,7 +425,7 @@ impl Region {
         for &s in &self.before {
             whole(s);
         }
-        let args: SmallVec<[SmallVec<[*const u8; 16]>; 4]> = self
+        let args: SmallVec<[SmallVec<[*const u8; 16]>; 8]> = self
             .parts
             .iter()
             .map(|p| match *p {
