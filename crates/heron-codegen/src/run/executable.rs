@@ -8,6 +8,7 @@ use crate::run::code::{Compiled, KernelFn};
 use crate::run::frame::{Driver, Program};
 use crate::run::helpers;
 use crate::run::host::{is_native_step, run_data_step};
+pub(crate) use crate::run::parallel::Launch;
 use crate::run::parallel::launch;
 use crate::run::row_blocks;
 use heron_ir::plan::{BufId, BufferKind, KernelPlan, Step};
@@ -295,7 +296,7 @@ impl Executable {
             if let Some(r) = &self.regions[s] {
                 // SAFETY: `ptrs` holds every buffer of the plan, aliased
                 // only as the plan allows.
-                unsafe { r.run(self, &ptrs)? };
+                unsafe { r.run(&self.plan, &self.launches, &|k| self.kernel_fn(k), &ptrs)? };
                 s = r.steps.end;
                 continue;
             }
@@ -414,7 +415,7 @@ impl Program for Executable {
             .as_ref()
             .expect("the driver calls back for regions only where one starts");
         // SAFETY: as guaranteed by the caller.
-        unsafe { r.run(self, ptrs) }
+        unsafe { r.run(&self.plan, &self.launches, &|k| self.kernel_fn(k), ptrs) }
     }
 
     unsafe fn run_called_step(&self, s: usize, ptrs: &[*mut u8]) -> Result<()> {
@@ -437,17 +438,4 @@ impl Program for Executable {
             )),
         }
     }
-}
-
-/// What launching a kernel step takes, worked out once when the executable
-/// is assembled rather than on every run.
-pub(crate) struct Launch {
-    /// Launch indices (`Kernel::launch_size`).
-    pub(crate) n: usize,
-    /// `work_per_index` of the kernel.
-    pub(crate) per_index: usize,
-    /// The fewest launch indices a parallel chunk covers (`launch_grain`).
-    pub(crate) grain: usize,
-    /// The buffers of the kernel's argument table (`Kernel::args_inline`).
-    pub(crate) args: SmallVec<[BufId; 16]>,
 }

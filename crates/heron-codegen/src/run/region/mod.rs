@@ -14,9 +14,9 @@
 //! defines it), so a region gives the bits of the steps run one by one,
 //! on any number of threads.
 
-use crate::run::executable::{Executable, Launch};
-use crate::run::frame::Program;
+use crate::run::code::KernelFn;
 use crate::run::helpers;
+use crate::run::parallel::Launch;
 use crate::run::parallel::{for_each_range, may_fork};
 use crate::run::sparse_step;
 use heron_ir::Result;
@@ -375,18 +375,23 @@ struct Shared<'a> {
 unsafe impl Sync for Shared<'_> {}
 
 impl Region {
-    /// Runs the region's steps of `exe` over the plan buffers `ptrs`.
+    /// Runs the region's steps of `plan` over the plan buffers `ptrs`, with
+    /// the kernels' `launches` and entry points (`kernel_fn(step)`).
     ///
     /// # Safety
     /// `ptrs` holds a valid buffer of the plan's type for every buffer the
-    /// region's steps use, with aliasing only as the plan allows.
-    pub(crate) unsafe fn run(&self, exe: &Executable, ptrs: &[*mut u8]) -> Result<()> {
-        let plan = &exe.plan;
+    /// region's steps use, with aliasing only as the plan allows;
+    /// `kernel_fn` gives the compiled kernel of each kernel step.
+    pub(crate) unsafe fn run(
+        &self,
+        plan: &KernelPlan,
+        launches: &[Option<Launch>],
+        kernel_fn: &(dyn Fn(usize) -> KernelFn + Sync),
+        ptrs: &[*mut u8],
+    ) -> Result<()> {
         let table = helpers::table().as_ptr() as *const u8;
         let args_of = |s: usize| -> SmallVec<[*const u8; 16]> {
-            let l = exe.launches[s]
-                .as_ref()
-                .expect("kernel steps have a launch");
+            let l = launches[s].as_ref().expect("kernel steps have a launch");
             let mut a: SmallVec<[*const u8; 16]> = l
                 .args
                 .iter()
@@ -396,16 +401,12 @@ impl Region {
             a
         };
         let whole = |s: usize| {
-            let l = exe.launches[s]
-                .as_ref()
-                .expect("kernel steps have a launch");
+            let l = launches[s].as_ref().expect("kernel steps have a launch");
             let args = args_of(s);
             // SAFETY: the table holds every buffer of the kernel (valid as
             // the caller guarantees) and the helper table; the range is the
             // whole launch.
-            unsafe {
-                crate::run::parallel::launch(exe.kernel_fn(s), &args, l.n, l.per_index, l.grain)
-            };
+            unsafe { crate::run::parallel::launch(kernel_fn(s), &args, l.n, l.per_index, l.grain) };
         };
         if !STEP_REGIONS.with(|c| c.get()) {
             for s in self.steps.clone() {
@@ -493,7 +494,7 @@ impl Region {
                         // (`find`), `lo` and `hi` being multiples of `block`
                         // (or `hi = n`, a multiple of it).
                         unsafe {
-                            (exe.kernel_fn(step))(
+                            (kernel_fn(step))(
                                 sh.args[j].as_ptr(),
                                 (lo / block) as u64,
                                 (hi / block) as u64,
