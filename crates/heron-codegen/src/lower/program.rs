@@ -107,6 +107,9 @@ pub(crate) fn assemble(
     let launches = launches(&plan);
     let fails_midway = plan.can_fail_after_writing_outputs();
     let folds = views::fold(&plan);
+    let regions = crate::run::region::find(&plan, &launches, |s| {
+        folds.skips(s) || plan.row_groups.iter().any(|g| g.steps.contains(&s))
+    });
     Executable {
         options: *options,
         fails_midway,
@@ -117,6 +120,7 @@ pub(crate) fn assemble(
         controls,
         drivers,
         launches,
+        regions,
         code,
         param_types,
         output_types,

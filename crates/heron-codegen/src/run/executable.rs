@@ -8,6 +8,7 @@ use crate::run::code::{Compiled, KernelFn};
 use crate::run::frame::{Driver, Program};
 use crate::run::helpers;
 use crate::run::host::{is_native_step, run_data_step};
+pub(crate) use crate::run::parallel::Launch;
 use crate::run::parallel::launch;
 use crate::run::row_blocks;
 use heron_ir::plan::{BufId, BufferKind, KernelPlan, Step};
@@ -50,6 +51,8 @@ pub struct Executable {
     /// For each kernel step, how it launches (worked out once, when the
     /// executable is assembled).
     pub(crate) launches: Vec<Option<Launch>>,
+    /// For each step, the step region starting there (`region::find`).
+    pub(crate) regions: Vec<Option<crate::run::region::Region>>,
     pub(crate) code: Compiled,
     /// Copies that `matmul` steps read through in place (`steps::views`).
     pub(crate) folds: crate::run::steps::views::Folds,
@@ -323,6 +326,13 @@ impl Executable {
         let mut args: SmallVec<[*const u8; 16]> = SmallVec::new();
         let mut s = 0;
         while s < plan.steps.len() {
+            if let Some(r) = &self.regions[s] {
+                // SAFETY: `ptrs` holds every buffer of the plan, aliased
+                // only as the plan allows.
+                unsafe { r.run(&self.plan, &self.launches, &|k| self.kernel_fn(k), &ptrs)? };
+                s = r.steps.end;
+                continue;
+            }
             if let Some(group) = plan.row_groups.iter().find(|g| g.steps.start == s) {
                 let fns: SmallVec<[KernelFn; 8]> = group
                     .steps
@@ -433,6 +443,14 @@ impl Program for Executable {
             .function(self.step_fns[s].expect("kernels with work are compiled"))
     }
 
+    unsafe fn run_region(&self, s: usize, ptrs: &[*mut u8]) -> Result<()> {
+        let r = self.regions[s]
+            .as_ref()
+            .expect("the driver calls back for regions only where one starts");
+        // SAFETY: as guaranteed by the caller.
+        unsafe { r.run(&self.plan, &self.launches, &|k| self.kernel_fn(k), ptrs) }
+    }
+
     unsafe fn run_called_step(&self, s: usize, ptrs: &[*mut u8]) -> Result<()> {
         let plan = &self.plan;
         match &plan.steps[s] {
@@ -463,17 +481,4 @@ pub struct GatherForms {
     pub fused: usize,
     /// Gathers run as native steps writing a temporary.
     pub steps: usize,
-}
-
-/// What launching a kernel step takes, worked out once when the executable
-/// is assembled rather than on every run.
-pub(crate) struct Launch {
-    /// Launch indices (`Kernel::launch_size`).
-    pub(crate) n: usize,
-    /// `work_per_index` of the kernel.
-    pub(crate) per_index: usize,
-    /// The fewest launch indices a parallel chunk covers (`launch_grain`).
-    pub(crate) grain: usize,
-    /// The buffers of the kernel's argument table (`Kernel::args_inline`).
-    pub(crate) args: SmallVec<[BufId; 16]>,
 }

@@ -37,7 +37,16 @@ pub(crate) trait Program {
     /// # Safety
     /// `ptrs` holds a valid buffer of the plan's type for every plan buffer.
     unsafe fn run_called_step(&self, s: usize, ptrs: &[*mut u8]) -> Result<()>;
+    /// Runs the step region starting at step `s` (`Executable::regions`).
+    ///
+    /// # Safety
+    /// As for `run_called_step`.
+    unsafe fn run_region(&self, s: usize, ptrs: &[*mut u8]) -> Result<()>;
 }
+
+/// The bit of a callback code that asks for the step region starting at
+/// the step, instead of the step alone.
+pub(crate) const REGION_CODE: u64 = 1 << 31;
 
 /// The temporal driver of a loop.
 pub(crate) struct TemporalCode {
@@ -411,14 +420,15 @@ struct RunCtx<'a> {
     error: RefCell<Option<Error>>,
 }
 
-/// The callback of generated drivers: runs step `code & 0xffff_ffff` of
-/// sub-graph `code >> 32` with the buffer pointers in `slots`. Returns 0 on
+/// The callback of generated drivers: runs step `code & 0x7fff_ffff` of
+/// sub-graph `code >> 32` (or the step region starting there, when
+/// `code & REGION_CODE`) with the buffer pointers in `slots`. Returns 0 on
 /// success, 1 after recording the error (or panic) in the context.
 extern "C" fn step_callback(ctx: u64, code: u64, slots: u64) -> u32 {
     // SAFETY: `ctx` is the `RunCtx` of the run in progress (it outlives the
     // driver call that calls back).
     let ctx = unsafe { &*(ctx as *const RunCtx<'_>) };
-    let (p, s) = ((code >> 32) as usize, (code & 0xffff_ffff) as usize);
+    let (p, s) = ((code >> 32) as usize, (code & (REGION_CODE - 1)) as usize);
     let exe = ctx.programs[p];
     // SAFETY: the driver passes the sub-graph's slot array, one pointer
     // per plan buffer, all set for this run.
@@ -426,7 +436,11 @@ extern "C" fn step_callback(ctx: u64, code: u64, slots: u64) -> u32 {
         unsafe { std::slice::from_raw_parts(slots as *const *mut u8, exe.plan().buffers.len()) };
     // SAFETY: the slots hold valid buffers of the plan's types.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
-        exe.run_called_step(s, ptrs)
+        if code & REGION_CODE != 0 {
+            exe.run_region(s, ptrs)
+        } else {
+            exe.run_called_step(s, ptrs)
+        }
     }));
     let error = match result {
         Ok(Ok(())) => return 0,

@@ -3,7 +3,9 @@
 //! launch index, and the launch itself.
 
 use crate::run::code::KernelFn;
+use heron_ir::plan::BufId;
 use rayon::prelude::*;
+use smallvec::SmallVec;
 
 /// True when a launch may split its work into parallel tasks: the pool has
 /// two threads or more and the caller is not one of rayon's worker threads.
@@ -109,4 +111,17 @@ pub(crate) fn for_each_range(
             run(0);
         });
     }
+}
+
+/// What launching a kernel step takes, worked out once when the executable
+/// is assembled rather than on every run.
+pub(crate) struct Launch {
+    /// Launch indices (`Kernel::launch_size`).
+    pub(crate) n: usize,
+    /// `work_per_index` of the kernel.
+    pub(crate) per_index: usize,
+    /// The fewest launch indices a parallel chunk covers (`launch_grain`).
+    pub(crate) grain: usize,
+    /// The buffers of the kernel's argument table (`Kernel::args_inline`).
+    pub(crate) args: SmallVec<[BufId; 16]>,
 }

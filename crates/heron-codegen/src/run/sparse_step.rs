@@ -6,6 +6,10 @@
 //! others, for matrices with sorted rows); each output element is still
 //! summed in the one order the kernels define, so the result has the same
 //! bits on any number of threads, and the same as `eval`.
+//!
+//! Inside a step region (`region`) a product runs on each thread's range
+//! of result elements instead: `prepare` before the fork (the spiking rows
+//! of an event product), `run_range` on each range.
 
 use heron_ir::Op;
 use heron_ir::sparse::{CsrMatrix, kernels};
@@ -126,5 +130,69 @@ fn split(
             }
             run(0);
         });
+    }
+}
+
+/// True for the products a step region may split by result element:
+/// `matvec` (rows) and, for matrices with sorted rows, `vecmat` and
+/// `event_vecmat` (columns).
+pub(crate) fn splittable(op: &Op) -> bool {
+    match op {
+        Op::CsrMatVec(_) => true,
+        Op::CsrVecMat(m) | Op::CsrEventVecMat(m) => m.rows_sorted(),
+        _ => false,
+    }
+}
+
+/// Prepares a split run of product `op` on operand `x`: the rows where an
+/// event product's operand holds into `active`. Returns the product's work.
+///
+/// # Safety
+/// As for `run`'s operand.
+pub(crate) unsafe fn prepare(op: &Op, x: *const u8, active: &mut Vec<u32>) -> usize {
+    match op {
+        Op::CsrEventVecMat(m) => {
+            // SAFETY: guaranteed by the caller; a bool buffer holds only 0
+            // and 1, valid `bool`s.
+            let s = unsafe { std::slice::from_raw_parts(x as *const bool, m.n_rows()) };
+            kernels::active_rows(s, active);
+            event_work(m, active)
+        }
+        Op::CsrMatVec(m) | Op::CsrVecMat(m) => m.nnz(),
+        _ => unreachable!("not a sparse op: {op}"),
+    }
+}
+
+/// Computes the result elements `range` of product `op` on operand `x`
+/// into `y` (the whole result buffer; only `range` is written), `active`
+/// from `prepare`. Each element gets the bits `run` gives it.
+///
+/// # Safety
+/// As for `run`; besides, nothing else accesses `y[range]` during the call
+/// and `range` lies within the result.
+pub(crate) unsafe fn run_range(
+    op: &Op,
+    x: *const u8,
+    y: *mut u8,
+    active: &[u32],
+    range: std::ops::Range<usize>,
+) {
+    let len = range.len();
+    // SAFETY: `range` lies within the result (the caller's guarantee) and
+    // no one else accesses it.
+    let out = unsafe { std::slice::from_raw_parts_mut((y as *mut f32).add(range.start), len) };
+    match op {
+        Op::CsrMatVec(m) => {
+            // SAFETY: guaranteed by the caller.
+            let x = unsafe { std::slice::from_raw_parts(x as *const f32, m.n_cols()) };
+            kernels::matvec_rows(m, x, range, out);
+        }
+        Op::CsrVecMat(m) => {
+            // SAFETY: guaranteed by the caller.
+            let x = unsafe { std::slice::from_raw_parts(x as *const f32, m.n_rows()) };
+            kernels::vecmat_cols(m, x, range, out);
+        }
+        Op::CsrEventVecMat(m) => kernels::event_vecmat_active(m, active, range, out),
+        _ => unreachable!("not a sparse op: {op}"),
     }
 }

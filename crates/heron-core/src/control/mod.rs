@@ -56,6 +56,15 @@ pub fn with_register_tiles<T>(on: bool, f: impl FnOnce() -> T) -> T {
     heron_codegen::with_register_tiles(on, f)
 }
 
+/// Runs `f` with the step regions of code run on this thread on (`true`,
+/// the default: a sparse product and the element-wise kernels after it run
+/// in one parallel region, each thread on its own range of elements) or
+/// off (`false`: each step alone, as one launch). Compiled code holds both
+/// and chooses at each run; results are bit-identical either way.
+pub fn with_step_regions<T>(on: bool, f: impl FnOnce() -> T) -> T {
+    heron_codegen::with_step_regions(on, f)
+}
+
 /// True when control constructs run on their generated native drivers in
 /// the process defaults (the default; see [`set_native_drivers`]).
 pub fn native_drivers() -> bool {

@@ -79,10 +79,14 @@ pub fn event_vecmat_cols(m: &CsrMatrix, s: &[bool], cols: Range<usize>, y: &mut 
 /// vector costs about one load per eight neurons.
 pub fn active_rows(s: &[bool], out: &mut Vec<u32>) {
     out.clear();
+    // SAFETY: a `bool` is one byte holding 0 or 1, a valid `u8`.
+    let bytes = unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, s.len()) };
     let words = s.chunks_exact(8);
     let tail = words.remainder();
     for (w, chunk) in words.enumerate() {
-        if chunk.iter().all(|&b| !b) {
+        let at = w * 8;
+        let word: [u8; 8] = bytes[at..at + 8].try_into().expect("eight bytes");
+        if u64::from_ne_bytes(word) == 0 {
             continue;
         }
         for (j, &b) in chunk.iter().enumerate() {
@@ -118,7 +122,24 @@ pub fn event_vecmat_active(m: &CsrMatrix, active: &[u32], cols: Range<usize>, y:
             && active.last().is_none_or(|&r| (r as usize) < m.n_rows()),
         "csr_event_vecmat: active rows out of order or range"
     );
+    touch_rows(m, active);
     accumulate(m, cols, y, active.iter().map(|&r| (r as usize, 1.0)));
+}
+
+/// Reads one index per cache line of each of the rows `active` holds, all
+/// before any is used: the rows of a spike list are scattered through a
+/// matrix larger than the caches, and the accumulation (or a column
+/// range's search in a row) would otherwise wait for each row's memory in
+/// turn; independent loads let the processor fetch them at once.
+fn touch_rows(m: &CsrMatrix, active: &[u32]) {
+    let idx = m.indices();
+    let mut acc = 0u32;
+    for &r in active {
+        for k in row(m, r as usize).step_by(16) {
+            acc ^= idx[k] as u32;
+        }
+    }
+    std::hint::black_box(acc);
 }
 
 /// `y[c - cols.start] = Σ x·w` over the entries in columns `cols` of the

@@ -146,8 +146,16 @@ impl Gen<'_, '_> {
             }
         }
         let mut kernels = pl.kernels.iter().peekable();
+        // Steps of a step region: run by one call back at its first step.
+        let mut region_end = 0;
         for s in 0..exe.plan.steps.len() {
-            if !runs(s) {
+            if only.is_none()
+                && let Some(r) = &exe.regions[s]
+            {
+                self.region(p, s, pl.slots);
+                region_end = r.steps.end;
+            }
+            if !runs(s) || s < region_end {
                 if kernels.peek().is_some_and(|k| k.step == s) {
                     kernels.next();
                 }
@@ -193,16 +201,25 @@ impl Gen<'_, '_> {
         }
     }
 
+    /// Calls the callback for the step region starting at step `s` of
+    /// program `p`; on failure, returns from the driver.
+    fn region(&mut self, p: usize, s: usize, slots: usize) {
+        self.callback_code(p, (s as u64 | crate::run::frame::REGION_CODE) as i64, slots);
+    }
+
     /// Calls the callback for step `s` of program `p`; on failure, returns
     /// from the driver.
     pub(super) fn callback(&mut self, p: usize, s: usize, slots: usize) {
+        self.callback_code(p, s as i64, slots);
+    }
+
+    /// Calls the callback with `code` (a step, with `REGION_CODE` a step
+    /// region) of program `p`.
+    fn callback_code(&mut self, p: usize, s: i64, slots: usize) {
         let (cb_at, ctx_at) = (self.spec.layout.callback, self.spec.layout.ctx);
         let cb = self.word(cb_at);
         let ctx = self.word(ctx_at);
-        let code = self
-            .b
-            .ins()
-            .iconst(types::I64, ((p as i64) << 32) | s as i64);
+        let code = self.b.ins().iconst(types::I64, ((p as i64) << 32) | s);
         let slots = self.frame_addr(slots);
         let call = self
             .b
