@@ -30,7 +30,7 @@ use super::{Emitter, cast::cast, clif_type, elementwise};
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, Type, Value, types};
 use cranelift_frontend::Variable;
-use heron_ir::{DType, ReduceOp};
+use heron_ir::{BinaryOp, DType, ReduceOp};
 
 /// An accumulator living in Cranelift variables across the reduction loop.
 pub struct Acc {
@@ -150,7 +150,67 @@ pub(super) fn combine(
     acc: Value,
     x: Value,
 ) -> Value {
-    elementwise::binary(e, op.combine(), acc, x, dtype)
+    match op {
+        ReduceOp::Max | ReduceOp::Min => extreme(e, op, acc, x, dtype, None),
+        _ => elementwise::binary(e, op.combine(), acc, x, dtype),
+    }
+}
+
+/// The combine of a `max`/`min` reduction of `dtype`, scalar (`lanes`
+/// `None`) or lane by lane: NumPy's NaN-propagating `maximum`/`minimum`,
+/// except that on a float tie (`a == b`, neither NaN) the result is
+/// `a & b` for max and `a | b` for min, bit by bit. Equal non-zero values
+/// have equal bits, so this only decides `±0`: `+0` wins a max and `-0` a
+/// min, whichever operand holds it. The combine is then commutative and
+/// associative, and every order of folding (lanes, unrolled accumulators,
+/// chunks, threads) gives `eval`'s result (`Elem::max_fold`).
+pub(super) fn extreme(
+    e: &mut Emitter<'_>,
+    op: ReduceOp,
+    a: Value,
+    b: Value,
+    dtype: DType,
+    lanes: Option<usize>,
+) -> Value {
+    let bop = if op == ReduceOp::Max {
+        BinaryOp::Max
+    } else {
+        BinaryOp::Min
+    };
+    let Some(lanes) = lanes else {
+        let r = elementwise::binary(e, bop, a, b, dtype);
+        if !dtype.is_float() {
+            return r;
+        }
+        let int = if dtype == DType::F32 {
+            types::I32
+        } else {
+            types::I64
+        };
+        let flags = MemFlagsData::new();
+        let ai = e.b.ins().bitcast(int, flags, a);
+        let bi = e.b.ins().bitcast(int, flags, b);
+        let tie = match op {
+            ReduceOp::Max => e.b.ins().band(ai, bi),
+            _ => e.b.ins().bor(ai, bi),
+        };
+        let tie = e.b.ins().bitcast(clif_type(dtype), flags, tie);
+        let eq = e.b.ins().fcmp(FloatCC::Equal, a, b);
+        return e.b.ins().select(eq, tie, r);
+    };
+    let r = super::vector::binary(e, bop, a, b, dtype, lanes);
+    if !dtype.is_float() {
+        return r;
+    }
+    let tie = match op {
+        ReduceOp::Max => e.b.ins().band(a, b),
+        _ => e.b.ins().bor(a, b),
+    };
+    let eq = e.b.ins().fcmp(FloatCC::Equal, a, b);
+    let ty = e.b.func.dfg.value_type(a);
+    let flags = MemFlagsData::new().with_endianness(Endianness::Little);
+    let eq = e.b.ins().bitcast(ty, flags, eq);
+    e.b.ins().bitselect(eq, tie, r)
 }
 
 /// One step of Neumaier's summation: `t = s + x` and the compensation

@@ -131,6 +131,24 @@ pub(crate) trait Elem: Element + PartialOrd + Default {
         }
     }
 
+    /// The combine of a `max` reduction: `max_nan`, except that on a tie
+    /// of floats (equal, neither NaN) the result is the bitwise AND of the
+    /// two values, so `+0` beats `-0` whichever comes first (IEEE 754-2019
+    /// `maximum`). Commutative and associative, so the result does not
+    /// depend on the order the elements are combined in.
+    #[inline]
+    fn max_fold(self, other: Self) -> Self {
+        self.max_nan(other)
+    }
+
+    /// The combine of a `min` reduction: `min_nan`, except that on a tie of
+    /// floats the result is the bitwise OR of the two values, so `-0` beats
+    /// `+0` whichever comes first (IEEE 754-2019 `minimum`).
+    #[inline]
+    fn min_fold(self, other: Self) -> Self {
+        self.min_nan(other)
+    }
+
     /// A total order for sorting: ascending, NaN after everything, NaNs equal.
     #[inline]
     fn sort_cmp(&self, other: &Self) -> Ordering {
@@ -198,6 +216,20 @@ macro_rules! float_elem {
             }
             fn is_nan(self) -> bool {
                 <$t>::is_nan(self)
+            }
+            fn max_fold(self, other: Self) -> Self {
+                if self == other {
+                    <$t>::from_bits(self.to_bits() & other.to_bits())
+                } else {
+                    self.max_nan(other)
+                }
+            }
+            fn min_fold(self, other: Self) -> Self {
+                if self == other {
+                    <$t>::from_bits(self.to_bits() | other.to_bits())
+                } else {
+                    self.min_nan(other)
+                }
             }
         }
     )*};

@@ -60,10 +60,10 @@ pub(super) fn reduce(op: ReduceOp, x: &Value, axes: &Axes, shape: &Shape) -> Res
             }),
             bool => return Err(Error::dtype(op.name(), dtype))),
         ReduceOp::Max => with_elem!(dtype, T => per_run(x.as_slice::<T>(), m, shape, |run: &[T]| {
-            run[1..].iter().fold(run[0], |acc, &v| acc.max_nan(v))
+            run[1..].iter().fold(run[0], |acc, &v| acc.max_fold(v))
         })),
         ReduceOp::Min => with_elem!(dtype, T => per_run(x.as_slice::<T>(), m, shape, |run: &[T]| {
-            run[1..].iter().fold(run[0], |acc, &v| acc.min_nan(v))
+            run[1..].iter().fold(run[0], |acc, &v| acc.min_fold(v))
         })),
         ReduceOp::Any => with_elem!(dtype, T => per_run(x.as_slice::<T>(), m, shape, |run: &[T]| {
             run.iter().any(|v| v.nonzero())

@@ -2,12 +2,14 @@
 //! accumulator per output in a stack slot, each folded in the scalar
 //! order and arithmetic, so the results are bit-identical to `Acc`'s.
 
-use super::{acc_types, combine, compensated, convert, demote_pair, high_half, neumaier};
+use super::{
+    acc_types, combine, compensated, convert, demote_pair, extreme, high_half, neumaier,
+};
 use crate::lower::{Emitter, cast::cast, clif_type, elementwise};
 use cranelift_codegen::ir::{
     Endianness, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value, types,
 };
-use heron_ir::{BinaryOp, DType, ReduceOp};
+use heron_ir::{DType, ReduceOp};
 
 /// The accumulators of a column tile: one per output element of a run of
 /// consecutive outputs, in a stack slot, each folded in the scalar `Acc`
@@ -225,14 +227,7 @@ impl TileAcc {
                     (ReduceOp::Sum, None) if self.acc.is_float() => e.b.ins().fadd(a, x),
                     (ReduceOp::Sum, None) => e.b.ins().iadd(a, x),
                     (ReduceOp::Prod, _) => e.b.ins().fmul(a, x),
-                    (op, _) => {
-                        let bop = if op == ReduceOp::Max {
-                            BinaryOp::Max
-                        } else {
-                            BinaryOp::Min
-                        };
-                        crate::lower::vector::binary(e, bop, a, x, self.input, lanes)
-                    }
+                    (op, _) => extreme(e, op, a, x, self.input, Some(lanes)),
                 };
             }
             e.b.ins().store(flags, a, addr, at);

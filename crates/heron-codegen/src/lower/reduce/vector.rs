@@ -3,11 +3,11 @@
 //! into the scalar `Acc` at the end (see `reduce.rs` for the bounds).
 
 use super::Acc;
-use super::{high_half, neumaier};
+use super::{extreme, high_half, neumaier};
 use crate::lower::{Emitter, elementwise};
 use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, Type, Value, types};
 use cranelift_frontend::Variable;
-use heron_ir::{BinaryOp, DType, ReduceOp};
+use heron_ir::{DType, ReduceOp};
 
 /// Vector accumulators for a reduction whose innermost reduced axis is
 /// contiguous: one independent accumulator per unrolled vector (several
@@ -15,8 +15,9 @@ use heron_ir::{BinaryOp, DType, ReduceOp};
 ///
 /// Supported: f32 sums (each half of an f32x4 promoted to f64x2, as the
 /// scalar path accumulates in f64), f64 sums (Neumaier per lane), and
-/// max/min of f32, f64, i32 and u32 (exact in any order; the float formula
-/// is the scalar one, lane by lane).
+/// max/min of f32, f64, i32 and u32 (exact in any order: the float combine
+/// is the scalar `extreme`, lane by lane, which settles a tie of `±0` the
+/// same way whatever the order).
 pub struct VecAcc {
     op: ReduceOp,
     input: DType,
@@ -114,13 +115,8 @@ impl VecAcc {
             (op, _) => {
                 let v = self.acc[k][0];
                 let a = e.b.use_var(v);
-                let bop = if op == ReduceOp::Max {
-                    BinaryOp::Max
-                } else {
-                    BinaryOp::Min
-                };
                 let lanes = self.ty.lane_count() as usize;
-                let r = crate::lower::vector::binary(e, bop, a, x, self.input, lanes);
+                let r = extreme(e, op, a, x, self.input, Some(lanes));
                 e.b.def_var(v, r);
             }
         }

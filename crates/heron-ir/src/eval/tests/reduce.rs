@@ -272,3 +272,47 @@ fn cumsum_accumulates_in_the_result_dtype() {
     .unwrap();
     assert_eq!(show(&y), "f32[3] [1.0, NaN, NaN]");
 }
+
+/// Every arrangement of `n` zeros, `k` of them `+0`, as f64 bits.
+fn zero_orders(n: usize) -> Vec<Vec<f64>> {
+    (0..1u32 << n)
+        .map(|m| {
+            (0..n)
+                .map(|i| if m >> i & 1 == 1 { 0.0 } else { -0.0 })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn max_and_min_of_signed_zeros_do_not_depend_on_order() {
+    // max: +0 whenever a +0 is present; min: -0 whenever a -0 is present.
+    for n in 1..=5 {
+        for zs in zero_orders(n) {
+            let any_pos = zs.iter().any(|z| z.is_sign_positive());
+            let any_neg = zs.iter().any(|z| z.is_sign_negative());
+            let f32s: Vec<f32> = zs.iter().map(|&z| z as f32).collect();
+            for x in [val(&[n], &zs), val(&[n], &f32s)] {
+                let max = run(&reduce(ReduceOp::Max, &[0]), &[&x]).unwrap();
+                let min = run(&reduce(ReduceOp::Min, &[0]), &[&x]).unwrap();
+                let dt = x.dtype();
+                let want_max = if any_pos { "0.0" } else { "-0.0" };
+                let want_min = if any_neg { "-0.0" } else { "0.0" };
+                assert_eq!(show(&max), format!("{dt}[] [{want_max}]"), "max of {zs:?}");
+                assert_eq!(show(&min), format!("{dt}[] [{want_min}]"), "min of {zs:?}");
+            }
+        }
+    }
+    // Along an axis that is not innermost, and with NaN still winning.
+    let x = val(&[2, 2], &[-0.0f32, 0.0, 0.0, -0.0]);
+    check(reduce(ReduceOp::Max, &[0]), &[&x], "f32[2] [0.0, 0.0]");
+    check(reduce(ReduceOp::Min, &[0]), &[&x], "f32[2] [-0.0, -0.0]");
+    let x = val(&[3], &[0.0f64, f64::NAN, -0.0]);
+    check(reduce(ReduceOp::Max, &[0]), &[&x], "f64[] [NaN]");
+    check(reduce(ReduceOp::Min, &[0]), &[&x], "f64[] [NaN]");
+    // Element-wise maximum and minimum keep NumPy's rule: the second
+    // operand on a tie.
+    let (a, b) = (val(&[1], &[0.0f32]), val(&[1], &[-0.0f32]));
+    check(Op::Binary(crate::BinaryOp::Max), &[&a, &b], "f32[1] [-0.0]");
+    check(Op::Binary(crate::BinaryOp::Min), &[&b, &a], "f32[1] [0.0]");
+}
