@@ -450,18 +450,18 @@ fn softmax_row_group() {
             v9 = iconst.i64 512
             v10 = imul v1, v9  ; v9 = 512
             v11 = iadd v6, v10  ; v6 = 0
-            v382 -> v11
+            v616 -> v11
             v12 = iconst.i64 1
             v13 = imul v1, v12  ; v12 = 1
             v14 = iadd v7, v13  ; v7 = 0
-            v383 -> v14
+            v617 -> v14
             v15 = isub v2, v1
             v16 -> v15
-            v384 -> v16
-            v385 -> v384
-            v386 -> v384
-            v387 -> v384
-            v388 -> v384
+            v618 -> v16
+            v619 -> v618
+            v620 -> v618
+            v621 -> v618
+            v622 -> v618
             jump block1
 
         block1:
@@ -472,74 +472,74 @@ fn softmax_row_group() {
             v19 = isub v18, v17  ; v18 = 64
             v20 = umin v19, v16
             v21 = iconst.i64 0
-            jump block4(v21, v382, v383)  ; v21 = 0
+            jump block4(v21, v616, v617)  ; v21 = 0
 
         block4(v22: i64, v24: i64, v25: i64):
-            v376 -> v22
-            v377 -> v22
-            v378 -> v22
-            v379 -> v22
-            v126 -> v24
-            v364 -> v24
-            v365 -> v24
-            v366 -> v24
-            v367 -> v24
-            v370 -> v25
-            v371 -> v25
-            v372 -> v25
-            v373 -> v25
+            v610 -> v22
+            v611 -> v22
+            v612 -> v22
+            v613 -> v22
+            v158 -> v24
+            v598 -> v24
+            v599 -> v24
+            v600 -> v24
+            v601 -> v24
+            v604 -> v25
+            v605 -> v25
+            v606 -> v25
+            v607 -> v25
             v23 = icmp ult v22, v20
             brif v23, block5, block6
 
         block5:
             v26 = f32const -Inf
-            v172 -> v26
-            v170 -> v172
-            v171 -> v172
+            v214 -> v26
+            v212 -> v214
+            v213 -> v214
             v27 = f32const -Inf
             v28 = splat.f32x4 v27  ; v27 = -Inf
-            v127 -> v28
-            v128 -> v28
-            v129 -> v28
-            v130 -> v28
-            v131 -> v28
-            v132 -> v28
-            v133 -> v28
-            v134 -> v28
+            v159 -> v28
+            v160 -> v28
+            v161 -> v28
+            v162 -> v28
+            v163 -> v28
+            v164 -> v28
+            v165 -> v28
+            v166 -> v28
             v29 = iconst.i64 512
             v31 -> v29
-            v173 -> v31
-            v174 -> v31
-            v175 -> v31
+            v215 -> v31
+            v216 -> v31
+            v217 -> v31
             v30 = iconst.i64 0
             v32 -> v30
             jump block7
 
         block7:
-            brif.i64 v31, block8, block9(v127, v172, v128, v129, v130, v131, v132, v133, v134)  ; v31 = 512, v172 = -Inf
+            brif.i64 v31, block8, block9(v159, v214, v160, v161, v162, v163, v164, v165, v166)  ; v31 = 512, v214 = -Inf
 
         block8:
             v33 = iconst.i64 512
             v34 = isub v33, v32  ; v33 = 512, v32 = 0
             v35 = umin v34, v31  ; v31 = 512
             v36 = iconst.i64 0
-            jump block10(v36, v126, v127, v128, v129, v130, v131, v132, v133, v134)  ; v36 = 0
+            jump block10(v36, v158, v159, v160, v161, v162, v163, v164, v165, v166)  ; v36 = 0
 
-        block10(v37: i64, v41: i64, v46: f32x4, v56: f32x4, v66: f32x4, v76: f32x4, v86: f32x4, v96: f32x4, v106: f32x4, v116: f32x4):
-            v201 -> v56
-            v202 -> v56
-            v224 -> v66
-            v225 -> v66
-            v247 -> v76
-            v248 -> v76
-            v270 -> v86
-            v271 -> v86
-            v293 -> v96
-            v294 -> v96
-            v316 -> v106
-            v317 -> v106
-            v339 -> v116
-            v340 -> v116
+        block10(v37: i64, v41: i64, v46: f32x4, v60: f32x4, v74: f32x4, v88: f32x4, v102: f32x4, v116: f32x4, v130: f32x4, v144: f32x4):
+            v267 -> v60
+            v268 -> v60
+            v314 -> v74
+            v315 -> v74
+            v361 -> v88
+            v362 -> v88
+            v408 -> v102
+            v409 -> v102
+            v455 -> v116
+            v456 -> v116
+            v502 -> v130
+            v503 -> v130
+            v549 -> v144
+            v550 -> v144
             v38 = isub.i64 v35, v37
             v39 = iconst.i64 32
             v40 = icmp uge v38, v39  ; v39 = 32
@@ -555,302 +555,536 @@ fn softmax_row_group() {
             v49 = bor v47, v48
             v50 = bitcast.f32x4 v49
             v51 = bitselect.f32x4 v50, v46, v45
-            v52 = iconst.i64 2
-            v53 = ishl.i64 v41, v52  ; v52 = 2
-            v54 = iadd.i64 v3, v53
-            v55 = load.f32x4 notrap v54+16
-            v57 = fcmp.f32x4 gt v56, v55
-            v58 = fcmp.f32x4 uno v56, v56
-            v59 = bor v57, v58
-            v60 = bitcast.f32x4 v59
-            v61 = bitselect.f32x4 v60, v56, v55
-            v62 = iconst.i64 2
-            v63 = ishl.i64 v41, v62  ; v62 = 2
-            v64 = iadd.i64 v3, v63
-            v65 = load.f32x4 notrap v64+32
-            v67 = fcmp.f32x4 gt v66, v65
-            v68 = fcmp.f32x4 uno v66, v66
-            v69 = bor v67, v68
-            v70 = bitcast.f32x4 v69
-            v71 = bitselect.f32x4 v70, v66, v65
-            v72 = iconst.i64 2
-            v73 = ishl.i64 v41, v72  ; v72 = 2
-            v74 = iadd.i64 v3, v73
-            v75 = load.f32x4 notrap v74+48
-            v77 = fcmp.f32x4 gt v76, v75
-            v78 = fcmp.f32x4 uno v76, v76
-            v79 = bor v77, v78
-            v80 = bitcast.f32x4 v79
-            v81 = bitselect.f32x4 v80, v76, v75
-            v82 = iconst.i64 2
-            v83 = ishl.i64 v41, v82  ; v82 = 2
-            v84 = iadd.i64 v3, v83
-            v85 = load.f32x4 notrap v84+64
-            v87 = fcmp.f32x4 gt v86, v85
-            v88 = fcmp.f32x4 uno v86, v86
-            v89 = bor v87, v88
-            v90 = bitcast.f32x4 v89
-            v91 = bitselect.f32x4 v90, v86, v85
-            v92 = iconst.i64 2
-            v93 = ishl.i64 v41, v92  ; v92 = 2
-            v94 = iadd.i64 v3, v93
-            v95 = load.f32x4 notrap v94+80
-            v97 = fcmp.f32x4 gt v96, v95
-            v98 = fcmp.f32x4 uno v96, v96
-            v99 = bor v97, v98
-            v100 = bitcast.f32x4 v99
-            v101 = bitselect.f32x4 v100, v96, v95
-            v102 = iconst.i64 2
-            v103 = ishl.i64 v41, v102  ; v102 = 2
-            v104 = iadd.i64 v3, v103
-            v105 = load.f32x4 notrap v104+96
-            v107 = fcmp.f32x4 gt v106, v105
-            v108 = fcmp.f32x4 uno v106, v106
-            v109 = bor v107, v108
-            v110 = bitcast.f32x4 v109
-            v111 = bitselect.f32x4 v110, v106, v105
+            v52 = band.f32x4 v46, v45
+            v53 = fcmp.f32x4 eq v46, v45
+            v54 = bitcast.f32x4 little v53
+            v55 = bitselect v54, v52, v51
+            v56 = iconst.i64 2
+            v57 = ishl.i64 v41, v56  ; v56 = 2
+            v58 = iadd.i64 v3, v57
+            v59 = load.f32x4 notrap v58+16
+            v61 = fcmp.f32x4 gt v60, v59
+            v62 = fcmp.f32x4 uno v60, v60
+            v63 = bor v61, v62
+            v64 = bitcast.f32x4 v63
+            v65 = bitselect.f32x4 v64, v60, v59
+            v66 = band.f32x4 v60, v59
+            v67 = fcmp.f32x4 eq v60, v59
+            v68 = bitcast.f32x4 little v67
+            v69 = bitselect v68, v66, v65
+            v70 = iconst.i64 2
+            v71 = ishl.i64 v41, v70  ; v70 = 2
+            v72 = iadd.i64 v3, v71
+            v73 = load.f32x4 notrap v72+32
+            v75 = fcmp.f32x4 gt v74, v73
+            v76 = fcmp.f32x4 uno v74, v74
+            v77 = bor v75, v76
+            v78 = bitcast.f32x4 v77
+            v79 = bitselect.f32x4 v78, v74, v73
+            v80 = band.f32x4 v74, v73
+            v81 = fcmp.f32x4 eq v74, v73
+            v82 = bitcast.f32x4 little v81
+            v83 = bitselect v82, v80, v79
+            v84 = iconst.i64 2
+            v85 = ishl.i64 v41, v84  ; v84 = 2
+            v86 = iadd.i64 v3, v85
+            v87 = load.f32x4 notrap v86+48
+            v89 = fcmp.f32x4 gt v88, v87
+            v90 = fcmp.f32x4 uno v88, v88
+            v91 = bor v89, v90
+            v92 = bitcast.f32x4 v91
+            v93 = bitselect.f32x4 v92, v88, v87
+            v94 = band.f32x4 v88, v87
+            v95 = fcmp.f32x4 eq v88, v87
+            v96 = bitcast.f32x4 little v95
+            v97 = bitselect v96, v94, v93
+            v98 = iconst.i64 2
+            v99 = ishl.i64 v41, v98  ; v98 = 2
+            v100 = iadd.i64 v3, v99
+            v101 = load.f32x4 notrap v100+64
+            v103 = fcmp.f32x4 gt v102, v101
+            v104 = fcmp.f32x4 uno v102, v102
+            v105 = bor v103, v104
+            v106 = bitcast.f32x4 v105
+            v107 = bitselect.f32x4 v106, v102, v101
+            v108 = band.f32x4 v102, v101
+            v109 = fcmp.f32x4 eq v102, v101
+            v110 = bitcast.f32x4 little v109
+            v111 = bitselect v110, v108, v107
             v112 = iconst.i64 2
             v113 = ishl.i64 v41, v112  ; v112 = 2
             v114 = iadd.i64 v3, v113
-            v115 = load.f32x4 notrap v114+112
+            v115 = load.f32x4 notrap v114+80
             v117 = fcmp.f32x4 gt v116, v115
             v118 = fcmp.f32x4 uno v116, v116
             v119 = bor v117, v118
             v120 = bitcast.f32x4 v119
             v121 = bitselect.f32x4 v120, v116, v115
-            v122 = iconst.i64 32
-            v123 = iadd.i64 v41, v122  ; v122 = 32
-            v124 = iconst.i64 32
-            v125 = iadd.i64 v37, v124  ; v124 = 32
-            jump block10(v125, v123, v51, v61, v71, v81, v91, v101, v111, v121)
-
-        block12:
-            jump block13(v37, v41, v46)
-
-        block13(v135: i64, v139: i64, v144: f32x4):
-            v178 -> v144
-            v136 = isub.i64 v35, v135
-            v137 = iconst.i64 4
-            v138 = icmp uge v136, v137  ; v137 = 4
-            brif v138, block14, block15
-
-        block14:
+            v122 = band.f32x4 v116, v115
+            v123 = fcmp.f32x4 eq v116, v115
+            v124 = bitcast.f32x4 little v123
+            v125 = bitselect v124, v122, v121
+            v126 = iconst.i64 2
+            v127 = ishl.i64 v41, v126  ; v126 = 2
+            v128 = iadd.i64 v3, v127
+            v129 = load.f32x4 notrap v128+96
+            v131 = fcmp.f32x4 gt v130, v129
+            v132 = fcmp.f32x4 uno v130, v130
+            v133 = bor v131, v132
+            v134 = bitcast.f32x4 v133
+            v135 = bitselect.f32x4 v134, v130, v129
+            v136 = band.f32x4 v130, v129
+            v137 = fcmp.f32x4 eq v130, v129
+            v138 = bitcast.f32x4 little v137
+            v139 = bitselect v138, v136, v135
             v140 = iconst.i64 2
-            v141 = ishl.i64 v139, v140  ; v140 = 2
+            v141 = ishl.i64 v41, v140  ; v140 = 2
             v142 = iadd.i64 v3, v141
-            v143 = load.f32x4 notrap v142
+            v143 = load.f32x4 notrap v142+112
             v145 = fcmp.f32x4 gt v144, v143
             v146 = fcmp.f32x4 uno v144, v144
             v147 = bor v145, v146
             v148 = bitcast.f32x4 v147
             v149 = bitselect.f32x4 v148, v144, v143
-            v150 = iconst.i64 4
-            v151 = iadd.i64 v139, v150  ; v150 = 4
-            v152 = iconst.i64 4
-            v153 = iadd.i64 v135, v152  ; v152 = 4
-            jump block13(v153, v151, v149)
+            v150 = band.f32x4 v144, v143
+            v151 = fcmp.f32x4 eq v144, v143
+            v152 = bitcast.f32x4 little v151
+            v153 = bitselect v152, v150, v149
+            v154 = iconst.i64 32
+            v155 = iadd.i64 v41, v154  ; v154 = 32
+            v156 = iconst.i64 32
+            v157 = iadd.i64 v37, v156  ; v156 = 32
+            jump block10(v157, v155, v55, v69, v83, v97, v111, v125, v139, v153)
+
+        block12:
+            jump block13(v37, v41, v46)
+
+        block13(v167: i64, v171: i64, v176: f32x4):
+            v220 -> v176
+            v168 = isub.i64 v35, v167
+            v169 = iconst.i64 4
+            v170 = icmp uge v168, v169  ; v169 = 4
+            brif v170, block14, block15
+
+        block14:
+            v172 = iconst.i64 2
+            v173 = ishl.i64 v171, v172  ; v172 = 2
+            v174 = iadd.i64 v3, v173
+            v175 = load.f32x4 notrap v174
+            v177 = fcmp.f32x4 gt v176, v175
+            v178 = fcmp.f32x4 uno v176, v176
+            v179 = bor v177, v178
+            v180 = bitcast.f32x4 v179
+            v181 = bitselect.f32x4 v180, v176, v175
+            v182 = band.f32x4 v176, v175
+            v183 = fcmp.f32x4 eq v176, v175
+            v184 = bitcast.f32x4 little v183
+            v185 = bitselect v184, v182, v181
+            v186 = iconst.i64 4
+            v187 = iadd.i64 v171, v186  ; v186 = 4
+            v188 = iconst.i64 4
+            v189 = iadd.i64 v167, v188  ; v188 = 4
+            jump block13(v189, v187, v185)
 
         block15:
-            jump block16(v135, v139, v172)  ; v172 = -Inf
+            jump block16(v167, v171, v214)  ; v214 = -Inf
 
-        block16(v154: i64, v156: i64, v161: f32):
-            v155 = icmp ult v154, v35
-            brif v155, block17, block18
+        block16(v190: i64, v192: i64, v197: f32):
+            v191 = icmp ult v190, v35
+            brif v191, block17, block18
 
         block17:
-            v157 = iconst.i64 2
-            v158 = ishl.i64 v156, v157  ; v157 = 2
-            v159 = iadd.i64 v3, v158
-            v160 = load.f32 notrap aligned v159
-            v162 = fcmp.f32 gt v161, v160
-            v163 = fcmp.f32 uno v161, v161
-            v164 = bor v162, v163
-            v165 = select.f32 v164, v161, v160
-            v166 = iconst.i64 1
-            v167 = iadd.i64 v156, v166  ; v166 = 1
-            v168 = iconst.i64 1
-            v169 = iadd.i64 v154, v168  ; v168 = 1
-            jump block16(v169, v167, v165)
+            v193 = iconst.i64 2
+            v194 = ishl.i64 v192, v193  ; v193 = 2
+            v195 = iadd.i64 v3, v194
+            v196 = load.f32 notrap aligned v195
+            v198 = fcmp.f32 gt v197, v196
+            v199 = fcmp.f32 uno v197, v197
+            v200 = bor v198, v199
+            v201 = select.f32 v200, v197, v196
+            v202 = bitcast.i32 v197
+            v203 = bitcast.i32 v196
+            v204 = band v202, v203
+            v205 = bitcast.f32 v204
+            v206 = fcmp.f32 eq v197, v196
+            v207 = select v206, v205, v201
+            v208 = iconst.i64 1
+            v209 = iadd.i64 v192, v208  ; v208 = 1
+            v210 = iconst.i64 1
+            v211 = iadd.i64 v190, v210  ; v210 = 1
+            jump block16(v211, v209, v207)
 
         block18:
-            v176 = isub.i64 v31, v35  ; v31 = 512
-            jump block9(v144, v161, v56, v66, v76, v86, v96, v106, v116)
+            v218 = isub.i64 v31, v35  ; v31 = 512
+            jump block9(v176, v197, v60, v74, v88, v102, v116, v130, v144)
 
-        block9(v177: f32x4, v180: f32, v200: f32x4, v223: f32x4, v246: f32x4, v269: f32x4, v292: f32x4, v315: f32x4, v338: f32x4):
-            v179 = extractlane v177, 0
-            v181 = fcmp gt v180, v179
-            v182 = fcmp uno v180, v180
-            v183 = bor v181, v182
-            v184 = select v183, v180, v179
-            v185 = extractlane v177, 1
-            v186 = fcmp gt v184, v185
-            v187 = fcmp uno v184, v184
-            v188 = bor v186, v187
-            v189 = select v188, v184, v185
-            v190 = extractlane v177, 2
-            v191 = fcmp gt v189, v190
-            v192 = fcmp uno v189, v189
-            v193 = bor v191, v192
-            v194 = select v193, v189, v190
-            v195 = extractlane v177, 3
-            v196 = fcmp gt v194, v195
-            v197 = fcmp uno v194, v194
-            v198 = bor v196, v197
-            v199 = select v198, v194, v195
-            v203 = extractlane v200, 0
-            v204 = fcmp gt v199, v203
-            v205 = fcmp uno v199, v199
-            v206 = bor v204, v205
-            v207 = select v206, v199, v203
-            v208 = extractlane v200, 1
-            v209 = fcmp gt v207, v208
-            v210 = fcmp uno v207, v207
-            v211 = bor v209, v210
-            v212 = select v211, v207, v208
-            v213 = extractlane v200, 2
-            v214 = fcmp gt v212, v213
-            v215 = fcmp uno v212, v212
-            v216 = bor v214, v215
-            v217 = select v216, v212, v213
-            v218 = extractlane v200, 3
-            v219 = fcmp gt v217, v218
-            v220 = fcmp uno v217, v217
-            v221 = bor v219, v220
-            v222 = select v221, v217, v218
-            v226 = extractlane v223, 0
-            v227 = fcmp gt v222, v226
-            v228 = fcmp uno v222, v222
-            v229 = bor v227, v228
-            v230 = select v229, v222, v226
-            v231 = extractlane v223, 1
-            v232 = fcmp gt v230, v231
-            v233 = fcmp uno v230, v230
-            v234 = bor v232, v233
-            v235 = select v234, v230, v231
-            v236 = extractlane v223, 2
-            v237 = fcmp gt v235, v236
-            v238 = fcmp uno v235, v235
-            v239 = bor v237, v238
-            v240 = select v239, v235, v236
-            v241 = extractlane v223, 3
-            v242 = fcmp gt v240, v241
-            v243 = fcmp uno v240, v240
-            v244 = bor v242, v243
-            v245 = select v244, v240, v241
-            v249 = extractlane v246, 0
-            v250 = fcmp gt v245, v249
-            v251 = fcmp uno v245, v245
-            v252 = bor v250, v251
-            v253 = select v252, v245, v249
-            v254 = extractlane v246, 1
-            v255 = fcmp gt v253, v254
-            v256 = fcmp uno v253, v253
-            v257 = bor v255, v256
-            v258 = select v257, v253, v254
-            v259 = extractlane v246, 2
-            v260 = fcmp gt v258, v259
-            v261 = fcmp uno v258, v258
-            v262 = bor v260, v261
-            v263 = select v262, v258, v259
-            v264 = extractlane v246, 3
-            v265 = fcmp gt v263, v264
-            v266 = fcmp uno v263, v263
-            v267 = bor v265, v266
-            v268 = select v267, v263, v264
-            v272 = extractlane v269, 0
-            v273 = fcmp gt v268, v272
-            v274 = fcmp uno v268, v268
-            v275 = bor v273, v274
-            v276 = select v275, v268, v272
-            v277 = extractlane v269, 1
-            v278 = fcmp gt v276, v277
-            v279 = fcmp uno v276, v276
-            v280 = bor v278, v279
-            v281 = select v280, v276, v277
-            v282 = extractlane v269, 2
-            v283 = fcmp gt v281, v282
-            v284 = fcmp uno v281, v281
-            v285 = bor v283, v284
-            v286 = select v285, v281, v282
-            v287 = extractlane v269, 3
-            v288 = fcmp gt v286, v287
-            v289 = fcmp uno v286, v286
-            v290 = bor v288, v289
-            v291 = select v290, v286, v287
-            v295 = extractlane v292, 0
-            v296 = fcmp gt v291, v295
-            v297 = fcmp uno v291, v291
-            v298 = bor v296, v297
-            v299 = select v298, v291, v295
-            v300 = extractlane v292, 1
-            v301 = fcmp gt v299, v300
-            v302 = fcmp uno v299, v299
-            v303 = bor v301, v302
-            v304 = select v303, v299, v300
-            v305 = extractlane v292, 2
-            v306 = fcmp gt v304, v305
-            v307 = fcmp uno v304, v304
-            v308 = bor v306, v307
-            v309 = select v308, v304, v305
-            v310 = extractlane v292, 3
-            v311 = fcmp gt v309, v310
-            v312 = fcmp uno v309, v309
-            v313 = bor v311, v312
-            v314 = select v313, v309, v310
-            v318 = extractlane v315, 0
-            v319 = fcmp gt v314, v318
-            v320 = fcmp uno v314, v314
-            v321 = bor v319, v320
-            v322 = select v321, v314, v318
-            v323 = extractlane v315, 1
-            v324 = fcmp gt v322, v323
-            v325 = fcmp uno v322, v322
-            v326 = bor v324, v325
-            v327 = select v326, v322, v323
-            v328 = extractlane v315, 2
-            v329 = fcmp gt v327, v328
-            v330 = fcmp uno v327, v327
-            v331 = bor v329, v330
-            v332 = select v331, v327, v328
-            v333 = extractlane v315, 3
-            v334 = fcmp gt v332, v333
-            v335 = fcmp uno v332, v332
-            v336 = bor v334, v335
-            v337 = select v336, v332, v333
-            v341 = extractlane v338, 0
-            v342 = fcmp gt v337, v341
-            v343 = fcmp uno v337, v337
-            v344 = bor v342, v343
-            v345 = select v344, v337, v341
-            v346 = extractlane v338, 1
-            v347 = fcmp gt v345, v346
-            v348 = fcmp uno v345, v345
-            v349 = bor v347, v348
-            v350 = select v349, v345, v346
-            v351 = extractlane v338, 2
-            v352 = fcmp gt v350, v351
-            v353 = fcmp uno v350, v350
-            v354 = bor v352, v353
-            v355 = select v354, v350, v351
-            v356 = extractlane v338, 3
-            v357 = fcmp gt v355, v356
-            v358 = fcmp uno v355, v355
-            v359 = bor v357, v358
-            v360 = select v359, v355, v356
-            v361 = iconst.i64 2
-            v362 = ishl.i64 v25, v361  ; v361 = 2
-            v363 = iadd.i64 v4, v362
-            store notrap aligned v360, v363
-            v368 = iconst.i64 512
-            v369 = iadd.i64 v24, v368  ; v368 = 512
-            v374 = iconst.i64 1
-            v375 = iadd.i64 v25, v374  ; v374 = 1
-            v380 = iconst.i64 1
-            v381 = iadd.i64 v22, v380  ; v380 = 1
-            jump block4(v381, v369, v375)
+        block9(v219: f32x4, v222: f32, v266: f32x4, v313: f32x4, v360: f32x4, v407: f32x4, v454: f32x4, v501: f32x4, v548: f32x4):
+            v221 = extractlane v219, 0
+            v223 = fcmp gt v222, v221
+            v224 = fcmp uno v222, v222
+            v225 = bor v223, v224
+            v226 = select v225, v222, v221
+            v227 = bitcast.i32 v222
+            v228 = bitcast.i32 v221
+            v229 = band v227, v228
+            v230 = bitcast.f32 v229
+            v231 = fcmp eq v222, v221
+            v232 = select v231, v230, v226
+            v233 = extractlane v219, 1
+            v234 = fcmp gt v232, v233
+            v235 = fcmp uno v232, v232
+            v236 = bor v234, v235
+            v237 = select v236, v232, v233
+            v238 = bitcast.i32 v232
+            v239 = bitcast.i32 v233
+            v240 = band v238, v239
+            v241 = bitcast.f32 v240
+            v242 = fcmp eq v232, v233
+            v243 = select v242, v241, v237
+            v244 = extractlane v219, 2
+            v245 = fcmp gt v243, v244
+            v246 = fcmp uno v243, v243
+            v247 = bor v245, v246
+            v248 = select v247, v243, v244
+            v249 = bitcast.i32 v243
+            v250 = bitcast.i32 v244
+            v251 = band v249, v250
+            v252 = bitcast.f32 v251
+            v253 = fcmp eq v243, v244
+            v254 = select v253, v252, v248
+            v255 = extractlane v219, 3
+            v256 = fcmp gt v254, v255
+            v257 = fcmp uno v254, v254
+            v258 = bor v256, v257
+            v259 = select v258, v254, v255
+            v260 = bitcast.i32 v254
+            v261 = bitcast.i32 v255
+            v262 = band v260, v261
+            v263 = bitcast.f32 v262
+            v264 = fcmp eq v254, v255
+            v265 = select v264, v263, v259
+            v269 = extractlane v266, 0
+            v270 = fcmp gt v265, v269
+            v271 = fcmp uno v265, v265
+            v272 = bor v270, v271
+            v273 = select v272, v265, v269
+            v274 = bitcast.i32 v265
+            v275 = bitcast.i32 v269
+            v276 = band v274, v275
+            v277 = bitcast.f32 v276
+            v278 = fcmp eq v265, v269
+            v279 = select v278, v277, v273
+            v280 = extractlane v266, 1
+            v281 = fcmp gt v279, v280
+            v282 = fcmp uno v279, v279
+            v283 = bor v281, v282
+            v284 = select v283, v279, v280
+            v285 = bitcast.i32 v279
+            v286 = bitcast.i32 v280
+            v287 = band v285, v286
+            v288 = bitcast.f32 v287
+            v289 = fcmp eq v279, v280
+            v290 = select v289, v288, v284
+            v291 = extractlane v266, 2
+            v292 = fcmp gt v290, v291
+            v293 = fcmp uno v290, v290
+            v294 = bor v292, v293
+            v295 = select v294, v290, v291
+            v296 = bitcast.i32 v290
+            v297 = bitcast.i32 v291
+            v298 = band v296, v297
+            v299 = bitcast.f32 v298
+            v300 = fcmp eq v290, v291
+            v301 = select v300, v299, v295
+            v302 = extractlane v266, 3
+            v303 = fcmp gt v301, v302
+            v304 = fcmp uno v301, v301
+            v305 = bor v303, v304
+            v306 = select v305, v301, v302
+            v307 = bitcast.i32 v301
+            v308 = bitcast.i32 v302
+            v309 = band v307, v308
+            v310 = bitcast.f32 v309
+            v311 = fcmp eq v301, v302
+            v312 = select v311, v310, v306
+            v316 = extractlane v313, 0
+            v317 = fcmp gt v312, v316
+            v318 = fcmp uno v312, v312
+            v319 = bor v317, v318
+            v320 = select v319, v312, v316
+            v321 = bitcast.i32 v312
+            v322 = bitcast.i32 v316
+            v323 = band v321, v322
+            v324 = bitcast.f32 v323
+            v325 = fcmp eq v312, v316
+            v326 = select v325, v324, v320
+            v327 = extractlane v313, 1
+            v328 = fcmp gt v326, v327
+            v329 = fcmp uno v326, v326
+            v330 = bor v328, v329
+            v331 = select v330, v326, v327
+            v332 = bitcast.i32 v326
+            v333 = bitcast.i32 v327
+            v334 = band v332, v333
+            v335 = bitcast.f32 v334
+            v336 = fcmp eq v326, v327
+            v337 = select v336, v335, v331
+            v338 = extractlane v313, 2
+            v339 = fcmp gt v337, v338
+            v340 = fcmp uno v337, v337
+            v341 = bor v339, v340
+            v342 = select v341, v337, v338
+            v343 = bitcast.i32 v337
+            v344 = bitcast.i32 v338
+            v345 = band v343, v344
+            v346 = bitcast.f32 v345
+            v347 = fcmp eq v337, v338
+            v348 = select v347, v346, v342
+            v349 = extractlane v313, 3
+            v350 = fcmp gt v348, v349
+            v351 = fcmp uno v348, v348
+            v352 = bor v350, v351
+            v353 = select v352, v348, v349
+            v354 = bitcast.i32 v348
+            v355 = bitcast.i32 v349
+            v356 = band v354, v355
+            v357 = bitcast.f32 v356
+            v358 = fcmp eq v348, v349
+            v359 = select v358, v357, v353
+            v363 = extractlane v360, 0
+            v364 = fcmp gt v359, v363
+            v365 = fcmp uno v359, v359
+            v366 = bor v364, v365
+            v367 = select v366, v359, v363
+            v368 = bitcast.i32 v359
+            v369 = bitcast.i32 v363
+            v370 = band v368, v369
+            v371 = bitcast.f32 v370
+            v372 = fcmp eq v359, v363
+            v373 = select v372, v371, v367
+            v374 = extractlane v360, 1
+            v375 = fcmp gt v373, v374
+            v376 = fcmp uno v373, v373
+            v377 = bor v375, v376
+            v378 = select v377, v373, v374
+            v379 = bitcast.i32 v373
+            v380 = bitcast.i32 v374
+            v381 = band v379, v380
+            v382 = bitcast.f32 v381
+            v383 = fcmp eq v373, v374
+            v384 = select v383, v382, v378
+            v385 = extractlane v360, 2
+            v386 = fcmp gt v384, v385
+            v387 = fcmp uno v384, v384
+            v388 = bor v386, v387
+            v389 = select v388, v384, v385
+            v390 = bitcast.i32 v384
+            v391 = bitcast.i32 v385
+            v392 = band v390, v391
+            v393 = bitcast.f32 v392
+            v394 = fcmp eq v384, v385
+            v395 = select v394, v393, v389
+            v396 = extractlane v360, 3
+            v397 = fcmp gt v395, v396
+            v398 = fcmp uno v395, v395
+            v399 = bor v397, v398
+            v400 = select v399, v395, v396
+            v401 = bitcast.i32 v395
+            v402 = bitcast.i32 v396
+            v403 = band v401, v402
+            v404 = bitcast.f32 v403
+            v405 = fcmp eq v395, v396
+            v406 = select v405, v404, v400
+            v410 = extractlane v407, 0
+            v411 = fcmp gt v406, v410
+            v412 = fcmp uno v406, v406
+            v413 = bor v411, v412
+            v414 = select v413, v406, v410
+            v415 = bitcast.i32 v406
+            v416 = bitcast.i32 v410
+            v417 = band v415, v416
+            v418 = bitcast.f32 v417
+            v419 = fcmp eq v406, v410
+            v420 = select v419, v418, v414
+            v421 = extractlane v407, 1
+            v422 = fcmp gt v420, v421
+            v423 = fcmp uno v420, v420
+            v424 = bor v422, v423
+            v425 = select v424, v420, v421
+            v426 = bitcast.i32 v420
+            v427 = bitcast.i32 v421
+            v428 = band v426, v427
+            v429 = bitcast.f32 v428
+            v430 = fcmp eq v420, v421
+            v431 = select v430, v429, v425
+            v432 = extractlane v407, 2
+            v433 = fcmp gt v431, v432
+            v434 = fcmp uno v431, v431
+            v435 = bor v433, v434
+            v436 = select v435, v431, v432
+            v437 = bitcast.i32 v431
+            v438 = bitcast.i32 v432
+            v439 = band v437, v438
+            v440 = bitcast.f32 v439
+            v441 = fcmp eq v431, v432
+            v442 = select v441, v440, v436
+            v443 = extractlane v407, 3
+            v444 = fcmp gt v442, v443
+            v445 = fcmp uno v442, v442
+            v446 = bor v444, v445
+            v447 = select v446, v442, v443
+            v448 = bitcast.i32 v442
+            v449 = bitcast.i32 v443
+            v450 = band v448, v449
+            v451 = bitcast.f32 v450
+            v452 = fcmp eq v442, v443
+            v453 = select v452, v451, v447
+            v457 = extractlane v454, 0
+            v458 = fcmp gt v453, v457
+            v459 = fcmp uno v453, v453
+            v460 = bor v458, v459
+            v461 = select v460, v453, v457
+            v462 = bitcast.i32 v453
+            v463 = bitcast.i32 v457
+            v464 = band v462, v463
+            v465 = bitcast.f32 v464
+            v466 = fcmp eq v453, v457
+            v467 = select v466, v465, v461
+            v468 = extractlane v454, 1
+            v469 = fcmp gt v467, v468
+            v470 = fcmp uno v467, v467
+            v471 = bor v469, v470
+            v472 = select v471, v467, v468
+            v473 = bitcast.i32 v467
+            v474 = bitcast.i32 v468
+            v475 = band v473, v474
+            v476 = bitcast.f32 v475
+            v477 = fcmp eq v467, v468
+            v478 = select v477, v476, v472
+            v479 = extractlane v454, 2
+            v480 = fcmp gt v478, v479
+            v481 = fcmp uno v478, v478
+            v482 = bor v480, v481
+            v483 = select v482, v478, v479
+            v484 = bitcast.i32 v478
+            v485 = bitcast.i32 v479
+            v486 = band v484, v485
+            v487 = bitcast.f32 v486
+            v488 = fcmp eq v478, v479
+            v489 = select v488, v487, v483
+            v490 = extractlane v454, 3
+            v491 = fcmp gt v489, v490
+            v492 = fcmp uno v489, v489
+            v493 = bor v491, v492
+            v494 = select v493, v489, v490
+            v495 = bitcast.i32 v489
+            v496 = bitcast.i32 v490
+            v497 = band v495, v496
+            v498 = bitcast.f32 v497
+            v499 = fcmp eq v489, v490
+            v500 = select v499, v498, v494
+            v504 = extractlane v501, 0
+            v505 = fcmp gt v500, v504
+            v506 = fcmp uno v500, v500
+            v507 = bor v505, v506
+            v508 = select v507, v500, v504
+            v509 = bitcast.i32 v500
+            v510 = bitcast.i32 v504
+            v511 = band v509, v510
+            v512 = bitcast.f32 v511
+            v513 = fcmp eq v500, v504
+            v514 = select v513, v512, v508
+            v515 = extractlane v501, 1
+            v516 = fcmp gt v514, v515
+            v517 = fcmp uno v514, v514
+            v518 = bor v516, v517
+            v519 = select v518, v514, v515
+            v520 = bitcast.i32 v514
+            v521 = bitcast.i32 v515
+            v522 = band v520, v521
+            v523 = bitcast.f32 v522
+            v524 = fcmp eq v514, v515
+            v525 = select v524, v523, v519
+            v526 = extractlane v501, 2
+            v527 = fcmp gt v525, v526
+            v528 = fcmp uno v525, v525
+            v529 = bor v527, v528
+            v530 = select v529, v525, v526
+            v531 = bitcast.i32 v525
+            v532 = bitcast.i32 v526
+            v533 = band v531, v532
+            v534 = bitcast.f32 v533
+            v535 = fcmp eq v525, v526
+            v536 = select v535, v534, v530
+            v537 = extractlane v501, 3
+            v538 = fcmp gt v536, v537
+            v539 = fcmp uno v536, v536
+            v540 = bor v538, v539
+            v541 = select v540, v536, v537
+            v542 = bitcast.i32 v536
+            v543 = bitcast.i32 v537
+            v544 = band v542, v543
+            v545 = bitcast.f32 v544
+            v546 = fcmp eq v536, v537
+            v547 = select v546, v545, v541
+            v551 = extractlane v548, 0
+            v552 = fcmp gt v547, v551
+            v553 = fcmp uno v547, v547
+            v554 = bor v552, v553
+            v555 = select v554, v547, v551
+            v556 = bitcast.i32 v547
+            v557 = bitcast.i32 v551
+            v558 = band v556, v557
+            v559 = bitcast.f32 v558
+            v560 = fcmp eq v547, v551
+            v561 = select v560, v559, v555
+            v562 = extractlane v548, 1
+            v563 = fcmp gt v561, v562
+            v564 = fcmp uno v561, v561
+            v565 = bor v563, v564
+            v566 = select v565, v561, v562
+            v567 = bitcast.i32 v561
+            v568 = bitcast.i32 v562
+            v569 = band v567, v568
+            v570 = bitcast.f32 v569
+            v571 = fcmp eq v561, v562
+            v572 = select v571, v570, v566
+            v573 = extractlane v548, 2
+            v574 = fcmp gt v572, v573
+            v575 = fcmp uno v572, v572
+            v576 = bor v574, v575
+            v577 = select v576, v572, v573
+            v578 = bitcast.i32 v572
+            v579 = bitcast.i32 v573
+            v580 = band v578, v579
+            v581 = bitcast.f32 v580
+            v582 = fcmp eq v572, v573
+            v583 = select v582, v581, v577
+            v584 = extractlane v548, 3
+            v585 = fcmp gt v583, v584
+            v586 = fcmp uno v583, v583
+            v587 = bor v585, v586
+            v588 = select v587, v583, v584
+            v589 = bitcast.i32 v583
+            v590 = bitcast.i32 v584
+            v591 = band v589, v590
+            v592 = bitcast.f32 v591
+            v593 = fcmp eq v583, v584
+            v594 = select v593, v592, v588
+            v595 = iconst.i64 2
+            v596 = ishl.i64 v25, v595  ; v595 = 2
+            v597 = iadd.i64 v4, v596
+            store notrap aligned v594, v597
+            v602 = iconst.i64 512
+            v603 = iadd.i64 v24, v602  ; v602 = 512
+            v608 = iconst.i64 1
+            v609 = iadd.i64 v25, v608  ; v608 = 1
+            v614 = iconst.i64 1
+            v615 = iadd.i64 v22, v614  ; v614 = 1
+            jump block4(v615, v603, v609)
 
         block6:
-            v389 = isub.i64 v16, v20
+            v623 = isub.i64 v16, v20
             jump block3
 
         block3:
@@ -1318,7 +1552,7 @@ fn softmax_row_group() {
         block3:
             return
         }
-    "#]],
+        "#]],
     );
 }
 
