@@ -450,18 +450,18 @@ fn softmax_row_group() {
             v9 = iconst.i64 512
             v10 = imul v1, v9  ; v9 = 512
             v11 = iadd v6, v10  ; v6 = 0
-            v616 -> v11
+            v625 -> v11
             v12 = iconst.i64 1
             v13 = imul v1, v12  ; v12 = 1
             v14 = iadd v7, v13  ; v7 = 0
-            v617 -> v14
+            v626 -> v14
             v15 = isub v2, v1
             v16 -> v15
-            v618 -> v16
-            v619 -> v618
-            v620 -> v618
-            v621 -> v618
-            v622 -> v618
+            v627 -> v16
+            v628 -> v627
+            v629 -> v627
+            v630 -> v627
+            v631 -> v627
             jump block1
 
         block1:
@@ -472,74 +472,74 @@ fn softmax_row_group() {
             v19 = isub v18, v17  ; v18 = 64
             v20 = umin v19, v16
             v21 = iconst.i64 0
-            jump block4(v21, v616, v617)  ; v21 = 0
+            jump block4(v21, v625, v626)  ; v21 = 0
 
         block4(v22: i64, v24: i64, v25: i64):
-            v610 -> v22
-            v611 -> v22
-            v612 -> v22
-            v613 -> v22
-            v158 -> v24
-            v598 -> v24
-            v599 -> v24
-            v600 -> v24
-            v601 -> v24
-            v604 -> v25
-            v605 -> v25
-            v606 -> v25
-            v607 -> v25
+            v619 -> v22
+            v620 -> v22
+            v621 -> v22
+            v622 -> v22
+            v166 -> v24
+            v607 -> v24
+            v608 -> v24
+            v609 -> v24
+            v610 -> v24
+            v613 -> v25
+            v614 -> v25
+            v615 -> v25
+            v616 -> v25
             v23 = icmp ult v22, v20
             brif v23, block5, block6
 
         block5:
             v26 = f32const -Inf
-            v214 -> v26
-            v212 -> v214
-            v213 -> v214
+            v223 -> v26
+            v221 -> v223
+            v222 -> v223
             v27 = f32const -Inf
             v28 = splat.f32x4 v27  ; v27 = -Inf
-            v159 -> v28
-            v160 -> v28
-            v161 -> v28
-            v162 -> v28
-            v163 -> v28
-            v164 -> v28
-            v165 -> v28
-            v166 -> v28
+            v167 -> v28
+            v168 -> v28
+            v169 -> v28
+            v170 -> v28
+            v171 -> v28
+            v172 -> v28
+            v173 -> v28
+            v174 -> v28
             v29 = iconst.i64 512
             v31 -> v29
-            v215 -> v31
-            v216 -> v31
-            v217 -> v31
+            v224 -> v31
+            v225 -> v31
+            v226 -> v31
             v30 = iconst.i64 0
             v32 -> v30
             jump block7
 
         block7:
-            brif.i64 v31, block8, block9(v159, v214, v160, v161, v162, v163, v164, v165, v166)  ; v31 = 512, v214 = -Inf
+            brif.i64 v31, block8, block9(v167, v223, v168, v169, v170, v171, v172, v173, v174)  ; v31 = 512, v223 = -Inf
 
         block8:
             v33 = iconst.i64 512
             v34 = isub v33, v32  ; v33 = 512, v32 = 0
             v35 = umin v34, v31  ; v31 = 512
             v36 = iconst.i64 0
-            jump block10(v36, v158, v159, v160, v161, v162, v163, v164, v165, v166)  ; v36 = 0
+            jump block10(v36, v166, v167, v168, v169, v170, v171, v172, v173, v174)  ; v36 = 0
 
-        block10(v37: i64, v41: i64, v46: f32x4, v60: f32x4, v74: f32x4, v88: f32x4, v102: f32x4, v116: f32x4, v130: f32x4, v144: f32x4):
-            v267 -> v60
-            v268 -> v60
-            v314 -> v74
-            v315 -> v74
-            v361 -> v88
-            v362 -> v88
-            v408 -> v102
-            v409 -> v102
-            v455 -> v116
-            v456 -> v116
-            v502 -> v130
-            v503 -> v130
-            v549 -> v144
-            v550 -> v144
+        block10(v37: i64, v41: i64, v46: f32x4, v61: f32x4, v76: f32x4, v91: f32x4, v106: f32x4, v121: f32x4, v136: f32x4, v151: f32x4):
+            v276 -> v61
+            v277 -> v61
+            v323 -> v76
+            v324 -> v76
+            v370 -> v91
+            v371 -> v91
+            v417 -> v106
+            v418 -> v106
+            v464 -> v121
+            v465 -> v121
+            v511 -> v136
+            v512 -> v136
+            v558 -> v151
+            v559 -> v151
             v38 = isub.i64 v35, v37
             v39 = iconst.i64 32
             v40 = icmp uge v38, v39  ; v39 = 32
@@ -550,541 +550,550 @@ fn softmax_row_group() {
             v43 = ishl.i64 v41, v42  ; v42 = 2
             v44 = iadd.i64 v3, v43
             v45 = load.f32x4 notrap v44
-            v47 = fcmp.f32x4 gt v46, v45
-            v48 = fcmp.f32x4 uno v46, v46
-            v49 = bor v47, v48
-            v50 = bitcast.f32x4 v49
-            v51 = bitselect.f32x4 v50, v46, v45
-            v52 = band.f32x4 v46, v45
-            v53 = fcmp.f32x4 eq v46, v45
-            v54 = bitcast.f32x4 little v53
-            v55 = bitselect v54, v52, v51
-            v56 = iconst.i64 2
-            v57 = ishl.i64 v41, v56  ; v56 = 2
-            v58 = iadd.i64 v3, v57
-            v59 = load.f32x4 notrap v58+16
-            v61 = fcmp.f32x4 gt v60, v59
-            v62 = fcmp.f32x4 uno v60, v60
-            v63 = bor v61, v62
-            v64 = bitcast.f32x4 v63
-            v65 = bitselect.f32x4 v64, v60, v59
-            v66 = band.f32x4 v60, v59
-            v67 = fcmp.f32x4 eq v60, v59
-            v68 = bitcast.f32x4 little v67
-            v69 = bitselect v68, v66, v65
-            v70 = iconst.i64 2
-            v71 = ishl.i64 v41, v70  ; v70 = 2
-            v72 = iadd.i64 v3, v71
-            v73 = load.f32x4 notrap v72+32
-            v75 = fcmp.f32x4 gt v74, v73
-            v76 = fcmp.f32x4 uno v74, v74
-            v77 = bor v75, v76
-            v78 = bitcast.f32x4 v77
-            v79 = bitselect.f32x4 v78, v74, v73
-            v80 = band.f32x4 v74, v73
-            v81 = fcmp.f32x4 eq v74, v73
-            v82 = bitcast.f32x4 little v81
-            v83 = bitselect v82, v80, v79
-            v84 = iconst.i64 2
-            v85 = ishl.i64 v41, v84  ; v84 = 2
-            v86 = iadd.i64 v3, v85
-            v87 = load.f32x4 notrap v86+48
-            v89 = fcmp.f32x4 gt v88, v87
-            v90 = fcmp.f32x4 uno v88, v88
-            v91 = bor v89, v90
-            v92 = bitcast.f32x4 v91
-            v93 = bitselect.f32x4 v92, v88, v87
-            v94 = band.f32x4 v88, v87
-            v95 = fcmp.f32x4 eq v88, v87
+            v47 = fcmp lt v45, v46
+            v48 = bitcast.f32x4 little v47
+            v49 = bitselect.f32x4 v48, v46, v45
+            v50 = fcmp.f32x4 lt v46, v45
+            v51 = bitcast.f32x4 little v50
+            v52 = bitselect v51, v45, v46
+            v53 = band v49, v52
+            v54 = fcmp.f32x4 uno v46, v45
+            v55 = bitcast.f32x4 little v54
+            v56 = bor v53, v55
+            v57 = iconst.i64 2
+            v58 = ishl.i64 v41, v57  ; v57 = 2
+            v59 = iadd.i64 v3, v58
+            v60 = load.f32x4 notrap v59+16
+            v62 = fcmp lt v60, v61
+            v63 = bitcast.f32x4 little v62
+            v64 = bitselect.f32x4 v63, v61, v60
+            v65 = fcmp.f32x4 lt v61, v60
+            v66 = bitcast.f32x4 little v65
+            v67 = bitselect v66, v60, v61
+            v68 = band v64, v67
+            v69 = fcmp.f32x4 uno v61, v60
+            v70 = bitcast.f32x4 little v69
+            v71 = bor v68, v70
+            v72 = iconst.i64 2
+            v73 = ishl.i64 v41, v72  ; v72 = 2
+            v74 = iadd.i64 v3, v73
+            v75 = load.f32x4 notrap v74+32
+            v77 = fcmp lt v75, v76
+            v78 = bitcast.f32x4 little v77
+            v79 = bitselect.f32x4 v78, v76, v75
+            v80 = fcmp.f32x4 lt v76, v75
+            v81 = bitcast.f32x4 little v80
+            v82 = bitselect v81, v75, v76
+            v83 = band v79, v82
+            v84 = fcmp.f32x4 uno v76, v75
+            v85 = bitcast.f32x4 little v84
+            v86 = bor v83, v85
+            v87 = iconst.i64 2
+            v88 = ishl.i64 v41, v87  ; v87 = 2
+            v89 = iadd.i64 v3, v88
+            v90 = load.f32x4 notrap v89+48
+            v92 = fcmp lt v90, v91
+            v93 = bitcast.f32x4 little v92
+            v94 = bitselect.f32x4 v93, v91, v90
+            v95 = fcmp.f32x4 lt v91, v90
             v96 = bitcast.f32x4 little v95
-            v97 = bitselect v96, v94, v93
-            v98 = iconst.i64 2
-            v99 = ishl.i64 v41, v98  ; v98 = 2
-            v100 = iadd.i64 v3, v99
-            v101 = load.f32x4 notrap v100+64
-            v103 = fcmp.f32x4 gt v102, v101
-            v104 = fcmp.f32x4 uno v102, v102
-            v105 = bor v103, v104
-            v106 = bitcast.f32x4 v105
-            v107 = bitselect.f32x4 v106, v102, v101
-            v108 = band.f32x4 v102, v101
-            v109 = fcmp.f32x4 eq v102, v101
-            v110 = bitcast.f32x4 little v109
-            v111 = bitselect v110, v108, v107
-            v112 = iconst.i64 2
-            v113 = ishl.i64 v41, v112  ; v112 = 2
-            v114 = iadd.i64 v3, v113
-            v115 = load.f32x4 notrap v114+80
-            v117 = fcmp.f32x4 gt v116, v115
-            v118 = fcmp.f32x4 uno v116, v116
-            v119 = bor v117, v118
-            v120 = bitcast.f32x4 v119
-            v121 = bitselect.f32x4 v120, v116, v115
-            v122 = band.f32x4 v116, v115
-            v123 = fcmp.f32x4 eq v116, v115
-            v124 = bitcast.f32x4 little v123
-            v125 = bitselect v124, v122, v121
-            v126 = iconst.i64 2
-            v127 = ishl.i64 v41, v126  ; v126 = 2
-            v128 = iadd.i64 v3, v127
-            v129 = load.f32x4 notrap v128+96
-            v131 = fcmp.f32x4 gt v130, v129
-            v132 = fcmp.f32x4 uno v130, v130
-            v133 = bor v131, v132
-            v134 = bitcast.f32x4 v133
-            v135 = bitselect.f32x4 v134, v130, v129
-            v136 = band.f32x4 v130, v129
-            v137 = fcmp.f32x4 eq v130, v129
+            v97 = bitselect v96, v90, v91
+            v98 = band v94, v97
+            v99 = fcmp.f32x4 uno v91, v90
+            v100 = bitcast.f32x4 little v99
+            v101 = bor v98, v100
+            v102 = iconst.i64 2
+            v103 = ishl.i64 v41, v102  ; v102 = 2
+            v104 = iadd.i64 v3, v103
+            v105 = load.f32x4 notrap v104+64
+            v107 = fcmp lt v105, v106
+            v108 = bitcast.f32x4 little v107
+            v109 = bitselect.f32x4 v108, v106, v105
+            v110 = fcmp.f32x4 lt v106, v105
+            v111 = bitcast.f32x4 little v110
+            v112 = bitselect v111, v105, v106
+            v113 = band v109, v112
+            v114 = fcmp.f32x4 uno v106, v105
+            v115 = bitcast.f32x4 little v114
+            v116 = bor v113, v115
+            v117 = iconst.i64 2
+            v118 = ishl.i64 v41, v117  ; v117 = 2
+            v119 = iadd.i64 v3, v118
+            v120 = load.f32x4 notrap v119+80
+            v122 = fcmp lt v120, v121
+            v123 = bitcast.f32x4 little v122
+            v124 = bitselect.f32x4 v123, v121, v120
+            v125 = fcmp.f32x4 lt v121, v120
+            v126 = bitcast.f32x4 little v125
+            v127 = bitselect v126, v120, v121
+            v128 = band v124, v127
+            v129 = fcmp.f32x4 uno v121, v120
+            v130 = bitcast.f32x4 little v129
+            v131 = bor v128, v130
+            v132 = iconst.i64 2
+            v133 = ishl.i64 v41, v132  ; v132 = 2
+            v134 = iadd.i64 v3, v133
+            v135 = load.f32x4 notrap v134+96
+            v137 = fcmp lt v135, v136
             v138 = bitcast.f32x4 little v137
-            v139 = bitselect v138, v136, v135
-            v140 = iconst.i64 2
-            v141 = ishl.i64 v41, v140  ; v140 = 2
-            v142 = iadd.i64 v3, v141
-            v143 = load.f32x4 notrap v142+112
-            v145 = fcmp.f32x4 gt v144, v143
-            v146 = fcmp.f32x4 uno v144, v144
-            v147 = bor v145, v146
-            v148 = bitcast.f32x4 v147
-            v149 = bitselect.f32x4 v148, v144, v143
-            v150 = band.f32x4 v144, v143
-            v151 = fcmp.f32x4 eq v144, v143
-            v152 = bitcast.f32x4 little v151
-            v153 = bitselect v152, v150, v149
-            v154 = iconst.i64 32
-            v155 = iadd.i64 v41, v154  ; v154 = 32
-            v156 = iconst.i64 32
-            v157 = iadd.i64 v37, v156  ; v156 = 32
-            jump block10(v157, v155, v55, v69, v83, v97, v111, v125, v139, v153)
+            v139 = bitselect.f32x4 v138, v136, v135
+            v140 = fcmp.f32x4 lt v136, v135
+            v141 = bitcast.f32x4 little v140
+            v142 = bitselect v141, v135, v136
+            v143 = band v139, v142
+            v144 = fcmp.f32x4 uno v136, v135
+            v145 = bitcast.f32x4 little v144
+            v146 = bor v143, v145
+            v147 = iconst.i64 2
+            v148 = ishl.i64 v41, v147  ; v147 = 2
+            v149 = iadd.i64 v3, v148
+            v150 = load.f32x4 notrap v149+112
+            v152 = fcmp lt v150, v151
+            v153 = bitcast.f32x4 little v152
+            v154 = bitselect.f32x4 v153, v151, v150
+            v155 = fcmp.f32x4 lt v151, v150
+            v156 = bitcast.f32x4 little v155
+            v157 = bitselect v156, v150, v151
+            v158 = band v154, v157
+            v159 = fcmp.f32x4 uno v151, v150
+            v160 = bitcast.f32x4 little v159
+            v161 = bor v158, v160
+            v162 = iconst.i64 32
+            v163 = iadd.i64 v41, v162  ; v162 = 32
+            v164 = iconst.i64 32
+            v165 = iadd.i64 v37, v164  ; v164 = 32
+            jump block10(v165, v163, v56, v71, v86, v101, v116, v131, v146, v161)
 
         block12:
             jump block13(v37, v41, v46)
 
-        block13(v167: i64, v171: i64, v176: f32x4):
-            v220 -> v176
-            v168 = isub.i64 v35, v167
-            v169 = iconst.i64 4
-            v170 = icmp uge v168, v169  ; v169 = 4
-            brif v170, block14, block15
+        block13(v175: i64, v179: i64, v184: f32x4):
+            v229 -> v184
+            v176 = isub.i64 v35, v175
+            v177 = iconst.i64 4
+            v178 = icmp uge v176, v177  ; v177 = 4
+            brif v178, block14, block15
 
         block14:
-            v172 = iconst.i64 2
-            v173 = ishl.i64 v171, v172  ; v172 = 2
-            v174 = iadd.i64 v3, v173
-            v175 = load.f32x4 notrap v174
-            v177 = fcmp.f32x4 gt v176, v175
-            v178 = fcmp.f32x4 uno v176, v176
-            v179 = bor v177, v178
-            v180 = bitcast.f32x4 v179
-            v181 = bitselect.f32x4 v180, v176, v175
-            v182 = band.f32x4 v176, v175
-            v183 = fcmp.f32x4 eq v176, v175
-            v184 = bitcast.f32x4 little v183
-            v185 = bitselect v184, v182, v181
-            v186 = iconst.i64 4
-            v187 = iadd.i64 v171, v186  ; v186 = 4
-            v188 = iconst.i64 4
-            v189 = iadd.i64 v167, v188  ; v188 = 4
-            jump block13(v189, v187, v185)
+            v180 = iconst.i64 2
+            v181 = ishl.i64 v179, v180  ; v180 = 2
+            v182 = iadd.i64 v3, v181
+            v183 = load.f32x4 notrap v182
+            v185 = fcmp lt v183, v184
+            v186 = bitcast.f32x4 little v185
+            v187 = bitselect.f32x4 v186, v184, v183
+            v188 = fcmp.f32x4 lt v184, v183
+            v189 = bitcast.f32x4 little v188
+            v190 = bitselect v189, v183, v184
+            v191 = band v187, v190
+            v192 = fcmp.f32x4 uno v184, v183
+            v193 = bitcast.f32x4 little v192
+            v194 = bor v191, v193
+            v195 = iconst.i64 4
+            v196 = iadd.i64 v179, v195  ; v195 = 4
+            v197 = iconst.i64 4
+            v198 = iadd.i64 v175, v197  ; v197 = 4
+            jump block13(v198, v196, v194)
 
         block15:
-            jump block16(v167, v171, v214)  ; v214 = -Inf
+            jump block16(v175, v179, v223)  ; v223 = -Inf
 
-        block16(v190: i64, v192: i64, v197: f32):
-            v191 = icmp ult v190, v35
-            brif v191, block17, block18
+        block16(v199: i64, v201: i64, v206: f32):
+            v200 = icmp ult v199, v35
+            brif v200, block17, block18
 
         block17:
-            v193 = iconst.i64 2
-            v194 = ishl.i64 v192, v193  ; v193 = 2
-            v195 = iadd.i64 v3, v194
-            v196 = load.f32 notrap aligned v195
-            v198 = fcmp.f32 gt v197, v196
-            v199 = fcmp.f32 uno v197, v197
-            v200 = bor v198, v199
-            v201 = select.f32 v200, v197, v196
-            v202 = bitcast.i32 v197
-            v203 = bitcast.i32 v196
-            v204 = band v202, v203
-            v205 = bitcast.f32 v204
-            v206 = fcmp.f32 eq v197, v196
-            v207 = select v206, v205, v201
-            v208 = iconst.i64 1
-            v209 = iadd.i64 v192, v208  ; v208 = 1
-            v210 = iconst.i64 1
-            v211 = iadd.i64 v190, v210  ; v210 = 1
-            jump block16(v211, v209, v207)
+            v202 = iconst.i64 2
+            v203 = ishl.i64 v201, v202  ; v202 = 2
+            v204 = iadd.i64 v3, v203
+            v205 = load.f32 notrap aligned v204
+            v207 = fcmp.f32 gt v206, v205
+            v208 = fcmp.f32 uno v206, v206
+            v209 = bor v207, v208
+            v210 = select.f32 v209, v206, v205
+            v211 = bitcast.i32 v206
+            v212 = bitcast.i32 v205
+            v213 = band v211, v212
+            v214 = bitcast.f32 v213
+            v215 = fcmp.f32 eq v206, v205
+            v216 = select v215, v214, v210
+            v217 = iconst.i64 1
+            v218 = iadd.i64 v201, v217  ; v217 = 1
+            v219 = iconst.i64 1
+            v220 = iadd.i64 v199, v219  ; v219 = 1
+            jump block16(v220, v218, v216)
 
         block18:
-            v218 = isub.i64 v31, v35  ; v31 = 512
-            jump block9(v176, v197, v60, v74, v88, v102, v116, v130, v144)
+            v227 = isub.i64 v31, v35  ; v31 = 512
+            jump block9(v184, v206, v61, v76, v91, v106, v121, v136, v151)
 
-        block9(v219: f32x4, v222: f32, v266: f32x4, v313: f32x4, v360: f32x4, v407: f32x4, v454: f32x4, v501: f32x4, v548: f32x4):
-            v221 = extractlane v219, 0
-            v223 = fcmp gt v222, v221
-            v224 = fcmp uno v222, v222
-            v225 = bor v223, v224
-            v226 = select v225, v222, v221
-            v227 = bitcast.i32 v222
-            v228 = bitcast.i32 v221
-            v229 = band v227, v228
-            v230 = bitcast.f32 v229
-            v231 = fcmp eq v222, v221
-            v232 = select v231, v230, v226
-            v233 = extractlane v219, 1
-            v234 = fcmp gt v232, v233
-            v235 = fcmp uno v232, v232
-            v236 = bor v234, v235
-            v237 = select v236, v232, v233
-            v238 = bitcast.i32 v232
-            v239 = bitcast.i32 v233
-            v240 = band v238, v239
-            v241 = bitcast.f32 v240
-            v242 = fcmp eq v232, v233
-            v243 = select v242, v241, v237
-            v244 = extractlane v219, 2
-            v245 = fcmp gt v243, v244
-            v246 = fcmp uno v243, v243
-            v247 = bor v245, v246
-            v248 = select v247, v243, v244
-            v249 = bitcast.i32 v243
-            v250 = bitcast.i32 v244
-            v251 = band v249, v250
-            v252 = bitcast.f32 v251
-            v253 = fcmp eq v243, v244
-            v254 = select v253, v252, v248
-            v255 = extractlane v219, 3
-            v256 = fcmp gt v254, v255
-            v257 = fcmp uno v254, v254
-            v258 = bor v256, v257
-            v259 = select v258, v254, v255
-            v260 = bitcast.i32 v254
-            v261 = bitcast.i32 v255
-            v262 = band v260, v261
-            v263 = bitcast.f32 v262
-            v264 = fcmp eq v254, v255
-            v265 = select v264, v263, v259
-            v269 = extractlane v266, 0
-            v270 = fcmp gt v265, v269
-            v271 = fcmp uno v265, v265
-            v272 = bor v270, v271
-            v273 = select v272, v265, v269
-            v274 = bitcast.i32 v265
-            v275 = bitcast.i32 v269
-            v276 = band v274, v275
-            v277 = bitcast.f32 v276
-            v278 = fcmp eq v265, v269
-            v279 = select v278, v277, v273
-            v280 = extractlane v266, 1
-            v281 = fcmp gt v279, v280
-            v282 = fcmp uno v279, v279
-            v283 = bor v281, v282
-            v284 = select v283, v279, v280
-            v285 = bitcast.i32 v279
-            v286 = bitcast.i32 v280
-            v287 = band v285, v286
-            v288 = bitcast.f32 v287
-            v289 = fcmp eq v279, v280
-            v290 = select v289, v288, v284
-            v291 = extractlane v266, 2
-            v292 = fcmp gt v290, v291
-            v293 = fcmp uno v290, v290
-            v294 = bor v292, v293
-            v295 = select v294, v290, v291
-            v296 = bitcast.i32 v290
-            v297 = bitcast.i32 v291
-            v298 = band v296, v297
-            v299 = bitcast.f32 v298
-            v300 = fcmp eq v290, v291
-            v301 = select v300, v299, v295
-            v302 = extractlane v266, 3
-            v303 = fcmp gt v301, v302
-            v304 = fcmp uno v301, v301
-            v305 = bor v303, v304
-            v306 = select v305, v301, v302
-            v307 = bitcast.i32 v301
-            v308 = bitcast.i32 v302
-            v309 = band v307, v308
-            v310 = bitcast.f32 v309
-            v311 = fcmp eq v301, v302
-            v312 = select v311, v310, v306
-            v316 = extractlane v313, 0
-            v317 = fcmp gt v312, v316
-            v318 = fcmp uno v312, v312
-            v319 = bor v317, v318
-            v320 = select v319, v312, v316
-            v321 = bitcast.i32 v312
-            v322 = bitcast.i32 v316
-            v323 = band v321, v322
-            v324 = bitcast.f32 v323
-            v325 = fcmp eq v312, v316
-            v326 = select v325, v324, v320
-            v327 = extractlane v313, 1
-            v328 = fcmp gt v326, v327
-            v329 = fcmp uno v326, v326
-            v330 = bor v328, v329
-            v331 = select v330, v326, v327
-            v332 = bitcast.i32 v326
-            v333 = bitcast.i32 v327
-            v334 = band v332, v333
-            v335 = bitcast.f32 v334
-            v336 = fcmp eq v326, v327
-            v337 = select v336, v335, v331
-            v338 = extractlane v313, 2
-            v339 = fcmp gt v337, v338
-            v340 = fcmp uno v337, v337
-            v341 = bor v339, v340
-            v342 = select v341, v337, v338
-            v343 = bitcast.i32 v337
-            v344 = bitcast.i32 v338
-            v345 = band v343, v344
-            v346 = bitcast.f32 v345
-            v347 = fcmp eq v337, v338
-            v348 = select v347, v346, v342
-            v349 = extractlane v313, 3
-            v350 = fcmp gt v348, v349
-            v351 = fcmp uno v348, v348
-            v352 = bor v350, v351
-            v353 = select v352, v348, v349
-            v354 = bitcast.i32 v348
-            v355 = bitcast.i32 v349
-            v356 = band v354, v355
-            v357 = bitcast.f32 v356
-            v358 = fcmp eq v348, v349
-            v359 = select v358, v357, v353
-            v363 = extractlane v360, 0
-            v364 = fcmp gt v359, v363
-            v365 = fcmp uno v359, v359
-            v366 = bor v364, v365
-            v367 = select v366, v359, v363
-            v368 = bitcast.i32 v359
-            v369 = bitcast.i32 v363
-            v370 = band v368, v369
-            v371 = bitcast.f32 v370
-            v372 = fcmp eq v359, v363
-            v373 = select v372, v371, v367
-            v374 = extractlane v360, 1
-            v375 = fcmp gt v373, v374
-            v376 = fcmp uno v373, v373
-            v377 = bor v375, v376
-            v378 = select v377, v373, v374
-            v379 = bitcast.i32 v373
-            v380 = bitcast.i32 v374
-            v381 = band v379, v380
-            v382 = bitcast.f32 v381
-            v383 = fcmp eq v373, v374
-            v384 = select v383, v382, v378
-            v385 = extractlane v360, 2
-            v386 = fcmp gt v384, v385
-            v387 = fcmp uno v384, v384
-            v388 = bor v386, v387
-            v389 = select v388, v384, v385
-            v390 = bitcast.i32 v384
-            v391 = bitcast.i32 v385
-            v392 = band v390, v391
-            v393 = bitcast.f32 v392
-            v394 = fcmp eq v384, v385
-            v395 = select v394, v393, v389
-            v396 = extractlane v360, 3
-            v397 = fcmp gt v395, v396
-            v398 = fcmp uno v395, v395
-            v399 = bor v397, v398
-            v400 = select v399, v395, v396
-            v401 = bitcast.i32 v395
-            v402 = bitcast.i32 v396
-            v403 = band v401, v402
-            v404 = bitcast.f32 v403
-            v405 = fcmp eq v395, v396
-            v406 = select v405, v404, v400
-            v410 = extractlane v407, 0
-            v411 = fcmp gt v406, v410
-            v412 = fcmp uno v406, v406
-            v413 = bor v411, v412
-            v414 = select v413, v406, v410
-            v415 = bitcast.i32 v406
-            v416 = bitcast.i32 v410
-            v417 = band v415, v416
-            v418 = bitcast.f32 v417
-            v419 = fcmp eq v406, v410
-            v420 = select v419, v418, v414
-            v421 = extractlane v407, 1
-            v422 = fcmp gt v420, v421
-            v423 = fcmp uno v420, v420
-            v424 = bor v422, v423
-            v425 = select v424, v420, v421
-            v426 = bitcast.i32 v420
-            v427 = bitcast.i32 v421
-            v428 = band v426, v427
-            v429 = bitcast.f32 v428
-            v430 = fcmp eq v420, v421
-            v431 = select v430, v429, v425
-            v432 = extractlane v407, 2
-            v433 = fcmp gt v431, v432
-            v434 = fcmp uno v431, v431
-            v435 = bor v433, v434
-            v436 = select v435, v431, v432
-            v437 = bitcast.i32 v431
-            v438 = bitcast.i32 v432
-            v439 = band v437, v438
-            v440 = bitcast.f32 v439
-            v441 = fcmp eq v431, v432
-            v442 = select v441, v440, v436
-            v443 = extractlane v407, 3
-            v444 = fcmp gt v442, v443
-            v445 = fcmp uno v442, v442
-            v446 = bor v444, v445
-            v447 = select v446, v442, v443
-            v448 = bitcast.i32 v442
-            v449 = bitcast.i32 v443
-            v450 = band v448, v449
-            v451 = bitcast.f32 v450
-            v452 = fcmp eq v442, v443
-            v453 = select v452, v451, v447
-            v457 = extractlane v454, 0
-            v458 = fcmp gt v453, v457
-            v459 = fcmp uno v453, v453
-            v460 = bor v458, v459
-            v461 = select v460, v453, v457
-            v462 = bitcast.i32 v453
-            v463 = bitcast.i32 v457
-            v464 = band v462, v463
-            v465 = bitcast.f32 v464
-            v466 = fcmp eq v453, v457
-            v467 = select v466, v465, v461
-            v468 = extractlane v454, 1
-            v469 = fcmp gt v467, v468
-            v470 = fcmp uno v467, v467
-            v471 = bor v469, v470
-            v472 = select v471, v467, v468
-            v473 = bitcast.i32 v467
-            v474 = bitcast.i32 v468
-            v475 = band v473, v474
-            v476 = bitcast.f32 v475
-            v477 = fcmp eq v467, v468
-            v478 = select v477, v476, v472
-            v479 = extractlane v454, 2
-            v480 = fcmp gt v478, v479
-            v481 = fcmp uno v478, v478
-            v482 = bor v480, v481
-            v483 = select v482, v478, v479
-            v484 = bitcast.i32 v478
-            v485 = bitcast.i32 v479
-            v486 = band v484, v485
-            v487 = bitcast.f32 v486
-            v488 = fcmp eq v478, v479
-            v489 = select v488, v487, v483
-            v490 = extractlane v454, 3
-            v491 = fcmp gt v489, v490
-            v492 = fcmp uno v489, v489
-            v493 = bor v491, v492
-            v494 = select v493, v489, v490
-            v495 = bitcast.i32 v489
-            v496 = bitcast.i32 v490
-            v497 = band v495, v496
-            v498 = bitcast.f32 v497
-            v499 = fcmp eq v489, v490
-            v500 = select v499, v498, v494
-            v504 = extractlane v501, 0
-            v505 = fcmp gt v500, v504
-            v506 = fcmp uno v500, v500
-            v507 = bor v505, v506
-            v508 = select v507, v500, v504
-            v509 = bitcast.i32 v500
-            v510 = bitcast.i32 v504
-            v511 = band v509, v510
-            v512 = bitcast.f32 v511
-            v513 = fcmp eq v500, v504
-            v514 = select v513, v512, v508
-            v515 = extractlane v501, 1
-            v516 = fcmp gt v514, v515
-            v517 = fcmp uno v514, v514
-            v518 = bor v516, v517
-            v519 = select v518, v514, v515
-            v520 = bitcast.i32 v514
-            v521 = bitcast.i32 v515
-            v522 = band v520, v521
-            v523 = bitcast.f32 v522
-            v524 = fcmp eq v514, v515
-            v525 = select v524, v523, v519
-            v526 = extractlane v501, 2
-            v527 = fcmp gt v525, v526
-            v528 = fcmp uno v525, v525
-            v529 = bor v527, v528
-            v530 = select v529, v525, v526
-            v531 = bitcast.i32 v525
-            v532 = bitcast.i32 v526
-            v533 = band v531, v532
-            v534 = bitcast.f32 v533
-            v535 = fcmp eq v525, v526
-            v536 = select v535, v534, v530
-            v537 = extractlane v501, 3
-            v538 = fcmp gt v536, v537
-            v539 = fcmp uno v536, v536
-            v540 = bor v538, v539
-            v541 = select v540, v536, v537
-            v542 = bitcast.i32 v536
-            v543 = bitcast.i32 v537
-            v544 = band v542, v543
-            v545 = bitcast.f32 v544
-            v546 = fcmp eq v536, v537
-            v547 = select v546, v545, v541
-            v551 = extractlane v548, 0
-            v552 = fcmp gt v547, v551
-            v553 = fcmp uno v547, v547
-            v554 = bor v552, v553
-            v555 = select v554, v547, v551
-            v556 = bitcast.i32 v547
-            v557 = bitcast.i32 v551
-            v558 = band v556, v557
-            v559 = bitcast.f32 v558
-            v560 = fcmp eq v547, v551
-            v561 = select v560, v559, v555
-            v562 = extractlane v548, 1
-            v563 = fcmp gt v561, v562
-            v564 = fcmp uno v561, v561
-            v565 = bor v563, v564
-            v566 = select v565, v561, v562
-            v567 = bitcast.i32 v561
-            v568 = bitcast.i32 v562
-            v569 = band v567, v568
-            v570 = bitcast.f32 v569
-            v571 = fcmp eq v561, v562
-            v572 = select v571, v570, v566
-            v573 = extractlane v548, 2
-            v574 = fcmp gt v572, v573
-            v575 = fcmp uno v572, v572
-            v576 = bor v574, v575
-            v577 = select v576, v572, v573
-            v578 = bitcast.i32 v572
-            v579 = bitcast.i32 v573
-            v580 = band v578, v579
-            v581 = bitcast.f32 v580
-            v582 = fcmp eq v572, v573
-            v583 = select v582, v581, v577
-            v584 = extractlane v548, 3
-            v585 = fcmp gt v583, v584
-            v586 = fcmp uno v583, v583
-            v587 = bor v585, v586
-            v588 = select v587, v583, v584
-            v589 = bitcast.i32 v583
-            v590 = bitcast.i32 v584
-            v591 = band v589, v590
-            v592 = bitcast.f32 v591
-            v593 = fcmp eq v583, v584
-            v594 = select v593, v592, v588
-            v595 = iconst.i64 2
-            v596 = ishl.i64 v25, v595  ; v595 = 2
-            v597 = iadd.i64 v4, v596
-            store notrap aligned v594, v597
-            v602 = iconst.i64 512
-            v603 = iadd.i64 v24, v602  ; v602 = 512
-            v608 = iconst.i64 1
-            v609 = iadd.i64 v25, v608  ; v608 = 1
-            v614 = iconst.i64 1
-            v615 = iadd.i64 v22, v614  ; v614 = 1
-            jump block4(v615, v603, v609)
+        block9(v228: f32x4, v231: f32, v275: f32x4, v322: f32x4, v369: f32x4, v416: f32x4, v463: f32x4, v510: f32x4, v557: f32x4):
+            v230 = extractlane v228, 0
+            v232 = fcmp gt v231, v230
+            v233 = fcmp uno v231, v231
+            v234 = bor v232, v233
+            v235 = select v234, v231, v230
+            v236 = bitcast.i32 v231
+            v237 = bitcast.i32 v230
+            v238 = band v236, v237
+            v239 = bitcast.f32 v238
+            v240 = fcmp eq v231, v230
+            v241 = select v240, v239, v235
+            v242 = extractlane v228, 1
+            v243 = fcmp gt v241, v242
+            v244 = fcmp uno v241, v241
+            v245 = bor v243, v244
+            v246 = select v245, v241, v242
+            v247 = bitcast.i32 v241
+            v248 = bitcast.i32 v242
+            v249 = band v247, v248
+            v250 = bitcast.f32 v249
+            v251 = fcmp eq v241, v242
+            v252 = select v251, v250, v246
+            v253 = extractlane v228, 2
+            v254 = fcmp gt v252, v253
+            v255 = fcmp uno v252, v252
+            v256 = bor v254, v255
+            v257 = select v256, v252, v253
+            v258 = bitcast.i32 v252
+            v259 = bitcast.i32 v253
+            v260 = band v258, v259
+            v261 = bitcast.f32 v260
+            v262 = fcmp eq v252, v253
+            v263 = select v262, v261, v257
+            v264 = extractlane v228, 3
+            v265 = fcmp gt v263, v264
+            v266 = fcmp uno v263, v263
+            v267 = bor v265, v266
+            v268 = select v267, v263, v264
+            v269 = bitcast.i32 v263
+            v270 = bitcast.i32 v264
+            v271 = band v269, v270
+            v272 = bitcast.f32 v271
+            v273 = fcmp eq v263, v264
+            v274 = select v273, v272, v268
+            v278 = extractlane v275, 0
+            v279 = fcmp gt v274, v278
+            v280 = fcmp uno v274, v274
+            v281 = bor v279, v280
+            v282 = select v281, v274, v278
+            v283 = bitcast.i32 v274
+            v284 = bitcast.i32 v278
+            v285 = band v283, v284
+            v286 = bitcast.f32 v285
+            v287 = fcmp eq v274, v278
+            v288 = select v287, v286, v282
+            v289 = extractlane v275, 1
+            v290 = fcmp gt v288, v289
+            v291 = fcmp uno v288, v288
+            v292 = bor v290, v291
+            v293 = select v292, v288, v289
+            v294 = bitcast.i32 v288
+            v295 = bitcast.i32 v289
+            v296 = band v294, v295
+            v297 = bitcast.f32 v296
+            v298 = fcmp eq v288, v289
+            v299 = select v298, v297, v293
+            v300 = extractlane v275, 2
+            v301 = fcmp gt v299, v300
+            v302 = fcmp uno v299, v299
+            v303 = bor v301, v302
+            v304 = select v303, v299, v300
+            v305 = bitcast.i32 v299
+            v306 = bitcast.i32 v300
+            v307 = band v305, v306
+            v308 = bitcast.f32 v307
+            v309 = fcmp eq v299, v300
+            v310 = select v309, v308, v304
+            v311 = extractlane v275, 3
+            v312 = fcmp gt v310, v311
+            v313 = fcmp uno v310, v310
+            v314 = bor v312, v313
+            v315 = select v314, v310, v311
+            v316 = bitcast.i32 v310
+            v317 = bitcast.i32 v311
+            v318 = band v316, v317
+            v319 = bitcast.f32 v318
+            v320 = fcmp eq v310, v311
+            v321 = select v320, v319, v315
+            v325 = extractlane v322, 0
+            v326 = fcmp gt v321, v325
+            v327 = fcmp uno v321, v321
+            v328 = bor v326, v327
+            v329 = select v328, v321, v325
+            v330 = bitcast.i32 v321
+            v331 = bitcast.i32 v325
+            v332 = band v330, v331
+            v333 = bitcast.f32 v332
+            v334 = fcmp eq v321, v325
+            v335 = select v334, v333, v329
+            v336 = extractlane v322, 1
+            v337 = fcmp gt v335, v336
+            v338 = fcmp uno v335, v335
+            v339 = bor v337, v338
+            v340 = select v339, v335, v336
+            v341 = bitcast.i32 v335
+            v342 = bitcast.i32 v336
+            v343 = band v341, v342
+            v344 = bitcast.f32 v343
+            v345 = fcmp eq v335, v336
+            v346 = select v345, v344, v340
+            v347 = extractlane v322, 2
+            v348 = fcmp gt v346, v347
+            v349 = fcmp uno v346, v346
+            v350 = bor v348, v349
+            v351 = select v350, v346, v347
+            v352 = bitcast.i32 v346
+            v353 = bitcast.i32 v347
+            v354 = band v352, v353
+            v355 = bitcast.f32 v354
+            v356 = fcmp eq v346, v347
+            v357 = select v356, v355, v351
+            v358 = extractlane v322, 3
+            v359 = fcmp gt v357, v358
+            v360 = fcmp uno v357, v357
+            v361 = bor v359, v360
+            v362 = select v361, v357, v358
+            v363 = bitcast.i32 v357
+            v364 = bitcast.i32 v358
+            v365 = band v363, v364
+            v366 = bitcast.f32 v365
+            v367 = fcmp eq v357, v358
+            v368 = select v367, v366, v362
+            v372 = extractlane v369, 0
+            v373 = fcmp gt v368, v372
+            v374 = fcmp uno v368, v368
+            v375 = bor v373, v374
+            v376 = select v375, v368, v372
+            v377 = bitcast.i32 v368
+            v378 = bitcast.i32 v372
+            v379 = band v377, v378
+            v380 = bitcast.f32 v379
+            v381 = fcmp eq v368, v372
+            v382 = select v381, v380, v376
+            v383 = extractlane v369, 1
+            v384 = fcmp gt v382, v383
+            v385 = fcmp uno v382, v382
+            v386 = bor v384, v385
+            v387 = select v386, v382, v383
+            v388 = bitcast.i32 v382
+            v389 = bitcast.i32 v383
+            v390 = band v388, v389
+            v391 = bitcast.f32 v390
+            v392 = fcmp eq v382, v383
+            v393 = select v392, v391, v387
+            v394 = extractlane v369, 2
+            v395 = fcmp gt v393, v394
+            v396 = fcmp uno v393, v393
+            v397 = bor v395, v396
+            v398 = select v397, v393, v394
+            v399 = bitcast.i32 v393
+            v400 = bitcast.i32 v394
+            v401 = band v399, v400
+            v402 = bitcast.f32 v401
+            v403 = fcmp eq v393, v394
+            v404 = select v403, v402, v398
+            v405 = extractlane v369, 3
+            v406 = fcmp gt v404, v405
+            v407 = fcmp uno v404, v404
+            v408 = bor v406, v407
+            v409 = select v408, v404, v405
+            v410 = bitcast.i32 v404
+            v411 = bitcast.i32 v405
+            v412 = band v410, v411
+            v413 = bitcast.f32 v412
+            v414 = fcmp eq v404, v405
+            v415 = select v414, v413, v409
+            v419 = extractlane v416, 0
+            v420 = fcmp gt v415, v419
+            v421 = fcmp uno v415, v415
+            v422 = bor v420, v421
+            v423 = select v422, v415, v419
+            v424 = bitcast.i32 v415
+            v425 = bitcast.i32 v419
+            v426 = band v424, v425
+            v427 = bitcast.f32 v426
+            v428 = fcmp eq v415, v419
+            v429 = select v428, v427, v423
+            v430 = extractlane v416, 1
+            v431 = fcmp gt v429, v430
+            v432 = fcmp uno v429, v429
+            v433 = bor v431, v432
+            v434 = select v433, v429, v430
+            v435 = bitcast.i32 v429
+            v436 = bitcast.i32 v430
+            v437 = band v435, v436
+            v438 = bitcast.f32 v437
+            v439 = fcmp eq v429, v430
+            v440 = select v439, v438, v434
+            v441 = extractlane v416, 2
+            v442 = fcmp gt v440, v441
+            v443 = fcmp uno v440, v440
+            v444 = bor v442, v443
+            v445 = select v444, v440, v441
+            v446 = bitcast.i32 v440
+            v447 = bitcast.i32 v441
+            v448 = band v446, v447
+            v449 = bitcast.f32 v448
+            v450 = fcmp eq v440, v441
+            v451 = select v450, v449, v445
+            v452 = extractlane v416, 3
+            v453 = fcmp gt v451, v452
+            v454 = fcmp uno v451, v451
+            v455 = bor v453, v454
+            v456 = select v455, v451, v452
+            v457 = bitcast.i32 v451
+            v458 = bitcast.i32 v452
+            v459 = band v457, v458
+            v460 = bitcast.f32 v459
+            v461 = fcmp eq v451, v452
+            v462 = select v461, v460, v456
+            v466 = extractlane v463, 0
+            v467 = fcmp gt v462, v466
+            v468 = fcmp uno v462, v462
+            v469 = bor v467, v468
+            v470 = select v469, v462, v466
+            v471 = bitcast.i32 v462
+            v472 = bitcast.i32 v466
+            v473 = band v471, v472
+            v474 = bitcast.f32 v473
+            v475 = fcmp eq v462, v466
+            v476 = select v475, v474, v470
+            v477 = extractlane v463, 1
+            v478 = fcmp gt v476, v477
+            v479 = fcmp uno v476, v476
+            v480 = bor v478, v479
+            v481 = select v480, v476, v477
+            v482 = bitcast.i32 v476
+            v483 = bitcast.i32 v477
+            v484 = band v482, v483
+            v485 = bitcast.f32 v484
+            v486 = fcmp eq v476, v477
+            v487 = select v486, v485, v481
+            v488 = extractlane v463, 2
+            v489 = fcmp gt v487, v488
+            v490 = fcmp uno v487, v487
+            v491 = bor v489, v490
+            v492 = select v491, v487, v488
+            v493 = bitcast.i32 v487
+            v494 = bitcast.i32 v488
+            v495 = band v493, v494
+            v496 = bitcast.f32 v495
+            v497 = fcmp eq v487, v488
+            v498 = select v497, v496, v492
+            v499 = extractlane v463, 3
+            v500 = fcmp gt v498, v499
+            v501 = fcmp uno v498, v498
+            v502 = bor v500, v501
+            v503 = select v502, v498, v499
+            v504 = bitcast.i32 v498
+            v505 = bitcast.i32 v499
+            v506 = band v504, v505
+            v507 = bitcast.f32 v506
+            v508 = fcmp eq v498, v499
+            v509 = select v508, v507, v503
+            v513 = extractlane v510, 0
+            v514 = fcmp gt v509, v513
+            v515 = fcmp uno v509, v509
+            v516 = bor v514, v515
+            v517 = select v516, v509, v513
+            v518 = bitcast.i32 v509
+            v519 = bitcast.i32 v513
+            v520 = band v518, v519
+            v521 = bitcast.f32 v520
+            v522 = fcmp eq v509, v513
+            v523 = select v522, v521, v517
+            v524 = extractlane v510, 1
+            v525 = fcmp gt v523, v524
+            v526 = fcmp uno v523, v523
+            v527 = bor v525, v526
+            v528 = select v527, v523, v524
+            v529 = bitcast.i32 v523
+            v530 = bitcast.i32 v524
+            v531 = band v529, v530
+            v532 = bitcast.f32 v531
+            v533 = fcmp eq v523, v524
+            v534 = select v533, v532, v528
+            v535 = extractlane v510, 2
+            v536 = fcmp gt v534, v535
+            v537 = fcmp uno v534, v534
+            v538 = bor v536, v537
+            v539 = select v538, v534, v535
+            v540 = bitcast.i32 v534
+            v541 = bitcast.i32 v535
+            v542 = band v540, v541
+            v543 = bitcast.f32 v542
+            v544 = fcmp eq v534, v535
+            v545 = select v544, v543, v539
+            v546 = extractlane v510, 3
+            v547 = fcmp gt v545, v546
+            v548 = fcmp uno v545, v545
+            v549 = bor v547, v548
+            v550 = select v549, v545, v546
+            v551 = bitcast.i32 v545
+            v552 = bitcast.i32 v546
+            v553 = band v551, v552
+            v554 = bitcast.f32 v553
+            v555 = fcmp eq v545, v546
+            v556 = select v555, v554, v550
+            v560 = extractlane v557, 0
+            v561 = fcmp gt v556, v560
+            v562 = fcmp uno v556, v556
+            v563 = bor v561, v562
+            v564 = select v563, v556, v560
+            v565 = bitcast.i32 v556
+            v566 = bitcast.i32 v560
+            v567 = band v565, v566
+            v568 = bitcast.f32 v567
+            v569 = fcmp eq v556, v560
+            v570 = select v569, v568, v564
+            v571 = extractlane v557, 1
+            v572 = fcmp gt v570, v571
+            v573 = fcmp uno v570, v570
+            v574 = bor v572, v573
+            v575 = select v574, v570, v571
+            v576 = bitcast.i32 v570
+            v577 = bitcast.i32 v571
+            v578 = band v576, v577
+            v579 = bitcast.f32 v578
+            v580 = fcmp eq v570, v571
+            v581 = select v580, v579, v575
+            v582 = extractlane v557, 2
+            v583 = fcmp gt v581, v582
+            v584 = fcmp uno v581, v581
+            v585 = bor v583, v584
+            v586 = select v585, v581, v582
+            v587 = bitcast.i32 v581
+            v588 = bitcast.i32 v582
+            v589 = band v587, v588
+            v590 = bitcast.f32 v589
+            v591 = fcmp eq v581, v582
+            v592 = select v591, v590, v586
+            v593 = extractlane v557, 3
+            v594 = fcmp gt v592, v593
+            v595 = fcmp uno v592, v592
+            v596 = bor v594, v595
+            v597 = select v596, v592, v593
+            v598 = bitcast.i32 v592
+            v599 = bitcast.i32 v593
+            v600 = band v598, v599
+            v601 = bitcast.f32 v600
+            v602 = fcmp eq v592, v593
+            v603 = select v602, v601, v597
+            v604 = iconst.i64 2
+            v605 = ishl.i64 v25, v604  ; v604 = 2
+            v606 = iadd.i64 v4, v605
+            store notrap aligned v603, v606
+            v611 = iconst.i64 512
+            v612 = iadd.i64 v24, v611  ; v611 = 512
+            v617 = iconst.i64 1
+            v618 = iadd.i64 v25, v617  ; v617 = 1
+            v623 = iconst.i64 1
+            v624 = iadd.i64 v22, v623  ; v623 = 1
+            jump block4(v624, v612, v618)
 
         block6:
-            v623 = isub.i64 v16, v20
+            v632 = isub.i64 v16, v20
             jump block3
 
         block3:

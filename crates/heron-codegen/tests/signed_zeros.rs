@@ -47,8 +47,8 @@ fn value(dims: &[usize], dtype: DType, data: &[f64]) -> Value {
 
 /// Arrangements of `n` signed zeros: all of one sign with a single zero of
 /// the other sign at a few positions (each lane, each end, the middle),
-/// halves, alternation, and random signs; with `other` (a value that loses
-/// the reduction) mixed in for the last ones.
+/// halves, alternation, a NaN among zeros, and random signs; with `other`
+/// (a value that loses the reduction) mixed in for the last ones.
 fn patterns(n: usize, other: f64, rng: &mut Rng) -> Vec<Vec<f64>> {
     let mut out = Vec::new();
     let mut spots: Vec<usize> = (0..n.min(40)).collect();
@@ -63,6 +63,12 @@ fn patterns(n: usize, other: f64, rng: &mut Rng) -> Vec<Vec<f64>> {
         }
         out.push((0..n).map(|i| if i < n / 2 { base } else { odd }).collect());
         out.push((0..n).map(|i| if i % 2 == 0 { base } else { odd }).collect());
+    }
+    // A NaN anywhere wins, whatever the zeros around it.
+    for p in [0, n / 2, n - 1] {
+        let mut v: Vec<f64> = (0..n).map(|i| if i % 3 == 0 { 0.0 } else { -0.0 }).collect();
+        v[p] = f64::NAN;
+        out.push(v);
     }
     for k in 0..6 {
         out.push(
@@ -79,8 +85,11 @@ fn patterns(n: usize, other: f64, rng: &mut Rng) -> Vec<Vec<f64>> {
 }
 
 /// The expected full reduction of signed zeros mixed with losing values
-/// (`None` when no zero is present).
+/// and NaN (`None` when neither a zero nor a NaN is present).
 fn expected(op: ReduceOp, data: &[f64]) -> Option<f64> {
+    if data.iter().any(|v| v.is_nan()) {
+        return Some(f64::NAN);
+    }
     let zeros = data.iter().filter(|v| **v == 0.0);
     let (pos, neg) = zeros.fold((false, false), |(p, n), z| {
         (p || z.is_sign_positive(), n || z.is_sign_negative())

@@ -198,19 +198,33 @@ pub(super) fn extreme(
         let eq = e.b.ins().fcmp(FloatCC::Equal, a, b);
         return e.b.ins().select(eq, tie, r);
     };
-    let r = super::vector::binary(e, bop, a, b, dtype, lanes);
     if !dtype.is_float() {
-        return r;
+        return super::vector::binary(e, bop, a, b, dtype, lanes);
     }
-    let tie = match op {
-        ReduceOp::Max => e.b.ins().band(a, b),
-        _ => e.b.ins().bor(a, b),
-    };
-    let eq = e.b.ins().fcmp(FloatCC::Equal, a, b);
+    // Lane by lane: `m1 = a > b ? a : b` and `m2 = b > a ? b : a` (for min
+    // `<`), each one `maxps`/`minps` on x86-64 (the `bitselect` of an `lt`
+    // compare is the pattern Cranelift lowers so). They are equal unless
+    // the operands tie or one is NaN; on a tie `m1 = b` and `m2 = a`, so
+    // `m1 & m2` (max) or `m1 | m2` (min) is the tie rule. Lanes where
+    // either operand is NaN become all ones (a NaN) through the unordered
+    // mask. Five cheap instructions, no blend.
     let ty = e.b.func.dfg.value_type(a);
     let flags = MemFlagsData::new().with_endianness(Endianness::Little);
-    let eq = e.b.ins().bitcast(ty, flags, eq);
-    e.b.ins().bitselect(eq, tie, r)
+    let pick = |e: &mut Emitter<'_>, x: Value, y: Value| {
+        let (lo, hi) = if op == ReduceOp::Max { (y, x) } else { (x, y) };
+        let m = e.b.ins().fcmp(FloatCC::LessThan, lo, hi);
+        let m = e.b.ins().bitcast(ty, flags, m);
+        e.b.ins().bitselect(m, x, y)
+    };
+    let m1 = pick(e, a, b);
+    let m2 = pick(e, b, a);
+    let r = match op {
+        ReduceOp::Max => e.b.ins().band(m1, m2),
+        _ => e.b.ins().bor(m1, m2),
+    };
+    let nan = e.b.ins().fcmp(FloatCC::Unordered, a, b);
+    let nan = e.b.ins().bitcast(ty, flags, nan);
+    e.b.ins().bor(r, nan)
 }
 
 /// One step of Neumaier's summation: `t = s + x` and the compensation
