@@ -62,11 +62,17 @@ fn patterns(n: usize, other: f64, rng: &mut Rng) -> Vec<Vec<f64>> {
             out.push(v);
         }
         out.push((0..n).map(|i| if i < n / 2 { base } else { odd }).collect());
-        out.push((0..n).map(|i| if i % 2 == 0 { base } else { odd }).collect());
+        out.push(
+            (0..n)
+                .map(|i| if i % 2 == 0 { base } else { odd })
+                .collect(),
+        );
     }
     // A NaN anywhere wins, whatever the zeros around it.
     for p in [0, n / 2, n - 1] {
-        let mut v: Vec<f64> = (0..n).map(|i| if i % 3 == 0 { 0.0 } else { -0.0 }).collect();
+        let mut v: Vec<f64> = (0..n)
+            .map(|i| if i % 3 == 0 { 0.0 } else { -0.0 })
+            .collect();
         v[p] = f64::NAN;
         out.push(v);
     }
@@ -155,7 +161,14 @@ fn full_reductions_of_signed_zeros_match_eval_at_lane_boundaries() {
 fn long_and_parallel_reductions_of_signed_zeros_match_eval() {
     // Around the chunk threshold (1 << 16 elements of work), at and past
     // the parallel threshold (1 << 18), split into partials or not.
-    let lengths = [(1 << 16) - 1, 1 << 16, (1 << 16) + 1, 1 << 18, (1 << 18) + 1, 3 << 17];
+    let lengths = [
+        (1 << 16) - 1,
+        1 << 16,
+        (1 << 16) + 1,
+        1 << 18,
+        (1 << 18) + 1,
+        3 << 17,
+    ];
     for (op, dtype) in OPS {
         for n in lengths {
             check_patterns(op, dtype, &[n], &[0], false);

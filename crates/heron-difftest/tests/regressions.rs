@@ -92,3 +92,32 @@ fn variable_region_rewritten_from_its_old_value_reads_the_old_value() {
     g.call(&hn::scalar(0u32));
     assert_eq!(v.value().item::<u32>(), 6);
 }
+
+/// `reduce_max(rem(x, x))` came out `-0.0` compiled against `+0.0` eager:
+/// a max of `±0` took the sign of whichever zero the fold met last, and
+/// the compiled fold meets them in lane order. A tie of `±0` is now
+/// settled by the bits (`+0` wins a max, `-0` a min) in both.
+#[test]
+fn max_and_min_of_signed_zeros_agree_in_any_fold_order() {
+    let f = hn::jit(|x: Array| {
+        let z = &x % &x;
+        (z.max(), z.min(), z.max_axis(-1), z.min_axis(-1))
+    });
+    for n in [2usize, 3, 5, 8, 17, 33, 100] {
+        // `x % x` is a zero of `x`'s sign; one positive element among
+        // negative ones, at every position.
+        for p in 0..n {
+            let data: Vec<f64> = (0..n).map(|i| if i == p { 1.5 } else { -2.5 }).collect();
+            let x = Array::from_vec(data, &[1, n]);
+            let (max, min, max_rows, min_rows) = f.call(&x);
+            let (pos, neg) = (0.0f64.to_bits(), (-0.0f64).to_bits());
+            assert_eq!(f64s(&max), vec![pos], "max, n {n}, + at {p}");
+            assert_eq!(f64s(&min), vec![neg], "min, n {n}, + at {p}");
+            assert_eq!(f64s(&max_rows), vec![pos], "row max, n {n}, + at {p}");
+            assert_eq!(f64s(&min_rows), vec![neg], "row min, n {n}, + at {p}");
+            let z = &x % &x;
+            assert_eq!(f64s(&z.max()), vec![pos], "eager max, n {n}");
+            assert_eq!(f64s(&z.min()), vec![neg], "eager min, n {n}");
+        }
+    }
+}

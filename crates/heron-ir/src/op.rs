@@ -150,9 +150,17 @@ pub enum ReduceOp {
     Sum,
     /// Product (1 for empty); bool multiplies as i32.
     Prod,
-    /// Maximum, NaN-propagating; an error on an empty reduction.
+    /// Maximum, NaN-propagating; an error on an empty reduction. Floats
+    /// fold by an order-independent rule: on a tie (`a == b`, neither NaN)
+    /// the result is the bitwise AND of the two, so `+0` beats `-0`
+    /// wherever it sits (IEEE 754-2019 `maximum` for zeros); compiled code
+    /// gives the same bits whatever order it combines the elements in.
+    /// Element-wise `BinaryOp::Max` keeps NumPy's rule (the second operand
+    /// on a tie).
     Max,
-    /// Minimum, NaN-propagating; an error on an empty reduction.
+    /// Minimum, NaN-propagating; an error on an empty reduction. Floats
+    /// fold by the dual rule: on a tie the bitwise OR of the two, so `-0`
+    /// beats `+0` wherever it sits.
     Min,
     /// True if any element is non-zero (bool result).
     Any,

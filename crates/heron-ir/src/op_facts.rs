@@ -130,6 +130,8 @@ impl ReduceOp {
     ];
 
     /// The binary op that folds one more element into a partial result.
+    /// For float max/min it decides everything but a tie of `±0`, which
+    /// the reduction settles by the bits (see `ReduceOp::Max`).
     pub fn combine(self) -> BinaryOp {
         match self {
             ReduceOp::Sum => BinaryOp::Add,

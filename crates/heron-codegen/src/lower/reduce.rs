@@ -2,7 +2,10 @@
 //!
 //! Elements are visited in row-major order of the reduced axes, the order
 //! `eval` folds them in, so `prod`, `max`, `min`, `any`, `all` and integer
-//! sums are bit-identical to `eval`. Float sums differ in order from eval's
+//! sums are bit-identical to `eval`. Float `max`/`min` do not even depend
+//! on the order: their combine (`extreme`) settles a tie of `±0` by the
+//! bits, as `eval` does, so every split into lanes, accumulators, chunks
+//! and threads gives `eval`'s result. Float sums differ in order from eval's
 //! pairwise summation and are made more accurate instead: an f32 sum
 //! accumulates in f64 and rounds once (error ≤ 0.5 ulp + n·2⁻⁵³·Σ|x|), an
 //! f64 sum uses Neumaier's compensated summation (error ≤ 2⁻⁵³·|s| +

@@ -81,12 +81,14 @@ super::receiver::array_methods! {
         self.reduce_all(ReduceOp::Prod)
     }
 
-    /// Maximum of all elements (0-d). Panics on an empty array.
+    /// Maximum of all elements (0-d). Panics on an empty array. A NaN
+    /// anywhere gives NaN; `+0` beats `-0` wherever they sit, jitted or eager.
     pub fn max(&self) -> Array {
         self.reduce_all(ReduceOp::Max)
     }
 
-    /// Minimum of all elements (0-d). Panics on an empty array.
+    /// Minimum of all elements (0-d). Panics on an empty array. A NaN
+    /// anywhere gives NaN; `-0` beats `+0` wherever they sit, jitted or eager.
     pub fn min(&self) -> Array {
         self.reduce_all(ReduceOp::Min)
     }
@@ -111,12 +113,12 @@ super::receiver::array_methods! {
         self.reduce_axis(ReduceOp::Prod, axis)
     }
 
-    /// Maximum along `axis`, which is removed.
+    /// Maximum along `axis`, which is removed (NaN-propagating; `+0` beats `-0`).
     pub fn max_axis(&self, axis: isize) -> Array {
         self.reduce_axis(ReduceOp::Max, axis)
     }
 
-    /// Minimum along `axis`, which is removed.
+    /// Minimum along `axis`, which is removed (NaN-propagating; `-0` beats `+0`).
     pub fn min_axis(&self, axis: isize) -> Array {
         self.reduce_axis(ReduceOp::Min, axis)
     }

@@ -2,9 +2,7 @@
 //! accumulator per output in a stack slot, each folded in the scalar
 //! order and arithmetic, so the results are bit-identical to `Acc`'s.
 
-use super::{
-    acc_types, combine, compensated, convert, demote_pair, extreme, high_half, neumaier,
-};
+use super::{acc_types, combine, compensated, convert, demote_pair, extreme, high_half, neumaier};
 use crate::lower::{Emitter, cast::cast, clif_type, elementwise};
 use cranelift_codegen::ir::{
     Endianness, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type, Value, types,
