@@ -16,8 +16,8 @@ use heron_ir::{DType, ReduceOp};
 /// Supported: f32 sums (each half of an f32x4 promoted to f64x2, as the
 /// scalar path accumulates in f64), f64 sums (Neumaier per lane), and
 /// max/min of f32, f64, i32 and u32 (exact in any order: the float combine
-/// is the scalar `extreme`, lane by lane, which settles a tie of `±0` the
-/// same way whatever the order).
+/// is `extreme`'s vector form, which settles a tie of `±0` by the bits as
+/// its scalar form and `eval` do, whatever the order).
 pub struct VecAcc {
     op: ReduceOp,
     input: DType,
