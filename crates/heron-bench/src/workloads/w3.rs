@@ -337,36 +337,27 @@ pub fn case(cfg: &Config) -> Case<'static> {
             State::out,
         ));
     }
-    let hh = Hh::new(&v0);
-    let step = hh.jitted_step();
-    let i1 = i.clone();
-    case = case.variant(Variant::stateful(
-        "heron jit",
-        Kind::HeronJit,
-        hh,
-        |s| s.reset(),
-        move |_| {
-            for _ in 0..steps {
-                step.call(&i1);
-            }
-        },
-        Hh::outputs,
-    ));
-    let hh = Hh::new(&v0);
-    let step = hh.jitted_step_fast();
-    let i1 = i.clone();
-    case = case.variant(Variant::stateful(
-        "heron jit, fast math",
-        Kind::HeronJit,
-        hh,
-        |s| s.reset(),
-        move |_| {
-            for _ in 0..steps {
-                step.call(&i1);
-            }
-        },
-        Hh::outputs,
-    ));
+    for (name, fast_math) in [("heron jit", false), ("heron jit, fast math", true)] {
+        let hh = Hh::new(&v0);
+        let step = if fast_math {
+            hh.jitted_step_fast()
+        } else {
+            hh.jitted_step()
+        };
+        let i1 = i.clone();
+        case = case.variant(Variant::stateful(
+            name,
+            Kind::HeronJit,
+            hh,
+            |s| s.reset(),
+            move |_| {
+                for _ in 0..steps {
+                    step.call(&i1);
+                }
+            },
+            Hh::outputs,
+        ));
+    }
     for (name, fast_math) in [
         ("heron jit, fori_loop", false),
         ("heron jit, fori_loop, fast math", true),
