@@ -124,7 +124,7 @@ pub(super) fn vector(
         let j = offset(e, g, index, index_off, 0);
         let off = e.b.ins().iadd(table_off, j);
         let (addr, at) = address_at(e, table, off, (skip * table.size) as i64);
-        return super::vector::load(e, addr, at, dtype, lanes, table.readonly);
+        return super::memory::load(e, addr, at, dtype, lanes, table.readonly);
     }
     let ty = vec_type(dtype, lanes);
     let vector_indices = lanes == 4
@@ -171,7 +171,7 @@ fn resolve_i32x4(
     skip: usize,
 ) -> Value {
     let (addr, at) = address_at(e, index, off, (skip * 4) as i64);
-    let i = super::vector::load(e, addr, at, DType::I32, 4, index.readonly);
+    let i = super::memory::load(e, addr, at, DType::I32, 4, index.readonly);
     let splat = |e: &mut Emitter<'_>, x: i64| {
         let s = e.b.ins().iconst(types::I32, x);
         e.b.ins().splat(types::I32X4, s)

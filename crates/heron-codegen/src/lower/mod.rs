@@ -23,6 +23,7 @@ pub(crate) mod driver;
 mod elementwise;
 mod gather;
 pub mod loops;
+mod memory;
 pub(crate) mod module;
 pub(crate) mod program;
 mod reduce;

@@ -19,11 +19,12 @@
 //! maximum/minimum and sign), so vector and scalar results are bit-identical;
 //! transcendentals use `vmath`, whose scalar and vector forms agree.
 
+use super::memory::{little, load, unaligned};
 use super::threefry::{Generators, counter_fits_u32};
 use super::{Access, Emitter, clif_type, vec_type};
 use crate::lower::vmath;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{Endianness, InstBuilder, MemFlagsData, Type, Value, types};
+use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Type, Value, types};
 use heron_ir::plan::{BufId, Expr, Kernel, Store, StoreValue};
 use heron_ir::{BinaryOp, DType, Scalar, UnaryOp};
 
@@ -175,17 +176,6 @@ fn pow2_shift(kernel: &Kernel, y: usize) -> Option<u32> {
         _ => return None,
     };
     p.is_power_of_two().then(|| p.trailing_zeros())
-}
-
-/// Flags of a vector access: it cannot trap, but it is only element
-/// aligned (claiming 16-byte alignment would let the backend fold it into
-/// SSE instructions that fault on unaligned addresses).
-fn unaligned() -> MemFlagsData {
-    MemFlagsData::new().with_notrap()
-}
-
-fn little() -> MemFlagsData {
-    MemFlagsData::new().with_endianness(Endianness::Little)
 }
 
 /// The address of an access's element `off`, `skip` elements further on
@@ -353,41 +343,6 @@ pub fn store_value(s: &Store) -> usize {
         StoreValue::Expr(v) => v,
         StoreValue::Reduced => unreachable!("element-wise store"),
     }
-}
-
-/// A vector of `lanes` elements of `dtype` loaded at `addr + at`;
-/// `readonly` for memory the kernel never writes (`Access::readonly`).
-pub(super) fn load(
-    e: &mut Emitter<'_>,
-    addr: Value,
-    at: i32,
-    dtype: DType,
-    lanes: usize,
-    readonly: bool,
-) -> Value {
-    // `readonly` only when no store may reach this memory: an in-place
-    // output may be this very memory.
-    let flags = if readonly {
-        unaligned().with_readonly().with_can_move()
-    } else {
-        unaligned()
-    };
-    if dtype != DType::Bool {
-        return e.b.ins().load(vec_type(dtype, lanes), flags, addr, at);
-    }
-    let ones = if lanes == 4 {
-        let word = e.b.ins().load(types::I32, flags, addr, at);
-        let v = e.b.ins().scalar_to_vector(types::I32X4, word);
-        let bytes = e.b.ins().bitcast(types::I8X16, little(), v);
-        let half = e.b.ins().uwiden_low(bytes);
-        e.b.ins().uwiden_low(half)
-    } else {
-        let b0 = e.b.ins().uload8(types::I64, flags, addr, at);
-        let b1 = e.b.ins().uload8(types::I64, flags, addr, at + 1);
-        let v = e.b.ins().splat(types::I64X2, b0);
-        e.b.ins().insertlane(v, b1, 1)
-    };
-    e.b.ins().ineg(ones)
 }
 
 /// Scalar `s` of `dtype` in every lane (a bool 0/1 becomes a mask).

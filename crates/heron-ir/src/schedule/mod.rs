@@ -63,6 +63,7 @@ mod aliasing;
 mod body;
 mod buffers;
 mod gather;
+mod gather_choice;
 mod kernels;
 mod merge;
 mod partition;

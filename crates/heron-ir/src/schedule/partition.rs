@@ -57,7 +57,8 @@ pub(super) fn partition(graph: &Graph) -> Partition<'_> {
         if !live[id] || node.op.is_leaf() {
             continue;
         }
-        let gather = super::gather::is_gather(&node.op) && super::gather::fusable(graph, id);
+        let gather =
+            super::gather_choice::is_gather(&node.op) && super::gather_choice::fusable(graph, id);
         let forced = first_output[id].is_some()
             || (is_host(&node.op) && !gather)
             || matches!(node.op, Op::Reduce { .. } | Op::SetSlice(_));
@@ -90,7 +91,9 @@ pub(super) fn partition(graph: &Graph) -> Partition<'_> {
             }
         }
         match (fusable, target) {
-            (true, Some(t)) if !gather || super::gather::fits(graph, t.0) => group_of[id] = Some(t),
+            (true, Some(t)) if !gather || super::gather_choice::fits(graph, t.0) => {
+                group_of[id] = Some(t)
+            }
             _ => realised[id] = true,
         }
     }

@@ -303,7 +303,7 @@ impl Ctx<'_> {
             let mut row = Vec::new();
             for g in 0..width {
                 let (addr, off) = super::address_at(e, &a, at, (g * lanes * s.dtype.size()) as i64);
-                let v = vector::load(e, addr, off, s.dtype, lanes, false);
+                let v = super::memory::load(e, addr, off, s.dtype, lanes, false);
                 let var = e.b.declare_var(crate::lower::vec_type(s.dtype, lanes));
                 e.b.def_var(var, v);
                 row.push(var);
@@ -557,7 +557,7 @@ impl Ctx<'_> {
                     // Reloaded every step (not hoisted into a register).
                     let a = access(ptr, dtype.size());
                     let (addr, off) = super::address_at(e, &a, at, (skip * dtype.size()) as i64);
-                    vector::load(e, addr, off, dtype, lanes, false)
+                    super::memory::load(e, addr, off, dtype, lanes, false)
                 }
             }
             None => unreachable!("load of {buf:?} has no source (planned)"),
