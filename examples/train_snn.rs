@@ -209,9 +209,7 @@ fn main() {
 /// loss axis at the left, labelled with the built-in pixel font (no font
 /// files needed), written as a PNG by plotters' bitmap backend.
 fn plot(curve: &[f64], path: &str) -> Result<(), Box<dyn std::error::Error>> {
-    use pixel_text as text;
-    const FONT: i32 = 2;
-    const TICK: i32 = 6;
+    use pixel_text::{self as text, FONT};
     let (left, right, top, bottom) = (80, 20, 40, 64);
     let root = BitMapBackend::new(path, (640, 400)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -232,23 +230,16 @@ fn plot(curve: &[f64], path: &str) -> Result<(), Box<dyn std::error::Error>> {
     let loss_step = text::tick_step(peak, 4);
     let mut l = 0.0;
     while l <= peak {
-        let y = y_of(l);
-        root.draw(&PathElement::new(vec![(left - TICK, y), (left, y)], BLACK))?;
-        let label = text::tick_label(l, loss_step);
-        let x = left - TICK - 4 - text::width(&label, FONT);
-        text::draw(&root, (x, y - text::height(FONT) / 2), &label, FONT, &BLACK)?;
+        text::left_tick(&root, (left, y_of(l)), &text::tick_label(l, loss_step))?;
         l += loss_step;
     }
     let step_step = text::tick_step(steps as f64, 6).max(1.0);
     let mut i = 0.0;
     while i <= steps as f64 {
-        let (x, y) = (x_of(i), top + h);
-        root.draw(&PathElement::new(vec![(x, y), (x, y + TICK)], BLACK))?;
-        let label = text::tick_label(i, step_step);
-        text::draw_centred(&root, (x, y + TICK + 4), &label, FONT, &BLACK)?;
+        text::bottom_tick(&root, (x_of(i), top + h), &text::tick_label(i, step_step))?;
         i += step_step;
     }
-    let title_y = top + h + TICK + 4 + text::height(FONT) + 12;
+    let title_y = text::title_below(top + h);
     text::draw_centred(
         &root,
         (left + w / 2, title_y),

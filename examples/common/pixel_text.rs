@@ -95,6 +95,47 @@ pub fn draw_centred<DB: DrawingBackend>(
     draw(area, (x - width(text, scale) / 2, y), text, scale, color)
 }
 
+/// Font scale of the plots' tick labels and axis titles.
+pub const FONT: i32 = 2;
+
+/// Length in pixels of an axis tick.
+pub const TICK: i32 = 6;
+
+/// A tick pointing left from a vertical axis at `(axis_x, y)`, with `label`
+/// right-aligned to its left and centred on it vertically.
+pub fn left_tick<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (axis_x, y): (i32, i32),
+    label: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    area.draw(&PathElement::new(
+        vec![(axis_x - TICK, y), (axis_x, y)],
+        BLACK,
+    ))?;
+    let x = axis_x - TICK - 4 - width(label, FONT);
+    draw(area, (x, y - height(FONT) / 2), label, FONT, &BLACK)
+}
+
+/// A tick pointing down from a horizontal axis at `(x, axis_y)`, with
+/// `label` centred below it (an empty label draws the tick alone).
+pub fn bottom_tick<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (x, axis_y): (i32, i32),
+    label: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    area.draw(&PathElement::new(
+        vec![(x, axis_y), (x, axis_y + TICK)],
+        BLACK,
+    ))?;
+    draw_centred(area, (x, axis_y + TICK + 4), label, FONT, &BLACK)
+}
+
+/// The top of an axis title below the tick labels of a horizontal axis at
+/// `axis_y`.
+pub fn title_below(axis_y: i32) -> i32 {
+    axis_y + TICK + 4 + height(FONT) + 12
+}
+
 /// A tick spacing of 1, 2 or 5 times a power of ten giving about `ticks`
 /// ticks over `span`.
 pub fn tick_step(span: f64, ticks: usize) -> f64 {

@@ -8,7 +8,7 @@
 //! the onset transient of the first 20 ms is clipped). Both panels share
 //! the time axis, labelled in ms below the rate.
 
-use crate::pixel_text as text;
+use crate::pixel_text::{self as text, FONT};
 use plotters::prelude::*;
 
 /// Rate bins (1 ms each) of onset transient left out of the rate axis's scale.
@@ -24,14 +24,8 @@ const RIGHT: i32 = 32;
 const TOP: i32 = 34;
 const BOTTOM: i32 = 64;
 
-/// Scale of the pixel font for tick labels and titles.
-const FONT: i32 = 2;
-
 /// The height of the raster panel, frame and title included.
 const RASTER_PANEL: u32 = 540;
-
-/// Tick length in pixels.
-const TICK: i32 = 6;
 
 /// Draws `events` (`(step, neuron)`) of `n` neurons (the first `n_e`
 /// excitatory) over `steps` steps of `dt_ms` into the PNG at `path`.
@@ -67,10 +61,7 @@ pub fn draw(
     top.draw(&Rectangle::new([(LEFT, TOP), (LEFT + w, TOP + h)], BLACK))?;
     text::draw(&top, (LEFT, TOP - 24), "neuron", FONT, &BLACK)?;
     for i in [0, n_e, n] {
-        let (y, label) = (row_of(i), i.to_string());
-        top.draw(&PathElement::new(vec![(LEFT - TICK, y), (LEFT, y)], BLACK))?;
-        let x = LEFT - TICK - 4 - text::width(&label, FONT);
-        text::draw(&top, (x, y - text::height(FONT) / 2), &label, FONT, &BLACK)?;
+        text::left_tick(&top, (LEFT, row_of(i)), &i.to_string())?;
     }
     let mid = |a: i32, b: i32| (a + b) / 2 - text::height(FONT) / 2;
     text::draw(
@@ -126,17 +117,7 @@ pub fn draw(
     let rate_step = text::tick_step(peak, 4);
     let mut r = 0.0;
     while r <= peak {
-        let y = y_of(r);
-        bottom.draw(&PathElement::new(vec![(LEFT - TICK, y), (LEFT, y)], BLACK))?;
-        let label = text::tick_label(r, rate_step);
-        let x = LEFT - TICK - 4 - text::width(&label, FONT);
-        text::draw(
-            &bottom,
-            (x, y - text::height(FONT) / 2),
-            &label,
-            FONT,
-            &BLACK,
-        )?;
+        text::left_tick(&bottom, (LEFT, y_of(r)), &text::tick_label(r, rate_step))?;
         r += rate_step;
     }
 
@@ -146,17 +127,11 @@ pub fn draw(
     let mut t = 0.0;
     while t <= total_ms + 1e-9 {
         let x = x_of(t / dt_ms);
-        top.draw(&PathElement::new(
-            vec![(x, TOP + h), (x, TOP + h + TICK)],
-            BLACK,
-        ))?;
-        let y = btop + bh;
-        bottom.draw(&PathElement::new(vec![(x, y), (x, y + TICK)], BLACK))?;
-        let label = text::tick_label(t, time_step);
-        text::draw_centred(&bottom, (x, y + TICK + 4), &label, FONT, &BLACK)?;
+        text::bottom_tick(&top, (x, TOP + h), "")?;
+        text::bottom_tick(&bottom, (x, btop + bh), &text::tick_label(t, time_step))?;
         t += time_step;
     }
-    let axis_title = (LEFT + w / 2, btop + bh + TICK + 4 + text::height(FONT) + 12);
+    let axis_title = (LEFT + w / 2, text::title_below(btop + bh));
     text::draw_centred(&bottom, axis_title, "time (ms)", FONT, &BLACK)?;
     root.present()?;
     Ok(())
