@@ -251,6 +251,15 @@ impl<'a, 'b> Ctx<'a, 'b> {
         }
     }
 
+    /// Per lane: `x` itself where `|x| < tiny`, else `y`: for functions
+    /// that round to their argument near 0 (this also keeps the sign of
+    /// ±0, which their general path may lose).
+    pub fn identity_below(&mut self, x: Value, y: Value, tiny: f64) -> Value {
+        let ax = self.abs(x);
+        let small = self.cmp_c(FloatCC::LessThan, ax, tiny);
+        self.sel(small, x, y)
+    }
+
     /// Per lane: `m ? k : b` with a constant `k`.
     pub fn sel_c(&mut self, m: Value, k: f64, b: Value) -> Value {
         let k = self.c(k);

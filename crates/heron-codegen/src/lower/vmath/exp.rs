@@ -15,7 +15,6 @@
 
 use super::builder::Ctx;
 use super::consts::*;
-use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{InstBuilder, Value};
 
 /// `e^x * 2^extra` for the lanes of `x`; `extra` is small (|extra| <= 2).
@@ -187,7 +186,5 @@ pub fn expm1(c: &mut Ctx, x: Value) -> Value {
     let tm = c.sub(t, half);
     let y = c.fma(t, em, tm);
     let y = c.add(y, y);
-    let ax = c.abs(x);
-    let small = c.cmp_c(FloatCC::LessThan, ax, tiny);
-    c.sel(small, x, y)
+    c.identity_below(x, y, tiny)
 }

@@ -163,9 +163,7 @@ pub fn log1p(c: &mut Ctx, x: Value) -> Value {
     } else {
         2f64.powi(-30)
     };
-    let ax = c.abs(x);
-    let small = c.cmp_c(FloatCC::LessThan, ax, tiny);
-    c.sel(small, x, y)
+    c.identity_below(x, y, tiny)
 }
 
 /// `log x` for positive `x` as an unevaluated sum `hi + lo`, accurate to

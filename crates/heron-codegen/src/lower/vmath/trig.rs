@@ -132,9 +132,7 @@ fn tiny_identity(c: &mut Ctx, x: Value, y: Value) -> Value {
     } else {
         2f64.powi(-14)
     };
-    let ax = c.abs(x);
-    let small = c.cmp_c(FloatCC::LessThan, ax, tiny);
-    c.sel(small, x, y)
+    c.identity_below(x, y, tiny)
 }
 
 /// Sine.
