@@ -7,14 +7,13 @@
 //! cargo run --release --example conn_build [REPS]
 //! ```
 
-use heron as hn;
-use hn::random::Key;
-use hn::sparse::Csr;
-use std::time::Instant;
+// The network's own model file: `connectivity` is what `Net::new` builds.
+#[path = "ei_network/net.rs"]
+#[allow(dead_code)]
+mod net;
 
-/// Excitatory and inhibitory neurons at scale 1.
-const N_E: usize = 3200;
-const N_I: usize = 800;
+use heron::random::Key;
+use std::time::Instant;
 
 fn main() {
     let reps: usize = std::env::args()
@@ -22,15 +21,14 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(15)
         .max(2);
-    let p = 80.0 / (N_E + N_I) as f64;
+    let (n_e, n_i) = (net::N_E, net::N_I);
+    let p = net::INPUTS / (n_e + n_i) as f64;
     let mut times = Vec::with_capacity(reps);
     let mut synapses = 0;
     for rep in 0..reps {
         let start = Instant::now();
         let keys = Key::new(rep as u64).split_n(4);
-        let proj = |k: usize, pre: usize, post: usize| hn::conn::fixed_prob(pre, post, p, &keys[k]);
-        let w_e = Csr::hstack(&[&proj(0, N_E, N_E), &proj(1, N_E, N_I)]).with_weight(0.6);
-        let w_i = Csr::hstack(&[&proj(2, N_I, N_E), &proj(3, N_I, N_I)]).with_weight(6.7);
+        let (w_e, w_i) = net::connectivity(n_e, n_i, p, &keys);
         times.push(start.elapsed().as_secs_f64() * 1e3);
         synapses = w_e.nnz() + w_i.nnz();
     }

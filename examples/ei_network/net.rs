@@ -73,6 +73,17 @@ pub struct Net {
     spike: Variable,
 }
 
+/// The E and I weight matrices of `n_e` excitatory and `n_i` inhibitory
+/// neurons connected with probability `p`: four `fixed_prob` projections
+/// drawn from `keys[0..4]` (E→E, E→I, I→E, I→I), each source's two side by
+/// side (post = E then I), weighted by `DG_E` and `DG_I`.
+pub fn connectivity(n_e: usize, n_i: usize, p: f64, keys: &[Key]) -> (Csr, Csr) {
+    let proj = |k: usize, pre: usize, post: usize| hn::conn::fixed_prob(pre, post, p, &keys[k]);
+    let w_e = Csr::hstack(&[&proj(0, n_e, n_e), &proj(1, n_e, n_i)]).with_weight(DG_E);
+    let w_i = Csr::hstack(&[&proj(2, n_i, n_e), &proj(3, n_i, n_i)]).with_weight(DG_I);
+    (w_e, w_i)
+}
+
 impl Net {
     /// The network at `scale` (neuron counts times `scale`, connection
     /// probability `80/N` so every neuron keeps 80 expected inputs), its
@@ -83,10 +94,7 @@ impl Net {
         let n = n_e + n_i;
         let p = (INPUTS / n as f64).min(1.0);
         let keys = Key::new(seed).split_n(5);
-        let proj = |k: usize, pre: usize, post: usize| hn::conn::fixed_prob(pre, post, p, &keys[k]);
-        // Four projections; each source's two are side by side (post = E then I).
-        let w_e = Csr::hstack(&[&proj(0, n_e, n_e), &proj(1, n_e, n_i)]).with_weight(DG_E);
-        let w_i = Csr::hstack(&[&proj(2, n_i, n_e), &proj(3, n_i, n_i)]).with_weight(DG_I);
+        let (w_e, w_i) = connectivity(n_e, n_i, p, &keys[..4]);
         let v0 = keys[4].normal(-55.0, 5.0, &[n]);
         Net {
             n,
