@@ -16,7 +16,12 @@ mod support;
 use expect_test::expect;
 use heron as hn;
 use heron::prelude::*;
+use std::sync::Mutex;
 use support::bits;
+
+/// The native-driver switch is process-wide: the tests that flip it, and
+/// the one whose plan depends on it, run one at a time.
+static SWITCH: Mutex<()> = Mutex::new(());
 
 /// Sizes around vector widths (4 and 8 lanes, unrolled ×4) and past the
 /// parallel launch threshold.
@@ -332,6 +337,7 @@ fn looped(table: &Array, base: &Array, x: &Array, steps: i32) -> Array {
 
 #[test]
 fn fused_gathers_in_fori_loop_match_a_loop_on_every_driver() {
+    let _guard = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
     let mut g = Lcg(4);
     for &(n, m) in &[(5usize, 3usize), (8, 17), (33, 64)] {
         let table = g.floats(n);
@@ -375,6 +381,7 @@ fn fused_gathers_in_fori_loop_match_a_loop_on_every_driver() {
 
 #[test]
 fn an_out_of_range_index_in_fori_loop_changes_no_variable() {
+    let _guard = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
     let table = hn::arange(0.0, 4.0, 1.0);
     let v = Variable::new(hn::ones(&[3], DType::F32));
     let w = Variable::new(hn::zeros(&[3], DType::F32));
@@ -409,6 +416,7 @@ fn an_out_of_range_index_in_fori_loop_changes_no_variable() {
 
 #[test]
 fn a_gather_of_captured_indices_runs_in_a_temporally_fused_loop() {
+    let _guard = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
     let mut g = Lcg(5);
     let (n, m, steps) = (37usize, 1001usize, 20);
     let table = g.floats(n);

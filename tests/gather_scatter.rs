@@ -12,7 +12,12 @@ mod support;
 
 use heron as hn;
 use heron::prelude::*;
+use std::sync::Mutex;
 use support::bits;
+
+/// The native-driver switch is process-wide: the test that flips it and
+/// the checks that no interpreter step ran take turns.
+static SWITCH: Mutex<()> = Mutex::new(());
 
 /// Sizes around vector widths.
 const SIZES: [usize; 11] = [1, 3, 4, 5, 7, 8, 9, 17, 63, 64, 65];
@@ -52,6 +57,7 @@ impl Lcg {
 /// Runs `f` eagerly and under `jit`, checks they agree bit for bit and that
 /// the compiled code ran no interpreter step; returns the result.
 fn eager_and_jit(args: Vec<Array>, f: fn(&[Array]) -> Array) -> Array {
+    let _guard = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
     let eager = f(&args);
     let jitted = hn::jit(move |a: Vec<Array>| f(&a));
     let steps = hn::control::interpreter_steps();
@@ -427,6 +433,7 @@ fn ring_buffer_reference(n: usize, steps: usize) -> Vec<Vec<f32>> {
 
 #[test]
 fn a_ring_buffer_in_fori_loop_runs_natively_every_step() {
+    let _guard = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
     let (n, steps) = (37, 50);
     let want = ring_buffer_reference(n, steps);
     let mut runs = Vec::new();
