@@ -1,6 +1,13 @@
 //! Adam (Kingma & Ba), bias-corrected as optax's `adam`:
 //! `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`, `t ← t + 1`,
 //! `p ← p − lr·m̂ / (√v̂ + ε)` with `m̂ = m / (1 − β₁ᵗ)`, `v̂ = v / (1 − β₂ᵗ)`.
+//!
+//! The bias corrections are folded into two scalars per step, as PyTorch's
+//! Adam does: `p ← p − a·m / (√v·s + ε)` with `a = lr / (1 − β₁ᵗ)` and
+//! `s = 1 / √(1 − β₂ᵗ)`. That is the same update to rounding (a few ulp of
+//! the step, far below an ulp of `p` once `p` is much larger than the step)
+//! with one division and one square root per element instead of three
+//! divisions and a root: on large parameters the update is bound by those.
 
 use super::{check, vars_of, zeros_like_var};
 use crate::array::or_panic;
@@ -70,11 +77,13 @@ impl Adam {
         for (((p, m), v), g) in self.params.iter().zip(&self.m).zip(&self.v).zip(grads) {
             let d = p.dtype();
             let td = t.astype(d);
-            let c1 = 1.0 - crate::full(&[], self.b1, d).pow(&td);
-            let c2 = 1.0 - crate::full(&[], self.b2, d).pow(&td);
+            let c1: Array = 1.0 - crate::full(&[], self.b1, d).pow(&td);
+            let c2: Array = 1.0 - crate::full(&[], self.b2, d).pow(&td);
+            let a: Array = self.lr / c1;
+            let s: Array = 1.0 / c2.sqrt();
             let nm = m.value() * self.b1 + g * (1.0 - self.b1);
             let nv = v.value() * self.b2 + g * g * (1.0 - self.b2);
-            let step = (&nm / &c1) / ((&nv / &c2).sqrt() + self.eps) * self.lr;
+            let step = &nm * &a / (nv.sqrt() * &s + self.eps);
             p.try_set(p.value() - step)?;
             m.try_set(nm)?;
             v.try_set(nv)?;

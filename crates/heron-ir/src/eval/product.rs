@@ -115,6 +115,29 @@ pub trait Dot: Elem {
         b: (&[Self], usize, usize, usize),
         out: &mut [Self],
     );
+
+    /// `product_one` into `m` rows of `n` elements starting `out_rs`
+    /// elements apart (a block of columns of a wider result).
+    ///
+    /// # Safety
+    /// As `product_one` for the operands; every `out + i·out_rs + j` for
+    /// `i < m`, `j < n` is writable and no other thread touches those
+    /// elements during the call.
+    unsafe fn product_into(
+        (m, k, n): (usize, usize, usize),
+        a: (&[Self], usize, usize, usize),
+        b: (&[Self], usize, usize, usize),
+        out: *mut Self,
+        out_rs: usize,
+    ) {
+        let mut part = vec![Self::default(); m * n];
+        Self::product_one((m, k, n), a, b, &mut part);
+        for (i, row) in part.chunks_exact(n.max(1)).enumerate().take(m) {
+            // SAFETY: row `i` of the block is writable and ours (the
+            // caller's promise), and `part` is a distinct allocation.
+            unsafe { std::ptr::copy_nonoverlapping(row.as_ptr(), out.add(i * out_rs), n) };
+        }
+    }
 }
 
 macro_rules! gemm_dot {
@@ -122,32 +145,49 @@ macro_rules! gemm_dot {
         impl Dot for $t {
             fn product_one(
                 (m, k, n): (usize, usize, usize),
-                (a, a_off, a_rs, a_cs): (&[Self], usize, usize, usize),
-                (b, b_off, b_rs, b_cs): (&[Self], usize, usize, usize),
+                a: (&[Self], usize, usize, usize),
+                b: (&[Self], usize, usize, usize),
                 out: &mut [Self],
             ) {
                 debug_assert_eq!(out.len(), m * n);
+                // SAFETY: `out` is a distinct, writable slice of exactly
+                // `m·n` elements: rows of `n` elements, `n` apart.
+                unsafe { Self::product_into((m, k, n), a, b, out.as_mut_ptr(), n) }
+            }
+
+            unsafe fn product_into(
+                (m, k, n): (usize, usize, usize),
+                (a, a_off, a_rs, a_cs): (&[Self], usize, usize, usize),
+                (b, b_off, b_rs, b_cs): (&[Self], usize, usize, usize),
+                out: *mut Self,
+                out_rs: usize,
+            ) {
                 if m == 0 || n == 0 {
                     return;
                 }
                 if k == 0 {
-                    out.fill(0.0);
+                    for i in 0..m {
+                        // SAFETY: row `i` of the block is writable and
+                        // ours (the caller's promise).
+                        unsafe { std::slice::from_raw_parts_mut(out.add(i * out_rs), n).fill(0.0) };
+                    }
                     return;
                 }
                 // SAFETY: `product` checked that every element of the
                 // `m×k` and `k×n` operands at these offsets and strides
-                // lies inside `a` and `b`; `out` is a distinct, writable
-                // slice of exactly `m·n` elements, written row-major
-                // (column stride 1, row stride n). `read_dst` is false, so
-                // gemm never reads `out`'s old contents.
+                // lies inside `a` and `b`; the caller promises that the
+                // `m` rows of `n` elements `out_rs` apart at `out` are
+                // writable and touched by no one else (column stride 1,
+                // row stride `out_rs`). `read_dst` is false, so gemm never
+                // reads `out`'s old contents.
                 unsafe {
                     gemm::gemm(
                         m,
                         n,
                         k,
-                        out.as_mut_ptr(),
+                        out,
                         1,
-                        n as isize,
+                        out_rs as isize,
                         false,
                         a.as_ptr().add(a_off),
                         a_cs as isize,
@@ -365,8 +405,8 @@ impl<T> SendPtr<T> {
 pub const COLUMN_BLOCK: usize = 64;
 
 /// `out = a · b` for one `m×k` by `k×n` pair (no batch), as blocks of
-/// columns of the result, each one gemm call on one thread into its own
-/// row-major scratch, then copied into `out`. The blocks (two per
+/// columns of the result, each one gemm call on one thread writing its
+/// columns of `out` in place. The blocks (two per
 /// `2·COLUMN_BLOCK` columns, at most four) depend on `n` alone.
 fn column_blocks<T: Dot>(
     m: usize,
@@ -380,36 +420,27 @@ fn column_blocks<T: Dot>(
     let blocks = (n / (2 * COLUMN_BLOCK)).clamp(2, 4);
     let cols = n.div_ceil(blocks).next_multiple_of(16);
     let starts: SmallVec<[usize; 4]> = (0..n).step_by(cols).collect();
-    let run = |&j0: &usize| {
-        let w = cols.min(n - j0);
-        let mut part = vec![T::default(); m * w];
-        T::product_one(
-            (m, k, w),
-            (a.data, a.offset, a.rs, a.cs),
-            (b.data, b.offset + j0 * b.cs, b.rs, b.cs),
-            &mut part,
-        );
-        part
+    debug_assert_eq!(out.len(), m * n);
+    let base = SendPtr(out.as_mut_ptr());
+    let run = |j0: usize| {
+        // SAFETY: the block of columns `j0..j0 + w` of the `m × n`
+        // row-major `out`, borrowed mutably for this call, is in bounds
+        // and written by this block alone (the blocks' columns are
+        // disjoint).
+        unsafe {
+            T::product_into(
+                (m, k, cols.min(n - j0)),
+                (a.data, a.offset, a.rs, a.cs),
+                (b.data, b.offset + j0 * b.cs, b.rs, b.cs),
+                base.at(j0),
+                n,
+            )
+        };
     };
-    let parts: Vec<Vec<T>> = if fork {
-        let slots: Vec<std::sync::Mutex<Vec<T>>> =
-            starts.iter().map(|_| Default::default()).collect();
-        crate::share::share_pieces(starts.len(), true, &|p| {
-            let part = run(&starts[p]);
-            *slots[p].lock().unwrap_or_else(|e| e.into_inner()) = part;
-        });
-        slots
-            .into_iter()
-            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-            .collect()
+    if fork {
+        crate::share::share_pieces(starts.len(), true, &|p| run(starts[p]));
     } else {
-        starts.iter().map(run).collect()
-    };
-    for (&j0, part) in starts.iter().zip(&parts) {
-        let w = cols.min(n - j0);
-        for (row, src) in out.chunks_exact_mut(n).zip(part.chunks_exact(w)) {
-            row[j0..j0 + w].copy_from_slice(src);
-        }
+        starts.iter().for_each(|&j0| run(j0));
     }
 }
 
