@@ -3,8 +3,8 @@
 //! launch index, and the launch itself.
 
 use crate::run::code::KernelFn;
-use heron_ir::plan::BufId;
-use rayon::prelude::*;
+use heron_ir::plan::{BufId, Expr};
+use heron_ir::share::share_pieces;
 use smallvec::SmallVec;
 
 /// True when a launch may split its work into parallel tasks: the pool has
@@ -31,11 +31,86 @@ pub(crate) const PARALLEL_WORK: usize = 1 << 18;
 pub(crate) const CHUNK_WORK: usize = 1 << 16;
 
 /// The relative cost of one launch index of `k`: the elements it visits
-/// (the reduced extent for a reduction) times a rough cost per element.
+/// (the reduced extent for a reduction) times a rough cost per element,
+/// one unit for a handful of plain operations plus what its divisions and
+/// transcendental functions add (`expr_cost`).
 pub(crate) fn work_per_index(k: &heron_ir::plan::Kernel) -> usize {
-    let per_element = 1 + k.body.len() / 8;
+    let eighths: usize = k.body.iter().map(|i| expr_cost(&i.expr)).sum();
+    let per_element = 1 + eighths / 8;
     let inner = k.shape.size() / k.launch_size().max(1);
     inner.max(1) * per_element
+}
+
+/// The cost of one instruction of a kernel body per element, in eighths of
+/// the cost of a plain element (a load, an add and a store), as measured
+/// on 4-lane vectors: a division or root costs about two plain elements,
+/// `exp` about seven, `tanh`, `log` and the logistic about twenty, `sin`
+/// fifty and `pow` well over a hundred. Only the tiers matter: they decide
+/// when a kernel over a few tens of thousands of elements is worth the
+/// second core (a `tanh` layer of an MLP is; an `add` of that size is not).
+fn expr_cost(e: &Expr) -> usize {
+    use heron_ir::{BinaryOp as B, UnaryOp as U};
+    const PLAIN: usize = 1;
+    const DIVISION: usize = 16;
+    const EXP: usize = 56;
+    const LOG: usize = 160;
+    const TRIG: usize = 400;
+    const POW: usize = 1024;
+    match e {
+        Expr::Load { .. } | Expr::Imm(_) | Expr::Select(..) | Expr::Cast(..) => PLAIN,
+        Expr::Gather(_) => 2 * PLAIN,
+        Expr::ThreefryBits { .. } => DIVISION,
+        Expr::Unary(op, _) => match op {
+            U::Neg
+            | U::Abs
+            | U::Sign
+            | U::Floor
+            | U::Ceil
+            | U::Round
+            | U::Trunc
+            | U::Square
+            | U::IsNan
+            | U::IsInf
+            | U::IsFinite
+            | U::Not => PLAIN,
+            U::Sqrt | U::Rsqrt | U::Reciprocal => DIVISION,
+            U::Exp | U::Exp2 | U::Expm1 | U::Sinh | U::Cosh => EXP,
+            U::Log
+            | U::Log2
+            | U::Log10
+            | U::Log1p
+            | U::Tanh
+            | U::Sigmoid
+            | U::Arctan
+            | U::Arcsin
+            | U::Arccos
+            | U::Arcsinh
+            | U::Arccosh
+            | U::Arctanh
+            | U::Erf => LOG,
+            U::Sin | U::Cos | U::Tan => TRIG,
+        },
+        Expr::Binary(op, ..) => match op {
+            B::Add
+            | B::Sub
+            | B::Mul
+            | B::Max
+            | B::Min
+            | B::And
+            | B::Or
+            | B::Xor
+            | B::Eq
+            | B::Ne
+            | B::Lt
+            | B::Le
+            | B::Gt
+            | B::Ge => PLAIN,
+            B::Div | B::Rem => DIVISION,
+            B::Hypot | B::Logaddexp => LOG,
+            B::Atan2 => TRIG,
+            B::Pow => POW,
+        },
+    }
 }
 
 /// The kernel's argument table, shared by the threads of a parallel launch.
@@ -81,7 +156,10 @@ pub(crate) unsafe fn launch(
         .next_multiple_of(16);
     let chunks = n.div_ceil(chunk);
     let shared = Args(args);
-    (0..chunks).into_par_iter().for_each(|c| {
+    // The caller claims chunks at once and a helper joins when a core is
+    // free (`share_pieces`), rather than the caller sleeping until the
+    // pool has run them all: a wake-up costs as much as a small kernel.
+    share_pieces(chunks, true, &|c| {
         let (start, end) = (c * chunk, ((c + 1) * chunk).min(n));
         // SAFETY: a sub-range of the launch range, over the caller's valid
         // argument table (see `Args`).

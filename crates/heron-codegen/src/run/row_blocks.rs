@@ -12,8 +12,8 @@
 use crate::run::code::KernelFn;
 use crate::run::parallel::{CHUNK_WORK, PARALLEL_WORK, may_fork, work_per_index};
 use heron_ir::plan::{BufId, Kernel, KernelPlan, RowGroup, Step};
+use heron_ir::share::share_pieces;
 use heron_ir::{Buffer, DType};
-use rayon::prelude::*;
 use smallvec::SmallVec;
 
 /// A scratch temporary's place in a task's scratch memory.
@@ -132,7 +132,8 @@ pub(crate) unsafe fn run(
     // each long enough to amortise its scratch allocation.
     let per_task = (4 * CHUNK_WORK * blocks / work).max(1);
     let tasks = blocks.div_ceil(per_task);
-    (0..tasks).into_par_iter().for_each(|t| {
+    // Shared without waiting for a helper to wake (as `parallel::launch`).
+    share_pieces(tasks, true, &|t| {
         run_blocks(t * per_task..((t + 1) * per_task).min(blocks));
     });
 }
