@@ -168,27 +168,18 @@ pub(crate) unsafe fn launch(
 }
 
 /// Calls `run(lo)` for each range start `0, per, 2·per, …` below `size`
-/// (`parts` of them): on this thread when there is one part, else the
-/// first on this thread and the others on rayon's pool (the calling thread
-/// is not put to sleep and woken again per launch; loop drivers call this
-/// once per step).
+/// (`parts` of them): on this thread when there is one part, else shared
+/// with rayon's pool through `share_pieces` (the calling thread starts at
+/// once, takes the ranges no helper has started, and is not put to sleep
+/// and woken again per launch; loop drivers call this once per step).
 pub(crate) fn for_each_range(
     parts: usize,
     per: usize,
     size: usize,
     run: impl Fn(usize) + Sync + Send,
 ) {
-    if parts == 1 {
-        run(0);
-    } else {
-        let run = &run;
-        rayon::in_place_scope(|scope| {
-            for lo in (1..parts).map(|p| p * per).filter(|&lo| lo < size) {
-                scope.spawn(move |_| run(lo));
-            }
-            run(0);
-        });
-    }
+    let starts = parts.min(size.div_ceil(per.max(1)));
+    share_pieces(starts.max(1), true, &|p| run(p * per));
 }
 
 /// What launching a kernel step takes, worked out once when the executable
