@@ -96,9 +96,9 @@ fn event_work(m: &CsrMatrix, active: &[u32]) -> usize {
 
 /// Computes the `n` output elements with `f(range, out[range])`: in one
 /// call, or in one contiguous range per rayon thread when `work` pays for
-/// it and `splittable` allows it. The calling thread computes the first
-/// range itself while the pool takes the others, so it does not sleep
-/// through the product.
+/// it and `splittable` allows it. The ranges are shared through
+/// `share_pieces`: the calling thread starts at once and takes the ranges
+/// no helper has started, so it never sleeps waiting for a worker to wake.
 fn split(
     n: usize,
     work: usize,
@@ -120,17 +120,7 @@ fn split(
         let y = unsafe { std::slice::from_raw_parts_mut(o.0.add(lo), hi - lo) };
         f(lo..hi, y);
     };
-    if parts == 1 {
-        run(0);
-    } else {
-        let run = &run;
-        rayon::in_place_scope(|scope| {
-            for p in 1..parts {
-                scope.spawn(move |_| run(p));
-            }
-            run(0);
-        });
-    }
+    heron_ir::share::share_pieces(parts, true, &run);
 }
 
 /// True for the products a step region may split by result element:
