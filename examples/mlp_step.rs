@@ -7,6 +7,8 @@
 //! Run with `cargo run --release --example mlp_step`.
 //! `benches/peers/mlp_step_jax.py` runs the same step in JAX.
 //! `HERON_EXAMPLE_N=5` times 5 steps instead of 200 (a short run for CI).
+//! `--profile` then prints where the training step's time goes, step by
+//! step of its compiled plan (`heron::profile`).
 
 use heron as hn;
 use heron::prelude::*;
@@ -90,7 +92,7 @@ fn main() {
     let opt = hn::optim::Adam::new(1e-3, &params);
     let step = {
         let net = net.clone();
-        hn::jit(move |a: Vec<Array>| {
+        hn::jit_named("training step", move |a: Vec<Array>| {
             let (n, y) = (net.clone(), a[1].clone());
             let (l, grads) =
                 hn::value_and_grad_vars(&params, move |x: Array| loss(&n.logits(&x), &y))(
@@ -138,4 +140,12 @@ fn main() {
         "loss: {first:.4} at the first step, {last:.4} after {} Adam steps",
         steps + 1
     );
+    if std::env::args().any(|a| a == "--profile") {
+        let (_, profile) = hn::profile::record(|| {
+            for _ in 0..steps {
+                step.call(args.clone());
+            }
+        });
+        println!("\nwhere a training step's time goes ({steps} steps):\n{profile}");
+    }
 }

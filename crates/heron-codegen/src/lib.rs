@@ -23,6 +23,7 @@ pub use run::code::FunctionCode;
 pub use run::executable::{Executable, GatherForms, KernelInfo};
 pub use run::frame::with_register_tiles;
 pub use run::gather::interpreter_steps;
+pub use run::profile;
 pub use run::region::with_step_regions;
 
 use heron_ir::{CompileOptions, Graph, Result};

@@ -14,6 +14,7 @@ pub mod module;
 pub mod monitor;
 pub mod ops;
 pub mod optim;
+pub mod profile;
 pub mod random;
 pub mod sparse;
 pub mod surrogate;

@@ -10,10 +10,12 @@ use crate::run::helpers;
 use crate::run::host::{is_native_step, run_data_step};
 pub(crate) use crate::run::parallel::Launch;
 use crate::run::parallel::launch;
+use crate::run::profile;
 use crate::run::row_blocks;
 use heron_ir::plan::{BufId, BufferKind, KernelPlan, Step};
 use heron_ir::{Buffer, DType, Error, Op, Result, Shape, Value};
 use smallvec::SmallVec;
+use std::time::Instant;
 
 /// What `Executable::kernels` reports about one step that computes values.
 #[derive(Clone, Debug, PartialEq)]
@@ -324,40 +326,107 @@ impl Executable {
         }
         let table = helpers::table();
         let mut args: SmallVec<[*const u8; 16]> = SmallVec::new();
+        let recorder = profile::enter();
         let mut s = 0;
         while s < plan.steps.len() {
-            if let Some(r) = &self.regions[s] {
-                // SAFETY: `ptrs` holds every buffer of the plan, aliased
-                // only as the plan allows.
-                unsafe { r.run(&self.plan, &self.launches, &|k| self.kernel_fn(k), &ptrs)? };
-                s = r.steps.end;
-                continue;
+            let start = recorder.as_ref().map(|_| Instant::now());
+            // SAFETY: as for `run`; `ptrs` holds every buffer of the plan.
+            let next = unsafe { self.run_from(s, &ptrs, &mut args, table)? };
+            if let (Some(r), Some(start)) = (&recorder, start)
+                && !self.folds.skips(s)
+            {
+                r.step(s, || self.step_label(s), start);
             }
-            if let Some(group) = plan.row_groups.iter().find(|g| g.steps.start == s) {
-                let fns: SmallVec<[KernelFn; 8]> = group
-                    .steps
-                    .clone()
-                    .map(|g| {
-                        self.code.function(
-                            self.step_fns[g].expect("kernels with a non-empty launch are compiled"),
-                        )
-                    })
-                    .collect();
-                // SAFETY: `ptrs` holds a valid buffer of the plan's type for
-                // every buffer but the group's scratch, `fns` the group's
-                // compiled kernels, and `table` is the helper table.
-                unsafe { row_blocks::run(plan, group, &fns, &ptrs, table.as_ptr() as *const u8) };
-                s = group.steps.end;
-                continue;
-            }
-            if !self.folds.skips(s) {
-                // SAFETY: as for `run`; `ptrs` holds every buffer of the plan.
-                unsafe { self.run_step(s, &ptrs, &mut args, table)? };
-            }
-            s += 1;
+            s = next;
         }
         drop(temps);
         Ok(())
+    }
+
+    /// Runs the step, row group or step region starting at step `s` and
+    /// returns the step after it.
+    ///
+    /// # Safety
+    /// `ptrs` holds a valid pointer for every buffer of the plan, of the
+    /// plan's type; outputs and aliasing as for `run`.
+    unsafe fn run_from(
+        &self,
+        s: usize,
+        ptrs: &[*mut u8],
+        args: &mut SmallVec<[*const u8; 16]>,
+        table: &helpers::HelperTable,
+    ) -> Result<usize> {
+        let plan = &self.plan;
+        if let Some(r) = &self.regions[s] {
+            // SAFETY: `ptrs` holds every buffer of the plan, aliased
+            // only as the plan allows.
+            unsafe { r.run(&self.plan, &self.launches, &|k| self.kernel_fn(k), ptrs)? };
+            return Ok(r.steps.end);
+        }
+        if let Some(group) = plan.row_groups.iter().find(|g| g.steps.start == s) {
+            let fns: SmallVec<[KernelFn; 8]> = group
+                .steps
+                .clone()
+                .map(|g| {
+                    self.code.function(
+                        self.step_fns[g].expect("kernels with a non-empty launch are compiled"),
+                    )
+                })
+                .collect();
+            // SAFETY: `ptrs` holds a valid buffer of the plan's type for
+            // every buffer but the group's scratch, `fns` the group's
+            // compiled kernels, and `table` is the helper table.
+            unsafe { row_blocks::run(plan, group, &fns, ptrs, table.as_ptr() as *const u8) };
+            return Ok(group.steps.end);
+        }
+        if !self.folds.skips(s) {
+            // SAFETY: as guaranteed by the caller.
+            unsafe { self.run_step(s, ptrs, args, table)? };
+        }
+        Ok(s + 1)
+    }
+
+    /// How `heron::profile` names what `run_from(s)` runs: the kernel,
+    /// host step, control step, row group or step region starting at `s`.
+    fn step_label(&self, s: usize) -> String {
+        let plan = &self.plan;
+        let shape = |b: BufId| plan.buffers[b.index()].shape.to_string();
+        let kernel_name = |i: usize| match &plan.steps[i] {
+            Step::Kernel(k) => k.name.clone(),
+            _ => format!("step {i}"),
+        };
+        if let Some(r) = &self.regions[s] {
+            let last = r.steps.end - 1;
+            return format!("region {}..{}", kernel_name(s), kernel_name(last));
+        }
+        if let Some(g) = plan.row_groups.iter().find(|g| g.steps.start == s) {
+            let last = g.steps.end - 1;
+            return format!(
+                "rows {}..{} [{}]",
+                kernel_name(s),
+                kernel_name(last),
+                g.rows
+            );
+        }
+        match &plan.steps[s] {
+            Step::Kernel(k) => match &k.reduce {
+                Some(r) => format!("{} {} {}", k.name, r.op.name(), k.shape),
+                None => format!("{} loop {}", k.name, k.shape),
+            },
+            Step::Host(h) => {
+                let index = plan.steps[..s]
+                    .iter()
+                    .filter(|st| matches!(st, Step::Host(_)))
+                    .count();
+                format!("h{index} {} {}", h.op.name(), shape(h.output))
+            }
+            Step::Control(c) => {
+                let out = c.outputs.first().map(|&b| shape(b)).unwrap_or_default();
+                format!("control {} {out}", c.op.name())
+            }
+            Step::Copy { dst, .. } => format!("copy {}", plan.buf_name(*dst)),
+            Step::Check(c) => format!("check {}", plan.buf_name(c.index)),
+        }
     }
 
     /// True when `b` is the scratch temporary of a row group.

@@ -11,6 +11,7 @@ pub(crate) mod helpers;
 pub(crate) mod host;
 pub(crate) mod layout;
 pub(crate) mod parallel;
+pub mod profile;
 pub(crate) mod region;
 pub(crate) mod row_blocks;
 pub(crate) mod sparse_step;

@@ -126,7 +126,9 @@ impl<A: JitValue, R: JitValue> Jit<A, R> {
                 values.push(concrete(a));
             }
             let mut results = ArgList::new();
-            run::run_into(&entry, &values, &mut results)?;
+            crate::profile::in_function(&self.name, || {
+                run::run_into(&entry, &values, &mut results)
+            })?;
             Ok(from_results(&mut results))
         })
     }
