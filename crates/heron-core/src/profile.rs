@@ -4,7 +4,8 @@
 //! region and control step), how often it ran and how long it took.
 //!
 //! ```
-//! use heron::prelude::*;
+//! use heron_core as heron;
+//! use heron_core::{Array, DType};
 //! let f = heron::jit(|x: Array| (x.matmul(&x) + 1.0).tanh().sum());
 //! let x = heron::ones(&[64, 64], DType::F32);
 //! f.call(&x); // compile outside the recording
