@@ -3,10 +3,11 @@
 //! elements before the next).
 
 use super::builder::buf_bytes;
-use super::builder::{DriverSpec, StepEntry, StepLoop, StepState, begin, end, flags};
+use super::builder::{DriverSpec, Gen, StepEntry, StepLoop, StepState, begin, end, flags};
+use crate::run::executable::Executable;
 use crate::run::layout::{TemporalLayout, n_carry};
 use cranelift_codegen::ir::{
-    Function, InstBuilder, StackSlotData, StackSlotKind, condcodes::IntCC, types,
+    Function, InstBuilder, StackSlotData, StackSlotKind, Value, condcodes::IntCC, types,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilderContext, Variable};
@@ -14,17 +15,53 @@ use heron_ir::plan::{BufId, BufferKind};
 use heron_ir::schedule::temporal::Temporal;
 use heron_ir::{Op, Result};
 
-/// The parts of a temporally fused loop a driver needs: the temporal plan and layout of a temporally fused loop, with its first
-/// index and trip count.
-fn temporal_parts<'a>(
-    spec: &'a DriverSpec<'a>,
-) -> Result<(&'a Temporal, &'a TemporalLayout, i64, u64)> {
-    match (spec.temporal, &spec.layout.temporal, &spec.step.op) {
-        (Some(t), Some(tl), Op::Loop { start, trip, .. }) => Ok((t, tl, *start, *trip)),
-        _ => Err(heron_ir::Error::invalid(
-            "temporal fusion",
-            format!("{} is not a temporally fused loop", spec.step.op),
-        )),
+/// What both drivers of a temporally fused loop start from: its temporal
+/// plan and layout, first index and trip count, body, how many values it
+/// carries, and the frame words of its operands, its results and the
+/// bases of its per-step records.
+struct TemporalFrame<'a> {
+    t: &'a Temporal,
+    tl: &'a TemporalLayout,
+    start: i64,
+    trip: u64,
+    body: &'a Executable,
+    nc: usize,
+    inputs: Vec<Value>,
+    outputs: Vec<Value>,
+    bases: Vec<Value>,
+}
+
+impl<'a> TemporalFrame<'a> {
+    /// Checks that `spec` is a temporally fused loop (before anything is
+    /// built) and returns what `read` needs of it.
+    fn check(spec: &'a DriverSpec<'a>) -> Result<(&'a Temporal, &'a TemporalLayout, i64, u64)> {
+        match (spec.temporal, &spec.layout.temporal, &spec.step.op) {
+            (Some(t), Some(tl), Op::Loop { start, trip, .. }) => Ok((t, tl, *start, *trip)),
+            _ => Err(heron_ir::Error::invalid(
+                "temporal fusion",
+                format!("{} is not a temporally fused loop", spec.step.op),
+            )),
+        }
+    }
+
+    /// Reads the frame words of a loop that passed `check`.
+    fn read(
+        spec: &'a DriverSpec<'a>,
+        (t, tl, start, trip): (&'a Temporal, &'a TemporalLayout, i64, u64),
+        g: &mut Gen<'_, '_>,
+    ) -> TemporalFrame<'a> {
+        let l = spec.layout;
+        TemporalFrame {
+            t,
+            tl,
+            start,
+            trip,
+            body: spec.programs[0],
+            nc: n_carry(&spec.step.op),
+            inputs: g.words(l.inputs, spec.step.inputs.len()),
+            outputs: g.words(l.outputs, spec.step.outputs.len()),
+            bases: g.words(tl.per_step, t.per_step.len()),
+        }
     }
 }
 
@@ -40,13 +77,20 @@ pub(crate) fn build_prologue(
     call_conv: CallConv,
     config: TargetFrontendConfig,
 ) -> Result<()> {
-    let (t, tl, start, trip) = temporal_parts(spec)?;
+    let parts = TemporalFrame::check(spec)?;
     let l = spec.layout;
-    let body = spec.programs[0];
     let (mut g, _, _) = begin(func, fctx, call_conv, spec);
-    let nc = n_carry(&spec.step.op);
-    let inputs = g.words(l.inputs, spec.step.inputs.len());
-    let outputs = g.words(l.outputs, spec.step.outputs.len());
+    let TemporalFrame {
+        t,
+        start,
+        trip,
+        body,
+        nc,
+        inputs,
+        outputs,
+        bases,
+        ..
+    } = TemporalFrame::read(spec, parts, &mut g);
     let cur: Vec<Variable> = outputs[..nc].iter().map(|&o| g.var(o)).collect();
     let next: Vec<Variable> = (0..nc)
         .map(|k| {
@@ -54,7 +98,6 @@ pub(crate) fn build_prologue(
             g.var(v)
         })
         .collect();
-    let bases = g.words(tl.per_step, t.per_step.len());
     // Only the uniform carried values are swapped here.
     let fixed: Vec<bool> = (0..nc)
         .map(|k| spec.in_place[k] || !t.uniform_carry.contains(&k))
@@ -130,17 +173,23 @@ pub(crate) fn build_temporal_driver(
     call_conv: CallConv,
     config: TargetFrontendConfig,
 ) -> Result<()> {
-    let (t, tl, start, trip) = temporal_parts(spec)?;
+    let parts = TemporalFrame::check(spec)?;
     let l = spec.layout;
-    let body = spec.programs[0];
-    let nb = body.plan.buffers.len();
     let (mut g, range_start, range_end) = begin(func, fctx, call_conv, spec);
-    let nc = n_carry(&spec.step.op);
-    let inputs = g.words(l.inputs, spec.step.inputs.len());
-    let all_outputs = g.words(l.outputs, spec.step.outputs.len());
+    let TemporalFrame {
+        t,
+        tl,
+        start,
+        trip,
+        body,
+        nc,
+        inputs,
+        outputs: all_outputs,
+        bases,
+    } = TemporalFrame::read(spec, parts, &mut g);
+    let nb = body.plan.buffers.len();
     let (outputs, stacked) = all_outputs.split_at(nc);
     let scratch = g.words(l.next, nc);
-    let bases = g.words(tl.per_step, t.per_step.len());
     // Only the element-wise carried values are swapped here.
     let element_wise =
         |k: usize| !t.uniform_carry.contains(&k) && !t.accumulators.iter().any(|a| a.carry == k);
