@@ -63,54 +63,44 @@ fn nothing_is_recorded_outside_a_recording_or_for_eager_work() {
     assert_eq!(profile.steps().len(), 1, "{profile}");
 }
 
+/// A jitted function running `v ← v/2 + x` 50 times in one `fori_loop`.
+fn halving_loop(name: &str, v: &Variable) -> hn::Jit<Array, Array> {
+    let v = v.clone();
+    hn::jit_named(name, move |x: Array| {
+        let w = v.clone();
+        hn::fori_loop(0, 50, move |_i: Array| w.set(w.value() * 0.5 + &x));
+        hn::zeros(&[], DType::F32)
+    })
+}
+
+/// Checks that `profile` holds one call of each step, among them the loop.
+fn one_call_with_the_loop(profile: &hn::profile::Profile) {
+    let steps = profile.steps();
+    assert!(steps.iter().all(|s| s.calls == 1), "{profile}");
+    let has_loop = steps.iter().any(|s| s.step.starts_with("control loop"));
+    assert!(has_loop, "{profile}");
+}
+
 #[test]
 fn a_loop_body_counts_inside_its_loop() {
     let v = Variable::new(hn::zeros(&[256], DType::F32));
-    let w = v.clone();
-    let f = hn::jit_named("loop", move |x: Array| {
-        let w = w.clone();
-        hn::fori_loop(0, 50, move |_i: Array| w.set(w.value() * 0.5 + &x));
-        hn::zeros(&[], DType::F32)
-    });
+    let f = halving_loop("loop", &v);
     let x = hn::arange(0.0, 256.0, 1.0).astype(DType::F32) / 64.0;
     f.call(&x);
     let unrecorded = v.value().to_vec::<f32>();
     v.set(hn::zeros(&[256], DType::F32));
     let (_, profile) = hn::profile::record(|| f.call(&x));
-    assert_eq!(
-        v.value().to_vec::<f32>(),
-        unrecorded,
-        "the loop ran differently"
-    );
-    assert!(
-        profile
-            .steps()
-            .iter()
-            .any(|s| s.step.starts_with("control loop")),
-        "{profile}"
-    );
-    assert!(profile.steps().iter().all(|s| s.calls == 1), "{profile}");
-    // The same with the loop driven from Rust, body by body.
+    let recorded = v.value().to_vec::<f32>();
+    assert_eq!(recorded, unrecorded, "the loop ran differently");
+    one_call_with_the_loop(&profile);
+    // The same with the loop driven from Rust, body by body: the body's
+    // own runs are not recorded.
     hn::control::set_native_drivers(false);
-    let g = hn::jit_named("loop, reference driver", {
-        let v = v.clone();
-        move |x: Array| {
-            let w = v.clone();
-            hn::fori_loop(0, 50, move |_i: Array| w.set(w.value() * 0.5 + &x));
-            hn::zeros(&[], DType::F32)
-        }
-    });
+    let g = halving_loop("loop, reference driver", &v);
     g.call(&x);
     let (_, profile) = hn::profile::record(|| g.call(&x));
     hn::control::set_native_drivers(true);
-    assert!(profile.steps().iter().all(|s| s.calls == 1), "{profile}");
-    assert!(
-        profile
-            .steps()
-            .iter()
-            .any(|s| s.step.starts_with("control loop")),
-        "{profile}"
-    );
+    one_call_with_the_loop(&profile);
 }
 
 #[test]
