@@ -10,7 +10,9 @@
 //! replaced, built here from the public emitters (`tanh = -t/(t+2)` with
 //! `t = expm1(-2|x|)`), and `exp` and `add` for scale.
 
-use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, Type, UserFuncName, Value, types};
+use cranelift_codegen::ir::{
+    AbiParam, InstBuilder, MemFlagsData, Type, UserFuncName, Value, types,
+};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};

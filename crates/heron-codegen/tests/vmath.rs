@@ -601,7 +601,10 @@ fn unprovided_ops_emit_nothing() {
 fn dense_f32(stride: u32, edges: &[f32]) -> Vec<f32> {
     let lo = 2f32.powi(-30).to_bits();
     let hi = 128f32.to_bits();
-    let mut v: Vec<f32> = (lo..hi).step_by(stride as usize).map(f32::from_bits).collect();
+    let mut v: Vec<f32> = (lo..hi)
+        .step_by(stride as usize)
+        .map(f32::from_bits)
+        .collect();
     for &e in edges {
         let b = e.to_bits();
         v.extend((b - 100_000..b + 100_000).map(f32::from_bits));
@@ -609,7 +612,15 @@ fn dense_f32(stride: u32, edges: &[f32]) -> Vec<f32> {
     let neg: Vec<f32> = v.iter().map(|x| -x).collect();
     v.extend(neg);
     v.extend(SPECIAL.iter().map(|&s| s as f32));
-    v.extend([f32::MAX, -f32::MAX, f32::MIN_POSITIVE, 1e-40, -1e-40, 1e-30, -1e-30]);
+    v.extend([
+        f32::MAX,
+        -f32::MAX,
+        f32::MIN_POSITIVE,
+        1e-40,
+        -1e-40,
+        1e-30,
+        -1e-30,
+    ]);
     v
 }
 
@@ -628,7 +639,11 @@ fn tanh_and_sigmoid_dense_f32() {
     use heron_ir::{DType, Shape, Value, eval::eval_op};
     let sweeps: [(UnaryOp, fn(f64) -> f64, &[f32]); 2] = [
         (UnaryOp::Tanh, f64::tanh, &[9.5, 9.0109, 1.0, 0.5, 1e-3]),
-        (UnaryOp::Sigmoid, sigmoid_ref, &[1e-30, 16.6, 87.3, 103.3, 1.0]),
+        (
+            UnaryOp::Sigmoid,
+            sigmoid_ref,
+            &[1e-30, 16.6, 87.3, 103.3, 1.0],
+        ),
     ];
     for (op, reference, edges) in sweeps {
         let bounds = heron_ir::precision::unary_bounds(op).expect("an approximate op");
@@ -681,8 +696,24 @@ fn tanh_and_sigmoid_dense_f32() {
 #[test]
 fn tanh_f32_special_values() {
     let xs = [
-        0.0f32, -0.0, 1e-40, -1e-40, 1e-30, -1e-30, 2e-4, 9.5, -9.5, 9.51, 10.0, -10.0, 1e6, -1e30,
-        f32::MAX, f32::INFINITY, f32::NEG_INFINITY, f32::NAN,
+        0.0f32,
+        -0.0,
+        1e-40,
+        -1e-40,
+        1e-30,
+        -1e-30,
+        2e-4,
+        9.5,
+        -9.5,
+        9.51,
+        10.0,
+        -10.0,
+        1e6,
+        -1e30,
+        f32::MAX,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
     ];
     for fma in [true, false] {
         for ty in [types::F32X4, types::F32] {
@@ -691,7 +722,10 @@ fn tanh_f32_special_values() {
             for (&x, &y) in xs.iter().zip(&ys) {
                 let want = (x as f64).tanh() as f32;
                 let same = y.to_bits() == want.to_bits() || (y.is_nan() && want.is_nan());
-                assert!(same, "tanh({x:e}) = {y:e} on {ty} (fma={fma}), want {want:e}");
+                assert!(
+                    same,
+                    "tanh({x:e}) = {y:e} on {ty} (fma={fma}), want {want:e}"
+                );
             }
         }
     }
