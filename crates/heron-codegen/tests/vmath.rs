@@ -624,6 +624,9 @@ fn dense_f32(stride: u32, edges: &[f32]) -> Vec<f32> {
     v
 }
 
+/// An op, its exact reference and the boundaries swept densely.
+type Sweep = (UnaryOp, fn(f64) -> f64, &'static [f32]);
+
 /// `tanh` and `sigmoid` for f32 swept densely, with and without FMA, for
 /// scalars and vectors: the error against `eval` within the contract's
 /// `vs_eval`, and for `tanh` against the exact result (f64) within
@@ -637,7 +640,7 @@ fn dense_f32(stride: u32, edges: &[f32]) -> Vec<f32> {
 #[test]
 fn tanh_and_sigmoid_dense_f32() {
     use heron_ir::{DType, Shape, Value, eval::eval_op};
-    let sweeps: [(UnaryOp, fn(f64) -> f64, &[f32]); 2] = [
+    let sweeps: [Sweep; 2] = [
         (UnaryOp::Tanh, f64::tanh, &[9.5, 9.0109, 1.0, 0.5, 1e-3]),
         (
             UnaryOp::Sigmoid,
