@@ -245,6 +245,26 @@ pub const EXP_FMA_F32: [f64; 5] = [
     0.008370134979486465,
     0.0013811662793159485,
 ];
+/// f32 `tanh` on |x| <= 9.5: `a P(a^2) / Q(a^2)`, evaluated in f64;
+/// relative error 2.40e-09. Numerator `P`.
+pub const TANH_P_F32: [f64; 6] = [
+    1.0,
+    0.13658790451402464,
+    0.0038418665217768728,
+    2.7474832769813586e-05,
+    2.9313586663532994e-08,
+    -1.1273871155971674e-11,
+];
+/// Denominator `Q` of `TANH_P_F32`'s rational function.
+pub const TANH_Q_F32: [f64; 5] = [
+    1.0,
+    0.46992122343244913,
+    0.02714896800654037,
+    0.0003892013419023754,
+    1.2502600524359715e-06,
+];
+/// The clamp of f32 `tanh`'s argument: past it the result rounds to 1.
+pub const TANH_CLAMP_F32: f64 = 9.5;
 /// ln 2 in three parts (f32): the first two have 12 bits.
 pub const LN2_F32: [f64; 3] = [
     0.693115234375,

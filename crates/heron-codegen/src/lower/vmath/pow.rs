@@ -71,7 +71,7 @@ fn pow_abs_f32(c: &mut Ctx, ax: Value, y: Value) -> Value {
 }
 
 /// The f32x4 lanes `0, 1` and `2, 3` of `v`, each promoted to f64x2.
-fn halves(c: &mut Ctx, v: Value) -> (Value, Value) {
+pub(super) fn halves(c: &mut Ctx, v: Value) -> (Value, Value) {
     let lo = c.b.ins().fvpromote_low(v);
     let mask: Vec<u8> = (8..16).chain(8..16).collect();
     let high = shuffle(c, v, v, &mask, types::F32X4);
@@ -80,7 +80,7 @@ fn halves(c: &mut Ctx, v: Value) -> (Value, Value) {
 }
 
 /// A byte shuffle of two 128-bit vectors, viewed back as `ty`.
-fn shuffle(c: &mut Ctx, a: Value, b: Value, mask: &[u8], ty: Type) -> Value {
+pub(super) fn shuffle(c: &mut Ctx, a: Value, b: Value, mask: &[u8], ty: Type) -> Value {
     let le = MemFlagsData::new().with_endianness(Endianness::Little);
     let a = c.b.ins().bitcast(types::I8X16, le, a);
     let b = c.b.ins().bitcast(types::I8X16, le, b);
