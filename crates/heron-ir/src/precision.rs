@@ -171,8 +171,9 @@ pub fn unary_bounds(op: UnaryOp) -> Option<Bounds> {
         Tanh => b((3, 3), (2.5, 3.0)),
         Sinh => b((3, 2), (1.6, 2.0)),
         Cosh => b((2, 2), (1.4, 2.0)),
-        // eval's f32 sigmoid rounds three times itself.
-        Sigmoid => b((4, 2), (2.2, 2.0)),
+        // eval's f32 sigmoid rounds three times itself; 2.33 ulp from the
+        // exact result is the dense sweep's maximum (docs/VECTOR_MATH.md).
+        Sigmoid => b((4, 2), (2.4, 2.0)),
         Arctan => b((3, 2), (1.8, 2.0)),
         Arcsin => b((3, 2), (2.1, 2.0)),
         Arccos => b((2, 1), (1.0, 1.0)),

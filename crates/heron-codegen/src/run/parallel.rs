@@ -44,8 +44,9 @@ pub(crate) fn work_per_index(k: &heron_ir::plan::Kernel) -> usize {
 /// The cost of one instruction of a kernel body per element, in eighths of
 /// the cost of a plain element (a load, an add and a store), as measured
 /// on 4-lane vectors: a division or root costs about two plain elements,
-/// `exp` about seven, `tanh`, `log` and the logistic about twenty, `sin`
-/// fifty and `pow` well over a hundred. Only the tiers matter: they decide
+/// `exp` about seven, `tanh` and the logistic about fifteen, `log` about
+/// twenty-five, `sin` fifty and `pow` well over a hundred; `tanh` and the
+/// logistic share `log`'s tier. Only the tiers matter: they decide
 /// when a kernel over a few tens of thousands of elements is worth the
 /// second core (a `tanh` layer of an MLP is; an `add` of that size is not).
 fn expr_cost(e: &Expr) -> usize {
