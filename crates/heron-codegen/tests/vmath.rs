@@ -6,13 +6,14 @@
 //! higher-precision reference (f64 libm for f32) or the system libm (f64)
 //! and checked against the bound each function states.
 
-use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, Type, UserFuncName, types};
-use cranelift_codegen::settings::{self, Configurable};
+#[path = "common/vmath_loop.rs"]
+mod vmath_loop;
+
+use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Type, types};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{Linkage, Module, default_libcall_names};
 use heron_codegen::vmath::{self, Target};
 use heron_ir::{BinaryOp, UnaryOp};
+use vmath_loop::{Kernel, compile_loop};
 
 /// The operation a compiled loop applies.
 #[derive(Clone, Copy, Debug)]
@@ -21,91 +22,17 @@ enum Op {
     Binary(BinaryOp),
 }
 
-/// `fn(a, b, out, bytes)`: `out[i] = op(a[i], b[i])` over `bytes` bytes.
-type LoopFn = unsafe extern "C" fn(*const u8, *const u8, *mut u8, i64);
-
-/// A compiled loop and the module that owns its code.
-struct Kernel {
-    f: LoopFn,
-    lanes: usize,
-    _module: JITModule,
-}
-
+/// The loop applying `op` to elements of `ty`.
 fn compile(op: Op, ty: Type, fma: bool) -> Kernel {
-    let mut flags = settings::builder();
-    flags.set("opt_level", "speed").unwrap();
-    let mut isa_builder = cranelift_native::builder().unwrap();
-    if !fma {
-        // Only meaningful on x86-64; elsewhere the flag may not exist.
-        let _ = isa_builder.set("has_fma", "false");
-    }
-    let isa = isa_builder.finish(settings::Flags::new(flags)).unwrap();
-    let target = Target::from_isa(&*isa);
-    let config = isa.frontend_config();
-    let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
-    let mut ctx = module.make_context();
-    let ptr = types::I64;
-    for _ in 0..4 {
-        ctx.func.signature.params.push(AbiParam::new(ptr));
-    }
-    ctx.func.name = UserFuncName::user(0, 0);
-    let mut fctx = FunctionBuilderContext::new();
-    {
-        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-        let entry = b.create_block();
-        let header = b.create_block();
-        let body = b.create_block();
-        let exit = b.create_block();
-        b.append_block_params_for_function_params(entry);
-        b.append_block_param(header, ptr);
-        b.switch_to_block(entry);
-        let p = b.block_params(entry).to_vec();
-        let zero = b.ins().iconst(ptr, 0);
-        b.ins().jump(header, &[zero.into()]);
-        b.switch_to_block(header);
-        let i = b.block_params(header)[0];
-        let more = b.ins().icmp(
-            cranelift_codegen::ir::condcodes::IntCC::SignedLessThan,
-            i,
-            p[3],
-        );
-        b.ins().brif(more, body, &[], exit, &[]);
-        b.switch_to_block(body);
-        let flags = MemFlagsData::new();
-        let pa = b.ins().iadd(p[0], i);
-        let pb = b.ins().iadd(p[1], i);
-        let po = b.ins().iadd(p[2], i);
-        let x = b.ins().load(ty, flags, pa, 0);
-        let r = match op {
-            Op::Unary(u) => vmath::emit_unary(&mut b, target, u, x).expect("provided"),
-            Op::Binary(o) => {
-                let y = b.ins().load(ty, flags, pb, 0);
-                vmath::emit_binary(&mut b, target, o, x, y).expect("provided")
-            }
-        };
-        b.ins().store(flags, r, po, 0);
-        let next = b.ins().iadd_imm_s(i, ty.bytes() as i64);
-        b.ins().jump(header, &[next.into()]);
-        b.switch_to_block(exit);
-        b.ins().return_(&[]);
-        b.seal_all_blocks();
-        b.finalize(config);
-    }
-    let id = module
-        .declare_function("k", Linkage::Local, &ctx.func.signature)
-        .unwrap();
-    if let Err(e) = module.define_function(id, &mut ctx) {
-        panic!("{op:?} on {ty} (fma={fma}): {e:?}\n{}", ctx.func.display());
-    }
-    module.finalize_definitions().unwrap();
-    let code = module.get_finalized_function(id);
-    // SAFETY: the function was just compiled with the `LoopFn` signature.
-    let f = unsafe { std::mem::transmute::<*const u8, LoopFn>(code) };
-    Kernel {
-        f,
-        lanes: ty.lane_count() as usize,
-        _module: module,
-    }
+    let label = format!("{op:?}");
+    compile_loop(ty, fma, false, &label, &|b, target, x, pb| match op {
+        Op::Unary(u) => vmath::emit_unary(b, target, u, x).expect("provided"),
+        Op::Binary(o) => {
+            let ty = b.func.dfg.value_type(x);
+            let y = b.ins().load(ty, MemFlagsData::new(), pb, 0);
+            vmath::emit_binary(b, target, o, x, y).expect("provided")
+        }
+    })
 }
 
 /// Runs `k` over `a` (and `b`), padding to whole vectors.
