@@ -121,3 +121,28 @@ fn max_and_min_of_signed_zeros_agree_in_any_fold_order() {
         }
     }
 }
+
+/// Two kernels fused into one shared their immediates `0.0` and `-0.0`
+/// (instructions were compared with `==`, and `0.0 == -0.0`): `-0.0 / x`
+/// beside `arctan2(0.0, x)` divided `+0.0` instead.
+#[test]
+fn fused_kernels_keep_the_sign_of_a_zero_immediate() {
+    let f = hn::jit(|x: Array| {
+        let b = x.astype(DType::F32);
+        let angle = hn::arctan2(hn::full(&[], 0.0, DType::F32), &b);
+        let quotient = (hn::full(&[], -0.0, DType::F32) / &b).floor();
+        (quotient, angle)
+    });
+    let x = Array::from_vec(vec![3i64, -2, 5, -7], &[4]);
+    let (quotient, _) = f.call(&x);
+    let bits: Vec<u32> = quotient
+        .to_vec::<f32>()
+        .into_iter()
+        .map(f32::to_bits)
+        .collect();
+    let want: Vec<u32> = [-0.0f32, 0.0, -0.0, 0.0]
+        .iter()
+        .map(|v| v.to_bits())
+        .collect();
+    assert_eq!(bits, want, "floor(-0.0 / x)");
+}

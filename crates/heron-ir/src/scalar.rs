@@ -33,6 +33,17 @@ impl Scalar {
         }
     }
 
+    /// True when both are the same dtype and the same bits: unlike `==`,
+    /// `0.0` and `-0.0` differ and a NaN is the same as itself. What code
+    /// that shares one immediate for two must compare.
+    pub fn same_bits(self, other: Scalar) -> bool {
+        match (self, other) {
+            (Scalar::F32(a), Scalar::F32(b)) => a.to_bits() == b.to_bits(),
+            (Scalar::F64(a), Scalar::F64(b)) => a.to_bits() == b.to_bits(),
+            (a, b) => a == b,
+        }
+    }
+
     /// The value as f64 (exact for every dtype but i64 beyond 2^53).
     pub fn to_f64(self) -> f64 {
         match self {

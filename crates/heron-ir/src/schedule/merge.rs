@@ -136,6 +136,15 @@ fn can_merge(g: &Kernel, s: &Kernel) -> bool {
     related
 }
 
+/// True when `a` and `b` compute the same values: equal, with immediates
+/// compared by their bits (`-0.0` is not `0.0`, whatever `==` says).
+fn same_instr(a: &Instr, b: &Instr) -> bool {
+    match (&a.expr, &b.expr) {
+        (Expr::Imm(x), Expr::Imm(y)) => a.dtype == b.dtype && x.same_bits(*y),
+        _ => a == b,
+    }
+}
+
 /// `a` followed by `b` in one loop: `b`'s loads of `a`'s results use the
 /// stored values directly, and instructions both compute are shared.
 fn merge_two(a: &Kernel, b: &Kernel) -> Kernel {
@@ -174,7 +183,7 @@ fn merge_two(a: &Kernel, b: &Kernel) -> Kernel {
             expr,
             dtype: instr.dtype,
         };
-        match body.iter().position(|i| *i == instr) {
+        match body.iter().position(|i| same_instr(i, &instr)) {
             Some(p) => remap.push(p),
             None => {
                 body.push(instr);
