@@ -34,8 +34,9 @@ impl Scalar {
     }
 
     /// True when both are the same dtype and the same bits: unlike `==`,
-    /// `0.0` and `-0.0` differ and a NaN is the same as itself. What code
-    /// that shares one immediate for two must compare.
+    /// `0.0` and `-0.0` differ and a NaN is the same as itself. What a
+    /// rewrite matching a constant, or code sharing one immediate for two,
+    /// must compare.
     pub fn same_bits(self, other: Scalar) -> bool {
         match (self, other) {
             (Scalar::F32(a), Scalar::F32(b)) => a.to_bits() == b.to_bits(),

@@ -179,7 +179,7 @@ impl Simplifier<'_> {
     /// The rule for a binary op `x b y` whose result dtype is `dtype`.
     fn binary(&self, b: BinaryOp, x: NodeId, y: NodeId, dtype: DType) -> Option<Rewrite> {
         use Rewrite::To;
-        let is = |id: NodeId, want: Scalar| self.splat(id).is_some_and(|s| same_bits(s, want));
+        let is = |id: NodeId, want: Scalar| self.splat(id).is_some_and(|s| s.same_bits(want));
         let one = Scalar::one(dtype);
         let zero = Scalar::zero(dtype);
         let add_identity = if dtype.is_float() {
@@ -222,16 +222,6 @@ impl Simplifier<'_> {
             .chunks_exact(width)
             .all(|c| c == first)
             .then(|| value.buf.get(0))
-    }
-}
-
-/// True when `a` and `b` have the same dtype and the same bits (so `-0.0`
-/// differs from `0.0`).
-fn same_bits(a: Scalar, b: Scalar) -> bool {
-    match (a, b) {
-        (Scalar::F32(x), Scalar::F32(y)) => x.to_bits() == y.to_bits(),
-        (Scalar::F64(x), Scalar::F64(y)) => x.to_bits() == y.to_bits(),
-        _ => a == b,
     }
 }
 
