@@ -7,6 +7,8 @@
 //! reductions and with state carried across calls; `temporal_forms` and
 //! the CLIF text say which form a loop takes and why.
 
+#[path = "support/options.rs"]
+mod options;
 mod support;
 
 use heron as hn;
@@ -14,18 +16,11 @@ use heron::CompileOptions;
 use heron::control::with_register_tiles;
 use heron::prelude::*;
 use heron::random::RandomState;
+use options::temporal;
 use support::bits;
 
 /// The sizes tried: below one vector, odd, around tiles of 8 × 4 lanes.
 const SIZES: [usize; 12] = [1, 3, 5, 7, 9, 17, 31, 33, 65, 1000, 1027, 4097];
-
-/// The options with temporal fusion on or off.
-fn temporal(on: bool) -> CompileOptions {
-    CompileOptions {
-        temporal_fusion: on,
-        ..CompileOptions::default()
-    }
-}
 
 /// Runs `sim` in the register-resident form, the chunked form and step by
 /// step; asserts all three give the same bits; returns the state.

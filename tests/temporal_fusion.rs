@@ -8,28 +8,15 @@
 //! body reading its accumulator) stay unfused and correct; `optimized_text`
 //! says when it applies.
 
+#[path = "support/options.rs"]
+mod options;
 mod support;
 
 use heron as hn;
-use heron::CompileOptions;
 use heron::prelude::*;
 use heron::random::RandomState;
+use options::{REFERENCE, temporal};
 use support::bits;
-
-/// The options with temporal fusion on or off (native drivers on).
-fn temporal(on: bool) -> CompileOptions {
-    CompileOptions {
-        temporal_fusion: on,
-        ..CompileOptions::default()
-    }
-}
-
-/// The options of the reference driver (no temporal fusion).
-const REFERENCE: CompileOptions = CompileOptions {
-    fast_math: false,
-    temporal_fusion: false,
-    native_drivers: false,
-};
 
 /// Runs `sim` with temporal fusion on, off, and on the reference driver
 /// (options scoped to this thread: tests run in parallel).

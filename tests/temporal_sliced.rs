@@ -7,28 +7,16 @@
 //! into the chunk loop's kernel of the next step. A loop that reads its sliced row at
 //! other elements than the one computed is not fused and stays correct.
 
+#[path = "support/options.rs"]
+mod options;
 mod support;
 
 use heron as hn;
 use heron::CompileOptions;
 use heron::prelude::*;
 use heron::random::RandomState;
+use options::{REFERENCE, temporal};
 use support::bits;
-
-/// The options with temporal fusion on or off (native drivers on).
-fn temporal(on: bool) -> CompileOptions {
-    CompileOptions {
-        temporal_fusion: on,
-        ..CompileOptions::default()
-    }
-}
-
-/// The options of the reference driver (no temporal fusion).
-const REFERENCE: CompileOptions = CompileOptions {
-    fast_math: false,
-    temporal_fusion: false,
-    native_drivers: false,
-};
 
 /// Runs `sim` under `jit` with temporal fusion on, off, and on the
 /// reference driver, and on the fused path again on a pool of one thread;
